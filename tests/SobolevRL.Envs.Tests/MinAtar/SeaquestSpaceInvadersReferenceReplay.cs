@@ -34,7 +34,7 @@ internal static class SeaquestSpaceInvadersReferenceReplay
     public static string FixturePath(string fileName, [CallerFilePath] string thisFile = "") =>
         Path.Combine(Path.GetDirectoryName(thisFile)!, "Reference", fileName);
 
-    /// <summary>Replays every run in the fixture; returns the number of steps checked.</summary>
+    /// <summary>Replays every run in the fixture (each must hold the steps its header declares); returns the number of steps checked.</summary>
     public static int Replay(string fileName, Func<NumpyRandomState, bool, IMinAtarGame> createGame)
     {
         string path = FixturePath(fileName);
@@ -43,13 +43,15 @@ internal static class SeaquestSpaceInvadersReferenceReplay
         StickyReferenceDriver? driver = null;
         byte[] state = [];
         string run = "";
-        int step = 0, checkedSteps = 0;
+        int step = 0, declaredSteps = 0, checkedSteps = 0;
         while (reader.ReadLine() is { } line)
         {
             string[] fields = line.Split(' ');
             switch (fields[0])
             {
                 case "run":
+                    Assert.Equal(declaredSteps, step);
+                    declaredSteps = int.Parse(fields[4]);
                     var rng = new NumpyRandomState(uint.Parse(fields[1]));
                     var game = createGame(rng, fields[2] == "1");
                     driver = new StickyReferenceDriver(rng, game);
@@ -75,6 +77,7 @@ internal static class SeaquestSpaceInvadersReferenceReplay
                     break;
             }
         }
+        Assert.Equal(declaredSteps, step);
         return checkedSteps;
     }
 

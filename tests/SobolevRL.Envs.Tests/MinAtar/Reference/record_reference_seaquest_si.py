@@ -18,7 +18,8 @@ text file per game, <game>.txt.gz:
 
 <hex> is the observation transposed to channels x rows x cols, flattened and packed 8 cells per byte, first cell in
 the high bit (numpy.packbits). Runs use a uniformly random policy, or a simple scripted one (with 25% random
-actions) that lives longer and reaches the rarer rules: divers, surfacing, difficulty ramping, cleared waves.
+actions) that lives longer and reaches the rarer rules: divers, six-diver surfacing, full difficulty ramping, sub
+kills, cleared waves.
 """
 import copy
 import gzip
@@ -38,6 +39,7 @@ RUNS = {
         (3, True, "scripted", 2500),
         (4, True, "scripted", 2500),
         (5, False, "scripted", 1500),
+        (115, True, "scripted", 2500),  # has two enemy bullets on one cell, moving the same way
     ],
     "space_invaders": [
         (11, True, "random", 1500),
@@ -60,14 +62,28 @@ def seaquest_policy(game, rng):
     enemies = game.e_fish + game.e_subs
     can_rise = y > 1 or game.diver_count != 0
 
-    def closing_in(e, reach):
+    def closing_in(e):
         gap = x - e[0] if e[2] else e[0] - x
-        return e[1] == y and 0 <= gap <= reach
+        return e[1] == y and 0 <= gap <= 1
 
-    if any(closing_in(e, 2) for e in enemies + game.e_bullets):
+    if any(closing_in(e) for e in enemies + game.e_bullets):
         return UP if can_rise and rng.rand() < 0.5 else DOWN
-    if game.diver_count >= 6 or (game.diver_count > 0 and game.oxygen < 60):
+    if game.diver_count >= 6 or (game.diver_count > 0 and game.oxygen < 40):
         return UP
+    if game.diver_count < 0 and rng.rand() < 0.7:
+        # After a six-diver surfacing the count is negative and surfacing is free: bob to ramp the difficulty up.
+        return DOWN if y == 0 else UP
+    if game.e_subs:
+        # Hunt the enemy sub nearest in rows: line up, face it, fire.
+        s = min(game.e_subs, key=lambda s: abs(s[1] - y))
+        if s[1] > y:
+            return DOWN
+        if s[1] < y and can_rise:
+            return UP
+        if s[1] == y:
+            if (s[0] > x) != game.sub_or:
+                return RIGHT if s[0] > x else LEFT
+            return FIRE if game.shot_timer == 0 else NOOP
     if game.shot_timer == 0 and any(e[1] == y and (e[0] > x) == game.sub_or for e in enemies):
         return FIRE
     if game.divers:
