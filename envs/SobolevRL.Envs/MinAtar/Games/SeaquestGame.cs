@@ -32,13 +32,13 @@ public sealed class SeaquestGame : IMinAtarGame
         EnemyBulletChannel = 4, FishChannel = 5, EnemySubChannel = 6, OxygenChannel = 7, DiverGaugeChannel = 8,
         DiverChannel = 9;
 
-    private static readonly string[] Channels =
+    private static readonly IReadOnlyList<string> Channels = Array.AsReadOnly<string>(
     [
         "sub_front", "sub_back", "friendly_bullet", "trail", "enemy_bullet", "enemy_fish", "enemy_sub",
         "oxygen_guage", "diver_guage", "diver",
-    ];
+    ]);
 
-    private static readonly int[] MinimalActions = [0, 1, 2, 3, 4, 5];
+    private static readonly IReadOnlyList<int> MinimalActions = Array.AsReadOnly<int>([0, 1, 2, 3, 4, 5]);
 
     private readonly NumpyRandomState _rng;
     private readonly bool _ramping;

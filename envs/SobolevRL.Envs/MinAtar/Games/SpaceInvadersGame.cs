@@ -22,10 +22,10 @@ public sealed class SpaceInvadersGame : IMinAtarGame
     private const int EnemyShotInterval = 10;
     private const int BottomRow = 9;
 
-    private static readonly string[] Channels =
-        ["cannon", "alien", "alien_left", "alien_right", "friendly_bullet", "enemy_bullet"];
+    private static readonly IReadOnlyList<string> Channels = Array.AsReadOnly<string>(
+        ["cannon", "alien", "alien_left", "alien_right", "friendly_bullet", "enemy_bullet"]);
 
-    private static readonly int[] MinimalActions = [0, 1, 3, 5];
+    private static readonly IReadOnlyList<int> MinimalActions = Array.AsReadOnly<int>([0, 1, 3, 5]);
 
     private static readonly UInt128 Wave = GridBits.Block(0, 4, 2, 8);
     private static readonly UInt128 LeftColumn = GridBits.Column(0);
