@@ -1,4 +1,5 @@
 using SobolevRL.Envs.Core;
+using SobolevRL.Envs.MinAtar;
 
 namespace SobolevRL.Envs.Registry;
 
@@ -6,10 +7,10 @@ namespace SobolevRL.Envs.Registry;
 public static class BuiltInFamilies
 {
     /// <summary>
-    /// A new instance of every built-in family. Adding a family is one line in this list
-    /// (the MinAtar grid games and the ALE Atari games are added here when their code is merged).
+    /// A new instance of every built-in family. Adding a family is one line in this list.
     /// </summary>
     public static IReadOnlyList<IEnvFamily> Create() =>
     [
+        new MinAtarFamily(),
     ];
 }
