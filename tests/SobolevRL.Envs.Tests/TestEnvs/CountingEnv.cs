@@ -18,14 +18,18 @@ public sealed class CountingEnv : IEnv
     private bool _started;
     private bool _done;
 
-    public CountingEnv(int actions = 4, int channels = 2, long? throwAtTotalStep = null, int minLength = 3, int maxLength = 15)
+    public CountingEnv(int actions = 4, int channels = 2, long? throwAtTotalStep = null, int minLength = 3, int maxLength = 15, int framesPerStep = 0)
     {
         ActionSpace = new DiscreteSpace(actions);
         ObservationSpace = new BoxSpace([channels, 3, 4], 0, 255);
         _throwAtTotalStep = throwAtTotalStep;
         MinLength = minLength;
         MaxLength = maxLength;
+        FramesPerStep = framesPerStep;
     }
+
+    /// <summary>When positive, info reports <c>episode_frame_number</c> = step × this, like an Atari env with frame skip.</summary>
+    public int FramesPerStep { get; }
 
     public int MinLength { get; }
     public int MaxLength { get; }
@@ -47,6 +51,7 @@ public sealed class CountingEnv : IEnv
         Write(observation, 0);
         Info.Clear();
         Info.Set("reset_length", _length);
+        if (FramesPerStep > 0) Info.Set(InfoKeys.EpisodeFrameNumber, 0);
     }
 
     public StepResult Step(int action, Span<byte> observation)
@@ -61,6 +66,7 @@ public sealed class CountingEnv : IEnv
         Write(observation, action);
         Info.Clear();
         Info.Set("step", _step);
+        if (FramesPerStep > 0) Info.Set(InfoKeys.EpisodeFrameNumber, _step * FramesPerStep);
         return new StepResult(reward, _done, false);
     }
 
