@@ -10,15 +10,15 @@ namespace SobolevRL.Envs.Bench;
 /// <summary>
 /// Measures how many steps per second an environment runs under uniformly random actions, alone or as a vector env
 /// with E sub-envs on T threads. Actions come from a table drawn before timing, so the figure is the environment's
-/// cost (plus the vector env's hand-off), not the random generator's. A short warm-up runs first so the JIT has
-/// compiled the hot paths.
+/// cost (plus the vector env's hand-off), not the random generator's. A warm-up (<see cref="DefaultWarmUp"/>) runs first so
+/// the JIT has compiled the hot paths.
 /// </summary>
 public static class EnvBenchmark
 {
     private const int ActionTableSize = 1 << 16;
 
     /// <summary>Times <paramref name="steps"/> steps of one env from <paramref name="makeEnv"/>, resetting when episodes end.</summary>
-    public static EnvBenchmarkResult RunSingle(Func<IEnv> makeEnv, long steps, long seed = 0)
+    public static EnvBenchmarkResult RunSingle(Func<IEnv> makeEnv, long steps, long seed = 0, TimeSpan? warmUp = null)
     {
         ArgumentNullException.ThrowIfNull(makeEnv);
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
@@ -35,7 +35,7 @@ public static class EnvBenchmark
                 if (env.Step(actions[index++ & (ActionTableSize - 1)], observation).Done) env.Reset(null, observation);
             }
         }
-        Run(WarmupSteps(steps));
+        WarmUp(Run, warmUp ?? DefaultWarmUp);
         var clock = Stopwatch.StartNew();
         Run(steps);
         return new EnvBenchmarkResult(env.Id, 1, 1, steps, clock.Elapsed.TotalSeconds, framesPerStep);
@@ -45,7 +45,7 @@ public static class EnvBenchmark
     /// Times a vector env of <paramref name="numEnvs"/> sub-envs on <paramref name="threads"/> threads (1: <see cref="SyncVectorEnv"/>)
     /// for about <paramref name="steps"/> env steps in total (rounded up to whole batches).
     /// </summary>
-    public static EnvBenchmarkResult RunVector(Func<int, IEnv> makeEnv, int numEnvs, int threads, long steps, long seed = 0)
+    public static EnvBenchmarkResult RunVector(Func<int, IEnv> makeEnv, int numEnvs, int threads, long steps, long seed = 0, TimeSpan? warmUp = null)
     {
         ArgumentNullException.ThrowIfNull(makeEnv);
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
@@ -70,7 +70,7 @@ public static class EnvBenchmark
             }
         }
         long batches = (steps + numEnvs - 1) / numEnvs;
-        Run(WarmupSteps(batches));
+        WarmUp(Run, warmUp ?? DefaultWarmUp);
         var clock = Stopwatch.StartNew();
         Run(batches);
         return new EnvBenchmarkResult(venv.Id, numEnvs, actualThreads, batches * numEnvs, clock.Elapsed.TotalSeconds, framesPerStep);
@@ -93,7 +93,16 @@ public static class EnvBenchmark
     public static string ToJson(IEnumerable<EnvBenchmarkResult> results) =>
         JsonSerializer.Serialize(new { results = results.ToList() }, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 
-    private static long WarmupSteps(long steps) => Math.Clamp(steps / 10, 1, 2000);
+    // Tiered JIT compilation promotes hot methods to optimised code only after they have run for a while (about
+    // 100 ms after the last new method was first called), so warm up by time rather than by a step count.
+    private static void WarmUp(Action<long> run, TimeSpan time)
+    {
+        var clock = Stopwatch.StartNew();
+        do run(256); while (clock.Elapsed < time);
+    }
+
+    /// <summary>Time spent running the workload untimed before measuring, unless a call says otherwise.</summary>
+    public static readonly TimeSpan DefaultWarmUp = TimeSpan.FromMilliseconds(500);
 
     private static int[] ActionTable(DiscreteSpace space, long seed)
     {

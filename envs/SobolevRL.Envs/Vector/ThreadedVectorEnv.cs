@@ -4,18 +4,21 @@ namespace SobolevRL.Envs.Vector;
 
 /// <summary>
 /// A vector env that splits its sub-envs into <see cref="Threads"/> contiguous ranges and steps them in parallel:
-/// the calling thread runs the first range, persistent background worker threads the others. Each worker waits on
-/// its own semaphore for work and signals one shared semaphore when done, so a step allocates nothing. Every sub-env
-/// has its own generator and is always stepped by the same code in the same order, so results are identical for any
-/// thread count (semantics in <see cref="IVectorEnv"/>).
+/// the calling thread runs the first range, persistent background worker threads the others. A call bumps a
+/// generation counter that the workers wait for, and waits for a pending-worker count to reach zero, each wait
+/// spinning briefly then sleeping (<see cref="SpinThenBlockWaiter"/>), so a step allocates nothing and back-to-back
+/// steps hand over work without a context switch. Every sub-env has its own generator and is always stepped by the
+/// same code in the same order, so results are identical for any thread count (semantics in <see cref="IVectorEnv"/>).
 /// </summary>
 public sealed class ThreadedVectorEnv : VectorEnvBase
 {
     private readonly (int From, int To)[] _ranges;
     private readonly Exception?[] _errors;
-    private readonly SemaphoreSlim[] _start;
-    private readonly SemaphoreSlim _finished = new(0);
+    private readonly SpinThenBlockWaiter[] _workerWaiters;
+    private readonly SpinThenBlockWaiter _callerWaiter = new();
     private readonly Thread[] _workers;
+    private int _generation;
+    private int _pending;
     private VectorJob _job;
     private volatile bool _stopping;
     private bool _disposed;
@@ -27,11 +30,11 @@ public sealed class ThreadedVectorEnv : VectorEnvBase
         Threads = Math.Min(threads, NumEnvs);
         _ranges = Split(NumEnvs, Threads);
         _errors = new Exception?[Threads];
-        _start = new SemaphoreSlim[Threads];
+        _workerWaiters = new SpinThenBlockWaiter[Threads];
         _workers = new Thread[Threads - 1];
         for (int w = 1; w < Threads; w++)
         {
-            _start[w] = new SemaphoreSlim(0);
+            _workerWaiters[w] = new SpinThenBlockWaiter();
             _workers[w - 1] = new Thread(WorkerLoop) { IsBackground = true, Name = $"vector-env worker {w}" };
             _workers[w - 1].Start(w);
         }
@@ -48,9 +51,11 @@ public sealed class ThreadedVectorEnv : VectorEnvBase
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _job = job;
-        for (int w = 1; w < Threads; w++) _start[w].Release();
+        Volatile.Write(ref _pending, Threads - 1);
+        Interlocked.Increment(ref _generation);
+        for (int w = 1; w < Threads; w++) _workerWaiters[w].Notify();
         _errors[0] = RunRange(job, _ranges[0].From, _ranges[0].To);
-        for (int w = 1; w < Threads; w++) _finished.Wait();
+        _callerWaiter.WaitUntil(ref _pending, 0);
         Exception? first = null;
         for (int w = 0; w < Threads; w++)
         {
@@ -66,22 +71,26 @@ public sealed class ThreadedVectorEnv : VectorEnvBase
         if (_disposed) return;
         _disposed = true;
         _stopping = true;
-        for (int w = 1; w < Threads; w++) _start[w].Release();
+        Interlocked.Increment(ref _generation);
+        for (int w = 1; w < Threads; w++) _workerWaiters[w].Notify();
         foreach (var worker in _workers) worker.Join();
-        for (int w = 1; w < Threads; w++) _start[w].Dispose();
-        _finished.Dispose();
+        for (int w = 1; w < Threads; w++) _workerWaiters[w].Dispose();
+        _callerWaiter.Dispose();
         base.Dispose();
     }
 
     private void WorkerLoop(object? state)
     {
         int w = (int)state!;
+        int seen = 0;
         while (true)
         {
-            _start[w].Wait();
+            // Each call bumps the generation exactly once and waits for every worker, so the next one is seen + 1.
+            seen = unchecked(seen + 1);
+            _workerWaiters[w].WaitUntil(ref _generation, seen);
             if (_stopping) return;
             _errors[w] = RunRange(_job, _ranges[w].From, _ranges[w].To);
-            _finished.Release();
+            if (Interlocked.Decrement(ref _pending) == 0) _callerWaiter.Notify();
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using SobolevRL.Envs.Core;
 
 namespace SobolevRL.Envs.Vector;
@@ -20,9 +21,9 @@ public abstract unsafe class VectorEnvBase : IVectorEnv
     // The batch of the call in progress; written by the calling thread before work is handed out.
     private int* _actions;
     private byte* _observations;
-    private float* _rewards;
-    private bool* _terminated;
-    private bool* _truncated;
+    // Step results land here first, one cache line per sub-env, so threads stepping neighbouring sub-envs do not
+    // fight over the line holding the caller's small reward and flag arrays; the caller copies them out afterwards.
+    private readonly PaddedStepResult[] _results;
     private long? _resetSeed;
 
     /// <summary>Takes ownership of <paramref name="envs"/> (at least one, all with the same spaces).</summary>
@@ -40,6 +41,7 @@ public abstract unsafe class VectorEnvBase : IVectorEnv
         _obsSize = first.ObservationSpace.Size;
         _finalObservations = new byte[_envs.Length * _obsSize];
         _finalInfos = new EnvInfo[_envs.Length];
+        _results = new PaddedStepResult[_envs.Length];
         for (int i = 0; i < _finalInfos.Length; i++) _finalInfos[i] = new EnvInfo();
     }
 
@@ -101,15 +103,9 @@ public abstract unsafe class VectorEnvBase : IVectorEnv
         }
         fixed (int* a = actions)
         fixed (byte* o = observations)
-        fixed (float* r = rewards)
-        fixed (bool* te = terminated)
-        fixed (bool* tr = truncated)
         {
             _actions = a;
             _observations = o;
-            _rewards = r;
-            _terminated = te;
-            _truncated = tr;
             try
             {
                 ExecuteOrThrow(VectorJob.Step);
@@ -118,10 +114,14 @@ public abstract unsafe class VectorEnvBase : IVectorEnv
             {
                 _actions = null;
                 _observations = null;
-                _rewards = null;
-                _terminated = null;
-                _truncated = null;
             }
+        }
+        for (int i = 0; i < _results.Length; i++)
+        {
+            var result = _results[i].Value;
+            rewards[i] = result.Reward;
+            terminated[i] = result.Terminated;
+            truncated[i] = result.Truncated;
         }
     }
 
@@ -169,9 +169,7 @@ public abstract unsafe class VectorEnvBase : IVectorEnv
         var env = _envs[i];
         var observation = new Span<byte>(_observations + (long)i * _obsSize, _obsSize);
         var result = env.Step(_actions[i], observation);
-        _rewards[i] = result.Reward;
-        _terminated[i] = result.Terminated;
-        _truncated[i] = result.Truncated;
+        _results[i].Value = result;
         if (result.Done)
         {
             observation.CopyTo(_finalObservations.AsSpan(i * _obsSize, _obsSize));
@@ -190,6 +188,13 @@ public abstract unsafe class VectorEnvBase : IVectorEnv
     {
         if (actual != expected) throw new ArgumentException($"{name} has {actual} elements, expected {expected}", name);
     }
+}
+
+/// <summary>A step result alone in a 64-byte cache line.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 64)]
+internal struct PaddedStepResult
+{
+    public StepResult Value;
 }
 
 /// <summary>What a vector env call asks of each sub-env.</summary>

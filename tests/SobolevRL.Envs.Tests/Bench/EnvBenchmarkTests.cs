@@ -7,11 +7,13 @@ namespace SobolevRL.Envs.Tests.Bench;
 
 public class EnvBenchmarkTests
 {
+    private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(10);
+
     [Fact]
     public void SingleEnvRunsTheRequestedStepsAndReportsNoFramesWithoutFrameNumbers()
     {
         var registry = EnvRegistry.CreateDefault();
-        var result = EnvBenchmark.RunSingle(() => registry.Make("MinAtar/Breakout-v1"), steps: 3000);
+        var result = EnvBenchmark.RunSingle(() => registry.Make("MinAtar/Breakout-v1"), steps: 3000, warmUp: Short);
         Assert.Equal(("MinAtar/Breakout-v1", 1, 1, 3000L), (result.EnvId, result.NumEnvs, result.Threads, result.Steps));
         Assert.True(result.Seconds > 0);
         Assert.Null(result.FramesPerStep);
@@ -21,7 +23,7 @@ public class EnvBenchmarkTests
     [Fact]
     public void FrameSkipIsReadFromTheFrameNumber()
     {
-        var result = EnvBenchmark.RunSingle(() => new CountingEnv(framesPerStep: 4), steps: 500);
+        var result = EnvBenchmark.RunSingle(() => new CountingEnv(framesPerStep: 4), steps: 500, warmUp: Short);
         Assert.Equal(4, result.FramesPerStep);
         Assert.Equal(4 * result.StepsPerSecond, result.FramesPerSecond);
     }
@@ -29,9 +31,9 @@ public class EnvBenchmarkTests
     [Fact]
     public void VectorRunRoundsToWholeBatchesAndReportsItsThreads()
     {
-        var result = EnvBenchmark.RunVector(_ => new CountingEnv(framesPerStep: 2), numEnvs: 3, threads: 2, steps: 1000);
+        var result = EnvBenchmark.RunVector(_ => new CountingEnv(framesPerStep: 2), numEnvs: 3, threads: 2, steps: 1000, warmUp: Short);
         Assert.Equal((3, 2, 1002L, 2), (result.NumEnvs, result.Threads, result.Steps, result.FramesPerStep));
-        var sync = EnvBenchmark.RunVector(_ => new CountingEnv(), numEnvs: 2, threads: 1, steps: 10);
+        var sync = EnvBenchmark.RunVector(_ => new CountingEnv(), numEnvs: 2, threads: 1, steps: 10, warmUp: Short);
         Assert.Equal(1, sync.Threads);
     }
 

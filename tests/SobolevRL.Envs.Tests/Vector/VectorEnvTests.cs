@@ -155,4 +155,30 @@ public class VectorEnvTests
     {
         Assert.Throws<ArgumentException>(() => new SyncVectorEnv(i => new CountingEnv(actions: 3 + i), 2));
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task WorkersThatFellAsleepBetweenStepsAreWokenEveryTime()
+    {
+        await Task.Run(() =>
+        {
+            using var threaded = new ThreadedVectorEnv(MakeBreakout, 3, 3);
+            using var sync = new SyncVectorEnv(MakeBreakout, 3);
+            var a = new byte[3 * sync.SingleObservationSpace.Size];
+            var b = new byte[a.Length];
+            var r = new float[3];
+            var te = new bool[3];
+            var tr = new bool[3];
+            threaded.Reset(1, a);
+            sync.Reset(1, b);
+            for (int t = 0; t < 60; t++)
+            {
+                // Pauses longer than the spin budget make workers (and the caller) take the sleeping path.
+                if (t % 2 == 0) Thread.Sleep(2);
+                int[] actions = [t % 3, (t + 1) % 3, (t + 2) % 3];
+                threaded.Step(actions, a, r, te, tr);
+                sync.Step(actions, b, r, te, tr);
+                Assert.Equal(b, a);
+            }
+        }, TestContext.Current.CancellationToken);
+    }
 }
