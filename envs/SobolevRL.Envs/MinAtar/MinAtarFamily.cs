@@ -31,6 +31,8 @@ public sealed class MinAtarFamily : IEnvFamily
         ("Asterix", (rng, ramping) => new AsterixGame(rng, ramping)),
         ("Breakout", (rng, ramping) => new BreakoutGame(rng, ramping)),
         ("Freeway", (rng, ramping) => new FreewayGame(rng, ramping)),
+        ("Seaquest", (rng, ramping) => new SeaquestGame(rng, ramping)),
+        ("SpaceInvaders", (rng, ramping) => new SpaceInvadersGame(rng, ramping)),
     ];
 
     /// <summary>Names of the games, as used in ids.</summary>
