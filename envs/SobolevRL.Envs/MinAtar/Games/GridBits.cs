@@ -14,7 +14,7 @@ internal static class GridBits
 
     public static readonly UInt128 All = (UInt128.One << Cells) - 1;
 
-    /// <summary>Bytes 0/1 of each possible byte value, little-endian, for expanding 8 cells at a time.</summary>
+    /// <summary>For each byte value, the 8 bytes 0/1 of its bits (bit j at byte j in memory), to expand 8 cells per write.</summary>
     private static readonly ulong[] ByteToCells = BuildByteToCells();
 
     public static UInt128 Cell(int row, int col) => UInt128.One << (row * Size + col);
@@ -37,8 +37,6 @@ internal static class GridBits
         return mask;
     }
 
-    public static bool Has(UInt128 grid, int row, int col) => (grid & Cell(row, col)) != UInt128.Zero;
-
     /// <summary>Writes the grid as 100 bytes 0/1 (row-major) into <paramref name="destination"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Write(UInt128 grid, Span<byte> destination)
@@ -49,16 +47,19 @@ internal static class GridBits
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref start, 8 * k), ByteToCells[(byte)(low >> (8 * k))]);
         for (int k = 0; k < 4; k++)
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref start, 64 + 8 * k), ByteToCells[(byte)(high >> (8 * k))]);
-        // Cells 96..99: the low four bytes of the expansion of the last nibble.
-        Unsafe.WriteUnaligned(ref Unsafe.Add(ref start, 96), (uint)ByteToCells[(byte)((high >> 32) & 0xF)]);
+        for (int cell = 96; cell < Cells; cell++)
+            Unsafe.Add(ref start, cell) = (byte)((high >> (cell - 64)) & 1);
     }
 
     private static ulong[] BuildByteToCells()
     {
         var table = new ulong[256];
+        Span<byte> cells = stackalloc byte[8];
         for (int value = 0; value < 256; value++)
-            for (int bit = 0; bit < 8; bit++)
-                if ((value >> bit & 1) != 0) table[value] |= 1UL << (8 * bit);
+        {
+            for (int bit = 0; bit < 8; bit++) cells[bit] = (byte)((value >> bit) & 1);
+            table[value] = MemoryMarshal.Read<ulong>(cells);
+        }
         return table;
     }
 }

@@ -17,9 +17,9 @@ text file per game, <game>.txt.gz:
     <action> <reward> <terminal 0|1> <hex>       one step
 
 <hex> is the observation transposed to channels x rows x cols, flattened and packed 8 cells per byte, first cell in
-the high bit (numpy.packbits). Runs use a uniformly random policy, or a simple scripted one (with 25% random
-actions) that lives longer and reaches the rarer rules: divers, six-diver surfacing, full difficulty ramping, sub
-kills, cleared waves.
+the high bit (numpy.packbits). Runs use a uniformly random policy, or a simple scripted one (with 10% random
+actions in Seaquest, 5% in Space Invaders) that lives longer and reaches the rarer rules: divers, six-diver
+surfacing, full difficulty ramping, sub kills, cleared waves.
 """
 import copy
 import gzip
