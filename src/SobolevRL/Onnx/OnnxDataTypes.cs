@@ -28,7 +28,10 @@ public static class OnnxDataTypes
         _ => $"type#{onnxType}",
     };
 
-    /// <summary>The TorchSharp scalar type for an ONNX element type, or null when TorchSharp has none.</summary>
+    /// <summary>
+    /// The TorchSharp scalar type for an ONNX element type, or null when unsupported. bfloat16 is not supported:
+    /// ONNX leaves float→bfloat16 rounding to the runtime (its reference truncates, torch rounds to nearest even).
+    /// </summary>
     public static ScalarType? ToTorch(int onnxType) => onnxType switch
     {
         (int)TensorProto.Types.DataType.Float => ScalarType.Float32,
@@ -40,7 +43,6 @@ public static class OnnxDataTypes
         (int)TensorProto.Types.DataType.Bool => ScalarType.Bool,
         (int)TensorProto.Types.DataType.Float16 => ScalarType.Float16,
         (int)TensorProto.Types.DataType.Double => ScalarType.Float64,
-        (int)TensorProto.Types.DataType.Bfloat16 => ScalarType.BFloat16,
         _ => null,
     };
 
@@ -49,7 +51,7 @@ public static class OnnxDataTypes
     public static ScalarType ToTorchOrThrow(int onnxType, string where) =>
         ToTorch(onnxType) ?? throw new OnnxModelException(
             $"{where}: element type '{Name(onnxType)}' is not supported (supported: float, double, float16, " +
-            "bfloat16, int8, int16, int32, int64, uint8, bool). Convert the model to a supported type.");
+            "int8, int16, int32, int64, uint8, bool). Convert the model to a supported type.");
 
     /// <summary>The ONNX element type number for a TorchSharp scalar type.</summary>
     /// <exception cref="OnnxModelException">The scalar type has no ONNX equivalent here.</exception>
@@ -64,7 +66,6 @@ public static class OnnxDataTypes
         ScalarType.Bool => (int)TensorProto.Types.DataType.Bool,
         ScalarType.Float16 => (int)TensorProto.Types.DataType.Float16,
         ScalarType.Float64 => (int)TensorProto.Types.DataType.Double,
-        ScalarType.BFloat16 => (int)TensorProto.Types.DataType.Bfloat16,
         _ => throw new OnnxModelException($"Tensor type {type} cannot be written to ONNX."),
     };
 }

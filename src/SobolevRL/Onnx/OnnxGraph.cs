@@ -23,6 +23,7 @@ public sealed class OnnxGraph : IDisposable
         Opset = OnnxSupportCheck.DefaultOpset(model, sourceName);
         Ops = graph.Node.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count());
+        OnnxSupportCheck.RequireTensorValues(graph, sourceName);
         List<OnnxNodePlan> plans = OnnxSupportCheck.PlanAll(graph, Opset, sourceName);
         _constants = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try

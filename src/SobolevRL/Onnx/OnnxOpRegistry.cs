@@ -19,8 +19,11 @@ public static class OnnxOpRegistry
         .Concat(PadOps.All())
         .ToDictionary(d => d.OpType, StringComparer.Ordinal);
 
-    /// <summary>Oldest default-domain opset the importer accepts.</summary>
-    public const int MinOpset = 7;
+    /// <summary>
+    /// Oldest default-domain opset the importer accepts. Opsets 11–17 are the target; older models load when
+    /// their nodes avoid pre-opset-7 legacy forms (those are reported as unsupported variants).
+    /// </summary>
+    public const int MinOpset = 1;
 
     /// <summary>Newest default-domain opset the importer accepts.</summary>
     public const int MaxOpset = 18;

@@ -22,6 +22,19 @@ internal static class OnnxSupportCheck
         return (int)set.Version;
     }
 
+    /// <summary>Throws when a graph input or output is not a tensor (sequence, map, optional).</summary>
+    public static void RequireTensorValues(GraphProto graph, string sourceName)
+    {
+        var problems = graph.Input.Concat(graph.Output)
+            .Where(v => v.Type is not null && v.Type.ValueCase != TypeProto.ValueOneofCase.TensorType)
+            .Select(v => $"'{v.Name}'").ToArray();
+        if (problems.Length > 0)
+        {
+            throw new OnnxModelException(
+                $"ONNX model '{sourceName}': values {string.Join(", ", problems)} are sequences, maps or optionals, which are not supported; only tensor inputs and outputs are.");
+        }
+    }
+
     /// <summary>Plans every node, or throws one error listing every unsupported operator and variant with its node.</summary>
     public static List<OnnxNodePlan> PlanAll(GraphProto graph, int opset, string sourceName)
     {
@@ -38,7 +51,7 @@ internal static class OnnxSupportCheck
                 continue;
             }
             var attributes = new OnnxNodeAttributes(node);
-            if (definition.CheckVariant?.Invoke(node, attributes, opset) is string reason)
+            if ((LegacyForms.Check(node, attributes, opset) ?? definition.CheckVariant?.Invoke(node, attributes, opset)) is string reason)
             {
                 problems.Add($"{name}: {reason} not supported");
                 continue;

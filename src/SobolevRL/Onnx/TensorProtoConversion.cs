@@ -55,7 +55,7 @@ public static class TensorProtoConversion
             ScalarType.Int8 => tensor(MemoryMarshal.Cast<byte, sbyte>(raw).ToArray(), dims),
             ScalarType.Byte => tensor(raw.ToArray(), dims),
             ScalarType.Bool => tensor(raw.ToArray(), dims).to(ScalarType.Bool),
-            ScalarType.Float16 or ScalarType.BFloat16 => FromHalfBits(MemoryMarshal.Cast<byte, ushort>(raw).ToArray(), type, dims),
+            ScalarType.Float16 => FromHalfBits(MemoryMarshal.Cast<byte, ushort>(raw).ToArray(), dims),
             _ => throw new OnnxModelException($"{where}: element type {type} cannot be read."),
         };
     }
@@ -84,26 +84,21 @@ public static class TensorProtoConversion
             ScalarType.Int8 => tensor(proto.Int32Data.Select(v => (sbyte)v).ToArray(), dims),
             ScalarType.Byte => tensor(proto.Int32Data.Select(v => (byte)v).ToArray(), dims),
             ScalarType.Bool => tensor(proto.Int32Data.Select(v => v != 0).ToArray(), dims),
-            // float16/bfloat16 typed values are stored as their 16 bit patterns in int32_data.
-            ScalarType.Float16 or ScalarType.BFloat16 => FromHalfBits(proto.Int32Data.Select(v => (ushort)v).ToArray(), type, dims),
+            // float16 typed values are stored as their 16 bit patterns in int32_data.
+            ScalarType.Float16 => FromHalfBits(proto.Int32Data.Select(v => (ushort)v).ToArray(), dims),
             _ => throw new OnnxModelException($"{where}: element type {type} cannot be read."),
         };
     }
 
-    // 16 bit floats: widen each bit pattern exactly to float32 on the host, then narrow on the tensor.
-    static Tensor FromHalfBits(ushort[] bits, ScalarType type, long[] dims)
-    {
-        float[] values = type == ScalarType.Float16
-            ? bits.Select(b => (float)BitConverter.UInt16BitsToHalf(b)).ToArray()
-            : bits.Select(b => BitConverter.Int32BitsToSingle(b << 16)).ToArray();
-        return tensor(values, dims).to(type);
-    }
+    // float16: widen each bit pattern exactly to float32 on the host, then narrow on the tensor.
+    static Tensor FromHalfBits(ushort[] bits, long[] dims) =>
+        tensor(bits.Select(b => (float)BitConverter.UInt16BitsToHalf(b)).ToArray(), dims).to(ScalarType.Float16);
 
     static int ElementSize(ScalarType type) => type switch
     {
         ScalarType.Float64 or ScalarType.Int64 => 8,
         ScalarType.Float32 or ScalarType.Int32 => 4,
-        ScalarType.Int16 or ScalarType.Float16 or ScalarType.BFloat16 => 2,
+        ScalarType.Int16 or ScalarType.Float16 => 2,
         _ => 1,
     };
 

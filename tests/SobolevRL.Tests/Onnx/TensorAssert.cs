@@ -25,7 +25,7 @@ public static class TensorAssert
         long bad = (~ok).sum().item<long>();
         if (bad > 0)
         {
-            Tensor diff = (a - e).abs().nan_to_num(1e30);
+            Tensor diff = torch.where(ok, 0.0, (a - e).abs().nan_to_num(1e30));
             long worst = diff.flatten().argmax().item<long>();
             Assert.Fail($"{what}: {bad} of {e.numel()} values out of tolerance; worst at flat index {worst}: " +
                 $"actual {a.flatten()[worst].item<double>()}, expected {e.flatten()[worst].item<double>()}");

@@ -81,5 +81,5 @@ internal static class ArithmeticOps
         return [max is null ? x.clamp_min(ToScalar(min.Value, x)) : x.clamp(ToScalar(min.Value, x), ToScalar(max.Value, x))];
     }
 
-    static Scalar ToScalar(double value, Tensor like) => like.is_floating_point() ? value : (long)value;
+    static Scalar ToScalar(double value, Tensor like) => like.is_floating_point() ? (Scalar)value : (Scalar)(long)value;
 }

@@ -79,11 +79,13 @@ internal static class ConstantOps
     static string? CheckDropout(NodeProto node, OnnxNodeAttributes attributes, int opset) =>
         opset < 7 && attributes.Int("is_test", 0) == 0 ? "training mode (is_test = 0)" : null;
 
-    // Inference: the output is the input, the optional mask is all true. Training mode is refused.
+    // Inference: the output is the input, the optional mask is all true. Training mode is refused unless
+    // the ratio is 0 (then it is the identity too).
     static Tensor[] Dropout(OnnxOpContext c)
     {
         Tensor x = c.Input(0);
-        if (c.HasInput(2) && c.InputAsDouble(2) != 0)
+        double ratio = c.HasInput(1) ? c.InputAsDouble(1) : 0.5;
+        if (c.HasInput(2) && c.InputAsDouble(2) != 0 && ratio != 0)
         {
             throw c.Error("training_mode = true is not supported (SobolevRL evaluates teachers in inference mode)");
         }

@@ -8,7 +8,7 @@ internal static class JoinSplitOps
 {
     public static IEnumerable<OnnxOpDefinition> All() =>
     [
-        new("Concat", c => [torch.cat(c.Inputs.Select((t, i) => t ?? c.Input(i)).ToArray(), c.Attributes.Int("axis", 0))]),
+        new("Concat", c => [torch.cat(c.Inputs.Select((t, i) => t ?? c.Input(i)).ToArray(), c.Attributes.Int("axis", c.Opset < 4 ? 1 : 0))]),
         new("Split", Split),
     ];
 
