@@ -33,22 +33,23 @@ public sealed class MaxPoolFrameSkip : EnvWrapper
         if (observation.Length != _previous.Length)
             throw new ArgumentException($"{Id}: observation buffer has {observation.Length} bytes, the observation {_previous.Length}", nameof(observation));
         float reward = 0;
+        StepResult result = default;
         for (int t = 0; t < Skip; t++)
         {
             bool kept = t >= Skip - 2;
-            StepResult result;
             if (!kept && _deferred is not null) result = _deferred.StepWithoutObservation(action);
             else result = Inner.Step(action, t == Skip - 2 ? _previous : observation);
             reward += result.Reward;
-            if (result.Done)
+            if (result.Done && t < Skip - 1)
             {
+                // Cut short: the final frame alone (it is in the observation already unless it was deferred or kept aside).
                 if (!kept && _deferred is not null) _deferred.WriteObservation(observation);
                 else if (t == Skip - 2) _previous.CopyTo(observation);
                 return result with { Reward = reward };
             }
         }
         if (Skip >= 2) MaxInPlace(observation, _previous);
-        return new StepResult(reward, false, false);
+        return result with { Reward = reward };
     }
 
     /// <summary>Sets <c>target[i] = max(target[i], other[i])</c>.</summary>
