@@ -41,7 +41,7 @@ public sealed class AleFamily : IEnvFamily
         string romPath = AleRoms.Find(romId, settings.Roms, Environment.GetEnvironmentVariable(AleRoms.DirectoryVariable));
         AleLibrary.Load(AleLibrary.ResolvePath(settings.AleLib, Environment.GetEnvironmentVariable(AleLibrary.PathVariable)));
         if (!AleLibrary.IsSupportedRom(romPath, out string? actualGame))
-            throw new EnvException($"ALE does not support the ROM {romPath}: its MD5 matches none of ALE's games. {id} needs ALE's dump of {romId}.");
+            throw new EnvException($"ALE does not support the ROM {romPath}: its MD5 is not that of the dump ALE supports for {romId} (nor, by its name, of another game). {id} needs ALE's supported dump of {romId}.");
         if (actualGame != romId)
             throw new EnvException($"the ROM {romPath} is ALE's {actualGame}, not {romId}; {id} needs {AleRoms.FileName(romId)} to hold {romId}");
         return Build(id, romPath, settings);

@@ -54,6 +54,8 @@ public static class AleLibrary
     {
         ArgumentNullException.ThrowIfNull(path);
         string full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+            throw new EnvException($"the ALE shim library {full} does not exist. {BuildHint}");
         lock (Gate)
         {
             if (_loadedPath is not null)
@@ -61,8 +63,6 @@ public static class AleLibrary
                 if (_loadedPath == full) return;
                 throw new EnvException($"the ALE shim is already loaded from {_loadedPath}; this process cannot also load {full} (one shim per process)");
             }
-            if (!File.Exists(full))
-                throw new EnvException($"the ALE shim library {full} does not exist. {BuildHint}");
             nint handle;
             try
             {

@@ -65,7 +65,8 @@ int32_t check_rom(const char* rom_path, std::string* game_id) {
   if (!game)
     return fail(SOBOLEVRL_ALE_E_ROM_UNSUPPORTED,
                 std::string("ALE does not support the ROM ") + rom_path +
-                    " (its MD5 matches none of ALE's supported games)");
+                    " (its MD5 is not that of a supported game: ALE identifies a ROM by its file name or MD5 and"
+                    " requires the MD5 of its supported dump)");
   if (game_id != nullptr) *game_id = *game;
   return SOBOLEVRL_ALE_OK;
 }
