@@ -58,19 +58,13 @@ public static class AleLibrary
             throw new EnvException($"the ALE shim library {full} does not exist. {BuildHint}");
         lock (Gate)
         {
+            if (_loadedPath == full) return;
+            // Opened and checked before the one-shim rule, so a broken file is reported as such whatever is loaded.
+            nint handle = OpenChecked(full);
             if (_loadedPath is not null)
             {
-                if (_loadedPath == full) return;
+                NativeLibrary.Free(handle);
                 throw new EnvException($"the ALE shim is already loaded from {_loadedPath}; this process cannot also load {full} (one shim per process)");
-            }
-            nint handle;
-            try
-            {
-                handle = NativeLibrary.Load(full);
-            }
-            catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
-            {
-                throw new EnvException($"the ALE shim library {full} does not load ({e.Message}); it needs ALE's libale.so where it was built against. {BuildHint}", e);
             }
             _handle = handle;
             _loadedPath = full;
@@ -80,9 +74,31 @@ public static class AleLibrary
                 _resolverInstalled = true;
             }
         }
-        int version = AleNative.AbiVersionOf();
+    }
+
+    private static unsafe nint OpenChecked(string full)
+    {
+        nint handle;
+        try
+        {
+            handle = NativeLibrary.Load(full);
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            throw new EnvException($"the ALE shim library {full} does not load ({e.Message}); it needs ALE's libale.so where it was built against. {BuildHint}", e);
+        }
+        if (!NativeLibrary.TryGetExport(handle, "sobolevrl_ale_abi_version", out nint abiVersion))
+        {
+            NativeLibrary.Free(handle);
+            throw new EnvException($"{full} is not SobolevRL's ALE shim (it has no sobolevrl_ale_abi_version). {BuildHint}");
+        }
+        int version = ((delegate* unmanaged<int>)abiVersion)();
         if (version != AleNative.AbiVersion)
+        {
+            NativeLibrary.Free(handle);
             throw new EnvException($"the ALE shim {full} has interface version {version}, this SobolevRL needs {AleNative.AbiVersion}; rebuild it with `make ale ALE_DIR=...`");
+        }
+        return handle;
     }
 
     /// <summary>ALE's version, as reported by the loaded shim.</summary>

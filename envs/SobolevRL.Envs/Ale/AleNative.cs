@@ -33,9 +33,6 @@ internal static partial class AleNative
     public const int ErrorBufferSize = -5;
     public const int ErrorMode = -6;
 
-    [LibraryImport(LibraryName, EntryPoint = "sobolevrl_ale_abi_version")]
-    public static partial int AbiVersionOf();
-
     // Returns a pointer owned by the shim (thread-local string): read it, never free it.
     [LibraryImport(LibraryName, EntryPoint = "sobolevrl_ale_last_error")]
     public static partial nint LastError();

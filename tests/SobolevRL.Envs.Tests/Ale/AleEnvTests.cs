@@ -104,6 +104,20 @@ public class AleEnvTests
     }
 
     [Fact]
+    public void SteppingTheFullStackAllocatesNothing()
+    {
+        RequireAle();
+        using var env = new AleFamily().Make("ALE/Tetris-v5", Options($"roms={AleTestSetup.RomDirectory}", "episodic_life=true", "clip_rewards=true"));
+        var obs = new byte[env.ObservationSpace.Size];
+        env.Reset(3, obs);
+        for (int t = 0; t < 20; t++) env.Step(t % 5, obs);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int t = 0; t < 200; t++)
+            if (env.Step(t % 5, obs).Done) break;
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void SeededResetsReplayTheSameTrajectory()
     {
         RequireAle();

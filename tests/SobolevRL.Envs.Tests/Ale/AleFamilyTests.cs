@@ -152,6 +152,30 @@ public class AleFamilyTests
     }
 
     [Fact]
+    public void AFileThatIsNotTheShimIsRefusedWithHowToBuildIt()
+    {
+        string directory = Directory.CreateTempSubdirectory("sobolevrl-shim-").FullName;
+        try
+        {
+            string junk = Path.Combine(directory, "libsobolevrl_ale.so");
+            File.WriteAllBytes(junk, new byte[4096]);
+            var notLoadable = Assert.Throws<EnvException>(() => AleLibrary.Load(junk));
+            Assert.Contains("does not load", notLoadable.Message);
+            Assert.Contains("make ale ALE_DIR=", notLoadable.Message);
+
+            // A real shared library without the shim's functions (the C library is always there on Linux).
+            string? libc = new[] { "/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib64/libc.so.6" }.FirstOrDefault(File.Exists);
+            if (libc is null) return;
+            var foreign = Assert.Throws<EnvException>(() => AleLibrary.Load(libc));
+            Assert.Contains("is not SobolevRL's ALE shim", foreign.Message);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void UnconfiguredShimSaysHowToBuildIt()
     {
         var e = Assert.Throws<EnvException>(() => AleLibrary.ResolvePath(null, null));
