@@ -90,21 +90,25 @@ public class VectorEnvTests
         Assert.True(ends > 5);
     }
 
-    [Fact]
-    public void WorkerErrorIsRethrownOnTheCallerWithItsTypeAndIndex()
+    [Theory]
+    [InlineData(3, 3, new[] { 2 }, 2)]
+    [InlineData(16, 2, new[] { 9, 3 }, 3)]
+    [InlineData(16, 1, new[] { 15 }, 15)]
+    public void WorkerErrorIsRethrownOnTheCallerWithItsTypeAndTheLowestIndex(int numEnvs, int threads, int[] failing, int reported)
     {
-        using var venv = new ThreadedVectorEnv(i => new CountingEnv(throwAtTotalStep: i == 2 ? 4 : null), 3, 3);
-        var obs = new byte[3 * venv.SingleObservationSpace.Size];
-        var rewards = new float[3];
-        var terminated = new bool[3];
-        var truncated = new bool[3];
+        using var venv = new ThreadedVectorEnv(i => new CountingEnv(throwAtTotalStep: failing.Contains(i) ? 4 : null), numEnvs, threads);
+        var obs = new byte[numEnvs * venv.SingleObservationSpace.Size];
+        var actions = new int[numEnvs];
+        var rewards = new float[numEnvs];
+        var terminated = new bool[numEnvs];
+        var truncated = new bool[numEnvs];
         venv.Reset(0, obs);
-        for (int t = 0; t < 3; t++) venv.Step([0, 0, 0], obs, rewards, terminated, truncated);
-        var e = Assert.Throws<InvalidDataException>(() => venv.Step([0, 0, 0], obs, rewards, terminated, truncated));
-        Assert.Equal(2, e.Data["sub_env"]);
-        Assert.Throws<InvalidOperationException>(() => venv.Step([0, 0, 0], obs, rewards, terminated, truncated));
+        for (int t = 0; t < 3; t++) venv.Step(actions, obs, rewards, terminated, truncated);
+        var e = Assert.Throws<InvalidDataException>(() => venv.Step(actions, obs, rewards, terminated, truncated));
+        Assert.Equal(reported, e.Data["sub_env"]);
+        Assert.Throws<InvalidOperationException>(() => venv.Step(actions, obs, rewards, terminated, truncated));
         venv.Reset(1, obs);
-        venv.Step([0, 0, 0], obs, rewards, terminated, truncated);
+        venv.Step(actions, obs, rewards, terminated, truncated);
     }
 
     [Fact]
