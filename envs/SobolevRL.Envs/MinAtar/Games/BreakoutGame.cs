@@ -42,7 +42,6 @@ public sealed class BreakoutGame : IMinAtarGame
     public BreakoutGame(NumpyRandomState rng, bool ramping)
     {
         _rng = rng;
-        _ = ramping;
     }
 
     /// <inheritdoc />

@@ -38,7 +38,6 @@ public sealed class FreewayGame : IMinAtarGame
     public FreewayGame(NumpyRandomState rng, bool ramping)
     {
         _rng = rng;
-        _ = ramping;
     }
 
     /// <inheritdoc />
