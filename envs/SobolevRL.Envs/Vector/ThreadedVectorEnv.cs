@@ -72,7 +72,7 @@ public sealed class ThreadedVectorEnv : VectorEnvBase
         return first;
     }
 
-    /// <summary>Stops the workers, then disposes the sub-envs.</summary>
+    /// <summary>Stops the workers, then disposes the sub-envs. Without it the (sleeping) worker threads live until the process ends.</summary>
     public override void Dispose()
     {
         if (_disposed) return;
