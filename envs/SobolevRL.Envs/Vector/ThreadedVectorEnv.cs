@@ -5,9 +5,11 @@ namespace SobolevRL.Envs.Vector;
 
 /// <summary>
 /// A vector env that steps its sub-envs in parallel on <see cref="Threads"/> threads: the calling thread and
-/// persistent background workers. A call cuts the sub-envs into contiguous chunks that the threads claim one at a
-/// time from a shared counter, so a thread the operating system has not scheduled never holds up the others (on a
-/// busy machine the caller simply does more of the work). Hand-offs spin briefly, then sleep
+/// persistent background workers. The sub-envs are cut into contiguous chunks, about four per thread, and each
+/// thread owns a contiguous run of chunks, so in the usual case a sub-env is stepped by the same thread every time
+/// and its state stays in that core's cache. A thread that has finished its own chunks takes the remaining chunks
+/// of the others (each run has its own claim counter), so a thread the operating system has not scheduled never
+/// holds up the step: on a busy machine the caller simply does more of the work. Hand-offs spin briefly, then sleep
 /// (<see cref="SpinThenBlockWaiter"/>); a step allocates nothing. Each sub-env has its own generator and is
 /// stepped exactly once per call, so results are identical for any thread count and any claiming order
 /// (semantics in <see cref="IVectorEnv"/>).
@@ -16,6 +18,8 @@ public sealed class ThreadedVectorEnv : VectorEnvBase
 {
     private readonly int _chunkSize;
     private readonly int _chunks;
+    private readonly int[] _firstChunk; // thread t owns chunks [_firstChunk[t], _firstChunk[t + 1])
+    private readonly PaddedCounter[] _claimed; // chunks of thread t's run claimed so far, by anyone
     private readonly Exception?[] _chunkErrors;
     private readonly SpinThenBlockWaiter[] _workerWaiters;
     private readonly SpinThenBlockWaiter _callerWaiter = new();
@@ -34,14 +38,17 @@ public sealed class ThreadedVectorEnv : VectorEnvBase
         _chunkSize = Math.Max(1, NumEnvs / (4 * Threads));
         _chunks = (NumEnvs + _chunkSize - 1) / _chunkSize;
         _chunkErrors = new Exception?[_chunks];
-        _counters.NextChunk = _chunks; // nothing to claim before the first call
+        _firstChunk = new int[Threads + 1];
+        for (int t = 0; t <= Threads; t++) _firstChunk[t] = (int)((long)_chunks * t / Threads);
+        _claimed = new PaddedCounter[Threads];
+        for (int t = 0; t < Threads; t++) _claimed[t].Value = int.MaxValue / 2; // nothing to claim before the first call
         _workerWaiters = new SpinThenBlockWaiter[Threads - 1];
         _workers = new Thread[Threads - 1];
         for (int w = 0; w < _workers.Length; w++)
         {
             _workerWaiters[w] = new SpinThenBlockWaiter();
             _workers[w] = new Thread(WorkerLoop) { IsBackground = true, Name = $"vector-env worker {w + 1}" };
-            _workers[w].Start(w);
+            _workers[w].Start(w + 1);
         }
     }
 
@@ -58,10 +65,10 @@ public sealed class ThreadedVectorEnv : VectorEnvBase
         _job = job;
         Volatile.Write(ref _counters.DoneChunks, 0);
         // Opening the chunks publishes the job (and the batch pointers set before this call) to whoever claims one.
-        Interlocked.Exchange(ref _counters.NextChunk, 0);
+        for (int t = 0; t < Threads; t++) Interlocked.Exchange(ref _claimed[t].Value, 0);
         Interlocked.Increment(ref _counters.Generation);
         foreach (var waiter in _workerWaiters) waiter.Notify();
-        WorkOnChunks();
+        WorkOnChunks(0);
         _callerWaiter.WaitUntilEqual(ref _counters.DoneChunks, _chunks);
         Exception? first = null;
         for (int c = 0; c < _chunks; c++)
@@ -86,21 +93,27 @@ public sealed class ThreadedVectorEnv : VectorEnvBase
         base.Dispose();
     }
 
-    private void WorkOnChunks()
+    private void WorkOnChunks(int self)
     {
-        while (true)
+        for (int k = 0; k < Threads; k++)
         {
-            int chunk = Interlocked.Increment(ref _counters.NextChunk) - 1;
-            if (chunk >= _chunks) return;
-            int from = chunk * _chunkSize;
-            _chunkErrors[chunk] = RunRange(_job, from, Math.Min(NumEnvs, from + _chunkSize));
-            if (Interlocked.Increment(ref _counters.DoneChunks) == _chunks) _callerWaiter.Notify();
+            int owner = self + k < Threads ? self + k : self + k - Threads; // own run first, then the others'
+            int first = _firstChunk[owner], count = _firstChunk[owner + 1] - first;
+            while (true)
+            {
+                int index = Interlocked.Increment(ref _claimed[owner].Value) - 1;
+                if (index >= count) break;
+                int chunk = first + index, from = chunk * _chunkSize;
+                _chunkErrors[chunk] = RunRange(_job, from, Math.Min(NumEnvs, from + _chunkSize));
+                if (Interlocked.Increment(ref _counters.DoneChunks) == _chunks) _callerWaiter.Notify();
+            }
         }
     }
 
     private void WorkerLoop(object? state)
     {
-        var waiter = _workerWaiters[(int)state!];
+        int self = (int)state!;
+        var waiter = _workerWaiters[self - 1];
         int seen = 0;
         while (true)
         {
@@ -108,16 +121,22 @@ public sealed class ThreadedVectorEnv : VectorEnvBase
             waiter.WaitUntilDifferent(ref _counters.Generation, seen);
             seen = Volatile.Read(ref _counters.Generation);
             if (_stopping) return;
-            WorkOnChunks();
+            WorkOnChunks(self);
         }
     }
 
     /// <summary>The counters every thread touches, each on its own cache line.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
     private struct SharedCounters
     {
         [FieldOffset(64)] public int Generation;
-        [FieldOffset(128)] public int NextChunk;
-        [FieldOffset(192)] public int DoneChunks;
+        [FieldOffset(128)] public int DoneChunks;
+    }
+
+    /// <summary>A counter alone on its cache line (array elements 128 bytes apart).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    private struct PaddedCounter
+    {
+        [FieldOffset(64)] public int Value;
     }
 }
