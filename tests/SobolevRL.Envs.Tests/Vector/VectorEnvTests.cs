@@ -2,6 +2,7 @@ using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;
 using SobolevRL.Envs.Tests.TestEnvs;
 using SobolevRL.Envs.Vector;
+using SobolevRL.Envs.Wrappers;
 
 namespace SobolevRL.Envs.Tests.Vector;
 
@@ -184,5 +185,44 @@ public class VectorEnvTests
                 Assert.Equal(b, a);
             }
         }, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public void EpisodeStatisticsOfSubEnvsArriveInTheFinalInfo()
+    {
+        const int numEnvs = 4;
+        using var venv = new ThreadedVectorEnv(_ => Registry.Make("MinAtar/Breakout-v1").WithTimeLimit(10).WithEpisodeStatistics(), numEnvs, 2);
+        var obs = new byte[numEnvs * venv.SingleObservationSpace.Size];
+        var actions = new int[numEnvs];
+        var rewards = new float[numEnvs];
+        var terminated = new bool[numEnvs];
+        var truncated = new bool[numEnvs];
+        var sums = new double[numEnvs];
+        var lengths = new int[numEnvs];
+        var rng = new System.Random(5);
+        venv.Reset(11, obs);
+        int ends = 0, truncations = 0;
+        for (int t = 0; t < 300; t++)
+        {
+            for (int i = 0; i < numEnvs; i++) actions[i] = rng.Next(venv.ActionSpace.N);
+            venv.Step(actions, obs, rewards, terminated, truncated);
+            for (int i = 0; i < numEnvs; i++)
+            {
+                sums[i] += rewards[i];
+                lengths[i]++;
+                if (!terminated[i] && !truncated[i])
+                {
+                    Assert.Null(venv.Info(i).Get(InfoKeys.EpisodeReturn));
+                    continue;
+                }
+                Assert.Equal(sums[i], venv.FinalInfo(i).Get(InfoKeys.EpisodeReturn));
+                Assert.Equal(lengths[i], venv.FinalInfo(i).Get(InfoKeys.EpisodeLength));
+                Assert.Null(venv.Info(i).Get(InfoKeys.EpisodeReturn)); // the reset info of the new episode
+                ends++;
+                if (truncated[i]) truncations++;
+                (sums[i], lengths[i]) = (0, 0);
+            }
+        }
+        Assert.True(ends > 10 && truncations > 0, $"{ends} episode ends, {truncations} truncated");
     }
 }
