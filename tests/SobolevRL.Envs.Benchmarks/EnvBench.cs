@@ -29,3 +29,28 @@ var results = new List<EnvBenchmarkResult> { EnvBenchmark.RunSingle(() => regist
 for (int r = 0; r < repeats; r++)
     foreach (int t in threads) results.Add(EnvBenchmark.RunVector(_ => registry.Make(id), envs, t, steps));
 Console.Write(json ? EnvBenchmark.ToJson(results) + "\n" : EnvBenchmark.FormatTable(results));
+if (!json)
+    Console.WriteLine($"calibration: pure-compute speed-up of {threads.Max()} threads over 1 on this machine right now: {ComputeSpeedup(threads.Max()):F2}x " +
+        $"(load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
+
+// How much parallelism the machine grants at the moment: the same total arithmetic on 1 thread and split over n.
+static double ComputeSpeedup(int n)
+{
+    const long work = 400_000_000;
+    static long Spin(long iterations)
+    {
+        ulong x = 88172645463325252UL;
+        for (long i = 0; i < iterations; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; }
+        return (long)x;
+    }
+    double Time(int threads)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() => Spin(work / threads))).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+        return clock.Elapsed.TotalSeconds;
+    }
+    Time(1);
+    return Time(1) / Time(n);
+}
