@@ -1,3 +1,4 @@
+using SobolevRL.Envs.Wrappers;
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Wrappers.Atari;
 
@@ -63,7 +64,7 @@ public sealed class AleEnv : IEnv, IDeferredObservationEnv
     public IReadOnlyList<int> ActionSet => _actionSet;
 
     /// <summary>ALE's generator seed (a non-negative 32-bit integer) for a user seed; nearby seeds give unrelated streams.</summary>
-    public static int ToAleSeed(long seed) => (int)(AtariSeeds.Mix(seed, AtariSeeds.AleStream) & 0x7FFF_FFFF);
+    public static int ToAleSeed(long seed) => (int)(SeedMixer.Mix(seed, AtariSeeds.AleStream) & 0x7FFF_FFFF);
 
     /// <inheritdoc />
     public void Reset(long? seed, Span<byte> observation)

@@ -1,3 +1,4 @@
+using SobolevRL.Envs.Wrappers;
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Wrappers.Atari;
 
@@ -59,8 +60,7 @@ public sealed class AleFamily : IEnvFamily
         throw new EnvException($"unknown ALE id '{id}'; ids are {IdPrefix}<Game>{IdSuffix} for the {AleGames.RomIds.Count} games ALE supports, e.g. {IdOf("breakout")}, {IdOf("space_invaders")} (`sobolevrl env list` shows them all)");
     }
 
-    // The preprocessing stack, innermost first. The generic FrameStack(4) of branch `envs` goes on top when it is merged
-    // (see README.md, "Frame stacking").
+    // The preprocessing stack, innermost first, with the frame stack on top.
     private static IEnv Build(string id, string romPath, AleOptions settings)
     {
         var emulator = AleEmulator.Create(romPath, new AleEmulatorSettings(
@@ -78,6 +78,7 @@ public sealed class AleFamily : IEnvFamily
             env = new AreaResize(env, settings.ScreenSize, settings.ScreenSize);
             if (settings.EpisodicLife) env = new EpisodicLife(env);
             if (settings.ClipRewards) env = new ClipReward(env);
+            if (settings.FrameStack > 1) env = new FrameStack(env, settings.FrameStack);
             return env;
         }
         catch

@@ -36,6 +36,8 @@ public sealed record AleOptions
         public const string EpisodicLife = "episodic_life";
         /// <summary>Rewards replaced by their sign.</summary>
         public const string ClipRewards = "clip_rewards";
+        /// <summary>Number of most recent frames stacked along channels.</summary>
+        public const string FrameStack = "frame_stack";
     }
 
     /// <summary>Shim library path given as an option (null: use <c>SOBOLEVRL_ALE_LIB</c>).</summary>
@@ -74,6 +76,9 @@ public sealed record AleOptions
     /// <summary>Rewards replaced by their sign (Nature DQN training); off by default.</summary>
     public bool ClipRewards { get; init; }
 
+    /// <summary>Most recent frames stacked along channels (4); 1 disables stacking.</summary>
+    public int FrameStack { get; init; } = 4;
+
     /// <summary>Every option with its default and meaning, for listings.</summary>
     public static IReadOnlyList<(string Name, string Default, string Meaning)> Descriptions { get; } =
     [
@@ -89,6 +94,7 @@ public sealed record AleOptions
         (Names.ScreenSize, "84", "observation side after INTER_AREA resizing"),
         (Names.EpisodicLife, "false", "a lost life ends the episode (terminated); the next reset continues the game"),
         (Names.ClipRewards, "false", "rewards replaced by their sign"),
+        (Names.FrameStack, "4", "most recent frames stacked along channels (1 = no stacking)"),
     ];
 
     /// <summary>Reads every option from <paramref name="options"/>, validating ranges; unknown options are an error naming <paramref name="envId"/>.</summary>
@@ -110,6 +116,7 @@ public sealed record AleOptions
             ScreenSize = options.GetInt(Names.ScreenSize, defaults.ScreenSize, 1, 160),
             EpisodicLife = options.GetBool(Names.EpisodicLife, defaults.EpisodicLife),
             ClipRewards = options.GetBool(Names.ClipRewards, defaults.ClipRewards),
+            FrameStack = options.GetInt(Names.FrameStack, defaults.FrameStack, 1, 64),
         };
         options.ThrowIfUnused(envId, Descriptions.Select(d => d.Name));
         return result;

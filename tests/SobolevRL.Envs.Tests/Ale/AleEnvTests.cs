@@ -88,7 +88,7 @@ public class AleEnvTests
         RequireAle();
         using var env = new AleFamily().Make("ALE/Tetris-v5", Options($"roms={AleTestSetup.RomDirectory}"));
         Assert.Equal("ALE/Tetris-v5", env.Id);
-        Assert.Equal(new BoxSpace([1, 84, 84], 0, 255), env.ObservationSpace);
+        Assert.Equal(new BoxSpace([4, 84, 84], 0, 255), env.ObservationSpace);
         Assert.Equal(5, env.ActionSpace.N);
         var obs = new byte[env.ObservationSpace.Size];
         env.Reset(17, obs);
@@ -179,7 +179,7 @@ public class AleEnvTests
     {
         RequireAle();
         using var env = new AleFamily().Make("ALE/Tetris-v5",
-            Options($"roms={AleTestSetup.RomDirectory}", "noop_max=0", "repeat_action_probability=0"));
+            Options($"roms={AleTestSetup.RomDirectory}", "noop_max=0", "repeat_action_probability=0", "frame_stack=1"));
         using var reference = new AleEnv(AleTestSetup.CreateTetris(repeatActionProbability: 0), "reference");
         var obs = new byte[env.ObservationSpace.Size];
         var screen = new byte[210 * 160];

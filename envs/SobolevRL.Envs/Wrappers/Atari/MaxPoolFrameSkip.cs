@@ -57,11 +57,11 @@ public sealed class MaxPoolFrameSkip : EnvWrapper
     {
         if (other.Length != target.Length) throw new ArgumentException("spans differ in length", nameof(other));
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (System.Numerics.Vector.IsHardwareAccelerated)
         {
             for (; i <= target.Length - Vector<byte>.Count; i += Vector<byte>.Count)
             {
-                var max = Vector.Max(new Vector<byte>(target[i..]), new Vector<byte>(other[i..]));
+                var max = System.Numerics.Vector.Max(new Vector<byte>(target[i..]), new Vector<byte>(other[i..]));
                 max.CopyTo(target[i..]);
             }
         }

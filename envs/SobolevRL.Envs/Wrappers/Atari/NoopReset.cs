@@ -1,3 +1,4 @@
+using SobolevRL.Envs.Wrappers;
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Random;
 
@@ -43,7 +44,7 @@ public sealed class NoopReset : EnvWrapper, IDeferredObservationEnv
     public override void Reset(long? seed, Span<byte> observation)
     {
         Inner.Reset(seed, observation);
-        if (seed is long s) _rng.Seed((uint)AtariSeeds.Mix(s, AtariSeeds.NoopResetStream));
+        if (seed is long s) _rng.Seed((uint)SeedMixer.Mix(s, AtariSeeds.NoopResetStream));
         int count = NoopMax > 0 ? _rng.RandInt(1, NoopMax + 1) : 0;
         LastNoopCount = 0;
         bool pending = false;
