@@ -1,0 +1,29 @@
+#:project ../../envs/SobolevRL.Envs/SobolevRL.Envs.csproj
+// Vector-env throughput by thread count, until `sobolevrl env bench` is wired:
+//   dotnet run -c Release tests/SobolevRL.Envs.Benchmarks/EnvBench.cs -- MinAtar/Breakout-v1 200000 8 1,2 [repeats] [--json]
+// Prints one table (or JSON) row per (thread count, repeat); repeats alternate thread counts so machine noise hits all alike.
+using System.Globalization;
+using SobolevRL.Envs.Bench;
+using SobolevRL.Envs.Play;
+using SobolevRL.Envs.Registry;
+
+string id = args.Length > 0 ? args[0] : "MinAtar/Breakout-v1";
+long steps = args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 200_000;
+int envs = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8;
+int[] threads = (args.Length > 3 ? args[3] : "1,2").Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray();
+int repeats = args.Length > 4 && !args[4].StartsWith("--", StringComparison.Ordinal) ? int.Parse(args[4], CultureInfo.InvariantCulture) : 3;
+bool json = args.Contains("--json");
+string? gif = args.SkipWhile(a => a != "--gif").Skip(1).FirstOrDefault();
+
+var registry = EnvRegistry.CreateDefault();
+if (gif is not null)
+{
+    using var env = registry.Make(id);
+    var played = EnvPlayer.Play(env, RandomPolicy.Create(env.ActionSpace, 0), 1, 0, gif);
+    Console.WriteLine($"wrote {gif}: {played.GifFrames} frames, return {played.MeanReturn}");
+    return;
+}
+var results = new List<EnvBenchmarkResult> { EnvBenchmark.RunSingle(() => registry.Make(id), steps) };
+for (int r = 0; r < repeats; r++)
+    foreach (int t in threads) results.Add(EnvBenchmark.RunVector(_ => registry.Make(id), envs, t, steps));
+Console.Write(json ? EnvBenchmark.ToJson(results) + "\n" : EnvBenchmark.FormatTable(results));
