@@ -16,7 +16,6 @@ public sealed class RegressionExperimentTests : IDisposable
         Hidden = 64,
         TestPoints = 2000,
         GridSize = 20,
-        Workers = 1,
     };
 
     public void Dispose()
@@ -30,7 +29,7 @@ public sealed class RegressionExperimentTests : IDisposable
     [Fact]
     public void QuickRun_SobolevFitsGradientsAndValuesBetter_AndWritesItsFiles()
     {
-        var report = RegressionExperiment.Run(Quick, _directory);
+        var report = RegressionExperiment.Run(Quick, _directory, cancellationToken: TestContext.Current.CancellationToken);
 
         var regular = report.Cell("mccormick", 20, RegressionMode.Regular)!;
         var sobolev = report.Cell("mccormick", 20, RegressionMode.Sobolev)!;
@@ -39,11 +38,11 @@ public sealed class RegressionExperimentTests : IDisposable
         Assert.True(sobolev.ValueMse.Mean < regular.ValueMse.Mean, $"value MSE: Sobolev {sobolev.ValueMse}, Regular {regular.ValueMse}");
         Assert.All(report.Runs, r => Assert.True(r.RelativeValueMse < 1.0, $"{r.Mode} does not beat predicting the mean"));
 
-        var json = File.ReadAllText(Path.Combine(_directory, "results.json"));
+        var json = File.ReadAllText(Path.Combine(_directory, "summary.json"));
         var reread = RegressionReport.FromJson(json);
         Assert.Equal(report.Runs, reread.Runs);
         Assert.Equal(report.Functions[0].Domain, reread.Functions[0].Domain);
-        Assert.Contains("| mccormick | 20 |", File.ReadAllText(Path.Combine(_directory, "results.md")));
+        Assert.Contains("| mccormick | 20 |", File.ReadAllText(Path.Combine(_directory, "report.md")));
 
         var csv = File.ReadAllLines(Path.Combine(_directory, "surfaces", "mccormick.csv"));
         Assert.Equal("x1,x2,true,regular,sobolev", csv[0]);
@@ -53,11 +52,11 @@ public sealed class RegressionExperimentTests : IDisposable
     }
 
     [Fact]
-    public void SameOptions_GiveTheSameResults_WhateverTheNumberOfWorkers()
+    public void SameOptions_GiveTheSameResults()
     {
         var options = Quick with { Functions = ["booth"], Seeds = 2, Steps = 10, Hidden = 8, TestPoints = 100, GridSize = 0 };
-        var one = RegressionExperiment.Run(options with { Workers = 1 }, Path.Combine(_directory, "one"));
-        var two = RegressionExperiment.Run(options with { Workers = 2 }, Path.Combine(_directory, "two"));
+        var one = RegressionExperiment.Run(options, Path.Combine(_directory, "one"), cancellationToken: TestContext.Current.CancellationToken);
+        var two = RegressionExperiment.Run(options, Path.Combine(_directory, "two"), cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(one.Runs.Select(r => r with { Seconds = 0 }), two.Runs.Select(r => r with { Seconds = 0 }));
     }
 

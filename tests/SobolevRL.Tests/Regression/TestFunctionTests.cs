@@ -55,7 +55,7 @@ public class TestFunctionTests
     [Fact]
     public void ByName_RejectsAnUnknownName_AndListsTheKnownOnes()
     {
-        var error = Assert.Throws<ArgumentException>(() => TestFunctions.ByName("himmelblau"));
+        var error = Assert.Throws<UserErrorException>(() => TestFunctions.ByName("himmelblau"));
         Assert.Contains("rosenbrock", error.Message);
         Assert.Same(TestFunctions.ByName("Rosenbrock"), TestFunctions.ByName("rosenbrock"));
     }
