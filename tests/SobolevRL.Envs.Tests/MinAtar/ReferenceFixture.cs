@@ -23,7 +23,7 @@ public sealed record ReferenceFixture(string Game, string EnvName, double Sticky
     public static IEnumerable<string> FileNames() =>
         System.IO.Directory.EnumerateFiles(Directory(), "*.json").Select(Path.GetFileName).Order().Cast<string>();
 
-    /// <summary>Reads and parses a fixture file.</summary>
+    /// <summary>Reads and parses a fixture file (a name in <see cref="Directory"/> or a full path).</summary>
     public static ReferenceFixture Load(string fileName)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Directory(), fileName)));

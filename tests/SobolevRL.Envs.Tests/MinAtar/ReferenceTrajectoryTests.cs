@@ -19,7 +19,41 @@ public class ReferenceTrajectoryTests
 
     [Theory]
     [MemberData(nameof(Fixtures))]
-    public void MatchesReferenceStepForStep(string fileName)
+    public void MatchesReferenceStepForStep(string fileName) => Replay(fileName, minSteps: 1000);
+
+    /// <summary>
+    /// With MINATAR_DIR set to a MinAtar checkout, records fresh trajectories on seeds the committed fixtures do not
+    /// use (sticky 0.25, ramping off, then on) and replays them.
+    /// </summary>
+    [Theory]
+    [InlineData("asterix")]
+    [InlineData("breakout")]
+    [InlineData("freeway")]
+    public void MatchesALiveReferenceCheckout(string game)
+    {
+        string? root = Environment.GetEnvironmentVariable("MINATAR_DIR");
+        if (string.IsNullOrEmpty(root)) Assert.Skip("set MINATAR_DIR to a MinAtar checkout to compare with it live");
+        string? missing = PythonOracle.MissingReason();
+        if (missing != null) Assert.Skip(missing);
+        foreach (string ramping in new[] { "--no-ramping", "" })
+        {
+            string output = Path.Combine(Path.GetTempPath(), $"sobolevrl-minatar-{game}-{Environment.ProcessId}.json");
+            string script = Path.Combine(ReferenceFixture.Directory(), "record_reference.py");
+            var (code, _, stderr) = PythonOracle.Run($"""
+                import os, subprocess, sys
+                sys.exit(subprocess.call([sys.executable, {Quote(script)}, {Quote(game)}, {Quote(output)},
+                    "--seeds", "1000,4242", "--steps", "{(game == "freeway" ? 2700 : 800)}", "--sticky", "0.25"]
+                    + ([{Quote(ramping)}] if {Quote(ramping)} else [])))
+                """);
+            Assert.True(code == 0, $"record_reference.py failed: {stderr}");
+            try { Replay(output, minSteps: 1600); }
+            finally { File.Delete(output); }
+        }
+    }
+
+    private static string Quote(string s) => "'" + s.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
+
+    private static void Replay(string fileName, int minSteps)
     {
         var fixture = ReferenceFixture.Load(fileName);
         var options = new EnvOptions(new Dictionary<string, string>
@@ -57,7 +91,7 @@ public class ReferenceTrajectoryTests
                 if (!ours.AsSpan().SequenceEqual(expected)) Assert.Fail($"{where}: observation differs at {Differences(ours, expected)}");
             }
         }
-        Assert.True(steps >= 1000, $"{fileName} has only {steps} steps");
+        Assert.True(steps >= minSteps, $"{fileName} has only {steps} steps");
     }
 
     private static string Differences(byte[] ours, byte[] expected)

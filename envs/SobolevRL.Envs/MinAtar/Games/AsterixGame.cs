@@ -97,9 +97,9 @@ public sealed class AsterixGame : IMinAtarGame
             case 4: _playerY = Math.Min(Lanes, _playerY + 1); break;
         }
 
-        for (int i = 0; i < Lanes; i++)
-            if (_present[i]) reward += Touch(i);
-
+        // Only the entity of the player's own lane can touch it; contact is checked before and after entities move.
+        int playerLane = _playerY - 1;
+        reward += Touch(playerLane);
         if (_moveTimer == 0)
         {
             _moveTimer = _moveInterval;
@@ -109,8 +109,8 @@ public sealed class AsterixGame : IMinAtarGame
                 int x = _entityX[i] + (_movesRight[i] ? 1 : -1);
                 _entityX[i] = x;
                 if (x < 0 || x > Size - 1) _present[i] = false;
-                else reward += Touch(i);
             }
+            reward += Touch(playerLane);
         }
 
         _spawnTimer--;
@@ -150,10 +150,10 @@ public sealed class AsterixGame : IMinAtarGame
         }
     }
 
-    /// <summary>Resolves contact between the player and the entity in slot <paramref name="i"/>; returns the reward.</summary>
+    /// <summary>Resolves contact between the player and the entity of lane <paramref name="i"/>, if any; returns the reward.</summary>
     private int Touch(int i)
     {
-        if (_entityX[i] != _playerX || i + 1 != _playerY) return 0;
+        if (!_present[i] || _entityX[i] != _playerX) return 0;
         if (_isGold[i])
         {
             _present[i] = false;

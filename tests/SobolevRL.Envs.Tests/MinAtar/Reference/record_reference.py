@@ -3,11 +3,14 @@
 
 Imports the user's own MinAtar checkout (the directory holding the `minatar` package, given by the
 MINATAR_DIR environment variable), plays a seeded random action sequence through its `Environment`
-(sticky actions and difficulty ramping as given) and writes one JSON fixture.
+(sticky actions and difficulty ramping as given) and writes one JSON fixture. With --actions, the
+actions are read from FILE (whitespace-separated integers 0..5, played in order for every seed)
+instead of drawn at random.
 
 Usage:
     MINATAR_DIR=/path/to/MinAtar /usr/bin/python3 record_reference.py GAME OUT.json \
         [--seeds 0,1,2] [--steps 1500] [--action-weights 1,1,1,1,1,1] [--sticky 0.1] [--no-ramping]
+        [--actions FILE]
 
 GAME is the reference module name: asterix, breakout, freeway, seaquest or space_invaders.
 
@@ -61,11 +64,10 @@ def minatar_version(root):
         return "unknown"
 
 
-def record_run(Environment, game, seed, steps, weights, sticky, ramping):
+def record_run(Environment, game, seed, action_source, sticky, ramping):
     env = Environment(game, sticky_action_prob=sticky, difficulty_ramping=ramping)
     env.seed(seed)
     env.reset()
-    actions = random.Random(1_000_003 * (seed + 1))
     prev_set = np.zeros(env.state_shape()[2] * 100, dtype=bool)
     events = []
 
@@ -77,8 +79,7 @@ def record_run(Environment, game, seed, steps, weights, sticky, ramping):
         prev_set = now
 
     observe("R")
-    for _ in range(steps):
-        a = actions.choices(range(6), weights=weights)[0]
+    for a in action_source(seed):
         r, terminal = env.act(a)
         observe(f"S {a} {format_reward(r)} {int(bool(terminal))}")
         if terminal:
@@ -96,6 +97,7 @@ def main():
     parser.add_argument("--action-weights", default="1,1,1,1,1,1", help="relative weights of actions 0..5")
     parser.add_argument("--sticky", type=float, default=0.1)
     parser.add_argument("--no-ramping", action="store_true")
+    parser.add_argument("--actions", help="file of actions to play instead of random ones")
     args = parser.parse_args()
 
     root = os.environ.get("MINATAR_DIR")
@@ -107,10 +109,23 @@ def main():
     weights = [float(w) for w in args.action_weights.split(",")]
     if len(weights) != 6:
         sys.exit("--action-weights needs 6 numbers")
+    if args.actions:
+        with open(args.actions, encoding="utf-8") as f:
+            given = [int(a) for a in f.read().split()]
+        if any(a < 0 or a > 5 for a in given):
+            sys.exit("--actions: every action must be in 0..5")
+
+        def action_source(seed):
+            return iter(given)
+    else:
+        def action_source(seed):
+            rng = random.Random(1_000_003 * (seed + 1))
+            return (rng.choices(range(6), weights=weights)[0] for _ in range(args.steps))
+
     ramping = not args.no_ramping
     runs, channels = [], None
     for seed in (int(s) for s in args.seeds.split(",")):
-        run, channels = record_run(Environment, args.game, seed, args.steps, weights, args.sticky, ramping)
+        run, channels = record_run(Environment, args.game, seed, action_source, args.sticky, ramping)
         runs.append(run)
     fixture = {
         "format": "sobolevrl-minatar-trajectory/1",
@@ -119,7 +134,7 @@ def main():
         "sticky_action_prob": args.sticky,
         "ramping": ramping,
         "channels": channels,
-        "action_weights": weights,
+        "actions": "file " + os.path.basename(args.actions) if args.actions else f"random, weights {weights}",
         "runs": runs,
     }
     with open(args.out, "w", encoding="utf-8") as f:

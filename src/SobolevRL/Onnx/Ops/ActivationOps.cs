@@ -1,0 +1,57 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace SobolevRL.Onnx.Ops;
+
+/// <summary>Activation functions and (log-)softmax.</summary>
+internal static class ActivationOps
+{
+    public static IEnumerable<OnnxOpDefinition> All() =>
+    [
+        new("Relu", c => [F.relu(c.Input(0))]),
+        new("LeakyRelu", c => [F.leaky_relu(c.Input(0), c.Attributes.Float("alpha", 0.01f))]),
+        new("Elu", c => [F.elu(c.Input(0), c.Attributes.Float("alpha", 1f))]),
+        new("Selu", Selu),
+        new("Tanh", c => [c.Input(0).tanh()]),
+        new("Sigmoid", c => [c.Input(0).sigmoid()]),
+        new("HardSigmoid", c => [(c.Input(0) * c.Attributes.Float("alpha", 0.2f) + c.Attributes.Float("beta", 0.5f)).clamp(0, 1)]),
+        new("Softplus", c => [F.softplus(c.Input(0))]),
+        new("Softmax", c => [SoftmaxLike(c, (x, d) => x.softmax(d))]),
+        new("LogSoftmax", c => [SoftmaxLike(c, (x, d) => x.log_softmax(d))]),
+    ];
+
+    // gamma * (x > 0 ? x : alpha * (exp(x) - 1)); exp sees only non-positive values so its gradient stays finite.
+    static Tensor[] Selu(OnnxOpContext c)
+    {
+        Tensor x = c.Input(0);
+        double alpha = c.Attributes.Float("alpha", 1.67326319217681884765625f);
+        double gamma = c.Attributes.Float("gamma", 1.05070102214813232421875f);
+        Tensor negative = (x.clamp_max(0).exp() - 1) * alpha;
+        return [torch.where(x > 0, x, negative) * gamma];
+    }
+
+    // From opset 13 the function applies along one axis (default -1). Before 13 the input is coerced to 2D
+    // [prod(dims before axis), prod(dims from axis)] (default axis 1) and the function applies to each row.
+    static Tensor SoftmaxLike(OnnxOpContext c, Func<Tensor, long, Tensor> apply)
+    {
+        Tensor x = c.Input(0);
+        long rank = x.dim();
+        if (c.Opset >= 13)
+        {
+            return apply(x, c.Attributes.Int("axis", -1));
+        }
+        long axis = c.Attributes.Int("axis", 1);
+        axis = axis < 0 ? axis + rank : axis;
+        if (rank == 0)
+        {
+            return apply(x.reshape(1, 1), 1).reshape(x.shape);
+        }
+        long rows = 1;
+        for (long i = 0; i < axis; i++)
+        {
+            rows *= x.shape[i];
+        }
+        return apply(x.reshape(rows, -1), 1).reshape(x.shape);
+    }
+}
