@@ -11,6 +11,7 @@ public static class CommandCatalog
     public static void Register(IConfigurator config)
     {
         config.AddCommand<InfoCommand>("info").WithDescription("Show versions, threads and devices; check that the native libraries load.");
+        config.AddCommand<RegressionCommand>("regression").WithDescription("Paper experiment 1: Regular vs Sobolev MLP fits of 2-D test functions; results, surfaces and plots.");
         config.AddBranch("env", env =>
         {
             env.SetDescription("Environments: list ids, play episodes (and record GIFs), benchmark stepping.");
