@@ -50,7 +50,10 @@ public class OnnxErrorTests : IDisposable
         model.Graph.Node.Add(new NodeProto { OpType = "LSTM", Name = "memory", Input = { "b" }, Output = { "c" } });
         model.Graph.Node.Add(new NodeProto
         {
-            OpType = "Pad", Name = "wrap", Input = { "c" }, Output = { "d" },
+            OpType = "Pad",
+            Name = "wrap",
+            Input = { "c" },
+            Output = { "d" },
             Attribute = { new AttributeProto { Name = "mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("wrap") } },
         });
         model.Graph.Output.Add(new ValueInfoProto { Name = "d" });
