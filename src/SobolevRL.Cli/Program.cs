@@ -1,1 +1,3 @@
-return 0;
+using SobolevRL.Cli.Infrastructure;
+
+return CliApp.Run(args);

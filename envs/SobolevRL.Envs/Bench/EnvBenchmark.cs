@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using SobolevRL.Envs.Core;
+using SobolevRL.Envs.Vector;
+
+namespace SobolevRL.Envs.Bench;
+
+/// <summary>
+/// Measures how many steps per second an environment runs under uniformly random actions, alone or as a vector env
+/// with E sub-envs on T threads. Actions come from a table drawn before timing, so the figure is the environment's
+/// cost (plus the vector env's hand-off), not the random generator's. A warm-up (<see cref="DefaultWarmUp"/>) runs first so
+/// the JIT has compiled the hot paths.
+/// </summary>
+public static class EnvBenchmark
+{
+    private const int ActionTableSize = 1 << 16;
+
+    /// <summary>Times <paramref name="steps"/> steps of one env from <paramref name="makeEnv"/>, resetting when episodes end.</summary>
+    public static EnvBenchmarkResult RunSingle(Func<IEnv> makeEnv, long steps, long seed = 0, TimeSpan? warmUp = null)
+    {
+        ArgumentNullException.ThrowIfNull(makeEnv);
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        using var env = makeEnv();
+        int? framesPerStep = ProbeFramesPerStep(env, seed);
+        var actions = ActionTable(env.ActionSpace, seed);
+        var observation = new byte[env.ObservationSpace.Size];
+        env.Reset(seed, observation);
+        long index = 0;
+        void Run(long count)
+        {
+            for (long t = 0; t < count; t++)
+            {
+                if (env.Step(actions[index++ & (ActionTableSize - 1)], observation).Done) env.Reset(null, observation);
+            }
+        }
+        WarmUp(Run, warmUp ?? DefaultWarmUp);
+        var clock = Stopwatch.StartNew();
+        Run(steps);
+        return new EnvBenchmarkResult(env.Id, 1, 1, steps, clock.Elapsed.TotalSeconds, framesPerStep);
+    }
+
+    /// <summary>
+    /// Times a vector env of <paramref name="numEnvs"/> sub-envs on <paramref name="threads"/> threads (1: <see cref="SyncVectorEnv"/>)
+    /// for about <paramref name="steps"/> env steps in total (rounded up to whole batches).
+    /// </summary>
+    public static EnvBenchmarkResult RunVector(Func<int, IEnv> makeEnv, int numEnvs, int threads, long steps, long seed = 0, TimeSpan? warmUp = null)
+    {
+        ArgumentNullException.ThrowIfNull(makeEnv);
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        int? framesPerStep;
+        using (var probe = makeEnv(0)) framesPerStep = ProbeFramesPerStep(probe, seed);
+        using var venv = VectorEnvFactory.Create(makeEnv, numEnvs, threads);
+        int actualThreads = venv is ThreadedVectorEnv threaded ? threaded.Threads : 1;
+        var table = ActionTable(venv.ActionSpace, seed);
+        var observations = new byte[numEnvs * venv.SingleObservationSpace.Size];
+        var actions = new int[numEnvs];
+        var rewards = new float[numEnvs];
+        var terminated = new bool[numEnvs];
+        var truncated = new bool[numEnvs];
+        venv.Reset(seed, observations);
+        long index = 0;
+        void Run(long batches)
+        {
+            for (long t = 0; t < batches; t++)
+            {
+                for (int i = 0; i < numEnvs; i++) actions[i] = table[index++ & (ActionTableSize - 1)];
+                venv.Step(actions, observations, rewards, terminated, truncated);
+            }
+        }
+        long batches = (steps + numEnvs - 1) / numEnvs;
+        WarmUp(Run, warmUp ?? DefaultWarmUp);
+        var clock = Stopwatch.StartNew();
+        Run(batches);
+        return new EnvBenchmarkResult(venv.Id, numEnvs, actualThreads, batches * numEnvs, clock.Elapsed.TotalSeconds, framesPerStep);
+    }
+
+    /// <summary>A fixed-width table of results for people.</summary>
+    public static string FormatTable(IEnumerable<EnvBenchmarkResult> results)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"env",-28} {"envs",5} {"threads",7} {"steps",10} {"seconds",8} {"steps/s",11} {"frames/s",11}");
+        foreach (var r in results)
+        {
+            string frames = r.FramesPerSecond is double f ? f.ToString("N0", CultureInfo.InvariantCulture) : "-";
+            text.AppendLine(CultureInfo.InvariantCulture, $"{r.EnvId,-28} {r.NumEnvs,5} {r.Threads,7} {r.Steps,10} {r.Seconds,8:F2} {r.StepsPerSecond,11:N0} {frames,11}");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>One JSON object with a <c>results</c> array, for scripts.</summary>
+    public static string ToJson(IEnumerable<EnvBenchmarkResult> results) =>
+        JsonSerializer.Serialize(new { results = results.ToList() }, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+
+    // Tiered JIT compilation promotes hot methods to optimised code only after they have run for a while (about
+    // 100 ms after the last new method was first called), so warm up by time rather than by a step count.
+    private static void WarmUp(Action<long> run, TimeSpan time)
+    {
+        var clock = Stopwatch.StartNew();
+        do run(256); while (clock.Elapsed < time);
+    }
+
+    /// <summary>Time spent running the workload untimed before measuring, unless a call says otherwise.</summary>
+    public static readonly TimeSpan DefaultWarmUp = TimeSpan.FromMilliseconds(500);
+
+    private static int[] ActionTable(DiscreteSpace space, long seed)
+    {
+        var rng = new System.Random(unchecked((int)seed ^ (int)(seed >> 32)));
+        var table = new int[ActionTableSize];
+        for (int i = 0; i < table.Length; i++) table[i] = rng.Next(space.N);
+        return table;
+    }
+
+    private static int? ProbeFramesPerStep(IEnv env, long seed)
+    {
+        var observation = new byte[env.ObservationSpace.Size];
+        env.Reset(seed, observation);
+        double start = env.Info.Get(InfoKeys.EpisodeFrameNumber) ?? 0;
+        env.Step(0, observation);
+        double? after = env.Info.Get(InfoKeys.EpisodeFrameNumber);
+        return after is double a && a > start ? (int)(a - start) : null;
+    }
+}

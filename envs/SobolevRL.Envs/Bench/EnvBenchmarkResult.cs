@@ -1,0 +1,17 @@
+namespace SobolevRL.Envs.Bench;
+
+/// <summary>Throughput of an environment under random actions (one row of <c>sobolevrl env bench</c>).</summary>
+/// <param name="EnvId">The environment id.</param>
+/// <param name="NumEnvs">Sub-environments (1 for a single env).</param>
+/// <param name="Threads">Threads stepping them (1 for a single env or a sync vector env).</param>
+/// <param name="Steps">Environment steps timed, summed over sub-envs.</param>
+/// <param name="Seconds">Wall-clock time of the timed steps.</param>
+/// <param name="FramesPerStep">Emulator frames per step when the env reports <c>episode_frame_number</c> (Atari frame skip), else null.</param>
+public sealed record EnvBenchmarkResult(string EnvId, int NumEnvs, int Threads, long Steps, double Seconds, int? FramesPerStep)
+{
+    /// <summary>Environment steps per second, summed over sub-envs.</summary>
+    public double StepsPerSecond => Steps / Seconds;
+
+    /// <summary>Emulator frames per second, when <see cref="FramesPerStep"/> is known.</summary>
+    public double? FramesPerSecond => FramesPerStep * StepsPerSecond;
+}

@@ -1,0 +1,31 @@
+using SobolevRL.Envs.Core;
+using SobolevRL.Envs.Play;
+
+namespace SobolevRL.Cli.Commands.Env;
+
+/// <summary>Turns a <c>--policy</c> value into something that picks actions from observations.</summary>
+public sealed class PolicyActor : IDisposable
+{
+    private readonly Func<ReadOnlySpan<byte>, int> _act;
+    private readonly IDisposable? _owned;
+
+    private PolicyActor(Func<ReadOnlySpan<byte>, int> act, IDisposable? owned)
+    {
+        _act = act;
+        _owned = owned;
+    }
+
+    /// <summary>Picks the action for <paramref name="observation"/>.</summary>
+    public int Act(ReadOnlySpan<byte> observation) => _act(observation);
+
+    /// <summary>Makes the actor for <paramref name="policy"/> (<c>random</c> or an ONNX file) acting in <paramref name="env"/>.</summary>
+    public static PolicyActor Create(string policy, IEnv env, long seed)
+    {
+        if (policy == "random") return new PolicyActor(RandomPolicy.Create(env.ActionSpace, unchecked((int)seed)), null);
+        if (!File.Exists(policy)) throw new UserErrorException($"--policy {policy}: not 'random' and no such file; give random or the path of a policy .onnx file");
+        throw new UserErrorException($"--policy {policy}: acting with ONNX policies needs the teachers module; use --policy random");
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _owned?.Dispose();
+}

@@ -1,0 +1,31 @@
+using System.Reflection;
+using SobolevRL.Cli.Infrastructure;
+using Spectre.Console.Cli;
+using TorchSharp;
+
+namespace SobolevRL.Cli.Commands;
+
+/// <summary><c>sobolevrl info</c>: versions, threads and devices; proves the native libraries load.</summary>
+public sealed class InfoCommand : Command<InfoCommand.Settings>
+{
+    /// <summary>Options of <c>info</c>.</summary>
+    public sealed class Settings : MeasureSettings;
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var info = new
+        {
+            sobolevrl = typeof(InfoCommand).Assembly.GetName().Version?.ToString(),
+            dotnet = Environment.Version.ToString(),
+            torchsharp = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0],
+            libtorch_threads = torch.get_num_threads(),
+            cuda_available = torch.cuda.is_available(),
+            onnxruntime = typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version?.ToString(),
+            processors = Environment.ProcessorCount,
+        };
+        if (settings.Json) Output.Json(info);
+        else Output.Table("sobolevrl info", ["what", "value"], info.GetType().GetProperties().Select(p => new[] { p.Name, p.GetValue(info)?.ToString() ?? "" }));
+        return 0;
+    }
+}

@@ -1,0 +1,57 @@
+using System.ComponentModel;
+using Spectre.Console.Cli;
+
+namespace SobolevRL.Cli.Infrastructure;
+
+/// <summary>Options every command has.</summary>
+public class CommonSettings : CommandSettings
+{
+    /// <summary>Print stack traces of errors.</summary>
+    [CommandOption("--verbose")]
+    [Description("Print stack traces of errors.")]
+    public bool Verbose { get; init; }
+}
+
+/// <summary>Options of commands that measure something: one JSON object on stdout with <c>--json</c>.</summary>
+public class MeasureSettings : CommonSettings
+{
+    /// <summary>Print one machine-readable JSON object on stdout instead of tables.</summary>
+    [CommandOption("--json")]
+    [Description("Print one machine-readable JSON object on stdout instead of tables.")]
+    public bool Json { get; init; }
+}
+
+/// <summary>Options of commands whose tensors live on a device.</summary>
+public class DeviceSettings : MeasureSettings
+{
+    /// <summary>Device for tensors: cpu, cuda or cuda:N.</summary>
+    [CommandOption("--device <DEVICE>")]
+    [Description("Device for tensors: cpu, cuda or cuda:N.")]
+    [DefaultValue("cpu")]
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Intra-op threads of libtorch (0: libtorch's default).</summary>
+    [CommandOption("--threads <N>")]
+    [Description("Intra-op threads of libtorch (0: keep libtorch's default).")]
+    [DefaultValue(0)]
+    public int Threads { get; init; }
+}
+
+/// <summary>Options of commands that create a run directory from a YAML config.</summary>
+public class RunSettings : DeviceSettings
+{
+    /// <summary>YAML config file.</summary>
+    [CommandOption("--config <FILE>")]
+    [Description("YAML config file; every key can also be set with --set.")]
+    public string? Config { get; init; }
+
+    /// <summary>Overrides of config keys.</summary>
+    [CommandOption("--set <KEY=VALUE>")]
+    [Description("Override one config key, e.g. --set training.lr=3e-4 (repeatable).")]
+    public string[] Set { get; init; } = [];
+
+    /// <summary>Run directory.</summary>
+    [CommandOption("--out <DIR>")]
+    [Description("Run directory (default: runs/<name>-<timestamp>/). Never overwritten.")]
+    public string? Out { get; init; }
+}

@@ -1,0 +1,169 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace SobolevRL.Config;
+
+/// <summary>
+/// Loads typed options from YAML: defaults (the options type's own initial values) ← a YAML file ← <c>key.path=value</c>
+/// overrides. Keys are snake_case. A key the options type does not have, a value of the wrong type, or a value out of
+/// range (see <see cref="IValidatable"/>) is a <see cref="UserErrorException"/> that names the key.
+/// </summary>
+public static class ConfigLoader
+{
+    private static readonly ISerializer Serializer = new SerializerBuilder()
+        .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .ConfigureDefaultValuesHandling(DefaultValuesHandling.Preserve)
+        .DisableAliases()
+        .Build();
+
+    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
+        .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .Build();
+
+    /// <summary>Loads options: defaults, then <paramref name="yamlFile"/> (optional), then <paramref name="overrides"/> (<c>a.b=value</c>).</summary>
+    public static T Load<T>(string? yamlFile, IEnumerable<string> overrides) where T : notnull, new()
+    {
+        var tree = ToTree(new T());
+        if (yamlFile != null)
+        {
+            if (!File.Exists(yamlFile)) throw new UserErrorException($"config file '{yamlFile}' does not exist; pass an existing YAML file to --config");
+            YamlMappingNode file;
+            try
+            {
+                var stream = new YamlStream();
+                using var reader = new StreamReader(yamlFile);
+                stream.Load(reader);
+                file = stream.Documents.Count == 0 ? new YamlMappingNode() : stream.Documents[0].RootNode as YamlMappingNode
+                    ?? throw new UserErrorException($"config file '{yamlFile}' must be a YAML mapping of keys to values");
+            }
+            catch (YamlException e)
+            {
+                throw new UserErrorException($"config file '{yamlFile}' is not valid YAML (line {e.Start.Line}): {e.Message}");
+            }
+            Merge(tree, file, "", yamlFile);
+        }
+        foreach (string pair in overrides) ApplyOverride(tree, pair);
+        var options = FromTree<T>(tree);
+        if (options is IValidatable v) v.Validate("");
+        return options;
+    }
+
+    /// <summary>Serialises options to YAML (the resolved config saved into run directories).</summary>
+    public static string ToYaml<T>(T options) where T : notnull => Serializer.Serialize(options);
+
+    /// <summary>Writes the resolved options to <paramref name="path"/> as YAML.</summary>
+    public static void Save<T>(T options, string path) where T : notnull => File.WriteAllText(path, ToYaml(options));
+
+    private static YamlMappingNode ToTree<T>(T options) where T : notnull
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(Serializer.Serialize(options)));
+        return (YamlMappingNode)stream.Documents[0].RootNode;
+    }
+
+    private static T FromTree<T>(YamlMappingNode tree)
+    {
+        var text = new StringWriter();
+        new YamlStream(new YamlDocument(tree)).Save(text, assignAnchors: false);
+        try
+        {
+            return Deserializer.Deserialize<T>(text.ToString());
+        }
+        catch (YamlException e)
+        {
+            // Positions in the exception refer to the serialised text: parse it again to find the key on that line.
+            var reparsed = new YamlStream();
+            reparsed.Load(new StringReader(text.ToString()));
+            string key = KeyAtLine((YamlMappingNode)reparsed.Documents[0].RootNode, e.Start.Line) ?? "?";
+            throw new UserErrorException($"config {key}: {Innermost(e).Message.TrimEnd('.')}; fix the value's type");
+        }
+    }
+
+    private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
+
+    // Finds the dotted key whose scalar value sits on a given line of the serialised tree.
+    private static string? KeyAtLine(YamlMappingNode tree, long line, string prefix = "")
+    {
+        foreach (var (k, v) in tree.Children)
+        {
+            string key = prefix + ((YamlScalarNode)k).Value;
+            if (v is YamlMappingNode m) { if (KeyAtLine(m, line, key + ".") is { } found) return found; }
+            else if (v.Start.Line == line || k.Start.Line == line) return key;
+        }
+        return null;
+    }
+
+    private static void Merge(YamlMappingNode target, YamlMappingNode source, string prefix, string origin)
+    {
+        foreach (var (k, v) in source.Children)
+        {
+            string name = ((YamlScalarNode)k).Value ?? "";
+            string key = prefix + name;
+            var existingKey = new YamlScalarNode(name);
+            if (!target.Children.TryGetValue(existingKey, out var existing))
+                throw UnknownKey(key, target, prefix, origin);
+            if (existing is YamlMappingNode sub)
+            {
+                if (v is not YamlMappingNode subSource)
+                    throw new UserErrorException($"config {key} (in {origin}) is a section; give it keys: {string.Join(", ", Keys(sub))}");
+                Merge(sub, subSource, key + ".", origin);
+            }
+            else
+            {
+                target.Children[existingKey] = v;
+            }
+        }
+    }
+
+    private static void ApplyOverride(YamlMappingNode tree, string pair)
+    {
+        int eq = pair.IndexOf('=');
+        if (eq <= 0) throw new UserErrorException($"--set '{pair}' is not of the form key.path=value (e.g. --set training.lr=3e-4)");
+        string[] path = pair[..eq].Trim().Split('.');
+        string value = pair[(eq + 1)..].Trim();
+        var node = tree;
+        for (int i = 0; i < path.Length; i++)
+        {
+            string prefix = string.Join('.', path.Take(i));
+            var key = new YamlScalarNode(path[i]);
+            if (!node.Children.TryGetValue(key, out var child))
+                throw UnknownKey(string.Join('.', path.Take(i + 1)), node, prefix.Length == 0 ? "" : prefix + ".", "--set");
+            if (i == path.Length - 1)
+            {
+                if (child is YamlMappingNode m)
+                    throw new UserErrorException($"--set {pair}: {string.Join('.', path)} is a section; set one of its keys: {string.Join(", ", Keys(m))}");
+                node.Children[key] = ParseValue(value, child);
+            }
+            else
+            {
+                node = child as YamlMappingNode
+                    ?? throw new UserErrorException($"--set {pair}: {string.Join('.', path.Take(i + 1))} is a value, not a section");
+            }
+        }
+    }
+
+    private static YamlNode ParseValue(string value, YamlNode current)
+    {
+        if (value.StartsWith('[') || current is YamlSequenceNode)
+        {
+            string inner = value.Trim('[', ']');
+            var seq = new YamlSequenceNode();
+            foreach (string item in inner.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                seq.Add(new YamlScalarNode(item));
+            return seq;
+        }
+        return new YamlScalarNode(value);
+    }
+
+    private static UserErrorException UnknownKey(string key, YamlMappingNode where, string prefix, string origin) =>
+        new($"unknown config key '{key}' (from {origin}); known keys here: {string.Join(", ", Keys(where).Select(k => prefix + k))}");
+
+    private static IEnumerable<string> Keys(YamlMappingNode node) =>
+        node.Children.Keys.Select(k => ((YamlScalarNode)k).Value ?? "").Order(StringComparer.Ordinal);
+
+    /// <summary>Formats a number the way configs and reports show it (invariant culture).</summary>
+    public static string Format(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
+}

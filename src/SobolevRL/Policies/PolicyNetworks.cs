@@ -1,0 +1,54 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SobolevRL.Policies;
+
+/// <summary>The policy architectures used as teachers and students (logits out; any input scaling happens outside).</summary>
+public static class PolicyNetworks
+{
+    /// <summary>
+    /// Nature-DQN CNN (Mnih et al. 2015) for 4×84×84 inputs: conv 32 8×8/4, conv 64 4×4/2, conv 64 3×3/1, fc 512, with
+    /// every width multiplied by <paramref name="width"/> (0.5 is the half-width student of the benchmarks).
+    /// </summary>
+    public static Sequential NatureCnn(int actions, double width = 1.0, int inChannels = 4)
+    {
+        int c1 = (int)(32 * width), c2 = (int)(64 * width), c3 = (int)(64 * width), fc = (int)(512 * width);
+        return Sequential(
+            ("conv1", Conv2d(inChannels, c1, 8, stride: 4)), ("relu1", ReLU()),
+            ("conv2", Conv2d(c1, c2, 4, stride: 2)), ("relu2", ReLU()),
+            ("conv3", Conv2d(c2, c3, 3, stride: 1)), ("relu3", ReLU()),
+            ("flatten", Flatten()),
+            ("fc1", Linear(c3 * 7 * 7, fc)), ("relu4", ReLU()),
+            ("fc2", Linear(fc, actions)));
+    }
+
+    /// <summary>The MinAtar DQN network (Young &amp; Tian 2019) for C×10×10 inputs: conv <paramref name="channels"/> 3×3/1, fc <paramref name="hidden"/>.</summary>
+    public static Sequential MinAtarCnn(int inChannels, int actions, int channels = 16, int hidden = 128)
+    {
+        return Sequential(
+            ("conv1", Conv2d(inChannels, channels, 3, stride: 1)), ("relu1", ReLU()),
+            ("flatten", Flatten()),
+            ("fc1", Linear(channels * 8 * 8, hidden)), ("relu2", ReLU()),
+            ("fc2", Linear(hidden, actions)));
+    }
+
+    /// <summary>A ReLU MLP over the flattened input.</summary>
+    public static Sequential Mlp(long inputs, IReadOnlyList<int> hidden, int outputs)
+    {
+        var layers = new List<(string, Module<Tensor, Tensor>)> { ("flatten", Flatten()) };
+        long previous = inputs;
+        for (int i = 0; i < hidden.Count; i++)
+        {
+            layers.Add(($"fc{i + 1}", Linear(previous, hidden[i])));
+            layers.Add(($"relu{i + 1}", ReLU()));
+            previous = hidden[i];
+        }
+        layers.Add(($"fc{hidden.Count + 1}", Linear(previous, outputs)));
+        return Sequential(layers);
+    }
+
+    /// <summary>Number of trainable parameters.</summary>
+    public static long ParameterCount(Module module) => module.parameters().Sum(p => p.numel());
+}

@@ -1,0 +1,11 @@
+namespace SobolevRL.Regression;
+
+/// <summary>How a regression model is trained.</summary>
+public enum RegressionMode
+{
+    /// <summary>Values only (L2).</summary>
+    Regular,
+
+    /// <summary>Values and the full input gradient (L2 + λ·L2, order-1 Sobolev).</summary>
+    Sobolev,
+}

@@ -1,0 +1,17 @@
+using SobolevRL.Regression.Functions;
+
+namespace SobolevRL.Regression;
+
+/// <summary>The seven functions of the paper's regression experiment, by name.</summary>
+public static class TestFunctions
+{
+    /// <summary>All functions, in the paper's order.</summary>
+    public static IReadOnlyList<TestFunction> All { get; } =
+        [new Ackley(), new Beale(), new Booth(), new BukinN6(), new McCormick(), new Rosenbrock(), new StyblinskiTang()];
+
+    /// <summary>The function called <paramref name="name"/> (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">No function has that name; the message lists the known names.</exception>
+    public static TestFunction ByName(string name) =>
+        All.FirstOrDefault(f => string.Equals(f.Name, name.Trim(), StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"Unknown test function '{name}'. Known functions: {string.Join(", ", All.Select(f => f.Name))}.", nameof(name));
+}

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SobolevRL.Runs;
+
+namespace SobolevRL.Teachers;
+
+/// <summary>What the policy output of an ONNX file is.</summary>
+public enum PolicyOutputKind
+{
+    /// <summary>Unnormalised action preferences z; π = softmax(z/τ).</summary>
+    Logits,
+    /// <summary>Action values Q; π = softmax(Q/τ) (Boltzmann), greedy = argmax Q.</summary>
+    QValues,
+    /// <summary>Probabilities π; logits are log π.</summary>
+    Probabilities,
+    /// <summary>Log-probabilities log π; used as logits.</summary>
+    LogProbabilities,
+}
+
+/// <summary>Memory layout of the network input.</summary>
+public enum InputLayout
+{
+    /// <summary>Batch, channels, height, width (the environments' CHW layout, batched).</summary>
+    Nchw,
+    /// <summary>Batch, height, width, channels.</summary>
+    Nhwc,
+}
+
+/// <summary>What the network input expects.</summary>
+public sealed record ModelInput
+{
+    /// <summary>Name of the ONNX input (null: the only input).</summary>
+    public string? Name { get; init; }
+    /// <summary>Element type the network takes: <c>float32</c> or <c>uint8</c>.</summary>
+    public string Dtype { get; init; } = "float32";
+    /// <summary>Layout of the network input.</summary>
+    public InputLayout Layout { get; init; } = InputLayout.Nchw;
+    /// <summary>Multiplier from environment values (0/1 grids, 0..255 frames) to the network's input range, e.g. 1/255.</summary>
+    public double Scale { get; init; } = 1.0;
+    /// <summary>Observation shape in the environment's CHW layout (stacked), e.g. [4, 10, 10].</summary>
+    public long[] Shape { get; init; } = [];
+}
+
+/// <summary>How a teacher was trained, for the record.</summary>
+public sealed record TrainingRecord
+{
+    /// <summary>Algorithm, e.g. <c>ppo</c>.</summary>
+    public string Algorithm { get; init; } = "";
+    /// <summary>The command that trained it.</summary>
+    public string Command { get; init; } = "";
+    /// <summary>Environment frames used.</summary>
+    public long Frames { get; init; }
+    /// <summary>Wall time in seconds.</summary>
+    public double WallTimeSeconds { get; init; }
+    /// <summary>Seed.</summary>
+    public long Seed { get; init; }
+}
+
+/// <summary>An evaluation of the policy under a stated protocol.</summary>
+public sealed record EvaluationRecord
+{
+    /// <summary>Environment id and options of the protocol.</summary>
+    public string Protocol { get; init; } = "";
+    /// <summary>Episodes played.</summary>
+    public int Episodes { get; init; }
+    /// <summary>Mean episode return.</summary>
+    public double ReturnMean { get; init; }
+    /// <summary>Standard deviation of the episode return.</summary>
+    public double ReturnStd { get; init; }
+    /// <summary>How actions were chosen (e.g. greedy).</summary>
+    public string Acting { get; init; } = "greedy";
+}
+
+/// <summary>
+/// The model card of a policy <c>.onnx</c> file, stored beside it as <c>&lt;file&gt;.card.json</c>: it declares what the
+/// outputs mean and what the input expects, so nothing is guessed.
+/// </summary>
+public sealed record ModelCard
+{
+    /// <summary>Suffix of the card file next to the model: <c>policy.onnx</c> → <c>policy.onnx.card.json</c>.</summary>
+    public const string FileSuffix = ".card.json";
+
+    /// <summary>Environment id the policy acts in, e.g. <c>MinAtar/Breakout-v1</c>.</summary>
+    public string Env { get; init; } = "";
+    /// <summary>Architecture in words, e.g. <c>MinAtar CNN conv16 3x3, fc128</c>.</summary>
+    public string Architecture { get; init; } = "";
+    /// <summary>Name of the policy output (null: use <see cref="PolicyOutputIndex"/>).</summary>
+    public string? PolicyOutput { get; init; }
+    /// <summary>Index of the policy output among the graph outputs, when <see cref="PolicyOutput"/> is null.</summary>
+    public int PolicyOutputIndex { get; init; }
+    /// <summary>What the policy output is.</summary>
+    public PolicyOutputKind OutputKind { get; init; } = PolicyOutputKind.Logits;
+    /// <summary>Softmax temperature τ.</summary>
+    public double Temperature { get; init; } = 1.0;
+    /// <summary>Number of actions.</summary>
+    public int Actions { get; init; }
+    /// <summary>The input the network expects.</summary>
+    public ModelInput Input { get; init; } = new();
+    /// <summary>How it was trained (optional).</summary>
+    public TrainingRecord? Training { get; init; }
+    /// <summary>How well it plays (optional).</summary>
+    public EvaluationRecord? Evaluation { get; init; }
+
+    /// <summary>Path of the card for a model file.</summary>
+    public static string PathFor(string modelPath) => modelPath + FileSuffix;
+
+    /// <summary>Reads a card; throws <see cref="UserErrorException"/> naming the file when missing or malformed.</summary>
+    public static ModelCard Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new UserErrorException($"model card '{path}' not found; write one (see README: model cards) or pass the output/input flags");
+        try
+        {
+            return JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(path), CardJson) ?? throw new JsonException("empty card");
+        }
+        catch (JsonException e)
+        {
+            throw new UserErrorException($"model card '{path}' is not valid: {e.Message}");
+        }
+    }
+
+    /// <summary>Writes the card as indented JSON.</summary>
+    public void Write(string path) => RunDirectory.WriteAtomic(path, JsonSerializer.Serialize(this, CardJson));
+
+    private static readonly JsonSerializerOptions CardJson = new(Json.Options)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+}

@@ -1,0 +1,33 @@
+using System.Text.Json;
+
+namespace SobolevRL.Tests.Cli;
+
+public class CliBasicsTests
+{
+    [Fact]
+    public void InfoJsonIsOneObjectWithTheTorchSharpVersion()
+    {
+        var (code, stdout, _) = CliProcess.Run("info", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal("0.107.0", doc.RootElement.GetProperty("torchsharp").GetString());
+    }
+
+    [Fact]
+    public void UnknownOptionIsOneClearLineAndExitCode2WithoutStackTrace()
+    {
+        var (code, _, stderr) = CliProcess.Run("info", "--bogus");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", stderr);
+        Assert.Contains("bogus", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public void HelpListsTheVerbs()
+    {
+        var (code, stdout, _) = CliProcess.Run("--help");
+        Assert.Equal(0, code);
+        Assert.Contains("info", stdout);
+    }
+}
