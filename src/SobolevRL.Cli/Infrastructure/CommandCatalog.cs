@@ -11,6 +11,7 @@ public static class CommandCatalog
     public static void Register(IConfigurator config)
     {
         config.AddCommand<InfoCommand>("info").WithDescription("Show versions, threads and devices; check that the native libraries load.");
+        config.AddCommand<RegressionCommand>("demo").WithDescription("The main job. For now: the full regression experiment (paper experiment 1) with its default configuration.");
         config.AddCommand<RegressionCommand>("regression").WithDescription("Paper experiment 1: Regular vs Sobolev MLP fits of 2-D test functions; results, surfaces and plots.");
         config.AddBranch("env", env =>
         {
