@@ -1,7 +1,7 @@
 #:project ../../envs/SobolevRL.Envs/SobolevRL.Envs.csproj
-// Vector-env throughput by thread count, until `sobolevrl env bench` is wired:
-//   dotnet run -c Release tests/SobolevRL.Envs.Benchmarks/EnvBench.cs -- MinAtar/Breakout-v1 200000 8 1,2 [repeats] [--json]
-//   dotnet run -c Release tests/SobolevRL.Envs.Benchmarks/EnvBench.cs -- MinAtar/Asterix-v1 --gif out.gif   (one random episode)
+// Vector-env throughput by thread count with repeats alternating thread counts (sobolevrl env bench does one configuration):
+//   dotnet run -c Release tests/benchmarks/EnvBench.cs -- MinAtar/Breakout-v1 200000 8 1,2 [repeats] [--json]
+//   dotnet run -c Release tests/benchmarks/EnvBench.cs -- MinAtar/Asterix-v1 --gif out.gif   (one random episode)
 // Prints one table (or JSON) row per (thread count, repeat); repeats alternate thread counts so machine noise hits all alike.
 using System.Globalization;
 using SobolevRL.Envs.Bench;
