@@ -17,7 +17,6 @@ public sealed class OnnxGraph : IDisposable
 
     OnnxGraph(ModelProto model, Device device, string sourceName)
     {
-        OneDnnConvolutionWorkaround.Apply();
         _sourceName = sourceName;
         Device = device;
         GraphProto graph = model.Graph;

@@ -1,13 +1,39 @@
 using SobolevRL.Onnx;
+using SobolevRL.Hardware;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace SobolevRL.Tests.Onnx;
+using SobolevRL.Tests.Onnx;
 
-/// <summary>With the workaround applied, float32 convolution input-gradients agree with float64 on every call.</summary>
+namespace SobolevRL.Tests.Hardware;
+
+/// <summary>
+/// With the workaround (applied when the SobolevRL assembly loads), float32 convolution input-gradients agree with
+/// float64 on every call. Without it, the first case gives wrong values and NaNs on this project's machines.
+/// </summary>
 public class OneDnnConvolutionWorkaroundTests
 {
+    [Theory]
+    [InlineData(2, 8, 3, 1)]
+    [InlineData(4, 16, 3, 1)]
+    [InlineData(4, 16, 8, 4)]
+    public void MinAtarAndNatureShapedConvolutionGradientsMatchFloat64(int inChannels, int outChannels, int kernel, int stride)
+    {
+        // What loading the library does (idempotent): its module initializer applies the workaround.
+        System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(OneDnnConvolutionWorkaround).Module.ModuleHandle);
+        using var scope = NewDisposeScope();
+        torch.manual_seed(5);
+        Tensor x = torch.rand(3, inChannels, kernel == 8 ? 84 : 10, kernel == 8 ? 84 : 10);
+        Tensor w = torch.rand(outChannels, inChannels, kernel, kernel) - 0.5f;
+        Tensor x64 = x.to(ScalarType.Float64).requires_grad_(true);
+        Tensor expected = torch.autograd.grad([F.conv2d(x64, w.to(ScalarType.Float64), strides: [stride, stride]).sum()], [x64])[0];
+        Tensor x32 = x.clone().requires_grad_(true);
+        Tensor actual = torch.autograd.grad([F.conv2d(x32, w, strides: [stride, stride]).sum()], [x32])[0];
+        TensorAssert.Close(expected.to(ScalarType.Float32), actual, 1e-5, 1e-5, $"conv {inChannels}->{outChannels} {kernel}x{kernel}/{stride}");
+    }
+
+
     [Fact]
     public void Float32ConvolutionInputGradientMatchesFloat64()
     {
