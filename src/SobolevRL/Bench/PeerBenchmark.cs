@@ -52,6 +52,9 @@ public static class PeerBenchmark
     static (int Code, string Stdout, string Stderr) RunProcess(string[] args)
     {
         var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // The peer runs under the same OpenMP wait policy as this process, so the comparison is like for like.
+        if (Environment.GetEnvironmentVariable(Hardware.ThreadWaitPolicy.Variable) is { Length: > 0 } policy)
+            psi.Environment[Hardware.ThreadWaitPolicy.Variable] = policy;
         foreach (string a in args) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -45,6 +45,11 @@ public static class Labeler
     public static void RequireFinite(TeacherLabels labels, long firstStateIndex = 0)
     {
         using var scope = NewDisposeScope();
+        // NaN and ±Inf survive a sum, so one reduction per tensor clears the common case; a finite overflow of the sum
+        // only sends us to the per-state search below, which then finds nothing.
+        Tensor total = labels.Logits.sum() + labels.LogPolicy.sum();
+        if (labels.Gradients is { } all) total += all.sum();
+        if (total.isfinite().item<bool>()) return;
         long batch = labels.Logits.shape[0];
         Tensor bad = labels.Logits.isfinite().logical_not().reshape(batch, -1).any(1)
             .logical_or(labels.LogPolicy.isfinite().logical_not().reshape(batch, -1).any(1));

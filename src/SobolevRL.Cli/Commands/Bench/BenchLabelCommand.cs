@@ -77,6 +77,7 @@ public sealed class BenchLabelCommand : Command<BenchLabelCommand.Settings>
             workload = workload.Name,
             threads = ours[0].Threads,
             device = settings.Device,
+            omp_wait_policy = Environment.GetEnvironmentVariable(Hardware.ThreadWaitPolicy.Variable),
             repeats = settings.Repeats,
             label_states_per_s = Median(ours.Select(o => o.LabelStatesPerS)),
             module_label_states_per_s = Median(ours.Select(o => o.ModuleLabelStatesPerS)),
