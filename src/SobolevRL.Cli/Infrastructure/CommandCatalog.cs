@@ -1,5 +1,7 @@
 using SobolevRL.Cli.Commands;
+using SobolevRL.Cli.Commands.Bench;
 using SobolevRL.Cli.Commands.Env;
+using SobolevRL.Cli.Commands.Teacher;
 using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Infrastructure;
@@ -19,6 +21,18 @@ public static class CommandCatalog
             env.AddCommand<EnvListCommand>("list").WithDescription("List environment ids, their default wrappers and options.");
             env.AddCommand<EnvPlayCommand>("play").WithDescription("Play episodes with a policy; print returns and lengths; --record a GIF.");
             env.AddCommand<EnvBenchCommand>("bench").WithDescription("Measure environment steps/s (single env, or vector env with --envs/--threads).");
+        });
+        config.AddBranch("teacher", teacher =>
+        {
+            teacher.SetDescription("Teachers from ONNX files: inspect, check both paths agree, label states.");
+            teacher.AddCommand<TeacherInspectCommand>("inspect").WithDescription("Show inputs, outputs (symbolic dims too), operators, parameters and the model card in effect.");
+            teacher.AddCommand<TeacherCheckCommand>("check").WithDescription("Compare ONNX Runtime with the rebuilt graph and gradient labels with finite differences; non-zero exit past tolerance.");
+            teacher.AddCommand<TeacherLabelCommand>("label").WithDescription("Label states from an .npy file: logits, log-policy and Jacobians or VJPs, written as .npz.");
+        });
+        config.AddBranch("bench", bench =>
+        {
+            bench.SetDescription("Benchmarks against the PyTorch peer.");
+            bench.AddCommand<BenchLabelCommand>("label").WithDescription("Teacher labelling states/s (logits + one VJP per state) on the peer's workloads, with ratio to the peer.");
         });
     }
 }
