@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
@@ -10,7 +9,7 @@ namespace SobolevRL.Hardware;
 /// wrong values, different between identical calls with 2 threads and NaN on some, while float64 and the forward pass
 /// are right. With oneDNN off (at::globalContext().setUserEnabledMkldnn(false)) libtorch uses its native kernels,
 /// which are right (tests/SobolevRL.Tests/Hardware). Exact input-gradients are the point of this project, so the switch
-/// is flipped once per process, as soon as this assembly loads, before any convolution can run. NNPACK is switched off
+/// is flipped once per process, as soon as this assembly loads (<see cref="NativeRuntimeSetup"/>), before any convolution can run. NNPACK is switched off
 /// too: libtorch would otherwise try it first on every convolution and warn that this CPU does not support it.
 /// </summary>
 public static class OneDnnConvolutionWorkaround
@@ -25,11 +24,6 @@ public static class OneDnnConvolutionWorkaround
 
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
     private static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
-
-#pragma warning disable CA2255 // A library module initializer is intended: the switch must precede any convolution.
-    [ModuleInitializer]
-    internal static void ApplyOnLoad() => Apply();
-#pragma warning restore CA2255
 
     /// <summary>Disables libtorch's oneDNN and NNPACK kernels process-wide (idempotent). Returns false if libtorch offers no such switch.</summary>
     public static bool Apply()

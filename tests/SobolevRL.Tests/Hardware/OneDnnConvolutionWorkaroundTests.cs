@@ -20,8 +20,6 @@ public class OneDnnConvolutionWorkaroundTests
     [InlineData(4, 16, 8, 4)]
     public void MinAtarAndNatureShapedConvolutionGradientsMatchFloat64(int inChannels, int outChannels, int kernel, int stride)
     {
-        // What loading the library does (idempotent): its module initializer applies the workaround.
-        System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(OneDnnConvolutionWorkaround).Module.ModuleHandle);
         using var scope = NewDisposeScope();
         torch.manual_seed(5);
         Tensor x = torch.rand(3, inChannels, kernel == 8 ? 84 : 10, kernel == 8 ? 84 : 10);

@@ -141,8 +141,14 @@ public sealed class OnnxTeacherTests : IDisposable
     {
         var card = new ModelCard
         {
-            Env = TeacherFixtures.Env, Architecture = "tanh conv", PolicyOutput = "logits", OutputKind = PolicyOutputKind.QValues, Temperature = 0.25, Actions = 3,
-            Input = new ModelInput { Scale = 0.5, Shape = [4, 10, 10] }, Training = new TrainingRecord { Algorithm = "dqn", Frames = 10 },
+            Env = TeacherFixtures.Env,
+            Architecture = "tanh conv",
+            PolicyOutput = "logits",
+            OutputKind = PolicyOutputKind.QValues,
+            Temperature = 0.25,
+            Actions = 3,
+            Input = new ModelInput { Scale = 0.5, Shape = [4, 10, 10] },
+            Training = new TrainingRecord { Algorithm = "dqn", Frames = 10 },
         };
         string cardPath = Path.Combine(_fx.Dir, "c.card.json");
         card.Write(cardPath);
