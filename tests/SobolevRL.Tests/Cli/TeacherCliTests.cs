@@ -77,7 +77,7 @@ public sealed class TeacherCliTests : IDisposable
         int n = 7;
         byte[] states = TeacherFixtures.EnvStates(n, seed: 4);
         NpyFile.Write(PathOf("s.npy"), NpyArray.FromBytes(states, [n, .. _obs]));
-        var (code, stdout, stderr) = CliProcess.Run("teacher", "label", _teacher, "--states", PathOf("s.npy"), "--out", PathOf("full.npz"), "--jacobian", "full", "--batch", "3", "--json",
+        var (code, stdout, stderr) = CliProcess.Run("teacher", "label", _teacher, "--states", PathOf("s.npy"), "--out", PathOf("full.npz"), "--jacobian", "full", "--batch", "4", "--json",
             "--threads", "1"); // full Jacobians intermittently come out NaN with 2 libtorch threads here (caught by the NaN check; see docs-teacher.md)
         Assert.True(code == 0, stderr);
         Assert.Equal(n, Json(stdout).GetProperty("states").GetInt32());
