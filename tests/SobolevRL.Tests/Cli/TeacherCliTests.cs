@@ -77,8 +77,9 @@ public sealed class TeacherCliTests : IDisposable
         int n = 7;
         byte[] states = TeacherFixtures.EnvStates(n, seed: 4);
         NpyFile.Write(PathOf("s.npy"), NpyArray.FromBytes(states, [n, .. _obs]));
-        var (code, stdout, stderr) = CliProcess.Run("teacher", "label", _teacher, "--states", PathOf("s.npy"), "--out", PathOf("full.npz"), "--jacobian", "full", "--batch", "4", "--json",
-            "--threads", "1"); // full Jacobians intermittently come out NaN with 2 libtorch threads here (caught by the NaN check; see docs-teacher.md)
+        var (code, stdout, stderr) = CliProcess.Run("teacher", "label", _teacher, "--states", PathOf("s.npy"), "--out", PathOf("full.npz"), "--jacobian", "full", "--batch", "3", "--json");
+        // Batches of 3, 3 and 1: a batch of one state went through libtorch's faulty oneDNN kernels before the
+        // workaround (Hardware/OneDnnConvolutionWorkaround), giving a wrong Jacobian for the last state.
         Assert.True(code == 0, stderr);
         Assert.Equal(n, Json(stdout).GetProperty("states").GetInt32());
         (code, _, stderr) = CliProcess.Run("teacher", "label", _teacher, "--states", PathOf("s.npy"), "--out", PathOf("vjp.npz"), "--jacobian", "vjp:2", "--seed", "3");
@@ -86,7 +87,6 @@ public sealed class TeacherCliTests : IDisposable
 
         var full = NpzFile.Read(PathOf("full.npz"));
         var module = new ModulePolicy(_net, _obs, _actions);
-        torch.set_num_threads(1); // see the --threads 1 note above: the reference must not hit the same intermittent fault
         using Tensor x = tensor(states, [n, .. _obs]).to(ScalarType.Float32);
         using TeacherLabels reference = Labeler.Label(module, x, LabelMode.Full);
         using Tensor jac = tensor(full["jac"].As<float>().ToArray(), full["jac"].Shape);
