@@ -226,20 +226,15 @@ public static class Collector
         using var scope = NewDisposeScope();
         var x = torch.tensor(g.Stacks, [g.Count, obsShape[0], obsShape[1], obsShape[2]]).to(ScalarType.Float32).to(teacher.Device);
         using var labels = Labeler.Label(teacher, x, mode, projectionGenerator);
-        g.Logits = labels.Logits.cpu().data<float>().ToArray();
+        g.Logits = labels.Logits.cpu().contiguous().data<float>().ToArray();
         if (labels.Gradients is { } grads)
         {
-            var stored = options.GradDtype switch
-            {
-                GradDtype.Float16 => grads.to(ScalarType.Float16),
-                GradDtype.BFloat16 => grads.to(ScalarType.BFloat16),
-                _ => grads,
-            };
-            g.Grads = stored.cpu().contiguous().bytes.ToArray();
+            float[] values = grads.cpu().contiguous().reshape(-1).data<float>().ToArray();
+            g.Grads = GradEncoding.Encode(values, options.GradDtype);
         }
         g.Projections = labels.Projections is { } v ? v.cpu().contiguous().data<float>().ToArray() : [];
         float[]? studentLogits = null;
-        if (options.Driver.Kind != DriverKind.Teacher) studentLogits = student!.ActingLogits(x).cpu().data<float>().ToArray();
+        if (options.Driver.Kind != DriverKind.Teacher) studentLogits = student!.ActingLogits(x).cpu().contiguous().data<float>().ToArray();
         Buffer.BlockCopy(g.Frames, 0, g.StagedFrames, 0, g.Frames.Length);
         for (int i = 0; i < g.Count; i++)
         {

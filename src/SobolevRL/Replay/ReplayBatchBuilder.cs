@@ -18,7 +18,7 @@ internal sealed class ReplayBatchBuilder
     private readonly int _frameSize, _stack, _actions, _gradRows, _projections, _gradElementSize;
     private readonly long[] _obsShape;
     private readonly long _observationSize;
-    private readonly ScalarType _gradType;
+    private readonly GradDtype _storage;
 
     public ReplayBatchBuilder(DatasetReader reader, ReplayIndex index, Device device)
     {
@@ -36,7 +36,7 @@ internal sealed class ReplayBatchBuilder
         _projections = mode.Kind == LabelKind.Vjp ? mode.Projections : 0;
         var storage = m.GradStorage();
         _gradElementSize = storage.Size();
-        _gradType = storage switch { GradDtype.Float16 => ScalarType.Float16, GradDtype.BFloat16 => ScalarType.BFloat16, _ => ScalarType.Float32 };
+        _storage = storage;
     }
 
     /// <summary>Bytes read from the maps for one state.</summary>
@@ -80,9 +80,7 @@ internal sealed class ReplayBatchBuilder
         Tensor? g = null, p = null;
         if (grads != null)
         {
-            var raw = torch.empty([b, _gradRows, _obsShape[0], _obsShape[1], _obsShape[2]], _gradType);
-            raw.bytes = grads;
-            g = raw.to(ScalarType.Float32, _device);
+            g = torch.tensor(GradEncoding.Decode(grads, _storage), [b, _gradRows, _obsShape[0], _obsShape[1], _obsShape[2]]).to(_device);
         }
         if (v != null) p = torch.tensor(v, [b, _projections, _actions]).to(_device);
         var batch = new ReplayBatch(obs, z, a, g, p);
