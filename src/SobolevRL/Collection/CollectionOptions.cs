@@ -1,0 +1,94 @@
+using SobolevRL.Replay;
+using SobolevRL.Teachers;
+
+namespace SobolevRL.Collection;
+
+/// <summary>How teacher acting is turned into actions.</summary>
+public enum ActingMode
+{
+    /// <summary>Argmax of the acting policy's logits (with ε-greedy exploration when ε &gt; 0).</summary>
+    Greedy,
+    /// <summary>Sample from softmax(z/τ) with the acting temperature τ.</summary>
+    Sample,
+}
+
+/// <summary>Settings of a collection (everything a manifest records about how data was collected).</summary>
+public sealed record CollectionOptions
+{
+    /// <summary>Environment id.</summary>
+    public string EnvId { get; init; } = "MinAtar/Breakout-v1";
+
+    /// <summary>Environment options.</summary>
+    public Dictionary<string, string> EnvOptions { get; init; } = [];
+
+    /// <summary>States to collect in all.</summary>
+    public long States { get; init; } = 10_000;
+
+    /// <summary>Gradient labels.</summary>
+    public LabelMode Labels { get; init; } = LabelMode.Vjp(1);
+
+    /// <summary>Storage type of gradient labels.</summary>
+    public GradDtype GradDtype { get; init; } = GradDtype.Float16;
+
+    /// <summary>Who acts.</summary>
+    public DriverSpec Driver { get; init; } = DriverSpec.Teacher;
+
+    /// <summary>When a mixture draws who acts.</summary>
+    public MixPer MixPer { get; init; } = MixPer.Episode;
+
+    /// <summary>Greedy or sampled acting.</summary>
+    public ActingMode Acting { get; init; } = ActingMode.Greedy;
+
+    /// <summary>Probability of a uniformly random action.</summary>
+    public double Epsilon { get; init; }
+
+    /// <summary>Temperature of sampled acting.</summary>
+    public double ActingTemperature { get; init; } = 1.0;
+
+    /// <summary>Env slots E (split in two groups that alternate stepping and labelling when E ≥ 2).</summary>
+    public int Envs { get; init; } = 8;
+
+    /// <summary>Worker threads per env group (1: the group steps on one thread).</summary>
+    public int EnvThreads { get; init; } = 1;
+
+    /// <summary>Collection seed.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Fraction of episodes held out.</summary>
+    public double HeldOutFraction { get; init; } = 0.1;
+
+    /// <summary>Frame-stack depth k.</summary>
+    public int FrameStack { get; init; } = 1;
+
+    /// <summary>States per shard; 0 picks about 256 MB per shard.</summary>
+    public int ShardStates { get; init; }
+
+    /// <summary>Checks ranges; throws <see cref="UserErrorException"/> naming the option.</summary>
+    public void Validate()
+    {
+        if (States < 1) throw new UserErrorException($"--states {States}: must be >= 1");
+        if (Envs < 1) throw new UserErrorException($"--envs {Envs}: must be >= 1");
+        if (EnvThreads < 1) throw new UserErrorException($"--env-threads {EnvThreads}: must be >= 1");
+        if (Epsilon is < 0 or > 1) throw new UserErrorException($"--epsilon {Epsilon}: must be in [0, 1]");
+        if (!(ActingTemperature > 0)) throw new UserErrorException($"--temperature {ActingTemperature}: must be > 0");
+        if (HeldOutFraction is < 0 or >= 1) throw new UserErrorException($"--heldout-fraction {HeldOutFraction}: must be in [0, 1)");
+        if (FrameStack < 1) throw new UserErrorException($"--frame-stack {FrameStack}: must be >= 1");
+        if (ShardStates < 0) throw new UserErrorException($"--shard-states {ShardStates}: must be >= 0");
+    }
+
+    /// <summary>The manifest record of these settings.</summary>
+    public CollectionRecord ToRecord(int shardStates, string? studentSha256) => new()
+    {
+        Driver = Driver.ToString(),
+        StudentSha256 = studentSha256,
+        MixPer = MixPer == MixPer.Step ? "step" : "episode",
+        Acting = Acting == ActingMode.Sample ? "sample" : "greedy",
+        Epsilon = Epsilon,
+        ActingTemperature = ActingTemperature,
+        Envs = Envs,
+        Seed = Seed,
+        HeldOutFraction = HeldOutFraction,
+        TargetStates = States,
+        ShardStates = shardStates,
+    };
+}

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using SobolevRL.Runs;
+
+namespace SobolevRL.Replay;
+
+/// <summary>
+/// Appends shards to a dataset directory, crash-safely: a shard is written under <c>shard-NNNNNN.tmp/</c>, every file
+/// fsynced, the directory renamed to <c>shard-NNNNNN/</c>, and only then the manifest replaced atomically (temp file,
+/// fsync, rename). A crash at any point leaves the last committed manifest and its shards intact; anything not in the
+/// manifest is ignored by readers and removed by <see cref="Resume"/>.
+/// </summary>
+public sealed class DatasetWriter
+{
+    private DatasetManifest _manifest;
+
+    private DatasetWriter(string directory, DatasetManifest manifest)
+    {
+        Directory = directory;
+        _manifest = manifest;
+        var mode = manifest.LabelMode();
+        long x = manifest.ObservationShape().Aggregate(1L, (a, b) => a * b);
+        int gradRows = mode.Kind switch { Teachers.LabelKind.Full => manifest.Actions, Teachers.LabelKind.Vjp => mode.Projections, _ => 0 };
+        Pending = new ShardBuffer(manifest.FrameShape.Aggregate(1, (a, b) => a * b), manifest.Actions, gradRows, x,
+            manifest.GradStorage(), mode.Kind == Teachers.LabelKind.Vjp ? mode.Projections : 0);
+    }
+
+    /// <summary>The dataset directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>The manifest as last committed.</summary>
+    public DatasetManifest Manifest => _manifest;
+
+    /// <summary>Rows waiting for the next commit.</summary>
+    public ShardBuffer Pending { get; }
+
+    /// <summary>Committed plus pending states.</summary>
+    public long States => _manifest.States + Pending.Rows;
+
+    /// <summary>Creates a new dataset; refuses an existing directory (use <see cref="Resume"/> to continue one).</summary>
+    public static DatasetWriter Create(string directory, DatasetManifest manifest)
+    {
+        if (System.IO.Directory.Exists(directory) || File.Exists(directory))
+            throw new UserErrorException($"output directory {directory} already exists; choose a new --out, or pass --resume to continue the collection in it");
+        System.IO.Directory.CreateDirectory(directory);
+        var writer = new DatasetWriter(directory, manifest with { Shards = [], SchemaVersion = DatasetManifest.CurrentSchemaVersion });
+        WriteManifest(directory, writer._manifest);
+        return writer;
+    }
+
+    /// <summary>
+    /// Opens a dataset to append to. Shard directories that the manifest does not list (a shard renamed just before a
+    /// crash, or a temporary one) are deleted and named in <paramref name="removed"/>: their states are collected again.
+    /// </summary>
+    public static DatasetWriter Resume(string directory, out IReadOnlyList<string> removed)
+    {
+        var manifest = DatasetReader.ReadManifest(directory);
+        var listed = manifest.Shards.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var gone = new List<string>();
+        foreach (string dir in System.IO.Directory.EnumerateDirectories(directory, "shard-*"))
+        {
+            string name = Path.GetFileName(dir);
+            if (listed.Contains(name)) continue;
+            System.IO.Directory.Delete(dir, recursive: true);
+            gone.Add(name);
+        }
+        foreach (string tmp in System.IO.Directory.EnumerateFiles(directory, "*.tmp")) File.Delete(tmp);
+        removed = gone;
+        return new DatasetWriter(directory, manifest);
+    }
+
+    /// <summary>
+    /// Writes the pending rows (if any) as the next shard and commits a manifest with <paramref name="inFlight"/>,
+    /// <paramref name="partialEpisodes"/> added and <paramref name="complete"/>. On an I/O error (e.g. disk full) the
+    /// temporary shard is removed, the committed dataset is unchanged, and the <see cref="IOException"/> propagates.
+    /// </summary>
+    public void Commit(IReadOnlyList<SlotProgress> inFlight, IEnumerable<long> partialEpisodes, bool complete)
+    {
+        var shards = new List<ShardRecord>(_manifest.Shards);
+        if (Pending.Rows > 0) shards.Add(WriteShard(shards.Count));
+        var heldOut = new SortedSet<long>(_manifest.HeldOutEpisodes);
+        heldOut.UnionWith(Pending.HeldOutEpisodes);
+        var partial = new SortedSet<long>(_manifest.PartialEpisodes);
+        partial.UnionWith(partialEpisodes);
+        var next = _manifest with
+        {
+            Shards = shards,
+            HeldOutEpisodes = [.. heldOut],
+            PartialEpisodes = [.. partial],
+            InFlight = [.. inFlight],
+            TrainStates = _manifest.TrainStates + Pending.Rows - Pending.HeldOutRows,
+            HeldOutStates = _manifest.HeldOutStates + Pending.HeldOutRows,
+            Complete = complete,
+        };
+        WriteManifest(Directory, next);
+        _manifest = next;
+        Pending.Clear();
+    }
+
+    /// <summary>Name of shard <paramref name="index"/>.</summary>
+    public static string ShardName(int index) => string.Create(CultureInfo.InvariantCulture, $"shard-{index:D6}");
+
+    private ShardRecord WriteShard(int index)
+    {
+        string name = ShardName(index);
+        string final = Path.Combine(Directory, name);
+        string temp = final + ".tmp";
+        if (System.IO.Directory.Exists(temp)) System.IO.Directory.Delete(temp, recursive: true);
+        if (System.IO.Directory.Exists(final)) System.IO.Directory.Delete(final, recursive: true); // not in the manifest: never committed
+        try
+        {
+            System.IO.Directory.CreateDirectory(temp);
+            var sums = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (array, descr, shape, data) in Pending.Arrays(_manifest.FrameShape))
+            {
+                string file = array + ".npy";
+                NpyFile.Write(Path.Combine(temp, file), descr, shape, data.Span);
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                hash.AppendData(NpyFile.Header(descr, shape));
+                hash.AppendData(data.Span);
+                sums[file] = Convert.ToHexStringLower(hash.GetHashAndReset());
+            }
+            FsyncDirectory(temp);
+            System.IO.Directory.Move(temp, final);
+            FsyncDirectory(Directory);
+            return new ShardRecord { Name = name, Rows = Pending.Rows, Sha256 = sums };
+        }
+        catch (IOException)
+        {
+            TryDelete(temp);
+            TryDelete(final);
+            throw;
+        }
+    }
+
+    private static void WriteManifest(string directory, DatasetManifest manifest)
+    {
+        string path = Path.Combine(directory, DatasetManifest.FileName);
+        string temp = path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            JsonSerializer.Serialize(stream, manifest, Json.Options);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+        FsyncDirectory(directory);
+    }
+
+    /// <summary>Flushes a directory's entries (renames, new files) to disk; a no-op where directories cannot be opened.</summary>
+    private static void FsyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
+        int fd = PosixFiles.open(directory, 0 /* O_RDONLY */);
+        if (fd < 0) return;
+        PosixFiles.fsync(fd);
+        PosixFiles.close(fd);
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            if (System.IO.Directory.Exists(dir)) System.IO.Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort: a leftover directory not in the manifest is ignored by readers and removed on resume
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using SobolevRL.Envs.Wrappers;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Replay;
+
+/// <summary>
+/// Uniform minibatches over the training split (or a fixed fraction of it) of a dataset on disk, read through memory
+/// maps and prepared ahead by a background worker (a bounded queue of ready batches). Batch p's states depend only on
+/// (seed, p), so the same seed and start position give the same batches. Resident memory stays bounded: the index
+/// is a few bytes per state, the queue holds <see cref="ReplaySamplerOptions.Prefetch"/> batches, and mapped pages are
+/// dropped from the resident set after every <see cref="ReplaySamplerOptions.ResidentBudgetBytes"/> read.
+/// </summary>
+public sealed class ReplaySampler : IReplaySampler
+{
+    private readonly DatasetReader _reader;
+    private readonly ReplayBatchBuilder _builder;
+    private readonly ReplaySamplerOptions _options;
+    private readonly BlockingCollection<ReplayBatch> _ready;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _worker;
+    private Exception? _failure;
+
+    /// <summary>Opens the dataset in <paramref name="directory"/> and starts prefetching.</summary>
+    public ReplaySampler(string directory, ReplaySamplerOptions options)
+    {
+        if (options.BatchSize < 1) throw new UserErrorException($"batch size {options.BatchSize}: must be >= 1");
+        if (options.Prefetch < 1) throw new UserErrorException($"prefetch {options.Prefetch}: must be >= 1");
+        _options = options;
+        _reader = DatasetReader.Open(directory, options.VerifyChecksums);
+        try
+        {
+            Index = new ReplayIndex(_reader, options.TrainFraction);
+            if (Index.TrainRows.Length == 0) throw new UserErrorException($"{directory} has no usable training states{(_reader.Problems.Count > 0 ? ": " + string.Join("; ", _reader.Problems) : "")}");
+            _builder = new ReplayBatchBuilder(_reader, Index, options.Device ?? CPU);
+            Dataset = _reader.Summary();
+        }
+        catch
+        {
+            _reader.Dispose();
+            throw;
+        }
+        Position = options.StartPosition;
+        _ready = new BlockingCollection<ReplayBatch>(options.Prefetch);
+        _worker = new Thread(Work) { IsBackground = true, Name = "replay-prefetch" };
+        _worker.Start();
+    }
+
+    /// <inheritdoc />
+    public DatasetSummary Dataset { get; }
+
+    /// <inheritdoc />
+    public long Position { get; private set; }
+
+    /// <summary>The row index (training rows, held-out rows).</summary>
+    public ReplayIndex Index { get; }
+
+    /// <summary>Problems found when opening (shards ignored).</summary>
+    public IReadOnlyList<string> Problems => _reader.Problems;
+
+    /// <inheritdoc />
+    public ReplayBatch Next()
+    {
+        ReplayBatch batch;
+        try
+        {
+            batch = _ready.Take(_stop.Token);
+        }
+        catch (InvalidOperationException) when (_failure != null)
+        {
+            throw new InvalidOperationException($"replay prefetch failed: {_failure.Message}", _failure);
+        }
+        Position++;
+        return batch;
+    }
+
+    /// <summary>The training rows of batch <paramref name="position"/> (what <see cref="Next"/> returns at that position).</summary>
+    public int[] RowsOf(long position)
+    {
+        var random = new Random((int)SeedMixer.ToUInt32(unchecked(_options.Seed * 0x9E3779B1L + position), 0x5341_4D50UL));
+        var train = Index.TrainRows;
+        var rows = new int[_options.BatchSize];
+        for (int i = 0; i < rows.Length; i++) rows[i] = train[random.Next(train.Length)];
+        return rows;
+    }
+
+    /// <summary>The held-out split in order, in batches of <paramref name="batchSize"/> (the last may be smaller), on the sampler's device.</summary>
+    public IEnumerable<ReplayBatch> HeldOut(int batchSize)
+    {
+        var rows = Index.HeldOutRows;
+        for (int start = 0; start < rows.Length; start += batchSize)
+            yield return _builder.Build(rows.AsSpan(start, Math.Min(batchSize, rows.Length - start)));
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _worker.Join();
+        while (_ready.TryTake(out var b)) b.Dispose();
+        _ready.Dispose();
+        _reader.Dispose();
+        _stop.Dispose();
+    }
+
+    private void Work()
+    {
+        long read = 0;
+        try
+        {
+            for (long p = Position; !_stop.IsCancellationRequested; p++)
+            {
+                var batch = _builder.Build(RowsOf(p));
+                try
+                {
+                    _ready.Add(batch, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    batch.Dispose();
+                    return;
+                }
+                read += _builder.BytesPerState * _options.BatchSize;
+                if (read >= _options.ResidentBudgetBytes)
+                {
+                    foreach (var s in _reader.Shards) s.ReleaseResidentPages();
+                    read = 0;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            _failure = e;
+            _ready.CompleteAdding();
+        }
+    }
+}

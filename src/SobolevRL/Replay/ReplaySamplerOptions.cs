@@ -1,0 +1,35 @@
+using static TorchSharp.torch;
+
+namespace SobolevRL.Replay;
+
+/// <summary>Options of a <see cref="ReplaySampler"/>.</summary>
+public sealed record ReplaySamplerOptions
+{
+    /// <summary>States per batch.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Seed of the batch draws.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Index of the first batch drawn (a resumed run passes the batches it already took).</summary>
+    public long StartPosition { get; init; }
+
+    /// <summary>Device of the batches (null: CPU).</summary>
+    public Device? Device { get; init; }
+
+    /// <summary>
+    /// Fraction of the training split's states to sample from (0 &lt; f ≤ 1): whole training episodes are taken in a fixed
+    /// order derived from the dataset's collection seed until the fraction is reached, so smaller fractions are subsets of
+    /// larger ones and do not depend on <see cref="Seed"/>.
+    /// </summary>
+    public double TrainFraction { get; init; } = 1.0;
+
+    /// <summary>Ready batches kept ahead by the background worker.</summary>
+    public int Prefetch { get; init; } = 4;
+
+    /// <summary>After reading about this many bytes, mapped pages are dropped from the resident set (they stay in the page cache).</summary>
+    public long ResidentBudgetBytes { get; init; } = 256L << 20;
+
+    /// <summary>Check every shard's SHA-256 on open.</summary>
+    public bool VerifyChecksums { get; init; } = true;
+}
