@@ -1,5 +1,6 @@
 using SobolevRL.Cli.Commands;
 using SobolevRL.Cli.Commands.Env;
+using SobolevRL.Cli.Commands.Teacher;
 using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Infrastructure;
@@ -17,6 +18,11 @@ public static class CommandCatalog
             env.AddCommand<EnvListCommand>("list").WithDescription("List environment ids, their default wrappers and options.");
             env.AddCommand<EnvPlayCommand>("play").WithDescription("Play episodes with a policy; print returns and lengths; --record a GIF.");
             env.AddCommand<EnvBenchCommand>("bench").WithDescription("Measure environment steps/s (single env, or vector env with --envs/--threads).");
+        });
+        config.AddBranch("teacher", teacher =>
+        {
+            teacher.SetDescription("Teacher policies: train them (PPO) and export ONNX + model card.");
+            teacher.AddCommand<TeacherTrainCommand>("train").WithDescription("Train a teacher with PPO; evaluate it; write policy.onnx and its model card.");
         });
     }
 }
