@@ -130,7 +130,8 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
             frames = result.State.Frames,
             updates = result.State.Updates,
             wall_time_seconds = result.State.WallTimeSeconds,
-            frames_per_second = result.FramesPerSecond,
+            frames_per_second = result.State.WallTimeSeconds > 0 ? result.State.Frames / result.State.WallTimeSeconds : double.NaN,
+            session_frames_per_second = result.FramesPerSecond,
             training_episodes = result.State.Episodes,
             training_return_last_100 = result.State.RecentReturns.Length > 0 ? result.State.RecentReturns.Average() : double.NaN,
             evaluation = evaluation is null ? null : new
@@ -157,7 +158,7 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
         {
             new[] { "frames", result.State.Frames.ToString(CultureInfo.InvariantCulture) },
             new[] { "wall time (s)", result.State.WallTimeSeconds.ToString("F0", CultureInfo.InvariantCulture) },
-            new[] { "frames/s (this session)", result.FramesPerSecond.ToString("F0", CultureInfo.InvariantCulture) },
+            new[] { "frames/s (whole run)", summary.frames_per_second.ToString("F0", CultureInfo.InvariantCulture) },
             new[] { "training return (last 100 episodes)", summary.training_return_last_100.ToString("F2", CultureInfo.InvariantCulture) },
         };
         if (evaluation is not null)

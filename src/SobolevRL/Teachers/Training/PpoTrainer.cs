@@ -85,13 +85,15 @@ public static class PpoTrainer
         vec.Reset(streamSeed % (uint.MaxValue - (long)envs), current);
         var recent = new Queue<double>(state.RecentReturns);
         long episodes = state.Episodes;
-        string task = $"ppo {options.Env}";
+        string task = state.Frames > 0 ? $"ppo {options.Env} (resumed at {state.Frames} frames)" : $"ppo {options.Env}";
         using var metrics = new MetricsLogger(run);
         var clock = Stopwatch.StartNew();
         double startWall = state.WallTimeSeconds;
         long framesThisSession = 0;
         int update = state.Updates;
-        progress?.Report(new ProgressInfo(task, state.Frames, totalFrames, "frames"));
+        // Progress counts this session's frames, so the rate and ETA shown are right after a resume too.
+        long startFrames = state.Frames;
+        progress?.Report(new ProgressInfo(task, 0, Math.Max(0, totalFrames - startFrames), "frames"));
         while (update < totalUpdates && !cancellation.IsCancellationRequested)
         {
             double lr = options.AnnealLearningRate ? options.LearningRate * (1.0 - (double)update / totalUpdates) : options.LearningRate;
@@ -173,7 +175,7 @@ public static class PpoTrainer
                 ["wall_time"] = state.WallTimeSeconds,
             });
             if (update % options.CheckpointEvery == 0 || update == totalUpdates) PpoCheckpoint.Save(run, model, optimizer, state);
-            progress?.Report(new ProgressInfo(task, state.Frames, totalFrames, "frames"));
+            progress?.Report(new ProgressInfo(task, state.Frames - startFrames, totalFrames - startFrames, "frames"));
         }
         if (update < totalUpdates && update > 0) PpoCheckpoint.Save(run, model, optimizer, state);
         return (state, framesThisSession / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), update >= totalUpdates);
