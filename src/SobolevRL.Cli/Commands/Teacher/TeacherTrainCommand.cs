@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Config;
 using SobolevRL.Envs.Registry;
@@ -88,6 +89,12 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
             Output.Log("stopping after this update; a checkpoint is saved (continue with --resume)");
         };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (kill, job schedulers) also stops after the update with a checkpoint, instead of losing the work since the last one.
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            cancel.Cancel();
+        });
         PpoTrainingResult result;
         try
         {
