@@ -26,10 +26,10 @@ format:
 	$(DOTNET) format SobolevRL.sln
 
 # Builds our C shim over an ALE you installed (ALE itself is not part of this project):
-#   make ale ALE_DIR=/path/to/ale/install   then   export SOBOLEVRL_ALE_LIB=$(PWD)/envs/SobolevRL.Envs/Ale/native/build/libsobolevrl_ale.so
+#   make ale ALE_DIR=/path/to/ale/install   then   export SOBOLEVRL_ALE_LIB=$(PWD)/artifacts/ale-shim/libsobolevrl_ale.so
 ale:
-	@test -n "$(ALE_DIR)" || { echo "usage: make ale ALE_DIR=<ALE install prefix containing lib/cmake/ale>"; exit 2; }
-	bash envs/SobolevRL.Envs/Ale/native/build.sh "$(ALE_DIR)"
+	@test -n "$(ALE_DIR)" || { echo "usage: make ale ALE_DIR=<prefix of an installed ALE (contains lib/cmake/ale)>"; exit 2; }
+	bash envs/SobolevRL.Envs/Ale/native/build.sh "$(ALE_DIR)" artifacts/ale-shim
 
 clean:
 	$(DOTNET) clean SobolevRL.sln -c Release >/dev/null

@@ -36,9 +36,8 @@ public static class EnvBenchmark
             }
         }
         WarmUp(Run, warmUp ?? DefaultWarmUp);
-        var clock = Stopwatch.StartNew();
-        Run(steps);
-        return new EnvBenchmarkResult(env.Id, 1, 1, steps, clock.Elapsed.TotalSeconds, framesPerStep);
+        var (seconds, cpuSeconds) = Measure(() => Run(steps));
+        return new EnvBenchmarkResult(env.Id, 1, 1, steps, seconds, framesPerStep, cpuSeconds);
     }
 
     /// <summary>
@@ -71,20 +70,20 @@ public static class EnvBenchmark
         }
         long batches = (steps + numEnvs - 1) / numEnvs;
         WarmUp(Run, warmUp ?? DefaultWarmUp);
-        var clock = Stopwatch.StartNew();
-        Run(batches);
-        return new EnvBenchmarkResult(venv.Id, numEnvs, actualThreads, batches * numEnvs, clock.Elapsed.TotalSeconds, framesPerStep);
+        var (seconds, cpuSeconds) = Measure(() => Run(batches));
+        return new EnvBenchmarkResult(venv.Id, numEnvs, actualThreads, batches * numEnvs, seconds, framesPerStep, cpuSeconds);
     }
 
     /// <summary>A fixed-width table of results for people.</summary>
     public static string FormatTable(IEnumerable<EnvBenchmarkResult> results)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{"env",-28} {"envs",5} {"threads",7} {"steps",10} {"seconds",8} {"steps/s",11} {"frames/s",11}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"env",-28} {"envs",5} {"threads",7} {"steps",10} {"seconds",8} {"steps/s",11} {"frames/s",11} {"cpu µs/step",11}");
         foreach (var r in results)
         {
             string frames = r.FramesPerSecond is double f ? f.ToString("N0", CultureInfo.InvariantCulture) : "-";
-            text.AppendLine(CultureInfo.InvariantCulture, $"{r.EnvId,-28} {r.NumEnvs,5} {r.Threads,7} {r.Steps,10} {r.Seconds,8:F2} {r.StepsPerSecond,11:N0} {frames,11}");
+            string cpu = r.CpuMicrosecondsPerStep is double c ? c.ToString("F3", CultureInfo.InvariantCulture) : "-";
+            text.AppendLine(CultureInfo.InvariantCulture, $"{r.EnvId,-28} {r.NumEnvs,5} {r.Threads,7} {r.Steps,10} {r.Seconds,8:F2} {r.StepsPerSecond,11:N0} {frames,11} {cpu,11}");
         }
         return text.ToString();
     }
@@ -95,6 +94,17 @@ public static class EnvBenchmark
 
     // Tiered JIT compilation promotes hot methods to optimised code only after they have run for a while (about
     // 100 ms after the last new method was first called), so warm up by time rather than by a step count.
+    private static (double Seconds, double CpuSeconds) Measure(Action run)
+    {
+        using var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        run();
+        double seconds = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        return (seconds, (process.TotalProcessorTime - cpuBefore).TotalSeconds);
+    }
+
     private static void WarmUp(Action<long> run, TimeSpan time)
     {
         var clock = Stopwatch.StartNew();

@@ -7,11 +7,18 @@ namespace SobolevRL.Envs.Bench;
 /// <param name="Steps">Environment steps timed, summed over sub-envs.</param>
 /// <param name="Seconds">Wall-clock time of the timed steps.</param>
 /// <param name="FramesPerStep">Emulator frames per step when the env reports <c>episode_frame_number</c> (Atari frame skip), else null.</param>
-public sealed record EnvBenchmarkResult(string EnvId, int NumEnvs, int Threads, long Steps, double Seconds, int? FramesPerStep)
+/// <param name="CpuSeconds">Processor time the whole process used during the timed steps (all threads, spinning included), when measured.</param>
+public sealed record EnvBenchmarkResult(string EnvId, int NumEnvs, int Threads, long Steps, double Seconds, int? FramesPerStep, double? CpuSeconds = null)
 {
     /// <summary>Environment steps per second, summed over sub-envs.</summary>
     public double StepsPerSecond => Steps / Seconds;
 
     /// <summary>Emulator frames per second, when <see cref="FramesPerStep"/> is known.</summary>
     public double? FramesPerSecond => FramesPerStep * StepsPerSecond;
+
+    /// <summary>
+    /// Processor time per step in microseconds. Comparing it between thread counts shows the cost of parallelism
+    /// (hand-offs, spinning, cache traffic) even on a machine too busy to show the wall-clock speed-up.
+    /// </summary>
+    public double? CpuMicrosecondsPerStep => CpuSeconds * 1e6 / Steps;
 }

@@ -1,3 +1,4 @@
+using SobolevRL.Envs.Ale;
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.MinAtar;
 
@@ -12,5 +13,6 @@ public static class BuiltInFamilies
     public static IReadOnlyList<IEnvFamily> Create() =>
     [
         new MinAtarFamily(),
+        new AleFamily(),
     ];
 }

@@ -1,24 +1,30 @@
+using System.Runtime.InteropServices;
 using SobolevRL.Envs.Core;
 
 namespace SobolevRL.Envs.Vector;
 
 /// <summary>
-/// A vector env that splits its sub-envs into <see cref="Threads"/> contiguous ranges and steps them in parallel:
-/// the calling thread runs the first range, persistent background worker threads the others. A call bumps a
-/// generation counter that the workers wait for, and waits for a pending-worker count to reach zero, each wait
-/// spinning briefly then sleeping (<see cref="SpinThenBlockWaiter"/>), so a step allocates nothing and back-to-back
-/// steps hand over work without a context switch. Every sub-env has its own generator and is always stepped by the
-/// same code in the same order, so results are identical for any thread count (semantics in <see cref="IVectorEnv"/>).
+/// A vector env that steps its sub-envs in parallel on <see cref="Threads"/> threads: the calling thread and
+/// persistent background workers. The sub-envs are cut into contiguous chunks, about four per thread, and each
+/// thread owns a contiguous run of chunks, so in the usual case a sub-env is stepped by the same thread every time
+/// and its state stays in that core's cache. A thread that has finished its own chunks takes the remaining chunks
+/// of the others (each run has its own claim counter), so a thread the operating system has not scheduled never
+/// holds up the step: on a busy machine the caller simply does more of the work. Hand-offs spin briefly, then sleep
+/// (<see cref="SpinThenBlockWaiter"/>); a step allocates nothing. Each sub-env has its own generator and is
+/// stepped exactly once per call, so results are identical for any thread count and any claiming order
+/// (semantics in <see cref="IVectorEnv"/>).
 /// </summary>
 public sealed class ThreadedVectorEnv : VectorEnvBase
 {
-    private readonly (int From, int To)[] _ranges;
-    private readonly Exception?[] _errors;
+    private readonly int _chunkSize;
+    private readonly int _chunks;
+    private readonly int[] _firstChunk; // thread t owns chunks [_firstChunk[t], _firstChunk[t + 1])
+    private readonly PaddedCounter[] _claimed; // chunks of thread t's run claimed so far, by anyone
+    private readonly Exception?[] _chunkErrors;
     private readonly SpinThenBlockWaiter[] _workerWaiters;
     private readonly SpinThenBlockWaiter _callerWaiter = new();
     private readonly Thread[] _workers;
-    private int _generation;
-    private int _pending;
+    private SharedCounters _counters;
     private VectorJob _job;
     private volatile bool _stopping;
     private bool _disposed;
@@ -28,15 +34,21 @@ public sealed class ThreadedVectorEnv : VectorEnvBase
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         Threads = Math.Min(threads, NumEnvs);
-        _ranges = Split(NumEnvs, Threads);
-        _errors = new Exception?[Threads];
-        _workerWaiters = new SpinThenBlockWaiter[Threads];
+        // About four chunks per thread balances uneven step costs without paying an atomic per sub-env.
+        _chunkSize = Math.Max(1, NumEnvs / (4 * Threads));
+        _chunks = (NumEnvs + _chunkSize - 1) / _chunkSize;
+        _chunkErrors = new Exception?[_chunks];
+        _firstChunk = new int[Threads + 1];
+        for (int t = 0; t <= Threads; t++) _firstChunk[t] = (int)((long)_chunks * t / Threads);
+        _claimed = new PaddedCounter[Threads];
+        for (int t = 0; t < Threads; t++) _claimed[t].Value = int.MaxValue / 2; // nothing to claim before the first call
+        _workerWaiters = new SpinThenBlockWaiter[Threads - 1];
         _workers = new Thread[Threads - 1];
-        for (int w = 1; w < Threads; w++)
+        for (int w = 0; w < _workers.Length; w++)
         {
             _workerWaiters[w] = new SpinThenBlockWaiter();
-            _workers[w - 1] = new Thread(WorkerLoop) { IsBackground = true, Name = $"vector-env worker {w}" };
-            _workers[w - 1].Start(w);
+            _workers[w] = new Thread(WorkerLoop) { IsBackground = true, Name = $"vector-env worker {w + 1}" };
+            _workers[w].Start(w + 1);
         }
     }
 
@@ -51,58 +63,80 @@ public sealed class ThreadedVectorEnv : VectorEnvBase
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _job = job;
-        Volatile.Write(ref _pending, Threads - 1);
-        Interlocked.Increment(ref _generation);
-        for (int w = 1; w < Threads; w++) _workerWaiters[w].Notify();
-        _errors[0] = RunRange(job, _ranges[0].From, _ranges[0].To);
-        _callerWaiter.WaitUntil(ref _pending, 0);
+        Volatile.Write(ref _counters.DoneChunks, 0);
+        // Opening the chunks publishes the job (and the batch pointers set before this call) to whoever claims one.
+        for (int t = 0; t < Threads; t++) Interlocked.Exchange(ref _claimed[t].Value, 0);
+        Interlocked.Increment(ref _counters.Generation);
+        foreach (var waiter in _workerWaiters) waiter.Notify();
+        WorkOnChunks(0);
+        _callerWaiter.WaitUntilEqual(ref _counters.DoneChunks, _chunks);
         Exception? first = null;
-        for (int w = 0; w < Threads; w++)
+        for (int c = 0; c < _chunks; c++)
         {
-            first ??= _errors[w];
-            _errors[w] = null;
+            first ??= _chunkErrors[c];
+            _chunkErrors[c] = null;
         }
         return first;
     }
 
-    /// <summary>Stops the workers, then disposes the sub-envs.</summary>
+    /// <summary>Stops the workers, then disposes the sub-envs. Without it the (sleeping) worker threads live until the process ends.</summary>
     public override void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
         _stopping = true;
-        Interlocked.Increment(ref _generation);
-        for (int w = 1; w < Threads; w++) _workerWaiters[w].Notify();
+        Interlocked.Increment(ref _counters.Generation);
+        foreach (var waiter in _workerWaiters) waiter.Notify();
         foreach (var worker in _workers) worker.Join();
-        for (int w = 1; w < Threads; w++) _workerWaiters[w].Dispose();
+        foreach (var waiter in _workerWaiters) waiter.Dispose();
         _callerWaiter.Dispose();
         base.Dispose();
     }
 
-    private void WorkerLoop(object? state)
+    private void WorkOnChunks(int self)
     {
-        int w = (int)state!;
-        int seen = 0;
-        while (true)
+        for (int k = 0; k < Threads; k++)
         {
-            // Each call bumps the generation exactly once and waits for every worker, so the next one is seen + 1.
-            seen = unchecked(seen + 1);
-            _workerWaiters[w].WaitUntil(ref _generation, seen);
-            if (_stopping) return;
-            _errors[w] = RunRange(_job, _ranges[w].From, _ranges[w].To);
-            if (Interlocked.Decrement(ref _pending) == 0) _callerWaiter.Notify();
+            int owner = self + k < Threads ? self + k : self + k - Threads; // own run first, then the others'
+            int first = _firstChunk[owner], count = _firstChunk[owner + 1] - first;
+            while (true)
+            {
+                int index = Interlocked.Increment(ref _claimed[owner].Value) - 1;
+                if (index >= count) break;
+                int chunk = first + index, from = chunk * _chunkSize;
+                _chunkErrors[chunk] = RunRange(_job, from, Math.Min(NumEnvs, from + _chunkSize));
+                if (Interlocked.Increment(ref _counters.DoneChunks) == _chunks) _callerWaiter.Notify();
+            }
         }
     }
 
-    private static (int From, int To)[] Split(int count, int parts)
+    private void WorkerLoop(object? state)
     {
-        var ranges = new (int, int)[parts];
-        for (int p = 0, from = 0; p < parts; p++)
+        int self = (int)state!;
+        var waiter = _workerWaiters[self - 1];
+        int seen = 0;
+        while (true)
         {
-            int size = count / parts + (p < count % parts ? 1 : 0);
-            ranges[p] = (from, from + size);
-            from += size;
+            // A worker that wakes late may find a later call's chunks open; working on them is as good as any thread.
+            waiter.WaitUntilDifferent(ref _counters.Generation, seen);
+            seen = Volatile.Read(ref _counters.Generation);
+            if (_stopping) return;
+            WorkOnChunks(self);
         }
-        return ranges;
+    }
+
+    /// <summary>The counters every thread touches, each on its own cache line.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct SharedCounters
+    {
+        [FieldOffset(64)] public int Generation;
+        [FieldOffset(128)] public int DoneChunks;
+    }
+
+    /// <summary>A counter alone on its cache line (array elements 128 bytes apart).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    private struct PaddedCounter
+    {
+        [FieldOffset(64)] public int Value;
     }
 }

@@ -81,8 +81,14 @@ public abstract unsafe class VectorEnvBase : IVectorEnv
         {
             _observations = obs;
             _resetSeed = seed;
-            ExecuteOrThrow(VectorJob.Reset);
-            _observations = null;
+            try
+            {
+                ExecuteOrThrow(VectorJob.Reset);
+            }
+            finally
+            {
+                _observations = null;
+            }
         }
         _needsReset = false;
     }

@@ -9,13 +9,19 @@ public static class SeedMixer
     /// <summary>Stream tag of <see cref="StickyActions"/>.</summary>
     public const ulong StickyActionsStream = 0x5354_4943_4B59UL;
 
-    /// <summary>A well-mixed 32-bit seed from <paramref name="seed"/> and a per-user <paramref name="stream"/> tag (SplitMix64 finaliser).</summary>
-    public static uint ToUInt32(long seed, ulong stream)
+    /// <summary>A well-mixed 64-bit value from <paramref name="seed"/> and a per-user <paramref name="stream"/> tag (SplitMix64 finaliser).</summary>
+    public static ulong Mix(long seed, ulong stream)
     {
         ulong z = unchecked((ulong)seed + stream * 0x9E3779B97F4A7C15UL);
         z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
         z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        z ^= z >> 31;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>A well-mixed 32-bit seed from <paramref name="seed"/> and a per-user <paramref name="stream"/> tag.</summary>
+    public static uint ToUInt32(long seed, ulong stream)
+    {
+        ulong z = Mix(seed, stream);
         return (uint)(z ^ (z >> 32));
     }
 }

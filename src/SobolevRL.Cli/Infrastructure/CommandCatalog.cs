@@ -1,4 +1,5 @@
 using SobolevRL.Cli.Commands;
+using SobolevRL.Cli.Commands.Bench;
 using SobolevRL.Cli.Commands.Env;
 using SobolevRL.Cli.Commands.Teacher;
 using Spectre.Console.Cli;
@@ -12,6 +13,8 @@ public static class CommandCatalog
     public static void Register(IConfigurator config)
     {
         config.AddCommand<InfoCommand>("info").WithDescription("Show versions, threads and devices; check that the native libraries load.");
+        config.AddCommand<RegressionCommand>("demo").WithDescription("The main job. For now: the full regression experiment (paper experiment 1) with its default configuration.");
+        config.AddCommand<RegressionCommand>("regression").WithDescription("Paper experiment 1: Regular vs Sobolev MLP fits of 2-D test functions; results, surfaces and plots.");
         config.AddBranch("env", env =>
         {
             env.SetDescription("Environments: list ids, play episodes (and record GIFs), benchmark stepping.");
@@ -21,8 +24,16 @@ public static class CommandCatalog
         });
         config.AddBranch("teacher", teacher =>
         {
-            teacher.SetDescription("Teacher policies: train them (PPO) and export ONNX + model card.");
+            teacher.SetDescription("Teachers: train them (PPO); from ONNX files: inspect, check both paths agree, label states.");
             teacher.AddCommand<TeacherTrainCommand>("train").WithDescription("Train a teacher with PPO; evaluate it; write policy.onnx and its model card.");
+            teacher.AddCommand<TeacherInspectCommand>("inspect").WithDescription("Show inputs, outputs (symbolic dims too), operators, parameters and the model card in effect.");
+            teacher.AddCommand<TeacherCheckCommand>("check").WithDescription("Compare ONNX Runtime with the rebuilt graph and gradient labels with finite differences; non-zero exit past tolerance.");
+            teacher.AddCommand<TeacherLabelCommand>("label").WithDescription("Label states from an .npy file: logits, log-policy and Jacobians or VJPs, written as .npz.");
+        });
+        config.AddBranch("bench", bench =>
+        {
+            bench.SetDescription("Benchmarks against the PyTorch peer.");
+            bench.AddCommand<BenchLabelCommand>("label").WithDescription("Teacher labelling states/s (logits + one VJP per state) on the peer's workloads, with ratio to the peer.");
         });
     }
 }

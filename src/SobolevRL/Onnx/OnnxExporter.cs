@@ -32,7 +32,7 @@ public static class OnnxExporter
             throw new OnnxModelException($"The exporter writes opset 17 only (asked for {options.Opset}).");
         }
         List<(string Name, nn.Module Layer)> layers = [];
-        Flatten(module, module.GetName(), layers);
+        Flatten(module, module is Sequential ? "" : module.GetName(), layers);
         string[] problems = layers
             .Select(l => (l.Name, l.Layer, Reason: OnnxLayerWriter.Unsupported(l.Layer)))
             .Where(l => l.Reason is not null)

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using SobolevRL.Hardware;
+using SobolevRL.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,8 +19,8 @@ public sealed record RegressionProgress(int Completed, int Total, RegressionRun 
 /// and Sobolev (values + gradients) training under the same Adam budget, and measure test errors.
 /// </summary>
 /// <remarks>
-/// Writes into the output directory: <c>results.json</c> (<see cref="RegressionReport"/>),
-/// <c>results.md</c> (the table), and per function <c>surfaces/&lt;name&gt;.csv</c> (true surface and
+/// Writes into the output directory: <c>summary.json</c> (<see cref="RegressionReport"/>),
+/// <c>report.md</c> (tables and plots), and per function <c>surfaces/&lt;name&gt;.csv</c> (true surface and
 /// both fits on a grid, from the smallest training size and the first seed) and
 /// <c>plots/&lt;name&gt;.png</c>. Same options, same results on CPU.
 /// </remarks>
@@ -28,8 +30,8 @@ public static class RegressionExperiment
     public static RegressionReport Run(
         RegressionOptions options, string outputDirectory, IProgress<RegressionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var functions = options.Validate();
-        var device = new Device(options.Device);
+        var functions = options.ResolveFunctions();
+        var device = Devices.Parse(options.Device);
         Directory.CreateDirectory(outputDirectory);
         var clock = Stopwatch.StartNew();
 
@@ -42,25 +44,22 @@ public static class RegressionExperiment
         var results = new RegressionRun[jobs.Length][];
         int completed = 0;
 
+        // These models are too small to gain from intra-op threads (on a busy machine extra threads
+        // only spin). Models train one after another: TorchSharp 0.107 crashed ("Unknown scalar
+        // type" in pow) when two threads trained models at the same time.
         var threads = torch.get_num_threads();
-        if (options.Workers > 1)
-        {
-            // Several small models train faster side by side on one thread each than one after another on all.
-            torch.set_num_threads(1);
-        }
-
+        torch.set_num_threads(1);
         try
         {
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Workers, CancellationToken = cancellationToken };
-            Parallel.For(0, jobs.Length, parallel, j =>
+            for (int j = 0; j < jobs.Length; j++)
             {
                 var (f, size, s) = jobs[j];
                 results[j] = RunJob(options, functions[f], infos[f], tests[f], f, size, s, device, outputDirectory, cancellationToken);
                 foreach (var run in results[j])
                 {
-                    progress?.Report(new RegressionProgress(Interlocked.Increment(ref completed), jobs.Length * 2, run));
+                    progress?.Report(new RegressionProgress(++completed, jobs.Length * 2, run));
                 }
-            });
+            }
         }
         finally
         {
@@ -76,8 +75,8 @@ public static class RegressionExperiment
                 MeanStd.Of(g.Select(r => r.RelativeValueMse)), MeanStd.Of(g.Select(r => r.RelativeGradientMse))))
             .ToArray();
         var report = new RegressionReport(options, infos, cells, runs, clock.Elapsed.TotalSeconds);
-        File.WriteAllText(Path.Combine(outputDirectory, "results.json"), report.ToJson());
-        File.WriteAllText(Path.Combine(outputDirectory, "results.md"), report.ToMarkdownTable());
+        RunDirectory.WriteAtomic(Path.Combine(outputDirectory, RunDirectory.SummaryFile), report.ToJson());
+        RunDirectory.WriteAtomic(Path.Combine(outputDirectory, RunDirectory.ReportFile), report.ToMarkdownReport());
         return report;
     }
 

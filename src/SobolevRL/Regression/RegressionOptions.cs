@@ -1,13 +1,18 @@
+using SobolevRL.Config;
+
 namespace SobolevRL.Regression;
 
-/// <summary>Settings of the regression experiment (paper experiment 1). Defaults reproduce the full run.</summary>
-public sealed record RegressionOptions
+/// <summary>
+/// Settings of the regression experiment (paper experiment 1). Defaults reproduce the full run; in
+/// YAML configs and <c>--set</c> the keys are snake_case (<c>learning_rate</c>, <c>grid_size</c>, …).
+/// </summary>
+public sealed record RegressionOptions : IValidatable
 {
     /// <summary>Names of the test functions to fit (see <see cref="TestFunctions"/>).</summary>
-    public IReadOnlyList<string> Functions { get; init; } = TestFunctions.All.Select(f => f.Name).ToArray();
+    public string[] Functions { get; init; } = TestFunctions.All.Select(f => f.Name).ToArray();
 
     /// <summary>Training-set sizes; each is a fresh uniform sample of the domain per seed.</summary>
-    public IReadOnlyList<int> Sizes { get; init; } = [20, 100];
+    public int[] Sizes { get; init; } = [20, 100];
 
     /// <summary>Number of seeds (0, 1, …) per function and size; results are mean ± std over them.</summary>
     public int Seeds { get; init; } = 5;
@@ -33,34 +38,43 @@ public sealed record RegressionOptions
     /// <summary>Points per side of the grid the fitted surfaces are drawn on; 0 skips surfaces and plots.</summary>
     public int GridSize { get; init; } = 100;
 
-    /// <summary>
-    /// Models trained in parallel (each with one intra-op thread while the run lasts); results do
-    /// not depend on it.
-    /// </summary>
-    public int Workers { get; init; } = 2;
-
-    /// <summary>Torch device, "cpu" or "cuda".</summary>
+    /// <summary>Torch device: cpu, cuda or cuda:N.</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>Checks the values and resolves the function names.</summary>
-    /// <exception cref="ArgumentException">A value is out of range or a function name is unknown.</exception>
-    public IReadOnlyList<TestFunction> Validate()
+    /// <inheritdoc />
+    public void Validate(string path)
     {
-        if (Functions.Count == 0)
+        string Key(string name) => path.Length == 0 ? name : $"{path}.{name}";
+        Check.NotEmpty(Functions, Key("functions"));
+        foreach (var name in Functions)
         {
-            throw new ArgumentException("No test function selected.");
+            TestFunctions.ByName(name);
         }
 
-        if (Sizes.Count == 0 || Sizes.Any(s => s < 2))
+        Check.NotEmpty(Sizes, Key("sizes"));
+        foreach (var size in Sizes)
         {
-            throw new ArgumentException("Training-set sizes must be at least 2.");
+            Check.InRange(size, 2, 1_000_000, Key("sizes"));
         }
 
-        if (Seeds < 1 || Steps < 1 || Workers < 1 || Hidden < 1 || TestPoints < 1 || GridSize < 0 || LearningRate <= 0 || DerivativeWeight < 0)
+        Check.InRange(Seeds, 1, 10_000, Key("seeds"));
+        Check.InRange(Steps, 1, 100_000_000, Key("steps"));
+        Check.Positive(LearningRate, Key("learning_rate"));
+        Check.InRange(Hidden, 1, 1_000_000, Key("hidden"));
+        Check.NonNegative(DerivativeWeight, Key("derivative_weight"));
+        Check.InRange(TestPoints, 1, 100_000_000, Key("test_points"));
+        Check.InRange(GridSize, 0, 10_000, Key("grid_size"));
+        if (GridSize == 1)
         {
-            throw new ArgumentException("Seeds, steps, workers, hidden width, test points and learning rate must be positive; grid size and derivative weight not negative.");
+            throw new UserErrorException($"config {Key("grid_size")}: 1 is too small for a grid; use 0 (no surfaces) or at least 2");
         }
+    }
 
+    /// <summary>Validates and returns the selected functions.</summary>
+    /// <exception cref="UserErrorException">A value is out of range or a function name is unknown.</exception>
+    public IReadOnlyList<TestFunction> ResolveFunctions()
+    {
+        Validate("");
         return Functions.Select(TestFunctions.ByName).ToArray();
     }
 }

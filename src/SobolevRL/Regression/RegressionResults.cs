@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using SobolevRL.Runs;
 
 namespace SobolevRL.Regression;
 
@@ -68,20 +68,12 @@ public sealed record RegressionReport(
     IReadOnlyList<RegressionRun> Runs,
     double WallSeconds)
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    /// <summary>Indented JSON, camelCase names, modes as strings.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    /// <summary>JSON in the project's conventions (<see cref="Json"/>: snake_case, indented).</summary>
+    public string ToJson() => Json.Serialize(this);
 
     /// <summary>Reads a report written by <see cref="ToJson"/>.</summary>
     public static RegressionReport FromJson(string json) =>
-        JsonSerializer.Deserialize<RegressionReport>(json, JsonOptions) ?? throw new JsonException("Empty regression report.");
+        JsonSerializer.Deserialize<RegressionReport>(json, Json.Options) ?? throw new JsonException("Empty regression report.");
 
     /// <summary>The cell for a (function, size, mode), or null.</summary>
     public RegressionCell? Cell(string function, int size, RegressionMode mode) =>
@@ -114,5 +106,39 @@ public sealed record RegressionReport(
         }
 
         return string.Join('\n', lines) + '\n';
+    }
+
+    /// <summary>
+    /// The Markdown report: settings, the results table, the test-set scale of each function (to
+    /// read the errors against), and the surface plots.
+    /// </summary>
+    public string ToMarkdownReport()
+    {
+        var o = Options;
+        var text = new System.Text.StringBuilder();
+        text.Append("# Regression on optimisation test functions (Sobolev training, experiment 1)\n\n");
+        text.Append(System.Globalization.CultureInfo.InvariantCulture,
+            $"MLP 2→{o.Hidden}→{o.Hidden}→1 (ReLU); full-batch Adam, {o.Steps} steps, learning rate {o.LearningRate}; Sobolev weight λ = {o.DerivativeWeight}; ");
+        text.Append(System.Globalization.CultureInfo.InvariantCulture,
+            $"{o.Seeds} seed(s); {o.TestPoints} uniform test points; wall time {WallSeconds:F0} s.\n");
+        text.Append("Inputs are mapped to [−1, 1]² and values standardised with the training mean and std; errors below are in the functions' original units, mean ± std over seeds. ");
+        text.Append("Gradient error is the test mean of ‖∇m − ∇f‖².\n\n");
+        text.Append(ToMarkdownTable());
+        text.Append("\n| function | domain | test variance of f | test mean ‖∇f‖² |\n|---|---|---:|---:|\n");
+        foreach (var f in Functions)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"| {f.Name} | {f.Domain} | {f.TestValueVariance:G3} | {f.TestGradientMeanSquare:G3} |\n");
+        }
+
+        if (o.GridSize > 1)
+        {
+            text.Append("\n");
+            foreach (var f in Functions)
+            {
+                text.Append(System.Globalization.CultureInfo.InvariantCulture, $"![{f.Name}](plots/{f.Name}.png)\n");
+            }
+        }
+
+        return text.ToString();
     }
 }

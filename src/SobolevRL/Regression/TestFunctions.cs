@@ -10,8 +10,8 @@ public static class TestFunctions
         [new Ackley(), new Beale(), new Booth(), new BukinN6(), new McCormick(), new Rosenbrock(), new StyblinskiTang()];
 
     /// <summary>The function called <paramref name="name"/> (case-insensitive).</summary>
-    /// <exception cref="ArgumentException">No function has that name; the message lists the known names.</exception>
+    /// <exception cref="UserErrorException">No function has that name; the message lists the known names.</exception>
     public static TestFunction ByName(string name) =>
         All.FirstOrDefault(f => string.Equals(f.Name, name.Trim(), StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"Unknown test function '{name}'. Known functions: {string.Join(", ", All.Select(f => f.Name))}.", nameof(name));
+        ?? throw new UserErrorException($"unknown test function '{name}'; choose from {string.Join(", ", All.Select(f => f.Name))}");
 }

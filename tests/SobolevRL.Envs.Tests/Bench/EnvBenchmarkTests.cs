@@ -16,6 +16,7 @@ public class EnvBenchmarkTests
         var result = EnvBenchmark.RunSingle(() => registry.Make("MinAtar/Breakout-v1"), steps: 3000, warmUp: Short);
         Assert.Equal(("MinAtar/Breakout-v1", 1, 1, 3000L), (result.EnvId, result.NumEnvs, result.Threads, result.Steps));
         Assert.True(result.Seconds > 0);
+        Assert.True(result.CpuSeconds >= 0);
         Assert.Null(result.FramesPerStep);
         Assert.Null(result.FramesPerSecond);
     }

@@ -2,6 +2,7 @@ using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;
 using SobolevRL.Envs.Tests.TestEnvs;
 using SobolevRL.Envs.Vector;
+using SobolevRL.Envs.Wrappers;
 
 namespace SobolevRL.Envs.Tests.Vector;
 
@@ -90,21 +91,25 @@ public class VectorEnvTests
         Assert.True(ends > 5);
     }
 
-    [Fact]
-    public void WorkerErrorIsRethrownOnTheCallerWithItsTypeAndIndex()
+    [Theory]
+    [InlineData(3, 3, new[] { 2 }, 2)]
+    [InlineData(16, 2, new[] { 9, 3 }, 3)]
+    [InlineData(16, 1, new[] { 15 }, 15)]
+    public void WorkerErrorIsRethrownOnTheCallerWithItsTypeAndTheLowestIndex(int numEnvs, int threads, int[] failing, int reported)
     {
-        using var venv = new ThreadedVectorEnv(i => new CountingEnv(throwAtTotalStep: i == 2 ? 4 : null), 3, 3);
-        var obs = new byte[3 * venv.SingleObservationSpace.Size];
-        var rewards = new float[3];
-        var terminated = new bool[3];
-        var truncated = new bool[3];
+        using var venv = new ThreadedVectorEnv(i => new CountingEnv(throwAtTotalStep: failing.Contains(i) ? 4 : null), numEnvs, threads);
+        var obs = new byte[numEnvs * venv.SingleObservationSpace.Size];
+        var actions = new int[numEnvs];
+        var rewards = new float[numEnvs];
+        var terminated = new bool[numEnvs];
+        var truncated = new bool[numEnvs];
         venv.Reset(0, obs);
-        for (int t = 0; t < 3; t++) venv.Step([0, 0, 0], obs, rewards, terminated, truncated);
-        var e = Assert.Throws<InvalidDataException>(() => venv.Step([0, 0, 0], obs, rewards, terminated, truncated));
-        Assert.Equal(2, e.Data["sub_env"]);
-        Assert.Throws<InvalidOperationException>(() => venv.Step([0, 0, 0], obs, rewards, terminated, truncated));
+        for (int t = 0; t < 3; t++) venv.Step(actions, obs, rewards, terminated, truncated);
+        var e = Assert.Throws<InvalidDataException>(() => venv.Step(actions, obs, rewards, terminated, truncated));
+        Assert.Equal(reported, e.Data["sub_env"]);
+        Assert.Throws<InvalidOperationException>(() => venv.Step(actions, obs, rewards, terminated, truncated));
         venv.Reset(1, obs);
-        venv.Step([0, 0, 0], obs, rewards, terminated, truncated);
+        venv.Step(actions, obs, rewards, terminated, truncated);
     }
 
     [Fact]
@@ -180,5 +185,44 @@ public class VectorEnvTests
                 Assert.Equal(b, a);
             }
         }, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public void EpisodeStatisticsOfSubEnvsArriveInTheFinalInfo()
+    {
+        const int numEnvs = 4;
+        using var venv = new ThreadedVectorEnv(_ => Registry.Make("MinAtar/Breakout-v1").WithTimeLimit(10).WithEpisodeStatistics(), numEnvs, 2);
+        var obs = new byte[numEnvs * venv.SingleObservationSpace.Size];
+        var actions = new int[numEnvs];
+        var rewards = new float[numEnvs];
+        var terminated = new bool[numEnvs];
+        var truncated = new bool[numEnvs];
+        var sums = new double[numEnvs];
+        var lengths = new int[numEnvs];
+        var rng = new System.Random(5);
+        venv.Reset(11, obs);
+        int ends = 0, truncations = 0;
+        for (int t = 0; t < 300; t++)
+        {
+            for (int i = 0; i < numEnvs; i++) actions[i] = rng.Next(venv.ActionSpace.N);
+            venv.Step(actions, obs, rewards, terminated, truncated);
+            for (int i = 0; i < numEnvs; i++)
+            {
+                sums[i] += rewards[i];
+                lengths[i]++;
+                if (!terminated[i] && !truncated[i])
+                {
+                    Assert.Null(venv.Info(i).Get(InfoKeys.EpisodeReturn));
+                    continue;
+                }
+                Assert.Equal(sums[i], venv.FinalInfo(i).Get(InfoKeys.EpisodeReturn));
+                Assert.Equal(lengths[i], venv.FinalInfo(i).Get(InfoKeys.EpisodeLength));
+                Assert.Null(venv.Info(i).Get(InfoKeys.EpisodeReturn)); // the reset info of the new episode
+                ends++;
+                if (truncated[i]) truncations++;
+                (sums[i], lengths[i]) = (0, 0);
+            }
+        }
+        Assert.True(ends > 10 && truncations > 0, $"{ends} episode ends, {truncations} truncated");
     }
 }

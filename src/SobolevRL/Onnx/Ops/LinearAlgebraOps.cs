@@ -16,21 +16,28 @@ internal static class LinearAlgebraOps
     static Tensor[] Gemm(OnnxOpContext c)
     {
         Tensor a = c.Input(0), b = c.Input(1);
-        if (c.Attributes.Int("transA", 0) == 1)
+        double alpha = c.Attributes.Float("alpha", 1f), beta = c.Attributes.Float("beta", 1f);
+        bool transA = c.Attributes.Int("transA", 0) == 1, transB = c.Attributes.Int("transB", 0) == 1;
+        Tensor? c2 = c.OptionalInput(2);
+        // The exported form of a linear layer (x · Wᵀ + b): one fused addmm forward and a single mm in backward.
+        if (!transA && transB && alpha == 1 && (c2 is null || beta == 1) && a.dim() == 2 && (c2 is null || (c2.dim() == 1 && c2.shape[0] == b.shape[0])))
+        {
+            return [torch.nn.functional.linear(a, b, c2)];
+        }
+        if (transA)
         {
             a = a.t();
         }
-        if (c.Attributes.Int("transB", 0) == 1)
+        if (transB)
         {
             b = b.t();
         }
-        double alpha = c.Attributes.Float("alpha", 1f), beta = c.Attributes.Float("beta", 1f);
         Tensor y = torch.matmul(a, b);
         if (alpha != 1)
         {
             y = y * alpha;
         }
-        if (c.OptionalInput(2) is Tensor bias && beta != 0)
+        if (c2 is Tensor bias && beta != 0)
         {
             y = y + (beta == 1 ? bias : bias * beta);
         }

@@ -1,0 +1,135 @@
+using System.ComponentModel;
+using System.Globalization;
+using SobolevRL.Cli.Infrastructure;
+using SobolevRL.Config;
+using SobolevRL.Regression;
+using SobolevRL.Runs;
+using Spectre.Console.Cli;
+
+namespace SobolevRL.Cli.Commands;
+
+/// <summary>
+/// <c>sobolevrl regression</c>: the paper's experiment 1, Regular vs Sobolev training of an MLP on
+/// 2-D optimisation test functions; writes a run directory with the results, surfaces and plots.
+/// </summary>
+public sealed class RegressionCommand : Command<RegressionCommand.Settings>
+{
+    /// <summary>Options of <c>regression</c>; each flag overrides one config key.</summary>
+    public sealed class Settings : RunSettings
+    {
+        /// <summary>Test functions.</summary>
+        [CommandOption("--functions <LIST>")]
+        [Description("Comma-separated test functions (config key functions): ackley, beale, booth, bukin6, mccormick, rosenbrock, styblinski-tang.")]
+        public string? Functions { get; init; }
+
+        /// <summary>Training-set sizes.</summary>
+        [CommandOption("--sizes <LIST>")]
+        [Description("Comma-separated training-set sizes (config key sizes), e.g. 20,100.")]
+        public string? Sizes { get; init; }
+
+        /// <summary>Seeds per function and size.</summary>
+        [CommandOption("--seeds <N>")]
+        [Description("Seeds per function and size (config key seeds).")]
+        public int? Seeds { get; init; }
+
+        /// <summary>Adam steps per model.</summary>
+        [CommandOption("--steps <N>")]
+        [Description("Full-batch Adam steps per model, the same for Regular and Sobolev (config key steps).")]
+        public int? Steps { get; init; }
+    }
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        TorchSetup.Apply(settings);
+        var options = ConfigLoader.Load<RegressionOptions>(settings.Config, Overrides(settings));
+        var run = RunDirectory.Create("regression", settings.Out);
+        ConfigLoader.Save(options, run.File(RunDirectory.ConfigFile));
+        if (!settings.Json)
+        {
+            Output.Log($"run directory: {run.Path}");
+        }
+
+        int models = options.Functions.Length * options.Sizes.Length * options.Seeds * 2;
+        var report = CliProgress.Run(
+            progress =>
+            {
+                progress.Report(new ProgressInfo("regression", 0, models, "models"));
+                return RegressionExperiment.Run(
+                options,
+                run.Path,
+                new Progress<RegressionProgress>(p => progress.Report(new ProgressInfo("regression", p.Completed, p.Total, "models"))),
+                cancellationToken);
+            },
+            plain: settings.Json);
+
+        if (settings.Json)
+        {
+            Output.Json(report);
+        }
+        else
+        {
+            Output.Table(
+                "regression: test errors in original units, mean ± std over seeds",
+                ["function", "n", "value MSE Regular", "value MSE Sobolev", "grad error Regular", "grad error Sobolev"],
+                Rows(report));
+            Output.Log($"report: {run.File(RunDirectory.ReportFile)}");
+        }
+
+        return 0;
+    }
+
+    // Flags become --set overrides after the user's own --set pairs, so a flag wins over the config file.
+    private static IEnumerable<string> Overrides(Settings settings)
+    {
+        foreach (var pair in settings.Set)
+        {
+            yield return pair;
+        }
+
+        if (settings.Functions is not null)
+        {
+            yield return $"functions=[{settings.Functions}]";
+        }
+
+        if (settings.Sizes is not null)
+        {
+            yield return $"sizes=[{settings.Sizes}]";
+        }
+
+        if (settings.Seeds is { } seeds)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"seeds={seeds}");
+        }
+
+        if (settings.Steps is { } steps)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"steps={steps}");
+        }
+
+        yield return $"device={settings.Device}";
+    }
+
+    private static IEnumerable<string[]> Rows(RegressionReport report)
+    {
+        foreach (var function in report.Functions)
+        {
+            foreach (var size in report.Options.Sizes)
+            {
+                var regular = report.Cell(function.Name, size, RegressionMode.Regular);
+                var sobolev = report.Cell(function.Name, size, RegressionMode.Sobolev);
+                if (regular is null || sobolev is null)
+                {
+                    continue;
+                }
+
+                yield return
+                [
+                    function.Name, size.ToString(CultureInfo.InvariantCulture),
+                    regular.ValueMse.ToString(), sobolev.ValueMse.ToString(),
+                    regular.GradientMse.ToString(), sobolev.GradientMse.ToString(),
+                ];
+            }
+        }
+    }
+}

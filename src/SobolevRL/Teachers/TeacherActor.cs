@@ -1,0 +1,106 @@
+using Microsoft.ML.OnnxRuntime;
+using SobolevRL.Onnx;
+
+namespace SobolevRL.Teachers;
+
+/// <summary>
+/// Acts with an <see cref="OnnxTeacher"/> through ONNX Runtime (<see cref="OrtPolicy"/>): observations in the
+/// environment's CHW layout and range are scaled and laid out as the card says, outputs turned into logits.
+/// Buffers are allocated once; results are valid until the next call.
+/// </summary>
+public sealed class TeacherActor : IDisposable
+{
+    readonly OrtPolicy _ort;
+    readonly ModelCard _card;
+    readonly float[] _input;
+    readonly float[] _logits;
+    readonly int _size;
+    readonly long[] _chw;
+
+    internal TeacherActor(OnnxTeacher teacher, int maxBatch, SessionOptions? options)
+    {
+        if (teacher.Signature.Input.ElementType != "float")
+            throw new UserErrorException($"teacher '{teacher.Path}': acting through ONNX Runtime needs a float32 input, '{teacher.Signature.Input.Name}' is {teacher.Signature.Input.ElementType}");
+        try
+        {
+            _ort = new OrtPolicy(teacher.Path, maxBatch, teacher.Signature.Output.Name, options);
+        }
+        catch (OnnxModelException e)
+        {
+            throw new UserErrorException(e.Message, e);
+        }
+        _card = teacher.Card;
+        _chw = teacher.ObservationShape;
+        _size = (int)_chw.Aggregate(1L, (a, d) => a * d);
+        Actions = teacher.Actions;
+        _input = new float[maxBatch * _size];
+        _logits = new float[maxBatch * Actions];
+    }
+
+    /// <summary>Number of actions.</summary>
+    public int Actions { get; }
+
+    /// <summary>Largest batch.</summary>
+    public int MaxBatch => _ort.MaxBatch;
+
+    /// <summary>Logits of <paramref name="batch"/> byte observations (CHW, environment range), batch × <see cref="Actions"/>.</summary>
+    public ReadOnlySpan<float> Logits(ReadOnlySpan<byte> observations, int batch)
+    {
+        Check(observations.Length, batch);
+        float scale = (float)_card.Input.Scale;
+        if (_card.Input.Layout == InputLayout.Nhwc) ToNhwc(observations, batch, scale);
+        else for (int i = 0; i < batch * _size; i++) _input[i] = observations[i] * scale;
+        return RunFilled(batch);
+    }
+
+    /// <summary>Logits of <paramref name="batch"/> float observations (CHW, environment range), batch × <see cref="Actions"/>.</summary>
+    public ReadOnlySpan<float> Logits(ReadOnlySpan<float> observations, int batch)
+    {
+        Check(observations.Length, batch);
+        float scale = (float)_card.Input.Scale;
+        if (_card.Input.Layout == InputLayout.Nhwc) ToNhwc(observations, batch, scale);
+        else for (int i = 0; i < batch * _size; i++) _input[i] = observations[i] * scale;
+        return RunFilled(batch);
+    }
+
+    /// <summary>Greedy actions of <paramref name="batch"/> byte observations.</summary>
+    public void ActGreedy(ReadOnlySpan<byte> observations, int batch, Span<int> actions) =>
+        ActionSelection.Greedy(Logits(observations, batch), Actions, actions);
+
+    void ToNhwc<T>(ReadOnlySpan<T> observations, int batch, float scale) where T : unmanaged
+    {
+        int c = (int)_chw[0], hw = (int)(_chw[1] * _chw[2]);
+        for (int b = 0; b < batch; b++)
+        {
+            int o = b * _size;
+            for (int ch = 0; ch < c; ch++)
+                for (int p = 0; p < hw; p++)
+                    _input[o + p * c + ch] = ToFloat(observations[o + ch * hw + p]) * scale;
+        }
+    }
+
+    static float ToFloat<T>(T value) where T : unmanaged => value switch
+    {
+        byte b => b,
+        float f => f,
+        _ => throw new NotSupportedException(),
+    };
+
+    void Check(int length, int batch)
+    {
+        if (batch < 1 || batch > MaxBatch || length < batch * _size)
+            throw new ArgumentException($"expected 1..{MaxBatch} observations of {_size} values; got batch {batch} with {length} values");
+    }
+
+    ReadOnlySpan<float> RunFilled(int batch)
+    {
+        ReadOnlySpan<float> output = _ort.Run(_input.AsSpan(0, batch * _size), batch);
+        Span<float> logits = _logits.AsSpan(0, batch * Actions);
+        output.CopyTo(logits);
+        OnnxTeacher.ToLogits(logits, _card.OutputKind);
+        return logits;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _ort.Dispose();
+}
