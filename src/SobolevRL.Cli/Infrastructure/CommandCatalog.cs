@@ -24,7 +24,8 @@ public static class CommandCatalog
         });
         config.AddBranch("teacher", teacher =>
         {
-            teacher.SetDescription("Teachers from ONNX files: inspect, check both paths agree, label states.");
+            teacher.SetDescription("Teachers: train them (PPO); from ONNX files: inspect, check both paths agree, label states.");
+            teacher.AddCommand<TeacherTrainCommand>("train").WithDescription("Train a teacher with PPO; evaluate it; write policy.onnx and its model card.");
             teacher.AddCommand<TeacherInspectCommand>("inspect").WithDescription("Show inputs, outputs (symbolic dims too), operators, parameters and the model card in effect.");
             teacher.AddCommand<TeacherCheckCommand>("check").WithDescription("Compare ONNX Runtime with the rebuilt graph and gradient labels with finite differences; non-zero exit past tolerance.");
             teacher.AddCommand<TeacherLabelCommand>("label").WithDescription("Label states from an .npy file: logits, log-policy and Jacobians or VJPs, written as .npz.");

@@ -100,6 +100,8 @@ public sealed record ModelCard
     public TrainingRecord? Training { get; init; }
     /// <summary>How well it plays (optional).</summary>
     public EvaluationRecord? Evaluation { get; init; }
+    /// <summary>Further evaluations under other acting modes or protocols (optional); <see cref="Evaluation"/> is the one to act by.</summary>
+    public IReadOnlyList<EvaluationRecord>? OtherEvaluations { get; init; }
 
     /// <summary>Path of the card for a model file.</summary>
     public static string PathFor(string modelPath) => modelPath + FileSuffix;

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using SobolevRL.Runs;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Teachers.Training;
+
+/// <summary>Where a PPO run stands, saved with its checkpoint.</summary>
+/// <param name="Updates">Updates completed.</param>
+/// <param name="Frames">Environment frames consumed.</param>
+/// <param name="WallTimeSeconds">Training wall time so far, over every session of the run.</param>
+/// <param name="Episodes">Training episodes finished.</param>
+/// <param name="RecentReturns">Returns of the last (up to 100) training episodes.</param>
+public sealed record PpoProgressState(int Updates, long Frames, double WallTimeSeconds, long Episodes, double[] RecentReturns);
+
+/// <summary>
+/// The resumable state of a PPO run in <c>checkpoint/</c> of its run directory: network weights, Adam state and
+/// <see cref="PpoProgressState"/>. Written to a temporary directory first and swapped in, so a run killed while
+/// saving keeps the previous checkpoint.
+/// </summary>
+public static class PpoCheckpoint
+{
+    /// <summary>Name of the checkpoint directory inside the run.</summary>
+    public const string DirectoryName = "checkpoint";
+
+    private const string ModelFile = "model.bin";
+    private const string OptimizerFile = "optimizer.bin";
+    private const string StateFile = "state.json";
+
+    /// <summary>True when <paramref name="run"/> holds a complete checkpoint.</summary>
+    public static bool Exists(RunDirectory run) => File.Exists(Path.Combine(run.File(DirectoryName), StateFile));
+
+    /// <summary>Saves the model, optimizer and progress.</summary>
+    public static void Save(RunDirectory run, ActorCritic model, OptimizerHelper optimizer, PpoProgressState state)
+    {
+        string final = run.File(DirectoryName);
+        string temp = final + ".tmp";
+        string old = final + ".old";
+        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        Directory.CreateDirectory(temp);
+        model.save(Path.Combine(temp, ModelFile));
+        optimizer.save_state_dict(Path.Combine(temp, OptimizerFile));
+        File.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, Json.Options));
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+        if (Directory.Exists(final)) Directory.Move(final, old);
+        Directory.Move(temp, final);
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+    }
+
+    /// <summary>Loads a checkpoint into <paramref name="model"/> and <paramref name="optimizer"/>; returns the progress.</summary>
+    public static PpoProgressState Load(RunDirectory run, ActorCritic model, OptimizerHelper optimizer)
+    {
+        string dir = run.File(DirectoryName);
+        // A run killed between the two moves of Save left only the previous checkpoint, as checkpoint.old.
+        if (!File.Exists(Path.Combine(dir, StateFile)) && Directory.Exists(dir + ".old")) Directory.Move(dir + ".old", dir);
+        string statePath = Path.Combine(dir, StateFile);
+        if (!File.Exists(statePath)) throw new UserErrorException($"cannot resume: '{run.Path}' has no checkpoint ({DirectoryName}/{StateFile}); start a new run instead");
+        try
+        {
+            model.load(Path.Combine(dir, ModelFile));
+            optimizer.load_state_dict(Path.Combine(dir, OptimizerFile));
+            return JsonSerializer.Deserialize<PpoProgressState>(File.ReadAllText(statePath), Json.Options)
+                ?? throw new JsonException("empty state");
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or IOException)
+        {
+            throw new UserErrorException($"cannot resume from '{dir}': {e.Message}; the checkpoint does not match this config or is damaged");
+        }
+    }
+}

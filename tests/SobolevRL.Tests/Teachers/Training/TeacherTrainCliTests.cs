@@ -1,0 +1,62 @@
+using System.Text.Json;
+using SobolevRL.Teachers;
+using SobolevRL.Tests.Cli;
+
+namespace SobolevRL.Tests.Teachers.Training;
+
+public class TeacherTrainCliTests
+{
+    [Fact]
+    public void TrainsExportsAndResumes()
+    {
+        string dir = Path.Combine(Directory.CreateTempSubdirectory("sobolevrl-cli-ppo-").FullName, "run");
+        try
+        {
+            var (code, stdout, stderr) = CliProcess.Run("teacher", "train", "--env", "MinAtar/Freeway-v1", "--frames", "1024", "--envs", "4",
+                "--seed", "2", "--out", dir, "--json", "--set", "rollout_steps=128", "--set", "evaluation.episodes=2", "--set", "evaluation.max_episode_steps=50");
+            Assert.True(code == 0, stderr);
+            using var json = JsonDocument.Parse(stdout);
+            Assert.Equal(1024, json.RootElement.GetProperty("frames").GetInt64());
+            Assert.True(File.Exists(Path.Combine(dir, "config.yaml")));
+            Assert.True(File.Exists(Path.Combine(dir, "summary.json")));
+            Assert.True(File.Exists(Path.Combine(dir, "metrics.csv")));
+            var card = ModelCard.Read(Path.Combine(dir, "policy.onnx.card.json"));
+            Assert.Equal("MinAtar/Freeway-v1", card.Env);
+            Assert.Equal([7L, 10, 10], card.Input.Shape);
+            Assert.Contains("teacher train --env MinAtar/Freeway-v1", card.Training!.Command);
+
+            // The existing run is never overwritten; --resume continues it (here: one more update).
+            var (again, _, againErr) = CliProcess.Run("teacher", "train", "--out", dir, "--json");
+            Assert.Equal(2, again);
+            Assert.Contains("--resume", againErr);
+            var (resumed, resumedOut, resumedErr) = CliProcess.Run("teacher", "train", "--out", dir, "--resume", "--frames", "1536", "--json");
+            Assert.True(resumed == 0, resumedErr);
+            using var resumedJson = JsonDocument.Parse(resumedOut);
+            Assert.Equal(1536, resumedJson.RootElement.GetProperty("frames").GetInt64());
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(dir)!, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("--algo", "dqn", "--algo dqn")]
+    [InlineData("--env", "MinAtar/Brekout-v1", "Breakout")]
+    [InlineData("--set", "gamma=2", "gamma")]
+    public void BadInputIsOneLineUserError(string flag, string value, string expected)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "sobolevrl-cli-ppo-bad-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (code, _, stderr) = CliProcess.Run("teacher", "train", flag, value, "--frames", "512", "--out", dir);
+            Assert.Equal(2, code);
+            Assert.StartsWith("error:", stderr.Trim());
+            Assert.Contains(expected, stderr);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+}
