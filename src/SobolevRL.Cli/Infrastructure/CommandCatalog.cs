@@ -1,5 +1,8 @@
 using SobolevRL.Cli.Commands;
+using SobolevRL.Cli.Commands.Distill;
 using SobolevRL.Cli.Commands.Env;
+using SobolevRL.Cli.Commands.Eval;
+using SobolevRL.Cli.Commands.Report;
 using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Infrastructure;
@@ -11,6 +14,9 @@ public static class CommandCatalog
     public static void Register(IConfigurator config)
     {
         config.AddCommand<InfoCommand>("info").WithDescription("Show versions, threads and devices; check that the native libraries load.");
+        config.AddCommand<DistillCommand>("distill").WithDescription("Distil a student from a labelled dataset: value loss + lambda * Sobolev loss; checkpoints, metrics, ONNX export.");
+        config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a policy: episode returns (and % of a teacher's), held-out KL, agreement, gradient error.");
+        config.AddCommand<ReportCommand>("report").WithDescription("Markdown report with learning curves and final figures of distillation runs.");
         config.AddBranch("env", env =>
         {
             env.SetDescription("Environments: list ids, play episodes (and record GIFs), benchmark stepping.");

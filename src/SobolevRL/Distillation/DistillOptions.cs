@@ -58,12 +58,12 @@ public sealed record LossOptions : IValidatable
     public double FdStep { get; init; } = 5e-3;
 
     /// <summary>The parsed Sobolev term (<see cref="LabelMode.None"/> when off).</summary>
-    public LabelMode SobolevMode => LabelMode.Parse(Sobolev);
+    public LabelMode SobolevMode() => LabelMode.Parse(Sobolev);
 
     /// <inheritdoc />
     public void Validate(string path)
     {
-        try { _ = SobolevMode; }
+        try { _ = SobolevMode(); }
         catch (UserErrorException e) { throw new UserErrorException($"config {path}.sobolev: {e.Message}"); }
         Check.NonNegative(Temperature, path + ".temperature");
         Check.NonNegative(Weight, path + ".weight");

@@ -30,14 +30,13 @@ public static class DistillTrainer
         var o = setup.Options;
         var data = setup.Data;
         var summary = data.Summary;
-        var sobolev = o.Loss.SobolevMode;
+        var sobolev = o.Loss.SobolevMode();
         DistillationLoss.CheckCompatible(sobolev, summary.Labels);
         var spec = StudentSpec.Parse(o.Student);
         double temperature = o.Loss.Temperature > 0 ? o.Loss.Temperature : summary.Temperature;
         PrepareConfig(setup);
 
-        random.manual_seed(o.Seed);
-        var network = spec.Build(summary.ObservationShape, summary.Actions).to(setup.Device);
+        var network = BuildSeeded(spec, summary, o.Seed).to(setup.Device);
         using var student = new ModulePolicy(network, summary.ObservationShape, summary.Actions, spec.InputScale(summary.ObservationShape), temperature);
         var parameters = network.parameters().ToArray();
         using var optimizer = MakeOptimizer(o.Optim, parameters);
@@ -117,6 +116,21 @@ public static class DistillTrainer
             total, lastLoss, final.Kl, final.Agreement, final.GradientRelativeError, onnxPath, onnxDiff, trainSeconds);
         setup.Run.WriteSummary(result);
         return result;
+    }
+
+    private static readonly Lock SeedLock = new();
+
+    /// <summary>
+    /// Builds the student with initial weights drawn from the global generator seeded with <paramref name="seed"/>; the
+    /// lock keeps concurrent trainers of one process from interleaving their draws.
+    /// </summary>
+    public static Sequential BuildSeeded(StudentSpec spec, DatasetSummary summary, long seed)
+    {
+        lock (SeedLock)
+        {
+            random.manual_seed(seed);
+            return spec.Build(summary.ObservationShape, summary.Actions);
+        }
     }
 
     private static void PrepareConfig(DistillSetup setup)

@@ -11,7 +11,7 @@ namespace SobolevRL.Evaluation;
 /// <param name="States">States evaluated.</param>
 /// <param name="Kl">Mean KL(π_t ‖ π_s) at temperature τ.</param>
 /// <param name="Agreement">Fraction of states where the student's arg-max action equals the teacher's.</param>
-/// <param name="GradientRelativeError">Mean over states and label rows of ‖g_s − g_t‖ / ‖g_t‖ (NaN without gradient labels).</param>
+/// <param name="GradientRelativeError">Relative error of the gradient labels over the whole set, sqrt(Σ‖g_s − g_t‖² / Σ‖g_t‖²) summed over states and label rows (NaN without gradient labels). Pooled rather than averaged per row: rows of a nearly deterministic policy are ~0 and their per-row ratio is rounding noise.</param>
 public sealed record HeldOutResult(long States, double Kl, double Agreement, double GradientRelativeError);
 
 /// <summary>Computes <see cref="HeldOutResult"/> of a policy against labelled states, in chunks.</summary>
@@ -23,8 +23,8 @@ public static class HeldOutMetrics
     /// </summary>
     public static HeldOutResult Compute(IPolicy student, ReplayBatch heldOut, double temperature, int chunk = 256)
     {
-        double kl = 0, agree = 0, gradError = 0;
-        long rows = 0, n = heldOut.Size;
+        double kl = 0, agree = 0, errorSquares = 0, labelSquares = 0;
+        long n = heldOut.Size;
         for (long start = 0; start < n; start += chunk)
         {
             using var scope = NewDisposeScope();
@@ -44,12 +44,11 @@ public static class HeldOutMetrics
                 var grads = heldOut.Projections is null
                     ? InputDerivatives.Jacobian(logp, x, createGraph: false)
                     : InputDerivatives.VectorJacobianProducts(logp, x, heldOut.Projections.narrow(0, start, count).to(logits.device).to(logits.dtype), createGraph: false);
-                var diff = (grads - labels).flatten(2).norm(dim: 2);
-                var norm = labels.flatten(2).norm(dim: 2).clamp_min(DerivativeLoss.NormEpsilon);
-                gradError += (diff / norm).sum().item<float>();
-                rows += diff.numel();
+                errorSquares += (grads - labels).to(float64).square().sum().item<double>();
+                labelSquares += labels.to(float64).square().sum().item<double>();
             }
         }
-        return new HeldOutResult(n, kl / n, agree / n, rows == 0 ? double.NaN : gradError / rows);
+        return new HeldOutResult(n, kl / n, agree / n,
+            heldOut.GradLabels is null ? double.NaN : Math.Sqrt(errorSquares / Math.Max(labelSquares, DerivativeLoss.NormEpsilon)));
     }
 }

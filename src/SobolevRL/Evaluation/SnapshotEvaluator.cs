@@ -61,7 +61,7 @@ public sealed class SnapshotEvaluator : IDisposable
     {
         var copy = new Dictionary<string, Tensor>();
         using (no_grad())
-            foreach (var (name, t) in student.state_dict()) copy[name] = t.detach().cpu().clone();
+            foreach (var (name, t) in student.state_dict()) copy[name] = t.detach().cpu().clone().DetachFromDisposeScope();
         _queue.Add((step, copy));
     }
 
