@@ -8,6 +8,8 @@ namespace SobolevRL.Tests.Distillation;
 [Collection("distillation")]
 public class DistillCliTests
 {
+    public DistillCliTests() => DistillFixtures.SingleThread();
+
     private const string Data = "smoke:MinAtar/Breakout-v1,300,vjp:2";
 
     private static string[] Args(string outDir, bool resume = false)

@@ -8,6 +8,8 @@ namespace SobolevRL.Tests.Distillation;
 [Collection("distillation")]
 public class DistillErrorTests
 {
+    public DistillErrorTests() => DistillFixtures.SingleThread();
+
     [Fact]
     public void SobolevTermNeedingOtherLabelsIsAUserError()
     {

@@ -14,6 +14,12 @@ public static class DistillFixtures
 {
     public const string EnvId = "MinAtar/Breakout-v1";
 
+    /// <summary>
+    /// libtorch with 2 intra-op threads gave inconsistent conv-net results on this machine (identical Jacobian calls
+    /// differing by up to 0.25); one thread is exact and deterministic, so these tests run single-threaded.
+    /// </summary>
+    public static void SingleThread() => torch.set_num_threads(1);
+
     private static readonly Lazy<InMemoryDataset> FullLabels = new(() => Collect(LabelMode.Full, 600));
     private static readonly Lazy<InMemoryDataset> VjpLabels = new(() => Collect(LabelMode.Vjp(2), 300));
 
@@ -32,7 +38,11 @@ public static class DistillFixtures
     /// <summary>The teacher that labelled <see cref="Full"/> and <see cref="Vjp"/> (do not dispose).</summary>
     public static ModulePolicy LabellingTeacher => SharedTeacher.Value;
 
-    public static InMemoryDataset Collect(LabelMode mode, int states) => SmokeDataset.Create(EnvId, states, mode);
+    public static InMemoryDataset Collect(LabelMode mode, int states)
+    {
+        SingleThread();
+        return SmokeDataset.Create(EnvId, states, mode);
+    }
 
     public static DistillOptions Options(string sobolev = "off", long steps = 60, string student = "minatar:4,32") => new()
     {
@@ -54,6 +64,9 @@ public static class DistillFixtures
         if (Directory.Exists(dir)) Directory.Delete(dir, true);
     }
 
-    public static DistillSummary Train(DistillOptions options, IReplayDataset data, string dir, bool resume = false) =>
-        DistillTrainer.Train(new DistillSetup(options, data, RunDirectory.Create("t", dir, resume), CPU, resume));
+    public static DistillSummary Train(DistillOptions options, IReplayDataset data, string dir, bool resume = false)
+    {
+        SingleThread();
+        return DistillTrainer.Train(new DistillSetup(options, data, RunDirectory.Create("t", dir, resume), CPU, resume));
+    }
 }

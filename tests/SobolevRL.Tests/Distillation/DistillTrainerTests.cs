@@ -11,6 +11,8 @@ namespace SobolevRL.Tests.Distillation;
 [Collection("distillation")]
 public class DistillTrainerTests
 {
+    public DistillTrainerTests() => DistillFixtures.SingleThread();
+
     private static double InitialKl(DistillOptions o, InMemoryDataset data)
     {
         var spec = StudentSpec.Parse(o.Student);

@@ -5,6 +5,8 @@ namespace SobolevRL.Tests.Distillation;
 [Collection("distillation")]
 public class ReportTests
 {
+    public ReportTests() => DistillFixtures.SingleThread();
+
     [Fact]
     public void ReportOfRegularAndSobolevRunsHasCurvesComparisonAndTable()
     {

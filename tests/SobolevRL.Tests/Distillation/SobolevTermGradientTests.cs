@@ -10,6 +10,8 @@ namespace SobolevRL.Tests.Distillation;
 [Collection("distillation")]
 public class SobolevTermGradientTests
 {
+    public SobolevTermGradientTests() => DistillFixtures.SingleThread();
+
     private static ModulePolicy Smooth(int seed)
     {
         torch.manual_seed(seed);

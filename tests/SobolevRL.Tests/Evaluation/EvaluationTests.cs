@@ -7,6 +7,8 @@ namespace SobolevRL.Tests.Evaluation;
 [Collection("distillation")]
 public class EvaluationTests
 {
+    public EvaluationTests() => DistillFixtures.SingleThread();
+
     [Fact]
     public void StudentEqualToTeacherHasZeroKlFullAgreementAndNoGradientError()
     {
