@@ -66,6 +66,7 @@ public static class DistillTrainer
         for (long step = position.Step; step < total; step++)
         {
             cancel.ThrowIfCancellationRequested();
+            using var torchLock = SnapshotEvaluator.TorchLock.EnterScope();
             using var scope = NewDisposeScope();
             double lr = o.Optim.LrSchedule.At(o.Optim.LearningRate, step, total);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
@@ -87,8 +88,12 @@ public static class DistillTrainer
             {
                 metrics.Log(done, new Dictionary<string, double>
                 {
-                    ["loss_value"] = value, ["loss_sobolev"] = derivative, ["loss_total"] = lastLoss,
-                    ["grad_norm"] = gradNorm, ["lr"] = lr, ["lambda"] = lambda,
+                    ["loss_value"] = value,
+                    ["loss_sobolev"] = derivative,
+                    ["loss_total"] = lastLoss,
+                    ["grad_norm"] = gradNorm,
+                    ["lr"] = lr,
+                    ["lambda"] = lambda,
                     ["samples_per_s"] = windowSamples / Math.Max(window.Elapsed.TotalSeconds, 1e-9),
                 });
                 window.Restart();
