@@ -1,6 +1,9 @@
 using SobolevRL.Cli.Commands;
 using SobolevRL.Cli.Commands.Bench;
+using SobolevRL.Cli.Commands.Distill;
 using SobolevRL.Cli.Commands.Env;
+using SobolevRL.Cli.Commands.Eval;
+using SobolevRL.Cli.Commands.Report;
 using SobolevRL.Cli.Commands.Teacher;
 using Spectre.Console.Cli;
 
@@ -15,6 +18,9 @@ public static class CommandCatalog
         config.AddCommand<InfoCommand>("info").WithDescription("Show versions, threads and devices; check that the native libraries load.");
         config.AddCommand<RegressionCommand>("demo").WithDescription("The main job. For now: the full regression experiment (paper experiment 1) with its default configuration.");
         config.AddCommand<RegressionCommand>("regression").WithDescription("Paper experiment 1: Regular vs Sobolev MLP fits of 2-D test functions; results, surfaces and plots.");
+        config.AddCommand<DistillCommand>("distill").WithDescription("Distil a student from a labelled dataset: value loss + lambda * Sobolev loss; checkpoints, metrics, ONNX export.");
+        config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a policy: episode returns (and % of a teacher's), held-out KL, agreement, gradient error.");
+        config.AddCommand<ReportCommand>("report").WithDescription("Markdown report with learning curves and final figures of distillation runs.");
         config.AddBranch("env", env =>
         {
             env.SetDescription("Environments: list ids, play episodes (and record GIFs), benchmark stepping.");

@@ -1,0 +1,16 @@
+using SobolevRL.Replay;
+
+namespace SobolevRL.Cli.Commands.Distill;
+
+/// <summary>Turns a <c>--data</c> value into a dataset.</summary>
+public static class DataSource
+{
+    /// <summary>Opens <paramref name="data"/>: a <c>smoke:ENV,STATES,LABELS</c> source or a dataset directory.</summary>
+    public static IReplayDataset Open(string data)
+    {
+        if (data.StartsWith(SmokeDataset.Prefix, StringComparison.Ordinal)) return SmokeDataset.Parse(data);
+        if (!Directory.Exists(data))
+            throw new UserErrorException($"--data {data}: no such dataset directory; give a directory written by 'sobolevrl collect' or smoke:ENV,STATES,LABELS");
+        throw new UserErrorException($"--data {data}: reading on-disk datasets comes with the replay dataset reader, which this build does not have yet; use smoke:ENV,STATES,LABELS");
+    }
+}

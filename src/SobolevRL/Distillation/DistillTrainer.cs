@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Globalization;
+using SobolevRL.Config;
+using SobolevRL.Evaluation;
+using SobolevRL.Policies;
+using SobolevRL.Replay;
+using SobolevRL.Runs;
+using SobolevRL.Teachers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Distillation;
+
+/// <summary>
+/// Distils a student from a labelled dataset: value loss + λ · Sobolev loss, with checkpoints (resumable to the same
+/// weights on CPU), metrics, concurrent snapshot evaluation, and the student exported to ONNX at the end.
+/// </summary>
+public static class DistillTrainer
+{
+    /// <summary>File name of the exported student.</summary>
+    public const string OnnxFile = "student.onnx";
+
+    /// <summary>Largest |ONNX Runtime − TorchSharp| logit difference accepted for the exported student.</summary>
+    public const double OnnxTolerance = 1e-4;
+
+    /// <summary>Runs (or resumes) the distillation described by <paramref name="setup"/>.</summary>
+    public static DistillSummary Train(DistillSetup setup, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default)
+    {
+        var o = setup.Options;
+        var data = setup.Data;
+        var summary = data.Summary;
+        var sobolev = o.Loss.SobolevMode();
+        DistillationLoss.CheckCompatible(sobolev, summary.Labels);
+        var spec = StudentSpec.Parse(o.Student);
+        double temperature = o.Loss.Temperature > 0 ? o.Loss.Temperature : summary.Temperature;
+        PrepareConfig(setup);
+
+        var network = BuildSeeded(spec, summary, o.Seed).to(setup.Device);
+        using var student = new ModulePolicy(network, summary.ObservationShape, summary.Actions, spec.InputScale(summary.ObservationShape), temperature);
+        var parameters = network.parameters().ToArray();
+        using var optimizer = MakeOptimizer(o.Optim, parameters);
+        using var directions = new Generator(unchecked((ulong)o.Seed) ^ 0xD1B54A32D192ED03UL);
+        string checkpointPath = setup.Run.File(Checkpoint.FileName);
+        var position = new Checkpoint.Position(0, 0);
+        if (setup.Resume)
+        {
+            position = Checkpoint.Load(checkpointPath, network, optimizer, directions);
+            CsvRows.DropAfter(setup.Run.File("metrics.csv"), position.Step);
+            CsvRows.DropAfter(setup.Run.File(SnapshotEvaluator.FileName), position.Step);
+        }
+
+        using var heldOut = data.HeldOut(o.Logging.HeldOutStates, setup.Device);
+        using var sampler = data.OpenSampler(o.Optim.BatchSize, o.Seed, position.SamplerPosition, setup.Device);
+        using var metrics = new MetricsLogger(setup.Run);
+        var evalPolicy = new ModulePolicy(spec.Build(summary.ObservationShape, summary.Actions), summary.ObservationShape, summary.Actions,
+            student.InputScale, temperature);
+        using var evaluator = new SnapshotEvaluator(evalPolicy, heldOut, temperature, setup.Run.File(SnapshotEvaluator.FileName),
+            summary.EnvId, o.Logging.EvalEpisodes);
+
+        long total = o.Optim.Steps, lastGood = position.Step;
+        double lastLoss = double.NaN;
+        var clock = Stopwatch.StartNew();
+        var window = Stopwatch.StartNew();
+        long windowSamples = 0;
+        for (long step = position.Step; step < total; step++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var torchLock = SnapshotEvaluator.TorchLock.EnterScope();
+            using var scope = NewDisposeScope();
+            double lr = o.Optim.LrSchedule.At(o.Optim.LearningRate, step, total);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            double lambda = o.Loss.WeightSchedule.At(o.Loss.Weight, step, total);
+            using var batch = sampler.Next();
+            optimizer.zero_grad();
+            using var parts = DistillationLoss.Compute(student, batch, o.Loss, sobolev, temperature, lambda, directions);
+            double value = parts.Value.item<float>(), derivative = parts.Sobolev.item<float>();
+            if (!double.IsFinite(value) || !double.IsFinite(derivative))
+                throw Diverged(setup, step, !double.IsFinite(value) ? "value" : "sobolev", value, derivative, lastGood);
+            parts.Total.backward();
+            double gradNorm = nn.utils.clip_grad_norm_(parameters, o.Optim.GradClip > 0 ? o.Optim.GradClip : double.PositiveInfinity);
+            if (!double.IsFinite(gradNorm)) throw Diverged(setup, step, "gradient norm", value, derivative, lastGood);
+            optimizer.step();
+            long done = step + 1;
+            windowSamples += batch.Size;
+            lastLoss = value + lambda * derivative;
+            if (done % o.Logging.MetricsEvery == 0 || done == total)
+            {
+                metrics.Log(done, new Dictionary<string, double>
+                {
+                    ["loss_value"] = value,
+                    ["loss_sobolev"] = derivative,
+                    ["loss_total"] = lastLoss,
+                    ["grad_norm"] = gradNorm,
+                    ["lr"] = lr,
+                    ["lambda"] = lambda,
+                    ["samples_per_s"] = windowSamples / Math.Max(window.Elapsed.TotalSeconds, 1e-9),
+                });
+                window.Restart();
+                windowSamples = 0;
+            }
+            if (done % o.Logging.CheckpointEvery == 0 || done == total)
+            {
+                Checkpoint.Save(checkpointPath, new Checkpoint.Position(done, sampler.Position), network, optimizer, directions);
+                lastGood = done;
+            }
+            if ((o.Logging.EvalEvery > 0 && done % o.Logging.EvalEvery == 0) || done == total) evaluator.Submit(done, network);
+            progress?.Report(new ProgressInfo($"distill {spec} sobolev={sobolev}", done, total));
+        }
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+        evaluator.Complete();
+
+        var final = HeldOutMetrics.Compute(student, heldOut, temperature);
+        string onnxPath = setup.Run.File(OnnxFile);
+        double onnxDiff = StudentExport.Export(student, spec, summary, sobolev, o, onnxPath, heldOut);
+        long studentParams = PolicyNetworks.ParameterCount(network);
+        long teacherParams = setup.Teacher?.Parameters ?? 0;
+        var result = new DistillSummary(spec.ToString(), studentParams, teacherParams,
+            teacherParams > 0 ? (double)teacherParams / studentParams : double.NaN,
+            sobolev.Kind == LabelKind.None ? "off" : $"{sobolev} ({o.Loss.Estimator.ToString().ToLowerInvariant()})",
+            total, lastLoss, final.Kl, final.Agreement, final.GradientRelativeError, onnxPath, onnxDiff, trainSeconds);
+        setup.Run.WriteSummary(result);
+        return result;
+    }
+
+    private static readonly Lock SeedLock = new();
+
+    /// <summary>
+    /// Builds the student with initial weights drawn from the global generator seeded with <paramref name="seed"/>; the
+    /// lock keeps concurrent trainers of one process from interleaving their draws.
+    /// </summary>
+    public static Sequential BuildSeeded(StudentSpec spec, DatasetSummary summary, long seed)
+    {
+        lock (SeedLock)
+        {
+            random.manual_seed(seed);
+            return spec.Build(summary.ObservationShape, summary.Actions);
+        }
+    }
+
+    private static void PrepareConfig(DistillSetup setup)
+    {
+        string path = setup.Run.File(RunDirectory.ConfigFile);
+        string yaml = ConfigLoader.ToYaml(setup.Options);
+        if (!setup.Resume)
+        {
+            RunDirectory.WriteAtomic(path, yaml);
+            return;
+        }
+        if (!File.Exists(path)) throw new UserErrorException($"cannot resume: '{path}' is missing; the directory is not a distillation run");
+        if (File.ReadAllText(path) != yaml)
+            throw new UserErrorException($"cannot resume: the config differs from the run's saved '{path}'; resume without --config/--set changes, or start a new run");
+    }
+
+    private static OptimizerHelper MakeOptimizer(OptimOptions o, Parameter[] parameters) => o.Optimizer switch
+    {
+        OptimizerKind.RmsProp => optim.RMSProp(parameters, o.LearningRate),
+        _ => optim.Adam(parameters, o.LearningRate),
+    };
+
+    private static UserErrorException Diverged(DistillSetup setup, long step, string term, double value, double derivative, long lastGood)
+    {
+        string checkpoint = lastGood > 0
+            ? $"last good checkpoint: step {lastGood} in {setup.Run.File(Checkpoint.FileName)}"
+            : "no checkpoint was written yet";
+        return new UserErrorException(string.Create(CultureInfo.InvariantCulture,
+            $"training diverged: {term} is not finite at step {step + 1} (loss_value={value}, loss_sobolev={derivative}); {checkpoint}; lower optim.learning_rate or loss.weight, or check the dataset's labels"));
+    }
+}

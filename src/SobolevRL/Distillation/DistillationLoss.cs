@@ -1,0 +1,106 @@
+using SobolevRL.Replay;
+using SobolevRL.Sobolev;
+using SobolevRL.Teachers;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace SobolevRL.Distillation;
+
+/// <summary>
+/// The distillation loss of a student on a labelled batch: a value term plus λ times a Sobolev term that matches the
+/// student's input derivatives of its log-policy ℓ_s = log softmax(z_s/τ) to the teacher's gradient labels.
+/// </summary>
+public static class DistillationLoss
+{
+    /// <summary>
+    /// Computes the loss. <paramref name="sobolev"/> is the term to match (none, full or vjp:K, compatible with the
+    /// batch's labels, see <see cref="CheckCompatible"/>); <paramref name="directions"/> draws the input directions of the
+    /// finite-difference estimator.
+    /// </summary>
+    public static LossParts Compute(IPolicy student, ReplayBatch batch, LossOptions options, LabelMode sobolev, double temperature,
+        double weight, Generator? directions = null)
+    {
+        using var scope = NewDisposeScope();
+        bool exact = sobolev.Kind != LabelKind.None && options.Estimator == SobolevEstimator.Exact;
+        var x = exact ? batch.Observations.detach().requires_grad_(true) : batch.Observations;
+        var logits = student.Logits(x);
+        var logp = F.log_softmax(logits / temperature, -1);
+        var value = ValueLoss(logits, logp, batch.TeacherLogits, options.Value, temperature);
+        Tensor derivative = sobolev.Kind == LabelKind.None
+            ? zeros([], dtype: value.dtype, device: value.device)
+            : exact
+                ? ExactTerm(logp, x, batch, sobolev, options.DerivativeLoss)
+                : FiniteDifferenceTerm(student, batch, sobolev, options, temperature, directions ?? throw new ArgumentNullException(nameof(directions)));
+        var total = weight == 0 || sobolev.Kind == LabelKind.None ? value + 0.0 * derivative : value + weight * derivative;
+        var parts = new LossParts(value, derivative, total);
+        parts.Value.MoveToOuterDisposeScope();
+        parts.Sobolev.MoveToOuterDisposeScope();
+        parts.Total.MoveToOuterDisposeScope();
+        return parts;
+    }
+
+    /// <summary>Loss on values: KL(π_t ‖ π_s) at τ, MSE of logits, or NLL of the teacher's arg-max action; mean over the batch.</summary>
+    public static Tensor ValueLoss(Tensor studentLogits, Tensor studentLogPolicy, Tensor teacherLogits, ValueLossKind kind, double temperature)
+    {
+        var t = teacherLogits.to(studentLogits.dtype);
+        switch (kind)
+        {
+            case ValueLossKind.Mse:
+                return (studentLogits - t).square().mean();
+            case ValueLossKind.Nll:
+                return F.nll_loss(studentLogits.log_softmax(-1), t.argmax(-1));
+            default:
+                var teacherLogp = F.log_softmax(t / temperature, -1);
+                return (teacherLogp.exp() * (teacherLogp - studentLogPolicy)).sum(-1).mean();
+        }
+    }
+
+    /// <summary>Throws a <see cref="UserErrorException"/> when the Sobolev term cannot be computed from labels of <paramref name="labels"/>.</summary>
+    public static void CheckCompatible(LabelMode sobolev, LabelMode labels)
+    {
+        bool ok = sobolev.Kind switch
+        {
+            LabelKind.None => true,
+            LabelKind.Full => labels.Kind == LabelKind.Full,
+            _ => labels.Kind == LabelKind.Vjp && labels.Projections >= sobolev.Projections,
+        };
+        if (!ok)
+            throw new UserErrorException(
+                $"Sobolev term '{sobolev}' needs {(sobolev.Kind == LabelKind.Full ? "full" : $"vjp:K labels with K >= {sobolev.Projections}")} gradient labels, but the dataset has '{labels}'; " +
+                $"set loss.sobolev={(labels.Kind == LabelKind.None ? "off" : labels.ToString())} or collect a dataset with matching labels");
+    }
+
+    private static Tensor ExactTerm(Tensor logp, Tensor x, ReplayBatch batch, LabelMode sobolev, DerivativeLossKind kind)
+    {
+        var (teacher, v) = TeacherRows(batch, sobolev);
+        var student = v is null
+            ? InputDerivatives.Jacobian(logp, x, createGraph: true)
+            : InputDerivatives.VectorJacobianProducts(logp, x, v.to(logp.dtype), createGraph: true);
+        return DerivativeLoss.Compute(student, teacher, kind);
+    }
+
+    // Directional version: for unit input directions u_m, compares ⟨v, J_s u_m⟩ (central differences, forward passes only)
+    // with ⟨g_t, u_m⟩. Since E[⟨a, u⟩²] = ‖a‖²/|X| for u uniform on the unit sphere, scaling by |X|/M makes it an
+    // unbiased estimate of the exact squared-L2 term.
+    private static Tensor FiniteDifferenceTerm(IPolicy student, ReplayBatch batch, LabelMode sobolev, LossOptions options, double temperature, Generator directions)
+    {
+        var (teacher, v) = TeacherRows(batch, sobolev);
+        var x = batch.Observations;
+        long b = x.shape[0], size = x[0].numel();
+        var u = RandomDirections.UnitVectors(b, options.FdDirections, x.shape[1..], directions, x.dtype, x.device);
+        var teacherDirectional = teacher.flatten(2).to(x.dtype).bmm(u.flatten(2).transpose(1, 2));
+        var studentJu = FiniteDifferenceDirectional.Estimate(
+            input => F.log_softmax(student.Logits(input) / temperature, -1), x, u, options.FdStep).transpose(1, 2);
+        var studentDirectional = v is null ? studentJu : v.to(x.dtype).bmm(studentJu);
+        return DerivativeLoss.Compute(studentDirectional, teacherDirectional, DerivativeLossKind.SquaredL2) * ((double)size / options.FdDirections);
+    }
+
+    private static (Tensor Teacher, Tensor? V) TeacherRows(ReplayBatch batch, LabelMode sobolev)
+    {
+        var labels = batch.GradLabels ?? throw new UserErrorException($"Sobolev term '{sobolev}' needs gradient labels, but the batch has none");
+        if (sobolev.Kind == LabelKind.Full) return (labels, null);
+        var v = batch.Projections ?? throw new UserErrorException($"Sobolev term '{sobolev}' needs the projection vectors of the labels");
+        return (labels.narrow(1, 0, sobolev.Projections), v.narrow(1, 0, sobolev.Projections));
+    }
+}

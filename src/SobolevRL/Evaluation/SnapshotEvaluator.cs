@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using SobolevRL.Policies;
+using SobolevRL.Replay;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Evaluation;
+
+/// <summary>One evaluation of a training snapshot (a row of <c>eval.csv</c>).</summary>
+/// <param name="Step">Training step of the snapshot.</param>
+/// <param name="HeldOut">Held-out dataset metrics.</param>
+/// <param name="Returns">Episode returns (null when no episodes are played).</param>
+public sealed record SnapshotResult(long Step, HeldOutResult HeldOut, ReturnStatistics? Returns);
+
+/// <summary>
+/// Scores snapshots of a student on its own thread while training goes on. TorchSharp modules are not thread-safe, so
+/// each snapshot's weights are copied (cloned to CPU) by the caller's thread and loaded into the evaluator's own module.
+/// Results are appended to <c>eval.csv</c> in submission order.
+/// </summary>
+public sealed class SnapshotEvaluator : IDisposable
+{
+    /// <summary>File name of the evaluation rows in the run directory.</summary>
+    public const string FileName = "eval.csv";
+
+    /// <summary>
+    /// Held by the trainer around each step and by the evaluator around its libtorch work. With libtorch 2.10 CPU here,
+    /// autograd on two .NET threads at once corrupted results (a Sobolev term became NaN right after a snapshot was
+    /// submitted), so the evaluator overlaps training only with its environment steps.
+    /// </summary>
+    public static readonly Lock TorchLock = new();
+
+    private readonly BlockingCollection<(long Step, Dictionary<string, Tensor> Weights)> _queue = new();
+    private readonly Thread _thread;
+    private readonly ModulePolicy _policy;
+    private readonly ReplayBatch _heldOut;
+    private readonly double _temperature;
+    private readonly string _csvPath;
+    private readonly string? _envId;
+    private readonly int _episodes;
+    private readonly List<SnapshotResult> _results = new();
+    private Exception? _failure;
+
+    /// <summary>
+    /// Starts the evaluator. <paramref name="policy"/> is the evaluator's own module (same architecture as the student);
+    /// <paramref name="heldOut"/> is copied. With <paramref name="episodes"/> &gt; 0 each snapshot also plays episodes of
+    /// <paramref name="envId"/> under the evaluation protocol.
+    /// </summary>
+    public SnapshotEvaluator(ModulePolicy policy, ReplayBatch heldOut, double temperature, string csvPath, string? envId = null, int episodes = 0)
+    {
+        _policy = policy;
+        _heldOut = heldOut.Slice(0, heldOut.Size, CPU);
+        _temperature = temperature;
+        _csvPath = csvPath;
+        _envId = envId;
+        _episodes = envId is null ? 0 : episodes;
+        _thread = new Thread(Work) { IsBackground = true, Name = "snapshot-evaluator" };
+        _thread.Start();
+    }
+
+    /// <summary>Results so far, in step order.</summary>
+    public IReadOnlyList<SnapshotResult> Results
+    {
+        get { lock (_results) return _results.ToArray(); }
+    }
+
+    /// <summary>Queues the current weights of <paramref name="student"/> (copied now, on the caller's thread).</summary>
+    public void Submit(long step, nn.Module student)
+    {
+        var copy = new Dictionary<string, Tensor>();
+        using (no_grad())
+            foreach (var (name, t) in student.state_dict()) copy[name] = t.detach().cpu().clone().DetachFromDisposeScope();
+        _queue.Add((step, copy));
+    }
+
+    /// <summary>Waits until every queued snapshot is scored; rethrows a failure of the evaluator thread.</summary>
+    public void Complete()
+    {
+        if (!_queue.IsAddingCompleted) _queue.CompleteAdding();
+        _thread.Join();
+        if (_failure != null) throw new InvalidOperationException($"snapshot evaluator failed: {_failure.Message}", _failure);
+    }
+
+    private void Work()
+    {
+        try
+        {
+            foreach (var (step, weights) in _queue.GetConsumingEnumerable())
+            {
+                HeldOutResult held;
+                lock (TorchLock)
+                {
+                    using (no_grad())
+                    {
+                        _policy.Network.load_state_dict(weights);
+                        foreach (var t in weights.Values) t.Dispose();
+                    }
+                    held = HeldOutMetrics.Compute(_policy, _heldOut, _temperature);
+                }
+                var greedy = EpisodeEvaluator.Greedy(_policy);
+                ReturnStatistics? returns = _episodes > 0
+                    ? EpisodeEvaluator.Run(_envId!, EvaluationProtocol.Options(_envId!), obs => { lock (TorchLock) return greedy(obs); }, _episodes)
+                    : null;
+                var result = new SnapshotResult(step, held, returns);
+                lock (_results) _results.Add(result);
+                Append(result);
+            }
+        }
+        catch (Exception e)
+        {
+            _failure = e;
+            foreach (var _ in _queue.GetConsumingEnumerable()) { }
+        }
+    }
+
+    private void Append(SnapshotResult r)
+    {
+        bool header = !File.Exists(_csvPath) || new FileInfo(_csvPath).Length == 0;
+        using var w = new StreamWriter(_csvPath, append: true);
+        if (header) w.WriteLine("step,kl,agreement,grad_rel_error,return_mean,return_std,return_ci_low,return_ci_high");
+        string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        string O(double? v) => v is null ? "" : F(v.Value);
+        w.WriteLine(string.Join(',', r.Step.ToString(CultureInfo.InvariantCulture), F(r.HeldOut.Kl), F(r.HeldOut.Agreement), F(r.HeldOut.GradientRelativeError),
+            O(r.Returns?.Mean), O(r.Returns?.Std), O(r.Returns?.CiLow), O(r.Returns?.CiHigh)));
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        try { Complete(); } catch (InvalidOperationException) { }
+        _queue.Dispose();
+        _policy.Dispose();
+        _heldOut.Dispose();
+    }
+}

@@ -1,0 +1,57 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Replay;
+
+/// <summary>
+/// Samples minibatches (uniformly, with replacement) from labelled states held in memory. The batch at position p
+/// depends only on (seed, p), so a sampler recreated at a saved position continues the same sequence.
+/// </summary>
+public sealed class InMemoryReplaySampler : IReplaySampler
+{
+    private readonly InMemoryDataset _data;
+    private readonly long _seed;
+    private readonly int _batchSize;
+    private readonly Device _device;
+
+    /// <summary>Samples batches of <paramref name="batchSize"/> train states of <paramref name="data"/>, starting at <paramref name="position"/>.</summary>
+    public InMemoryReplaySampler(InMemoryDataset data, int batchSize, long seed, long position, Device device)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        _data = data;
+        _batchSize = batchSize;
+        _seed = seed;
+        _device = device;
+        Position = position;
+    }
+
+    /// <inheritdoc />
+    public DatasetSummary Dataset => _data.Summary;
+
+    /// <inheritdoc />
+    public long Position { get; private set; }
+
+    /// <inheritdoc />
+    public ReplayBatch Next()
+    {
+        using var generator = new Generator(unchecked((ulong)Mix(_seed, Position)));
+        using var indices = randint(0, _data.Train.Size, [_batchSize], dtype: ScalarType.Int64, generator: generator);
+        Position++;
+        return _data.Train.Select(indices, _device);
+    }
+
+    // SplitMix64 of the pair, so nearby (seed, position) pairs give unrelated generator seeds.
+    private static long Mix(long seed, long position)
+    {
+        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)position + 0x632BE59BD9B4E019UL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return unchecked((long)((z ^ (z >> 31)) & 0x7FFFFFFFFFFFFFFFUL));
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+    }
+}

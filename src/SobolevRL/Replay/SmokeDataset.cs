@@ -1,0 +1,59 @@
+using System.Globalization;
+using SobolevRL.Envs.Registry;
+using SobolevRL.Policies;
+using SobolevRL.Teachers;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Replay;
+
+/// <summary>
+/// A small in-memory dataset for smoke tests and examples of the distillation pipeline without a trained teacher: real
+/// MinAtar states visited and labelled by a randomly initialised MinAtar CNN teacher whose output layer is scaled ×25
+/// (a peaked, non-trivial policy). Written on the command line as <c>smoke:ENV,STATES,LABELS</c>, e.g.
+/// <c>smoke:MinAtar/Breakout-v1,600,full</c>.
+/// </summary>
+public static class SmokeDataset
+{
+    /// <summary>Prefix of a smoke dataset source on the command line.</summary>
+    public const string Prefix = "smoke:";
+
+    /// <summary>Seed of the teacher's weights (the same teacher for every smoke dataset of an environment).</summary>
+    public const long TeacherSeed = 1234;
+
+    /// <summary>Parses <c>smoke:ENV,STATES,LABELS</c> and collects the dataset (episodes from seeds <paramref name="seed"/>, …).</summary>
+    public static InMemoryDataset Parse(string source, long seed = 7)
+    {
+        var parts = source[Prefix.Length..].Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != 3 || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int states) || states < 8)
+            throw new UserErrorException($"--data {source}: expected smoke:ENV,STATES,LABELS with STATES >= 8, e.g. smoke:MinAtar/Breakout-v1,600,full");
+        return Create(parts[0], states, LabelMode.Parse(parts[2]), seed);
+    }
+
+    /// <summary>The teacher of smoke datasets of an environment with <paramref name="shape"/> observations and <paramref name="actions"/> actions.</summary>
+    public static ModulePolicy Teacher(long[] shape, int actions)
+    {
+        if (shape.Length != 3 || shape[1] != 10 || shape[2] != 10)
+            throw new UserErrorException($"smoke datasets need a 10x10 grid environment (MinAtar); this one has observations [{string.Join(", ", shape)}]");
+        Sequential net;
+        lock (TeacherLock)
+        {
+            manual_seed(TeacherSeed);
+            net = PolicyNetworks.MinAtarCnn((int)shape[0], actions, channels: 8, hidden: 64);
+        }
+        using (no_grad())
+            foreach (var (name, p) in net.named_parameters())
+                if (name.StartsWith("fc2", StringComparison.Ordinal)) p.mul_(25.0);
+        return new ModulePolicy(net, shape, actions);
+    }
+
+    private static readonly Lock TeacherLock = new();
+
+    /// <summary>Collects <paramref name="states"/> states of <paramref name="envId"/> labelled with <paramref name="labels"/>.</summary>
+    public static InMemoryDataset Create(string envId, int states, LabelMode labels, long seed = 7)
+    {
+        using var env = EnvRegistry.CreateDefault().Make(envId);
+        using var teacher = Teacher(env.ObservationSpace.Shape.Select(d => (long)d).ToArray(), env.ActionSpace.N);
+        return InMemoryDataset.Collect(env, teacher, states, labels, seed, teacherSha256: $"smoke-teacher-seed-{TeacherSeed}");
+    }
+}

@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using SobolevRL.Distillation;
+using SobolevRL.Evaluation;
+using SobolevRL.Runs;
+
+namespace SobolevRL.Reporting;
+
+/// <summary>
+/// Markdown report over distillation runs: learning curves (training loss; held-out KL, agreement, gradient error and
+/// return of the snapshot evaluations), Regular-vs-Sobolev figures for runs whose configs differ only in the Sobolev
+/// term, and a table of final figures.
+/// </summary>
+public static class DistillationReport
+{
+    private static readonly string[] SobolevKeys = ["sobolev:", "weight:", "estimator:", "derivative_loss:", "fd_directions:", "fd_step:"];
+
+    /// <summary>Writes <c>report.md</c> and PNG plots into <paramref name="outDir"/>; returns the report path.</summary>
+    public static string Write(IReadOnlyList<string> runPaths, string outDir)
+    {
+        if (runPaths.Count == 0) throw new UserErrorException("give at least one run directory");
+        var runs = runPaths.Select(Read).ToArray();
+        Directory.CreateDirectory(outDir);
+        var md = new StringBuilder("# Distillation report\n\n");
+        md.Append("Runs: ").AppendJoin(", ", runs.Select(r => $"`{r.Name}`")).Append("\n\n## Final figures\n\n");
+        var table = new MarkdownTable("run", "student", "params", "compression", "sobolev", "steps", "held-out KL", "agreement", "gradient rel. error", "return (last eval)");
+        foreach (var r in runs)
+        {
+            var s = r.Summary;
+            table.Row(r.Name, s.Student, s.StudentParameters.ToString(CultureInfo.InvariantCulture), F(s.CompressionRatio), s.Sobolev,
+                s.Steps.ToString(CultureInfo.InvariantCulture), F(s.HeldOutKl), F(s.HeldOutAgreement), F(s.HeldOutGradientError), F(Last(r.Eval, "return_mean")));
+        }
+        md.Append(table).Append("\n\n## Learning curves\n\n");
+        Plot(md, outDir, "loss_total.png", "training loss (total)", "loss", runs, r => r.Metrics, "loss_total", logY: true);
+        Plot(md, outDir, "kl.png", "held-out KL(teacher || student)", "KL", runs, r => r.Eval, "kl", logY: true);
+        Plot(md, outDir, "agreement.png", "held-out action agreement", "agreement", runs, r => r.Eval, "agreement");
+        Plot(md, outDir, "grad_error.png", "held-out gradient-label relative error", "relative error", runs, r => r.Eval, "grad_rel_error");
+        Plot(md, outDir, "return.png", "evaluation return", "mean return", runs, r => r.Eval, "return_mean");
+
+        var groups = runs.GroupBy(r => r.ConfigWithoutSobolev).Where(g => g.Count() > 1 && g.Any(r => r.IsRegular) && g.Any(r => !r.IsRegular)).ToArray();
+        for (int i = 0; i < groups.Length; i++)
+        {
+            var members = groups[i].ToArray();
+            md.Append(CultureInfo.InvariantCulture, $"## Regular vs Sobolev ({string.Join(" vs ", members.Select(m => m.Name))})\n\n");
+            Plot(md, outDir, $"compare{i + 1}-kl.png", "Regular vs Sobolev: held-out KL", "KL", members, r => r.Eval, "kl", logY: true);
+            Plot(md, outDir, $"compare{i + 1}-grad.png", "Regular vs Sobolev: gradient-label error", "relative error", members, r => r.Eval, "grad_rel_error");
+        }
+        string path = Path.Combine(outDir, RunDirectory.ReportFile);
+        RunDirectory.WriteAtomic(path, md.ToString());
+        return path;
+    }
+
+    private static void Plot(StringBuilder md, string outDir, string file, string title, string yLabel, IEnumerable<RunData> runs,
+        Func<RunData, Dictionary<string, List<double>>?> table, string column, bool logY = false)
+    {
+        var series = new List<(string, double[], double[])>();
+        foreach (var r in runs)
+        {
+            var t = table(r);
+            if (t is null || !t.TryGetValue(column, out var ys) || !t.TryGetValue("step", out var xs)) continue;
+            var points = xs.Zip(ys).Where(p => double.IsFinite(p.Second) && (!logY || p.Second > 0)).ToArray();
+            if (points.Length == 0) continue;
+            series.Add(($"{r.Name} ({r.Summary.Sobolev})", points.Select(p => p.First).ToArray(), points.Select(p => p.Second).ToArray()));
+        }
+        if (series.Count == 0) return;
+        LinePlot.Save(Path.Combine(outDir, file), title, "step", yLabel, series, logY);
+        md.Append(CultureInfo.InvariantCulture, $"![{title}]({file})\n\n");
+    }
+
+    private static double Last(Dictionary<string, List<double>>? t, string column) =>
+        t != null && t.TryGetValue(column, out var v) && v.Count > 0 ? v[^1] : double.NaN;
+
+    private static string F(double v) => double.IsNaN(v) ? "–" : v.ToString("G4", CultureInfo.InvariantCulture);
+
+    private sealed record RunData(string Name, DistillSummary Summary, Dictionary<string, List<double>>? Metrics, Dictionary<string, List<double>>? Eval, string ConfigWithoutSobolev)
+    {
+        public bool IsRegular => Summary.Sobolev == "off";
+    }
+
+    private static RunData Read(string path)
+    {
+        var run = RunDirectory.Open(path);
+        string summaryPath = run.File(RunDirectory.SummaryFile);
+        if (!File.Exists(summaryPath)) throw new UserErrorException($"'{path}' has no {RunDirectory.SummaryFile}: not a finished distillation run");
+        DistillSummary summary;
+        try { summary = JsonSerializer.Deserialize<DistillSummary>(File.ReadAllText(summaryPath), Json.Options) ?? throw new JsonException("empty"); }
+        catch (JsonException e) { throw new UserErrorException($"'{summaryPath}' is not a distillation summary: {e.Message}"); }
+        string metrics = run.File("metrics.csv"), eval = run.File(SnapshotEvaluator.FileName), config = run.File(RunDirectory.ConfigFile);
+        string stripped = File.Exists(config)
+            ? string.Join('\n', File.ReadAllLines(config).Where(l => !SobolevKeys.Any(k => l.TrimStart().StartsWith(k, StringComparison.Ordinal))))
+            : path;
+        return new RunData(Path.GetFileName(run.Path.TrimEnd('/')), summary,
+            File.Exists(metrics) ? MetricsLogger.ReadCsv(metrics) : null, File.Exists(eval) ? MetricsLogger.ReadCsv(eval) : null, stripped);
+    }
+}

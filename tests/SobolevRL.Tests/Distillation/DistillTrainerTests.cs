@@ -1,0 +1,127 @@
+using SobolevRL.Distillation;
+using SobolevRL.Evaluation;
+using SobolevRL.Policies;
+using SobolevRL.Replay;
+using SobolevRL.Teachers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Tests.Distillation;
+
+[Collection("distillation")]
+public class DistillTrainerTests
+{
+    public DistillTrainerTests() => DistillFixtures.SingleThread();
+
+    private static double InitialKl(DistillOptions o, InMemoryDataset data)
+    {
+        var spec = StudentSpec.Parse(o.Student);
+        using var policy = new ModulePolicy(DistillTrainer.BuildSeeded(spec, data.Summary, o.Seed), data.Summary.ObservationShape, data.Summary.Actions);
+        return HeldOutMetrics.Compute(policy, data.HeldOut, data.Summary.Temperature).Kl;
+    }
+
+    [Fact]
+    public void TinyDistillationLowersHeldOutKlAndExportsAMatchingOnnxStudent()
+    {
+        var data = DistillFixtures.Full;
+        var options = DistillFixtures.Options(steps: 150);
+        string dir = DistillFixtures.TempDir();
+        try
+        {
+            double before = InitialKl(options, data);
+            var summary = DistillFixtures.Train(options, data, dir);
+            Assert.True(summary.HeldOutKl < 0.5 * before, $"held-out KL {before} -> {summary.HeldOutKl}");
+            Assert.True(summary.OnnxMaxAbsDiff <= DistillTrainer.OnnxTolerance);
+            Assert.True(File.Exists(Path.Combine(dir, "student.onnx.card.json")));
+            Assert.True(File.Exists(Path.Combine(dir, "metrics.csv")));
+            var evalRows = File.ReadAllLines(Path.Combine(dir, SnapshotEvaluator.FileName));
+            Assert.Equal(["30", "60", "90", "120", "150"], evalRows.Skip(1).Select(r => r.Split(',')[0]));
+        }
+        finally { DistillFixtures.Delete(dir); }
+    }
+
+    [Fact]
+    public void SobolevTrainingMatchesTeacherGradientsBetterThanRegular()
+    {
+        var data = DistillFixtures.Full;
+        string regularDir = DistillFixtures.TempDir(), sobolevDir = DistillFixtures.TempDir();
+        try
+        {
+            var regular = DistillFixtures.Train(DistillFixtures.Options("off", steps: 200), data, regularDir);
+            var sobolev = DistillFixtures.Train(DistillFixtures.Options("full", steps: 200) with { Loss = new LossOptions { Sobolev = "full", Weight = 10.0 } }, data, sobolevDir);
+            Assert.True(sobolev.HeldOutGradientError < 0.9 * regular.HeldOutGradientError,
+                $"gradient-label error: sobolev {sobolev.HeldOutGradientError}, regular {regular.HeldOutGradientError}");
+        }
+        finally
+        {
+            DistillFixtures.Delete(regularDir);
+            DistillFixtures.Delete(sobolevDir);
+        }
+    }
+
+    [Fact]
+    public void ResumedRunEndsWithTheSameCheckpointAsAnUninterruptedOne()
+    {
+        var data = DistillFixtures.Vjp;
+        var options = DistillFixtures.Options("vjp:2", steps: 50) with { Loss = new LossOptions { Sobolev = "vjp:2", Estimator = SobolevEstimator.Fd } };
+        string whole = DistillFixtures.TempDir(), split = DistillFixtures.TempDir();
+        try
+        {
+            DistillFixtures.Train(options, data, whole);
+            using var cancel = new CancellationTokenSource();
+            var progress = new SyncProgress(p => { if (p.Done == 30) cancel.Cancel(); });
+            Assert.ThrowsAny<OperationCanceledException>(() => DistillTrainer.Train(
+                new DistillSetup(options, data, SobolevRL.Runs.RunDirectory.Create("t", split), CPU), progress, cancel.Token));
+            DistillFixtures.Train(options, data, split, resume: true);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(whole, Checkpoint.FileName)), File.ReadAllBytes(Path.Combine(split, Checkpoint.FileName)));
+            Assert.Equal(File.ReadAllLines(Path.Combine(whole, "metrics.csv")).Length, File.ReadAllLines(Path.Combine(split, "metrics.csv")).Length);
+        }
+        finally
+        {
+            DistillFixtures.Delete(whole);
+            DistillFixtures.Delete(split);
+        }
+    }
+
+    [Fact]
+    public void NonFiniteSobolevLabelsStopTrainingWithADiagnosticAndKeepTheLastCheckpoint()
+    {
+        using var good = DistillFixtures.Collect(LabelMode.Full, 200);
+        using var poisoned = good.GradLabelsPoisoned(row: 5);
+        var options = DistillFixtures.Options("full", steps: 400) with
+        {
+            Logging = new LoggingOptions { MetricsEvery = 5, CheckpointEvery = 1, EvalEvery = 0, HeldOutStates = 64 },
+        };
+        string dir = DistillFixtures.TempDir();
+        try
+        {
+            var e = Assert.Throws<UserErrorException>(() => DistillFixtures.Train(options, poisoned, dir));
+            Assert.Contains("sobolev is not finite at step", e.Message);
+            Assert.Contains("last good checkpoint", e.Message);
+            var spec = StudentSpec.Parse(options.Student);
+            using var net = spec.Build(good.Summary.ObservationShape, good.Summary.Actions);
+            using var opt = optim.Adam(net.parameters(), 1e-3);
+            using var gen = new Generator(0);
+            var position = Checkpoint.Load(Path.Combine(dir, Checkpoint.FileName), net, opt, gen);
+            Assert.Contains($"step {position.Step + 1} ", e.Message);
+            Assert.All(net.parameters(), p => Assert.True(p.isfinite().all().item<bool>()));
+        }
+        finally { DistillFixtures.Delete(dir); }
+    }
+
+    private sealed class SyncProgress(Action<SobolevRL.Runs.ProgressInfo> onReport) : IProgress<SobolevRL.Runs.ProgressInfo>
+    {
+        public void Report(SobolevRL.Runs.ProgressInfo value) => onReport(value);
+    }
+}
+
+internal static class PoisonExtensions
+{
+    /// <summary>A copy of the dataset whose train row <paramref name="row"/> has NaN gradient labels.</summary>
+    public static InMemoryDataset GradLabelsPoisoned(this InMemoryDataset data, long row)
+    {
+        var train = data.Train.Slice(0, data.Train.Size, CPU);
+        using (no_grad()) train.GradLabels![row].fill_(double.NaN);
+        return data with { Train = train, HeldOut = data.HeldOut.Slice(0, data.HeldOut.Size, CPU) };
+    }
+}
