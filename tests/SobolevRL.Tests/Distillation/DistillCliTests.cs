@@ -5,7 +5,7 @@ using SobolevRL.Tests.Cli;
 
 namespace SobolevRL.Tests.Distillation;
 
-[Collection("distillation")]
+[Collection(TorchGlobalState.Name)]
 public class DistillCliTests
 {
     public DistillCliTests() => DistillFixtures.SingleThread();

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Distillation;
 
-[Collection("distillation")]
+[Collection(TorchGlobalState.Name)]
 public class DistillErrorTests
 {
     public DistillErrorTests() => DistillFixtures.SingleThread();

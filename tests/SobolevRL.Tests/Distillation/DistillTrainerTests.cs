@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Distillation;
 
-[Collection("distillation")]
+[Collection(TorchGlobalState.Name)]
 public class DistillTrainerTests
 {
     public DistillTrainerTests() => DistillFixtures.SingleThread();

@@ -2,7 +2,7 @@ using SobolevRL.Reporting;
 
 namespace SobolevRL.Tests.Distillation;
 
-[Collection("distillation")]
+[Collection(TorchGlobalState.Name)]
 public class ReportTests
 {
     public ReportTests() => DistillFixtures.SingleThread();

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Distillation;
 
-[Collection("distillation")]
+[Collection(TorchGlobalState.Name)]
 public class SobolevTermGradientTests
 {
     public SobolevTermGradientTests() => DistillFixtures.SingleThread();

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Evaluation;
 
-[Collection("distillation")]
+[Collection(TorchGlobalState.Name)]
 public class EvaluationTests
 {
     public EvaluationTests() => DistillFixtures.SingleThread();

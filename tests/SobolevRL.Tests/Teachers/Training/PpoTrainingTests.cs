@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Teachers.Training;
 
+[Collection(TorchGlobalState.Name)]
 public class PpoTrainingTests
 {
     private const long Frames = 20_480;
