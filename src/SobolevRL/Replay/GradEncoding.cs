@@ -13,21 +13,21 @@ public static class GradEncoding
             case GradDtype.Float32:
                 return MemoryMarshal.AsBytes(values).ToArray();
             case GradDtype.Float16:
-            {
-                var halves = new Half[values.Length];
-                for (int i = 0; i < values.Length; i++) halves[i] = (Half)values[i];
-                return MemoryMarshal.AsBytes(halves.AsSpan()).ToArray();
-            }
-            default:
-            {
-                var bits = new ushort[values.Length];
-                for (int i = 0; i < values.Length; i++)
                 {
-                    uint u = BitConverter.SingleToUInt32Bits(values[i]);
-                    bits[i] = float.IsNaN(values[i]) ? (ushort)((u >> 16) | 0x40) : (ushort)((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
+                    var halves = new Half[values.Length];
+                    for (int i = 0; i < values.Length; i++) halves[i] = (Half)values[i];
+                    return MemoryMarshal.AsBytes(halves.AsSpan()).ToArray();
                 }
-                return MemoryMarshal.AsBytes(bits.AsSpan()).ToArray();
-            }
+            default:
+                {
+                    var bits = new ushort[values.Length];
+                    for (int i = 0; i < values.Length; i++)
+                    {
+                        uint u = BitConverter.SingleToUInt32Bits(values[i]);
+                        bits[i] = float.IsNaN(values[i]) ? (ushort)((u >> 16) | 0x40) : (ushort)((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
+                    }
+                    return MemoryMarshal.AsBytes(bits.AsSpan()).ToArray();
+                }
         }
     }
 
@@ -39,19 +39,19 @@ public static class GradEncoding
             case GradDtype.Float32:
                 return MemoryMarshal.Cast<byte, float>(stored).ToArray();
             case GradDtype.Float16:
-            {
-                var halves = MemoryMarshal.Cast<byte, Half>(stored);
-                var values = new float[halves.Length];
-                for (int i = 0; i < values.Length; i++) values[i] = (float)halves[i];
-                return values;
-            }
+                {
+                    var halves = MemoryMarshal.Cast<byte, Half>(stored);
+                    var values = new float[halves.Length];
+                    for (int i = 0; i < values.Length; i++) values[i] = (float)halves[i];
+                    return values;
+                }
             default:
-            {
-                var bits = MemoryMarshal.Cast<byte, ushort>(stored);
-                var values = new float[bits.Length];
-                for (int i = 0; i < values.Length; i++) values[i] = BitConverter.UInt32BitsToSingle((uint)bits[i] << 16);
-                return values;
-            }
+                {
+                    var bits = MemoryMarshal.Cast<byte, ushort>(stored);
+                    var values = new float[bits.Length];
+                    for (int i = 0; i < values.Length; i++) values[i] = BitConverter.UInt32BitsToSingle((uint)bits[i] << 16);
+                    return values;
+                }
         }
     }
 }
