@@ -1,5 +1,6 @@
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Play;
+using SobolevRL.Teachers;
 
 namespace SobolevRL.Cli.Commands.Env;
 
@@ -18,12 +19,20 @@ public sealed class PolicyActor : IDisposable
     /// <summary>Picks the action for <paramref name="observation"/>.</summary>
     public int Act(ReadOnlySpan<byte> observation) => _act(observation);
 
-    /// <summary>Makes the actor for <paramref name="policy"/> (<c>random</c> or an ONNX file) acting in <paramref name="env"/>.</summary>
+    /// <summary>Makes the actor for <paramref name="policy"/> (<c>random</c>, or an ONNX file acting greedily through ONNX Runtime) in <paramref name="env"/>.</summary>
     public static PolicyActor Create(string policy, IEnv env, long seed)
     {
         if (policy == "random") return new PolicyActor(RandomPolicy.Create(env.ActionSpace, unchecked((int)seed)), null);
         if (!File.Exists(policy)) throw new UserErrorException($"--policy {policy}: not 'random' and no such file; give random or the path of a policy .onnx file");
-        throw new UserErrorException($"--policy {policy}: acting with ONNX policies needs the teachers module; use --policy random");
+        using var teacher = TeacherLoader.Load(policy, TorchSharp.torch.CPU);
+        TeacherCompatibility.Check(teacher, env);
+        var actor = teacher.CreateActor(1);
+        var action = new int[1];
+        return new PolicyActor(observation =>
+        {
+            actor.ActGreedy(observation, 1, action);
+            return action[0];
+        }, actor);
     }
 
     /// <inheritdoc />
