@@ -19,8 +19,14 @@ test:
 demo: setup
 	./sobolevrl demo
 
+# Benchmarks print tables (add --json for scripts); `bench label` runs the PyTorch peer beside ours when
+# Debian's python3-torch is installed.
 bench: setup
-	./sobolevrl bench all
+	./sobolevrl env bench --env MinAtar/Breakout-v1 --steps 5000000
+	./sobolevrl env bench --env MinAtar/Breakout-v1 --steps 20000000 --envs 256 --threads 1
+	./sobolevrl env bench --env MinAtar/Breakout-v1 --steps 20000000 --envs 256 --threads 2
+	./sobolevrl bench label --workload minatar
+	./sobolevrl bench label --workload nature
 
 format:
 	$(DOTNET) format SobolevRL.sln
