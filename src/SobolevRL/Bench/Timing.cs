@@ -20,11 +20,4 @@ public static class Timing
             if (elapsed >= minSeconds && n >= 5) return n / elapsed;
         }
     }
-
-    /// <summary>Median of several <see cref="CallsPerSecond"/> measurements (robust to a busy machine).</summary>
-    public static double MedianCallsPerSecond(Action call, double minSeconds, int repeats)
-    {
-        var rates = Enumerable.Range(0, Math.Max(1, repeats)).Select(_ => CallsPerSecond(call, minSeconds)).Order().ToArray();
-        return rates[rates.Length / 2];
-    }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
@@ -163,7 +162,4 @@ public static class ConfigLoader
 
     private static IEnumerable<string> Keys(YamlMappingNode node) =>
         node.Children.Keys.Select(k => ((YamlScalarNode)k).Value ?? "").Order(StringComparer.Ordinal);
-
-    /// <summary>Formats a number the way configs and reports show it (invariant culture).</summary>
-    public static string Format(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 }
