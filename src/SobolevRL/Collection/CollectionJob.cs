@@ -75,7 +75,7 @@ public static class CollectionJob
         {
             if (Directory.Exists(job.OutDir) || File.Exists(job.OutDir))
                 throw new UserErrorException($"output directory {job.OutDir} already exists; choose a new --out, or pass --resume to continue the collection in it");
-            options = job.Collection;
+            options = WithoutEnvFrameStack(job.Collection, registry);
         }
         if (string.IsNullOrEmpty(teacherPath)) throw new UserErrorException("--teacher is required: the policy .onnx file that labels every state");
         options.Validate();
@@ -118,6 +118,20 @@ public static class CollectionJob
         var envOptions = options.EnvOptions;
         var result = Collector.Run(teacher, student, _ => registry.Make(options.EnvId, new EnvOptions(envOptions)), writer, options, relative, cancel);
         return new CollectionJobResult(result, writer.Manifest, existing != null, removed);
+    }
+
+    /// <summary>Name of the environment option that stacks frames inside the environment (ALE's <c>frame_stack</c>).</summary>
+    public const string EnvFrameStackOption = "frame_stack";
+
+    /// <summary>
+    /// Turns off an environment's own frame stacking unless the user set it: the dataset stores single frames and
+    /// rebuilds stacks from indices, so the collector stacks (k derived from the teacher's input channels).
+    /// </summary>
+    public static CollectionOptions WithoutEnvFrameStack(CollectionOptions options, EnvRegistry registry)
+    {
+        var family = registry.Families.FirstOrDefault(f => options.EnvId.StartsWith(f.Prefix, StringComparison.Ordinal));
+        if (family == null || options.EnvOptions.ContainsKey(EnvFrameStackOption) || !family.Options.Any(o => o.Name == EnvFrameStackOption)) return options;
+        return options with { EnvOptions = new(options.EnvOptions) { [EnvFrameStackOption] = "1" } };
     }
 
     /// <summary>Frame-stack depth that makes the environment's frames fit a policy input (1 when none does; the compatibility check then names the mismatch).</summary>
