@@ -47,6 +47,8 @@ public static class CommandCatalog
         config.AddBranch("bench", bench =>
         {
             bench.SetDescription("Benchmarks against the PyTorch peer.");
+            bench.AddCommand<BenchCollectCommand>("collect").WithDescription("Collection states/s end to end beside the label-only rate of the same teacher and batch (ratio), interleaved.");
+            bench.AddCommand<BenchSampleCommand>("sample").WithDescription("Replay minibatches/s from a dataset on disk, and the resident memory while sampling.");
             bench.AddCommand<BenchLabelCommand>("label").WithDescription("Teacher labelling states/s (logits + one VJP per state) on the peer's workloads, with ratio to the peer.");
         });
     }
