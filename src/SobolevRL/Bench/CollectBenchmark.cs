@@ -16,10 +16,16 @@ namespace SobolevRL.Bench;
 /// <param name="LabelFraction">Share of the collection's wall time spent labelling.</param>
 /// <param name="StepWaitFraction">Share spent waiting for env steps the labelling could not hide.</param>
 /// <param name="CommitFraction">Share spent writing and committing shards.</param>
-public sealed record CollectBenchRepeat(double CollectStatesPerS, double LabelStatesPerS, double LabelFraction, double StepWaitFraction, double CommitFraction)
+/// <param name="SetupFraction">Share spent making and first resetting the environments.</param>
+/// <param name="SteadyStatesPerS">States/s of the collection once the environments run (setup excluded).</param>
+public sealed record CollectBenchRepeat(double CollectStatesPerS, double LabelStatesPerS, double LabelFraction, double StepWaitFraction, double CommitFraction,
+    double SetupFraction, double SteadyStatesPerS)
 {
     /// <summary>Collection rate over labelling-only rate (1 = labelling is the only cost).</summary>
     public double Ratio => CollectStatesPerS / LabelStatesPerS;
+
+    /// <summary>Steady collection rate over labelling-only rate.</summary>
+    public double SteadyRatio => SteadyStatesPerS / LabelStatesPerS;
 }
 
 /// <summary>
@@ -34,17 +40,21 @@ public static class CollectBenchmark
     /// <summary>
     /// Runs <paramref name="repeats"/> repetitions of: label-only rate, a collection of <see cref="CollectionOptions.States"/>
     /// states into a fresh temporary directory, label-only rate again. <paramref name="teacherPath"/> may be
-    /// <see cref="NatureTeacher"/>.
+    /// <see cref="NatureTeacher"/>. With <paramref name="keep"/>, the last repetition's dataset is written there and kept
+    /// (a generated teacher too, as <c>KEEP.teacher.onnx</c>), e.g. for <c>bench sample</c>.
     /// </summary>
     public static IReadOnlyList<CollectBenchRepeat> Run(CollectionOptions options, string teacherPath, Device device, double labelSeconds, int repeats,
-        Action<string>? log = null)
+        Action<string>? log = null, string? keep = null)
     {
+        if (keep != null && (Directory.Exists(keep) || File.Exists(keep)))
+            throw new UserErrorException($"--keep {keep} already exists; give a new directory");
         string dir = Directory.CreateTempSubdirectory("sobolevrl-bench-collect-").FullName;
         try
         {
             var registry = EnvRegistry.CreateDefault();
             options = CollectionJob.WithoutEnvFrameStack(options, registry);
-            if (teacherPath == NatureTeacher) teacherPath = ExportNatureTeacher(registry, options, Path.Combine(dir, "nature.onnx"));
+            if (teacherPath == NatureTeacher)
+                teacherPath = ExportNatureTeacher(registry, options, keep != null ? Path.GetFullPath(keep) + ".teacher.onnx" : Path.Combine(dir, "nature.onnx"));
             using var teacher = TeacherLoader.Load(teacherPath, device);
             var results = new List<CollectBenchRepeat>();
             int batch = options.Envs >= 2 ? (options.Envs + 1) / 2 : options.Envs;
@@ -56,17 +66,17 @@ public static class CollectBenchmark
                 {
                     Collection = options,
                     TeacherPath = teacherPath,
-                    OutDir = Path.Combine(dir, $"data-{r}"),
+                    OutDir = keep != null && r == repeats - 1 ? keep : Path.Combine(dir, $"data-{r}"),
                     Device = device,
                     Registry = registry,
                 };
                 var run = CollectionJob.Run(job).Run;
                 double after = LabelRate(teacher, states, options.Labels, labelSeconds);
                 var rep = new CollectBenchRepeat(run.StatesPerSecond, (before + after) / 2, run.LabelSeconds / run.Seconds,
-                    run.StepWaitSeconds / run.Seconds, run.CommitSeconds / run.Seconds);
+                    run.StepWaitSeconds / run.Seconds, run.CommitSeconds / run.Seconds, run.SetupSeconds / run.Seconds, run.SteadyStatesPerSecond);
                 results.Add(rep);
-                Directory.Delete(job.OutDir, recursive: true);
-                log?.Invoke(FormattableString.Invariant($"repeat {r + 1}: collect {rep.CollectStatesPerS:F0} states/s, label only {rep.LabelStatesPerS:F0} states/s (before {before:F0}, after {after:F0}), ratio {rep.Ratio:F2}; time labelling {rep.LabelFraction:P0}, waiting for steps {rep.StepWaitFraction:P0}, committing {rep.CommitFraction:P0}"));
+                if (job.OutDir != keep) Directory.Delete(job.OutDir, recursive: true);
+                log?.Invoke(FormattableString.Invariant($"repeat {r + 1}: collect {rep.CollectStatesPerS:F0} states/s, label only {rep.LabelStatesPerS:F0} states/s (before {before:F0}, after {after:F0}), ratio {rep.Ratio:F2} (without setup: {rep.SteadyStatesPerS:F0} states/s, ratio {rep.SteadyRatio:F2}); time setting up envs {rep.SetupFraction:P0}, labelling {rep.LabelFraction:P0}, waiting for steps {rep.StepWaitFraction:P0}, committing {rep.CommitFraction:P0}"));
             }
             return results;
         }

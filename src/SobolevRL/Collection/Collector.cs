@@ -117,7 +117,7 @@ public static class Collector
         var clock = Stopwatch.StartNew();
         long startStates = manifest.States;
         if (startStates >= options.States)
-            return new CollectionResult(startStates, 0, 0, 0, 0, 0, 0, 0, manifest.Shards.Count, true);
+            return new CollectionResult(startStates, 0, 0, 0, 0, 0, 0, 0, manifest.Shards.Count, true, 0);
 
         var firstEpisodes = new long[slots];
         var cutByCrash = new List<long>();
@@ -139,7 +139,7 @@ public static class Collector
         using var projectionGenerator = new Generator((ulong)EpisodeSeeds.ProjectionSeed(options.Seed, manifest.Shards.Count), teacher.Device);
 
         var groups = new List<EnvGroup>();
-        double labelSeconds = 0, waitSeconds = 0, commitSeconds = 0;
+        double labelSeconds = 0, waitSeconds = 0, commitSeconds = 0, setupSeconds = 0;
         long finished = 0;
         try
         {
@@ -156,6 +156,7 @@ public static class Collector
                 }
             }
 
+            setupSeconds = clock.Elapsed.TotalSeconds;
             bool done = false;
             while (!done)
             {
@@ -204,7 +205,7 @@ public static class Collector
         double seconds = clock.Elapsed.TotalSeconds;
         long added = writer.Manifest.States - startStates;
         return new CollectionResult(writer.Manifest.States, added, finished, seconds, added / Math.Max(seconds, 1e-9),
-            labelSeconds, waitSeconds, commitSeconds, writer.Manifest.Shards.Count, writer.Manifest.Complete);
+            labelSeconds, waitSeconds, commitSeconds, writer.Manifest.Shards.Count, writer.Manifest.Complete, setupSeconds);
     }
 
     private static void BeginEpisode(EnvGroup g, int i, long episode, CollectionOptions options)
@@ -229,8 +230,7 @@ public static class Collector
         g.Logits = labels.Logits.cpu().contiguous().data<float>().ToArray();
         if (labels.Gradients is { } grads)
         {
-            float[] values = grads.cpu().contiguous().reshape(-1).data<float>().ToArray();
-            g.Grads = GradEncoding.Encode(values, options.GradDtype);
+            g.Grads = GradEncoding.Encode(grads, options.GradDtype);
         }
         g.Projections = labels.Projections is { } v ? v.cpu().contiguous().data<float>().ToArray() : [];
         float[]? studentLogits = null;

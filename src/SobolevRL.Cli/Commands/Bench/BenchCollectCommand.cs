@@ -34,6 +34,11 @@ public sealed class BenchCollectCommand : Command<BenchCollectCommand.Settings>
         [Description("Repetitions (label, collect, label); medians are reported.")]
         [DefaultValue(1)]
         public int Repeats { get; init; } = 1;
+
+        /// <summary>Keep the last dataset.</summary>
+        [CommandOption("--keep <DIR>")]
+        [Description("Write the last repetition's dataset to DIR and keep it (with a generated teacher as DIR.teacher.onnx), e.g. for `bench sample`.")]
+        public string? Keep { get; init; }
     }
 
     /// <inheritdoc />
@@ -48,7 +53,7 @@ public sealed class BenchCollectCommand : Command<BenchCollectCommand.Settings>
         var options = settings.ToOptions(settings.States);
         options.Validate();
         double? loadBefore = LoadAverage.OneMinute();
-        var reps = CollectBenchmark.Run(options, settings.Teacher, device, settings.LabelSeconds, settings.Repeats, Output.Log);
+        var reps = CollectBenchmark.Run(options, settings.Teacher, device, settings.LabelSeconds, settings.Repeats, Output.Log, settings.Keep);
         var result = new
         {
             env = settings.Env,
@@ -64,6 +69,9 @@ public sealed class BenchCollectCommand : Command<BenchCollectCommand.Settings>
             collect_states_per_s = Median(reps.Select(r => r.CollectStatesPerS)),
             label_states_per_s = Median(reps.Select(r => r.LabelStatesPerS)),
             ratio = Median(reps.Select(r => r.Ratio)),
+            steady_collect_states_per_s = Median(reps.Select(r => r.SteadyStatesPerS)),
+            steady_ratio = Median(reps.Select(r => r.SteadyRatio)),
+            setup_fraction = Median(reps.Select(r => r.SetupFraction)),
             label_fraction = Median(reps.Select(r => r.LabelFraction)),
             step_wait_fraction = Median(reps.Select(r => r.StepWaitFraction)),
             commit_fraction = Median(reps.Select(r => r.CommitFraction)),
