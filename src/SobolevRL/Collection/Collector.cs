@@ -173,7 +173,7 @@ public static class Collector
                         if (writer.Pending.Rows >= shardStates && !done)
                         {
                             long c = Stopwatch.GetTimestamp();
-                            Commit(writer, groups, cutByCrash, complete: false);
+                            Commit(writer, groups, cutByCrash, complete: false, background: true);
                             cutByCrash.Clear();
                             commitSeconds += Stopwatch.GetElapsedTime(c).TotalSeconds;
                         }
@@ -201,6 +201,14 @@ public static class Collector
         finally
         {
             foreach (var g in groups) g.Dispose();
+            try
+            {
+                writer.WaitForCommit(); // only pending after another failure; never leave a commit running
+            }
+            catch (IOException)
+            {
+                // the failure being propagated is the one to report; the committed dataset is intact either way
+            }
         }
         double seconds = clock.Elapsed.TotalSeconds;
         long added = writer.Manifest.States - startStates;
@@ -276,7 +284,7 @@ public static class Collector
         return writer.States >= options.States;
     }
 
-    private static void Commit(DatasetWriter writer, List<EnvGroup> groups, List<long> cutByCrash, bool complete)
+    private static void Commit(DatasetWriter writer, List<EnvGroup> groups, List<long> cutByCrash, bool complete, bool background = false)
     {
         var inFlight = new List<SlotProgress>();
         var partial = new List<long>(cutByCrash);
@@ -288,7 +296,8 @@ public static class Collector
             }
         try
         {
-            writer.Commit(inFlight, partial, complete);
+            if (background) writer.CommitInBackground(inFlight, partial, complete);
+            else writer.Commit(inFlight, partial, complete);
         }
         catch (IOException e)
         {

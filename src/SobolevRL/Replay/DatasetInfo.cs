@@ -1,3 +1,5 @@
+using SobolevRL.IO;
+
 namespace SobolevRL.Replay;
 
 /// <summary>Returns of the episodes the collecting policy finished in one split.</summary>
@@ -78,7 +80,7 @@ public sealed record DatasetInfo(DatasetManifest Manifest, long States, long Tra
             var first = reader.Shards.Select(s => s.Array(name)).FirstOrDefault(a => a != null);
             if (first == null) continue;
             long total = reader.Shards.Sum(s => s.Array(name)?.Header.DataBytes ?? 0);
-            arrays.Add(new ArrayBytes(name, first.Header.Descr, first.RowBytes, total));
+            arrays.Add(new ArrayBytes(name, first.Header.Dtype.Descriptor(), first.RowBytes, total));
         }
         int heldOutEpisodes = returns.Keys.Count(reader.IsHeldOut);
         return new DatasetInfo(m, reader.Rows, reader.Rows - heldOutStates, heldOutStates, returns.Count, heldOutEpisodes,
