@@ -17,8 +17,13 @@ namespace SobolevRL.Bench;
 /// <param name="RssBeforeBytes">Resident set of the process before opening the dataset.</param>
 /// <param name="RssPeakBytes">Largest resident set seen while sampling.</param>
 /// <param name="RssEndBytes">Resident set at the end.</param>
+/// <param name="CpuSeconds">CPU time (user + system, all threads) the process used while the timed batches were drawn.</param>
 public sealed record SampleBenchResult(long DatasetStates, long DatasetBytes, long[] ObservationShape, string Labels, int Batch, long Batches,
-    double Seconds, double SamplesPerS, long ResidentBudgetBytes, int Prefetch, long RssBeforeBytes, long RssPeakBytes, long RssEndBytes);
+    double Seconds, double SamplesPerS, long ResidentBudgetBytes, int Prefetch, long RssBeforeBytes, long RssPeakBytes, long RssEndBytes, double CpuSeconds)
+{
+    /// <summary>States per CPU second: on a loaded machine, a bound on what a quiet one gives per core.</summary>
+    public double SamplesPerCpuS => Batches * Batch / Math.Max(CpuSeconds, 1e-9);
+}
 
 /// <summary><c>bench sample</c>: minibatches per second from a dataset on disk through <see cref="ReplaySampler"/>, with the resident memory.</summary>
 public static class SampleBenchmark
@@ -41,6 +46,8 @@ public static class SampleBenchmark
         long bytes = Directory.EnumerateFiles(directory, "*.npy", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         for (int i = 0; i < 10; i++) sampler.Next().Dispose();
         long peak = Rss(), batches = 0;
+        self.Refresh();
+        var cpu = self.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds || batches * options.BatchSize < minPasses * trainStates)
         {
@@ -49,7 +56,8 @@ public static class SampleBenchmark
         }
         double elapsed = clock.Elapsed.TotalSeconds;
         long end = Rss();
+        double cpuSeconds = (self.TotalProcessorTime - cpu).TotalSeconds;
         return new SampleBenchResult(trainStates, bytes, sampler.Dataset.ObservationShape, sampler.Dataset.Labels.ToString(), options.BatchSize, batches,
-            elapsed, batches * options.BatchSize / elapsed, options.ResidentBudgetBytes, options.Prefetch, before, Math.Max(peak, end), end);
+            elapsed, batches * options.BatchSize / elapsed, options.ResidentBudgetBytes, options.Prefetch, before, Math.Max(peak, end), end, cpuSeconds);
     }
 }

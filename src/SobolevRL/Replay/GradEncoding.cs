@@ -43,16 +43,8 @@ public static class GradEncoding
         return stored.bytes.ToArray();
     }
 
-    /// <summary>A float32 CPU tensor of <paramref name="shape"/> from stored bytes, converted by libtorch.</summary>
-    public static Tensor DecodeTensor(ReadOnlySpan<byte> stored, GradDtype dtype, long[] shape)
-    {
-        using var scope = NewDisposeScope();
-        var raw = empty(shape, TorchType(dtype));
-        stored.CopyTo(raw.bytes);
-        return raw.to(ScalarType.Float32).MoveToOuterDisposeScope();
-    }
-
-    private static ScalarType TorchType(GradDtype dtype) => dtype switch
+    /// <summary>The libtorch element type of a storage type.</summary>
+    public static ScalarType TorchType(GradDtype dtype) => dtype switch
     {
         GradDtype.Float16 => ScalarType.Float16,
         GradDtype.BFloat16 => ScalarType.BFloat16,

@@ -45,12 +45,22 @@ internal sealed class ReplayBatchBuilder
     public ReplayBatch Build(ReadOnlySpan<int> rows)
     {
         int b = rows.Length;
-        var frames = new byte[b * _frameSize * _stack];
-        var logits = new float[b * _actions];
-        var actions = new long[b];
+        using var scope = NewDisposeScope();
+        // Rows are copied from the maps straight into the memory of CPU tensors (no managed staging arrays), then
+        // converted by libtorch (uint8 → float32, float16/bfloat16 → float32, vectorised).
+        long stackBytes = (long)_frameSize * _stack;
+        var frames = empty([b, _obsShape[0], _obsShape[1], _obsShape[2]], ScalarType.Byte);
+        var logits = empty([b, _actions], ScalarType.Float32);
+        var actions = empty([b], ScalarType.Int64);
         long gradBytes = _gradRows * _observationSize * _gradElementSize;
-        var grads = _gradRows > 0 ? new byte[b * gradBytes] : null;
-        var v = _projections > 0 ? new float[b * _projections * _actions] : null;
+        var grads = _gradRows > 0 ? empty([b, _gradRows, _obsShape[0], _obsShape[1], _obsShape[2]], GradEncoding.TorchType(_storage)) : null;
+        var v = _projections > 0 ? empty([b, _projections, _actions], ScalarType.Float32) : null;
+        var frameBytes = frames.bytes;
+        var logitBytes = logits.bytes;
+        var actionValues = MemoryMarshal.Cast<byte, long>(actions.bytes);
+        var gradSpan = grads is null ? default : grads.bytes;
+        var vBytes = v is null ? default : v.bytes;
+        int logitRow = 4 * _actions, vRow = 4 * _projections * _actions;
         Span<int> chain = stackalloc int[_stack];
         for (int i = 0; i < b; i++)
         {
@@ -61,28 +71,23 @@ internal sealed class ReplayBatchBuilder
                 int prev = _index.Previous(chain[k + 1]);
                 chain[k] = prev < 0 ? chain[k + 1] : prev;
             }
-            var dest = frames.AsSpan(i * _frameSize * _stack, _frameSize * _stack);
+            var dest = frameBytes.Slice((int)(i * stackBytes), (int)stackBytes);
             for (int k = 0; k < _stack; k++)
             {
                 var (fs, fl) = _reader.Locate(chain[k]);
                 fs[ReplayArrays.Frames].Row(fl).CopyTo(dest.Slice(k * _frameSize, _frameSize));
             }
             var (shard, local) = _reader.Locate(row);
-            MemoryMarshal.Cast<byte, float>(shard[ReplayArrays.Logits].Row(local)).CopyTo(logits.AsSpan(i * _actions, _actions));
-            actions[i] = shard[ReplayArrays.Actions].Get<int>(local);
-            if (grads != null) shard[ReplayArrays.Grads].Row(local).CopyTo(grads.AsSpan((int)(i * gradBytes), (int)gradBytes));
-            if (v != null) MemoryMarshal.Cast<byte, float>(shard[ReplayArrays.Projections].Row(local)).CopyTo(v.AsSpan(i * _projections * _actions, _projections * _actions));
+            shard[ReplayArrays.Logits].Row(local).CopyTo(logitBytes.Slice(i * logitRow, logitRow));
+            actionValues[i] = shard[ReplayArrays.Actions].Get<int>(local);
+            if (grads is not null) shard[ReplayArrays.Grads].Row(local).CopyTo(gradSpan.Slice((int)(i * gradBytes), (int)gradBytes));
+            if (v is not null) shard[ReplayArrays.Projections].Row(local).CopyTo(vBytes.Slice(i * vRow, vRow));
         }
-        using var scope = NewDisposeScope();
-        var obs = torch.tensor(frames, [b, _obsShape[0], _obsShape[1], _obsShape[2]]).to(ScalarType.Float32, _device);
-        var z = torch.tensor(logits, [b, _actions]).to(_device);
-        var a = torch.tensor(actions, [b]).to(_device);
-        Tensor? g = null, p = null;
-        if (grads != null)
-        {
-            g = GradEncoding.DecodeTensor(grads, _storage, [b, _gradRows, _obsShape[0], _obsShape[1], _obsShape[2]]).to(_device);
-        }
-        if (v != null) p = torch.tensor(v, [b, _projections, _actions]).to(_device);
+        var obs = frames.to(ScalarType.Float32).to(_device);
+        var z = logits.to(_device);
+        var a = actions.to(_device);
+        var g = grads?.to(ScalarType.Float32).to(_device);
+        var p = v?.to(_device);
         var batch = new ReplayBatch(obs, z, a, g, p);
         obs.MoveToOuterDisposeScope();
         z.MoveToOuterDisposeScope();

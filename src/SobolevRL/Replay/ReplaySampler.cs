@@ -27,6 +27,7 @@ public sealed class ReplaySampler : IReplaySampler
         if (options.BatchSize < 1) throw new UserErrorException($"batch size {options.BatchSize}: must be >= 1");
         if (options.Prefetch < 1) throw new UserErrorException($"prefetch {options.Prefetch}: must be >= 1");
         _options = options;
+        PosixFiles.KeepLargeAllocationsInHeap();
         _reader = DatasetReader.Open(directory, options.VerifyChecksums);
         try
         {

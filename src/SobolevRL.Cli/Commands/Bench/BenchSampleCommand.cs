@@ -85,6 +85,8 @@ public sealed class BenchSampleCommand : Command<BenchSampleCommand.Settings>
             batches = r.Batches,
             seconds = r.Seconds,
             samples_per_s = r.SamplesPerS,
+            cpu_seconds = r.CpuSeconds,
+            samples_per_cpu_s = r.SamplesPerCpuS,
             passes = (double)r.Batches * r.Batch / r.DatasetStates,
             resident_window_mb = r.ResidentBudgetBytes / Mb,
             prefetch = r.Prefetch,
