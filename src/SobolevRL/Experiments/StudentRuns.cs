@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
@@ -38,14 +39,38 @@ public static class StudentRuns
         if (File.Exists(resultPath))
             return JsonSerializer.Deserialize<StudentResult>(File.ReadAllText(resultPath), Json.Options)
                 ?? throw new UserErrorException($"{resultPath} is empty; delete it to train the student again");
-        bool resume = File.Exists(Path.Combine(runDir, Checkpoint.FileName));
-        if (!resume && Directory.Exists(runDir)) Directory.Delete(runDir, true);
-        var run = RunDirectory.Create(name, runDir, resume);
-        var summary = DistillTrainer.Train(new DistillSetup(options, data, run, device, resume, teacher), progress, cancel);
+        var summary = TrainResuming(name, options, data, runDir, device, teacher, progress, cancel);
+        var run = RunDirectory.Open(runDir);
         var returns = episodes.Episodes > 0 ? Play(summary.OnnxPath, episodes) : null;
         var result = new StudentResult(name, run.Path, summary, returns);
         RunDirectory.WriteAtomic(resultPath, Json.Serialize(result));
         return result;
+    }
+
+    /// <summary>Native failures survived by resuming from the last checkpoint, per student, before giving up.</summary>
+    public const int NativeRetries = 10;
+
+    // TorchSharp 0.107 passes temporary Scalars to libtorch without keeping them alive, so under heavy GC activity a
+    // finalizer can free one mid-call ("Expected false to be true" from c10::Scalar::toFloat, seen a few times in long
+    // runs on this machine). Resuming from the checkpoint continues to the same weights, so such a run is retried.
+    private static DistillSummary TrainResuming(string name, DistillOptions options, IReplayDataset data, string runDir, Device device, TeacherInfo? teacher,
+        IProgress<ProgressInfo>? progress, CancellationToken cancel)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            bool resume = File.Exists(Path.Combine(runDir, Checkpoint.FileName));
+            if (!resume && Directory.Exists(runDir)) Directory.Delete(runDir, true);
+            var run = RunDirectory.Create(name, runDir, resume);
+            try
+            {
+                return DistillTrainer.Train(new DistillSetup(options, data, run, device, resume, teacher), progress, cancel);
+            }
+            catch (ExternalException e) when (attempt < NativeRetries)
+            {
+                string at = string.Join(" <- ", (e.StackTrace ?? "").Split('\n', StringSplitOptions.TrimEntries).Take(4));
+                Console.Error.WriteLine($"warning: {name}: libtorch failed ({e.Message.Split('\n')[0]}) at {at}; resuming from its last checkpoint");
+            }
+        }
     }
 
     /// <summary>Plays <paramref name="plan"/>'s episodes greedily with the ONNX policy at <paramref name="onnxPath"/> (through ONNX Runtime).</summary>
