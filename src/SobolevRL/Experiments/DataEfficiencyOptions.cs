@@ -35,7 +35,7 @@ public sealed record DataEfficiencyOptions : IValidatable
         Student = "minatar:8,64",
         Loss = new LossOptions { DerivativeLoss = DerivativeLossKind.NormalisedL2, Weight = 1.0 },
         Optim = new OptimOptions { Steps = 4000, BatchSize = 64, LearningRate = 1e-3 },
-        Logging = new LoggingOptions { EvalEvery = 0, HeldOutStates = 5000, CheckpointEvery = 1000, MetricsEvery = 100 },
+        Logging = new LoggingOptions { EvalEvery = 0, HeldOutStates = 5000, CheckpointEvery = 100, MetricsEvery = 100 },
     };
 
     /// <inheritdoc />

@@ -34,7 +34,7 @@ public sealed record DemoOptions : IValidatable
         Student = "minatar:8,64",
         Loss = new LossOptions { DerivativeLoss = DerivativeLossKind.NormalisedL2, Weight = 1.0 },
         Optim = new OptimOptions { Steps = 10_000, BatchSize = 64, LearningRate = 1e-3 },
-        Logging = new LoggingOptions { EvalEvery = 1000, HeldOutStates = 8192, CheckpointEvery = 1000 },
+        Logging = new LoggingOptions { EvalEvery = 1000, HeldOutStates = 8192, CheckpointEvery = 250 },
     };
 
     /// <inheritdoc />
