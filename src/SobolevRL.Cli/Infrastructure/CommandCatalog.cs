@@ -1,10 +1,12 @@
 using SobolevRL.Cli.Commands;
 using SobolevRL.Cli.Commands.Bench;
+using SobolevRL.Cli.Commands.Demo;
 using SobolevRL.Cli.Commands.Collect;
 using SobolevRL.Cli.Commands.Data;
 using SobolevRL.Cli.Commands.Distill;
 using SobolevRL.Cli.Commands.Env;
 using SobolevRL.Cli.Commands.Eval;
+using SobolevRL.Cli.Commands.Experiment;
 using SobolevRL.Cli.Commands.Report;
 using SobolevRL.Cli.Commands.Teacher;
 using Spectre.Console.Cli;
@@ -18,7 +20,7 @@ public static class CommandCatalog
     public static void Register(IConfigurator config)
     {
         config.AddCommand<InfoCommand>("info").WithDescription("Show versions, threads and devices; check that the native libraries load.");
-        config.AddCommand<RegressionCommand>("demo").WithDescription("The main job. For now: the full regression experiment (paper experiment 1) with its default configuration.");
+        config.AddCommand<DemoCommand>("demo").WithDescription("The main job: shipped MinAtar Breakout teacher -> dataset -> Regular and Sobolev students -> returns, held-out KL, agreement -> report.");
         config.AddCommand<RegressionCommand>("regression").WithDescription("Paper experiment 1: Regular vs Sobolev MLP fits of 2-D test functions; results, surfaces and plots.");
         config.AddCommand<DistillCommand>("distill").WithDescription("Distil a student from a labelled dataset: value loss + lambda * Sobolev loss; checkpoints, metrics, ONNX export.");
         config.AddCommand<CollectCommand>("collect").WithDescription("Roll out a policy, label every state with the teacher (logits + gradient labels) into a crash-safe replay dataset; --resume continues.");
@@ -43,6 +45,11 @@ public static class CommandCatalog
             teacher.AddCommand<TeacherInspectCommand>("inspect").WithDescription("Show inputs, outputs (symbolic dims too), operators, parameters and the model card in effect.");
             teacher.AddCommand<TeacherCheckCommand>("check").WithDescription("Compare ONNX Runtime with the rebuilt graph and gradient labels with finite differences; non-zero exit past tolerance.");
             teacher.AddCommand<TeacherLabelCommand>("label").WithDescription("Label states from an .npy file: logits, log-policy and Jacobians or VJPs, written as .npz.");
+        });
+        config.AddBranch("experiment", experiment =>
+        {
+            experiment.SetDescription("Paper experiments on distillation.");
+            experiment.AddCommand<DataEfficiencyCommand>("data-efficiency").WithDescription("Paper experiment 2: Regular vs Sobolev students on growing fractions of one dataset; held-out error, KL, returns; table and plots.");
         });
         config.AddBranch("bench", bench =>
         {

@@ -16,14 +16,19 @@ public static class DistillationReport
 {
     private static readonly string[] SobolevKeys = ["sobolev:", "weight:", "estimator:", "derivative_loss:", "fd_directions:", "fd_step:"];
 
-    /// <summary>Writes <c>report.md</c> and PNG plots into <paramref name="outDir"/>; returns the report path.</summary>
-    public static string Write(IReadOnlyList<string> runPaths, string outDir)
+    /// <summary>
+    /// Writes <c>report.md</c> and PNG plots into <paramref name="outDir"/>; returns the report path. A
+    /// <paramref name="preamble"/> (Markdown) goes between the run list and the final figures.
+    /// </summary>
+    public static string Write(IReadOnlyList<string> runPaths, string outDir, string? preamble = null)
     {
         if (runPaths.Count == 0) throw new UserErrorException("give at least one run directory");
         var runs = runPaths.Select(Read).ToArray();
         Directory.CreateDirectory(outDir);
         var md = new StringBuilder("# Distillation report\n\n");
-        md.Append("Runs: ").AppendJoin(", ", runs.Select(r => $"`{r.Name}`")).Append("\n\n## Final figures\n\n");
+        md.Append("Runs: ").AppendJoin(", ", runs.Select(r => $"`{r.Name}`")).Append("\n\n");
+        if (preamble != null) md.Append(preamble.TrimEnd()).Append("\n\n");
+        md.Append("## Final figures\n\n");
         var table = new MarkdownTable("run", "student", "params", "compression", "sobolev", "steps", "held-out KL", "agreement", "gradient rel. error", "return (last eval)");
         foreach (var r in runs)
         {

@@ -15,8 +15,9 @@ public static class DistillFixtures
     public const string EnvId = "MinAtar/Breakout-v1";
 
     /// <summary>
-    /// libtorch with 2 intra-op threads gave inconsistent conv-net results on this machine (identical Jacobian calls
-    /// differing by up to 0.25); one thread is exact and deterministic, so these tests run single-threaded.
+    /// One intra-op thread for the distillation tests. Not needed for correctness any more: the inconsistent 2-thread
+    /// conv results came from oneDNN (now off, Hardware/OneDnnConvolutionWorkaround), and the resume and determinism
+    /// tests also pass with 2 threads. One thread keeps these small tests from contending with parallel test classes.
     /// </summary>
     public static void SingleThread() => torch.set_num_threads(1);
 

@@ -5,12 +5,14 @@ namespace SobolevRL.Cli.Commands.Distill;
 /// <summary>Turns a <c>--data</c> value into a dataset.</summary>
 public static class DataSource
 {
-    /// <summary>Opens <paramref name="data"/>: a <c>smoke:ENV,STATES,LABELS</c> source or a dataset directory.</summary>
+    /// <summary>Opens <paramref name="data"/>: a <c>smoke:ENV,STATES,LABELS</c> source or a dataset directory written by <c>collect</c>.</summary>
     public static IReplayDataset Open(string data)
     {
         if (data.StartsWith(SmokeDataset.Prefix, StringComparison.Ordinal)) return SmokeDataset.Parse(data);
         if (!Directory.Exists(data))
             throw new UserErrorException($"--data {data}: no such dataset directory; give a directory written by 'sobolevrl collect' or smoke:ENV,STATES,LABELS");
-        throw new UserErrorException($"--data {data}: reading on-disk datasets comes with the replay dataset reader, which this build does not have yet; use smoke:ENV,STATES,LABELS");
+        var dataset = OnDiskDataset.Open(data);
+        foreach (string problem in dataset.Problems) Infrastructure.Output.Log($"warning: {data}: {problem}");
+        return dataset;
     }
 }

@@ -3,8 +3,8 @@ using System.Globalization;
 using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Config;
 using SobolevRL.Distillation;
-using SobolevRL.Onnx;
 using SobolevRL.Runs;
+using SobolevRL.Teachers;
 using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Distill;
@@ -51,13 +51,14 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
             if (configFile is null && File.Exists(saved)) configFile = saved;
         }
         var options = ConfigLoader.Load<DistillOptions>(configFile, overrides);
+        using var data = DataSource.Open(settings.Data);
         TeacherInfo? teacher = null;
         if (settings.Teacher != null)
         {
-            using var graph = OnnxGraph.Load(settings.Teacher, TorchSharp.torch.CPU);
-            teacher = new TeacherInfo(settings.Teacher, graph.ParameterCount);
+            using var loaded = TeacherLoader.Load(settings.Teacher, TorchSharp.torch.CPU);
+            TeacherFit.Check(loaded, settings.Teacher, data.Summary);
+            teacher = new TeacherInfo(settings.Teacher, loaded.Graph.ParameterCount);
         }
-        using var data = DataSource.Open(settings.Data);
         DistillationLoss.CheckCompatible(options.Loss.SobolevMode(), data.Summary.Labels);
         using (StudentSpec.Parse(options.Student).Build(data.Summary.ObservationShape, data.Summary.Actions)) { } // shape errors before the run directory exists
         var run = RunDirectory.Create("distill", settings.Out, settings.Resume);

@@ -1,0 +1,97 @@
+using System.ComponentModel;
+using System.Globalization;
+using SobolevRL.Cli.Infrastructure;
+using SobolevRL.Config;
+using SobolevRL.Experiments;
+using SobolevRL.Runs;
+using Spectre.Console.Cli;
+
+namespace SobolevRL.Cli.Commands.Experiment;
+
+/// <summary>
+/// <c>sobolevrl experiment data-efficiency</c>: paper experiment 2, Regular vs Sobolev students distilled from growing
+/// fractions of one recorded dataset; held-out action-prediction error and KL, episode returns; table and plots.
+/// </summary>
+public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settings>
+{
+    /// <summary>Options of <c>experiment data-efficiency</c>; each flag sets one config key.</summary>
+    public sealed class Settings : RunSettings
+    {
+        /// <summary>Environment.</summary>
+        [CommandOption("--env <ID>")]
+        [Description("Environment id (config key data.env).")]
+        public string? Env { get; init; }
+
+        /// <summary>Teacher.</summary>
+        [CommandOption("--teacher <FILE>")]
+        [Description("Teacher .onnx (config key data.teacher).")]
+        public string? Teacher { get; init; }
+
+        /// <summary>States to record.</summary>
+        [CommandOption("--states <N>")]
+        [Description("States recorded with the teacher, training + held-out (config key data.states).")]
+        public long? States { get; init; }
+
+        /// <summary>Fractions.</summary>
+        [CommandOption("--fractions <LIST>")]
+        [Description("Comma-separated percentages of the training split to train on (config key fractions), e.g. 1,2,5,10,100.")]
+        public string? Fractions { get; init; }
+
+        /// <summary>Seeds.</summary>
+        [CommandOption("--seeds <N>")]
+        [Description("Seeds per fraction and mode (config key seeds).")]
+        public int? Seeds { get; init; }
+
+        /// <summary>Steps.</summary>
+        [CommandOption("--steps <N>")]
+        [Description("Optimiser steps of every student (config key distill.optim.steps).")]
+        public long? Steps { get; init; }
+
+        /// <summary>Episodes.</summary>
+        [CommandOption("--episodes <N>")]
+        [Description("Evaluation episodes per student and for the teacher (config key episodes).")]
+        public int? Episodes { get; init; }
+
+        /// <summary>Continue a killed experiment.</summary>
+        [CommandOption("--resume")]
+        [Description("Continue the experiment in --out: finished students are kept, killed ones resume from their checkpoints.")]
+        public bool Resume { get; init; }
+    }
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var device = TorchSetup.Apply(settings);
+        var overrides = settings.Set.ToList();
+        void Add(string key, object? value)
+        {
+            if (value != null) overrides.Add(string.Create(CultureInfo.InvariantCulture, $"{key}={value}"));
+        }
+        Add("data.env", settings.Env);
+        Add("data.teacher", settings.Teacher);
+        Add("data.states", settings.States);
+        if (settings.Fractions != null) Add("fractions", $"[{settings.Fractions}]");
+        Add("seeds", settings.Seeds);
+        Add("distill.optim.steps", settings.Steps);
+        Add("episodes", settings.Episodes);
+        var options = ConfigLoader.Load<DataEfficiencyOptions>(ResumeConfig.File(settings.Config, settings.Out, settings.Resume), overrides);
+        options.Validate("");
+        ShippedAgents.Resolve(options.Data.Teacher);
+        var run = RunDirectory.Create("data-efficiency", settings.Out, settings.Resume);
+        ResumeConfig.SaveOrCheck(options, run, settings.Resume);
+        if (!settings.Json) Output.Log($"experiment directory: {run.Path}");
+        var result = CliProgress.Run(progress => DataEfficiencyExperiment.Run(options, run.Path, device, progress, cancellationToken), plain: settings.Json);
+        if (settings.Json)
+        {
+            Output.Json(result);
+            return 0;
+        }
+        string F(double v) => double.IsNaN(v) ? "–" : v.ToString("G3", CultureInfo.InvariantCulture);
+        var rows = result.Rows.GroupBy(r => (r.Percent, r.Mode)).OrderBy(g => g.Key.Percent).ThenBy(g => g.Key.Mode, StringComparer.Ordinal)
+            .Select(g => new[] { F(g.Key.Percent), g.First().TrainStates.ToString(CultureInfo.InvariantCulture), g.Key.Mode, F(100 * g.Average(r => r.ActionError)), F(g.Average(r => r.Kl)), F(g.Average(r => r.ReturnMean)) });
+        Output.Table($"data efficiency: {result.Env}, held-out {result.HeldOutStates} states, means over seeds", ["% of training states", "states", "mode", "action error %", "KL", "return"], rows);
+        if (result.TeacherReturns is { } t) Output.Log(string.Create(CultureInfo.InvariantCulture, $"teacher return {F(t.Mean)} ({result.Protocol})"));
+        Output.Log($"report: {run.File(RunDirectory.ReportFile)}");
+        return 0;
+    }
+}

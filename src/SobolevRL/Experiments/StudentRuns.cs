@@ -1,0 +1,93 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using SobolevRL.Distillation;
+using SobolevRL.Evaluation;
+using SobolevRL.Replay;
+using SobolevRL.Runs;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Experiments;
+
+/// <summary>A distilled student: its run, its held-out figures and (when played) its episode returns.</summary>
+/// <param name="Name">Short name (e.g. regular, sobolev).</param>
+/// <param name="RunPath">Its run directory.</param>
+/// <param name="Distill">Final figures of the distillation.</param>
+/// <param name="Returns">Greedy episode returns under the evaluation protocol (null when no episodes were played).</param>
+public sealed record StudentResult(string Name, string RunPath, DistillSummary Distill, ReturnStatistics? Returns);
+
+/// <summary>How experiments play evaluation episodes.</summary>
+/// <param name="EnvId">Environment id (its standard protocol, <see cref="EvaluationProtocol"/>).</param>
+/// <param name="Episodes">Episodes per policy (0: none).</param>
+/// <param name="MaxEpisodeSteps">Cut episodes after this many steps (0: no cut).</param>
+public sealed record EpisodePlan(string EnvId, int Episodes, int MaxEpisodeSteps);
+
+/// <summary>Distils students and plays policies the same way in every experiment.</summary>
+public static class StudentRuns
+{
+    /// <summary>File of a finished student's <see cref="StudentResult"/> inside its run directory.</summary>
+    public const string ResultFile = "student.json";
+
+    /// <summary>
+    /// Distils a student into <paramref name="runDir"/> and plays its exported ONNX policy. Killed work resumes: a run
+    /// with <see cref="ResultFile"/> is finished and returned as recorded; one with a checkpoint continues from it (to
+    /// the same weights on CPU); one without (killed before its first checkpoint) starts again.
+    /// </summary>
+    public static StudentResult Train(string name, DistillOptions options, IReplayDataset data, string runDir, Device device, TeacherInfo? teacher,
+        EpisodePlan episodes, IProgress<ProgressInfo>? progress, CancellationToken cancel)
+    {
+        string resultPath = Path.Combine(runDir, ResultFile);
+        if (File.Exists(resultPath))
+            return JsonSerializer.Deserialize<StudentResult>(File.ReadAllText(resultPath), Json.Options)
+                ?? throw new UserErrorException($"{resultPath} is empty; delete it to train the student again");
+        var summary = TrainResuming(name, options, data, runDir, device, teacher, progress, cancel);
+        var run = RunDirectory.Open(runDir);
+        var returns = episodes.Episodes > 0 ? Play(summary.OnnxPath, episodes) : null;
+        var result = new StudentResult(name, run.Path, summary, returns);
+        RunDirectory.WriteAtomic(resultPath, Json.Serialize(result));
+        return result;
+    }
+
+    /// <summary>Native failures in a row, without a new checkpoint in between, after which a student run gives up.</summary>
+    public const int NativeRetries = 10;
+
+    // TorchSharp 0.107's Adam.step passes temporary Scalars to libtorch without keeping them alive, so under heavy GC
+    // activity a finalizer can free one mid-call ("Expected false to be true" from c10::Scalar::toFloat, thrown from
+    // Adam.step; seen every few hundred steps in some runs on the loaded 2-core machine, never in others). Resuming from
+    // the checkpoint continues to the same weights, so the run resumes as long as checkpoints keep advancing.
+    private static DistillSummary TrainResuming(string name, DistillOptions options, IReplayDataset data, string runDir, Device device, TeacherInfo? teacher,
+        IProgress<ProgressInfo>? progress, CancellationToken cancel)
+    {
+        string checkpoint = Path.Combine(runDir, Checkpoint.FileName);
+        DateTime lastCheckpoint = default;
+        for (int failures = 0; ;)
+        {
+            bool resume = File.Exists(checkpoint);
+            if (!resume && Directory.Exists(runDir)) Directory.Delete(runDir, true);
+            var run = RunDirectory.Create(name, runDir, resume);
+            try
+            {
+                return DistillTrainer.Train(new DistillSetup(options, data, run, device, resume, teacher), progress, cancel);
+            }
+            catch (ExternalException e)
+            {
+                var written = File.Exists(checkpoint) ? File.GetLastWriteTimeUtc(checkpoint) : default;
+                failures = written != lastCheckpoint ? 1 : failures + 1;
+                lastCheckpoint = written;
+                if (failures > NativeRetries) throw;
+                string at = string.Join(" <- ", (e.StackTrace ?? "").Split('\n', StringSplitOptions.TrimEntries).Take(3));
+                Console.Error.WriteLine($"warning: {name}: libtorch failed ({e.Message.Split('\n')[0].Trim()}) at {at}; resuming from its last checkpoint");
+            }
+        }
+    }
+
+    /// <summary>Plays <paramref name="plan"/>'s episodes greedily with the ONNX policy at <paramref name="onnxPath"/> (through ONNX Runtime).</summary>
+    public static ReturnStatistics Play(string onnxPath, EpisodePlan plan)
+    {
+        using var actor = new OnnxActor(onnxPath);
+        return EpisodeEvaluator.Run(plan.EnvId, EvaluationProtocol.Options(plan.EnvId), actor.Act, plan.Episodes, maxEpisodeSteps: plan.MaxEpisodeSteps);
+    }
+
+    /// <summary>100 · student / teacher mean return (NaN when either is missing or the teacher's is 0).</summary>
+    public static double PercentOfTeacher(ReturnStatistics? student, ReturnStatistics? teacher) =>
+        student != null && teacher != null && teacher.Mean != 0 ? 100.0 * student.Mean / teacher.Mean : double.NaN;
+}
