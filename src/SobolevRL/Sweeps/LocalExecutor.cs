@@ -16,7 +16,7 @@ public sealed record ExecutionOutcome(int Started, int Done, int Failed, int Int
 /// <summary>
 /// Runs sweep tasks on this machine: up to N at once, each a separate CLI process (<c>sweep run-task</c>) with its own
 /// thread budget and its output appended to the run's <c>log.txt</c>. A failing run is recorded and the others go on.
-/// On cancellation (Ctrl-C) no new run starts and the running ones get SIGINT (SIGKILL after a grace period); they
+/// On cancellation (Ctrl-C, SIGTERM) no new run starts and the running ones get SIGTERM (SIGKILL after a grace period); they
 /// keep their checkpoints and resume on the next invocation.
 /// </summary>
 public static class LocalExecutor
@@ -82,13 +82,15 @@ public static class LocalExecutor
         catch (OperationCanceledException)
         {
             cancelled = true;
-            Signals.Send(process.Id, Signals.Interrupt);
+            Signals.Send(process.Id, Signals.Terminate);
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             try { await process.WaitForExitAsync(grace.Token); }
             catch (OperationCanceledException) { process.Kill(entireProcessTree: true); await process.WaitForExitAsync(CancellationToken.None); }
         }
         int code = process.ExitCode;
-        // A task that died without writing its result (crash, signal) is recorded here, unless we stopped it.
+        // Ctrl-C on a terminal reaches the runs directly: they may end before our own handler has run.
+        cancelled |= cancel.IsCancellationRequested || SweepDirectory.IsStopSignalExit(code);
+        // A task that died without writing its result (crash, OOM kill) is recorded here, unless it was stopped.
         if (!cancelled && code != SweepDirectory.AlreadyRunningExitCode && !sweep.HasResult(id))
             sweep.WriteResult(id, new RunResult(code, Now() - launched, Now()));
         var start = sweep.StatusOf(id).Start;

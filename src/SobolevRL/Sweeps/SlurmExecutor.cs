@@ -42,7 +42,8 @@ public static class SlurmExecutor
         s.Append(string.Join(' ', cli.Command.Select(Quote))).Append(" sweep run-task \"$sweep\" \"$id\" --threads ").Append(t)
             .Append(" --device ").Append(Quote(device)).Append(" >>\"$run/log.txt\" 2>&1\n");
         s.Append("rc=$?\n");
-        s.Append(CultureInfo.InvariantCulture, $"if [ \"$rc\" -ne {SweepDirectory.AlreadyRunningExitCode} ] && [ ! -f \"$run/result.json\" ]; then\n");
+        s.Append("# No result for a task stopped by a signal (scancel, time limit): the run is interrupted and resumes next time.\n");
+        s.Append(CultureInfo.InvariantCulture, $"if [ \"$rc\" -ne {SweepDirectory.AlreadyRunningExitCode} ] && [ \"$rc\" -ne 130 ] && [ \"$rc\" -ne 143 ] && [ ! -f \"$run/result.json\" ]; then\n");
         s.Append("  printf '{\"exit_code\": %d, \"wall_seconds\": \"NaN\", \"finished_at\": %d}\\n' \"$rc\" \"$(date +%s)\" >\"$run/result.json\"\n");
         s.Append("fi\n");
         s.Append("exit \"$rc\"\n");

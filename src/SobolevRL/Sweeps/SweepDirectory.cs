@@ -49,6 +49,9 @@ public sealed class SweepDirectory(string path)
     /// <summary>Exit code of a run task that found its run already running elsewhere (not a failure).</summary>
     public const int AlreadyRunningExitCode = 75;
 
+    /// <summary>Exit codes of a process stopped by SIGINT (130) or SIGTERM (143): an interruption, not a failure.</summary>
+    public static bool IsStopSignalExit(int code) => code is 130 or 143;
+
     /// <summary>Absolute path.</summary>
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
@@ -90,7 +93,8 @@ public sealed class SweepDirectory(string path)
             RunDirectory.WriteAtomic(System.IO.Path.Combine(dir, RunDirectory.ConfigFile), expanded.Configs[run.Id]);
             RunDirectory.WriteAtomic(System.IO.Path.Combine(dir, "run.json"), Json.Serialize(run));
         }
-        File.Copy(definitionFile, System.IO.Path.Combine(Path, "sweep.yaml"), overwrite: true);
+        string saved = System.IO.Path.Combine(Path, "sweep.yaml");
+        if (System.IO.Path.GetFullPath(definitionFile) != saved) RunDirectory.WriteAtomic(saved, File.ReadAllText(definitionFile));
         RunDirectory.WriteAtomic(PlanFile, Json.Serialize(expanded.Plan));
     }
 

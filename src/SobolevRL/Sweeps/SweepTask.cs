@@ -35,7 +35,7 @@ public static class SweepTask
         try
         {
             string data = DataFor(sweep, run.Data, cli, log, cancel);
-            code = cli(DistillArgs(sweep, id, data, run.Data.Teacher, threads, device));
+            code = cli(DistillArgs(sweep, id, data, run.Data.Teacher, threads, device, log));
         }
         catch (DatasetProductionException e)
         {
@@ -67,12 +67,13 @@ public static class SweepTask
         return args.ToArray();
     }
 
-    private static string[] DistillArgs(SweepDirectory sweep, string id, string data, string teacher, int threads, string device)
+    private static string[] DistillArgs(SweepDirectory sweep, string id, string data, string teacher, int threads, string device, Action<string> log)
     {
         string output = sweep.OutputDir(id);
         bool resume = File.Exists(Path.Combine(output, Checkpoint.FileName));
         // Output without a checkpoint holds nothing a restart would not rewrite; distill refuses a non-empty directory.
         if (!resume && Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        if (resume) log("resuming distill from its checkpoint");
         var args = new List<string>
         {
             "distill", "--config", Path.Combine(sweep.RunDir(id), Runs.RunDirectory.ConfigFile), "--data", data, "--out", output,

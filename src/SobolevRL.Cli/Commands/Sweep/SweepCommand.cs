@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Sweeps;
 using Spectre.Console.Cli;
@@ -109,34 +110,32 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
             foreach (string id in todo.Where(id => states[id] == RunState.Failed)) sweep.ArchiveFailedAttempt(id);
 
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        void Stop(PosixSignalContext signal)
         {
-            e.Cancel = true;
-            if (!interrupt.IsCancellationRequested) Output.Log("stopping: no new runs start; running ones stop and resume next time");
+            signal.Cancel = true;
+            if (!interrupt.IsCancellationRequested) Output.Log($"stopping ({signal.Signal}): no new runs start; running ones stop and resume next time");
             interrupt.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        }
+        // Ctrl-C (SIGINT) and SIGTERM (kill, scancel of a sweep run inside a job) both stop cleanly.
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         ExecutionOutcome outcome;
         string? job = null;
-        try
+        if (todo.Length == 0) outcome = new ExecutionOutcome(0, 0, 0, 0, 0, []);
+        else if (settings.Executor == "local")
+            outcome = CliProgress.Run(p => LocalExecutor.Run(sweep, todo, settings.Parallel, threads, definition.Device, cli, Output.Log, p, interrupt.Token), plain: settings.Json);
+        else
         {
-            if (todo.Length == 0) outcome = new ExecutionOutcome(0, 0, 0, 0, 0, []);
-            else if (settings.Executor == "local")
-                outcome = CliProgress.Run(p => LocalExecutor.Run(sweep, todo, settings.Parallel, threads, definition.Device, cli, Output.Log, p, interrupt.Token), plain: settings.Json);
-            else
+            var submission = SlurmExecutor.Submit(sweep, SlurmExecutor.Script(sweep, definition.Name, todo, definition.Slurm, threads, definition.Device, cli), todo);
+            job = submission.JobId;
+            Output.Log($"submitted job array {job} ({todo.Length} tasks): {submission.Script}");
+            if (settings.NoWait)
             {
-                var submission = SlurmExecutor.Submit(sweep, SlurmExecutor.Script(sweep, definition.Name, todo, definition.Slurm, threads, definition.Device, cli), todo);
-                job = submission.JobId;
-                Output.Log($"submitted job array {job} ({todo.Length} tasks): {submission.Script}");
-                if (settings.NoWait)
-                {
-                    if (settings.Json) Output.Json(new { sweep = sweep.Path, job, runs = expanded.Runs.Count, submitted = todo.Length });
-                    return 0;
-                }
-                outcome = CliProgress.Run(p => SlurmExecutor.Follow(sweep, submission, Output.Log, p, interrupt.Token), plain: settings.Json);
+                if (settings.Json) Output.Json(new { sweep = sweep.Path, job, runs = expanded.Runs.Count, submitted = todo.Length });
+                return 0;
             }
+            outcome = CliProgress.Run(p => SlurmExecutor.Follow(sweep, submission, Output.Log, p, interrupt.Token), plain: settings.Json);
         }
-        finally { Console.CancelKeyPress -= onCancel; }
 
         var (_, report) = SweepReport.Write(sweep);
         var all = sweep.Status();
