@@ -1,5 +1,7 @@
 using SobolevRL.Cli.Commands;
 using SobolevRL.Cli.Commands.Bench;
+using SobolevRL.Cli.Commands.Collect;
+using SobolevRL.Cli.Commands.Data;
 using SobolevRL.Cli.Commands.Distill;
 using SobolevRL.Cli.Commands.Env;
 using SobolevRL.Cli.Commands.Eval;
@@ -20,6 +22,7 @@ public static class CommandCatalog
         config.AddCommand<RegressionCommand>("demo").WithDescription("The main job. For now: the full regression experiment (paper experiment 1) with its default configuration.");
         config.AddCommand<RegressionCommand>("regression").WithDescription("Paper experiment 1: Regular vs Sobolev MLP fits of 2-D test functions; results, surfaces and plots.");
         config.AddCommand<DistillCommand>("distill").WithDescription("Distil a student from a labelled dataset: value loss + lambda * Sobolev loss; checkpoints, metrics, ONNX export.");
+        config.AddCommand<CollectCommand>("collect").WithDescription("Roll out a policy, label every state with the teacher (logits + gradient labels) into a crash-safe replay dataset; --resume continues.");
         config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a policy: episode returns (and % of a teacher's), held-out KL, agreement, gradient error.");
         config.AddCommand<ReportCommand>("report").WithDescription("Markdown report with learning curves and final figures of distillation runs.");
         config.AddBranch("env", env =>
@@ -28,6 +31,11 @@ public static class CommandCatalog
             env.AddCommand<EnvListCommand>("list").WithDescription("List environment ids, their default wrappers and options.");
             env.AddCommand<EnvPlayCommand>("play").WithDescription("Play episodes with a policy; print returns and lengths; --record a GIF.");
             env.AddCommand<EnvBenchCommand>("bench").WithDescription("Measure environment steps/s (single env, or vector env with --envs/--threads).");
+        });
+        config.AddBranch("data", data =>
+        {
+            data.SetDescription("Replay datasets: what they hold and their space per state.");
+            data.AddCommand<DataInfoCommand>("info").WithDescription("Episodes, returns of the collecting policy, label mode, split, states, bytes per state by array, problems.");
         });
         config.AddBranch("teacher", teacher =>
         {
@@ -40,6 +48,8 @@ public static class CommandCatalog
         config.AddBranch("bench", bench =>
         {
             bench.SetDescription("Benchmarks against the PyTorch peer.");
+            bench.AddCommand<BenchCollectCommand>("collect").WithDescription("Collection states/s end to end beside the label-only rate of the same teacher and batch (ratio), interleaved.");
+            bench.AddCommand<BenchSampleCommand>("sample").WithDescription("Replay minibatches/s from a dataset on disk, and the resident memory while sampling.");
             bench.AddCommand<BenchLabelCommand>("label").WithDescription("Teacher labelling states/s (logits + one VJP per state) on the peer's workloads, with ratio to the peer.");
         });
         config.AddBranch("sweep", sweep =>

@@ -11,5 +11,10 @@ namespace SobolevRL.Collection;
 /// <param name="CommitSeconds">Time spent writing and committing shards.</param>
 /// <param name="Shards">Committed shards now.</param>
 /// <param name="Complete">The dataset reached its target.</param>
+/// <param name="SetupSeconds">Time spent making the environments and resetting them, before the first state.</param>
 public sealed record CollectionResult(long States, long NewStates, long EpisodesFinished, double Seconds, double StatesPerSecond,
-    double LabelSeconds, double StepWaitSeconds, double CommitSeconds, int Shards, bool Complete);
+    double LabelSeconds, double StepWaitSeconds, double CommitSeconds, int Shards, bool Complete, double SetupSeconds)
+{
+    /// <summary>New states per second once the environments were running (without <see cref="SetupSeconds"/>).</summary>
+    public double SteadyStatesPerSecond => NewStates / Math.Max(Seconds - SetupSeconds, 1e-9);
+}

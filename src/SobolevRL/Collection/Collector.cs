@@ -117,7 +117,7 @@ public static class Collector
         var clock = Stopwatch.StartNew();
         long startStates = manifest.States;
         if (startStates >= options.States)
-            return new CollectionResult(startStates, 0, 0, 0, 0, 0, 0, 0, manifest.Shards.Count, true);
+            return new CollectionResult(startStates, 0, 0, 0, 0, 0, 0, 0, manifest.Shards.Count, true, 0);
 
         var firstEpisodes = new long[slots];
         var cutByCrash = new List<long>();
@@ -139,7 +139,7 @@ public static class Collector
         using var projectionGenerator = new Generator((ulong)EpisodeSeeds.ProjectionSeed(options.Seed, manifest.Shards.Count), teacher.Device);
 
         var groups = new List<EnvGroup>();
-        double labelSeconds = 0, waitSeconds = 0, commitSeconds = 0;
+        double labelSeconds = 0, waitSeconds = 0, commitSeconds = 0, setupSeconds = 0;
         long finished = 0;
         try
         {
@@ -156,6 +156,7 @@ public static class Collector
                 }
             }
 
+            setupSeconds = clock.Elapsed.TotalSeconds;
             bool done = false;
             while (!done)
             {
@@ -172,7 +173,7 @@ public static class Collector
                         if (writer.Pending.Rows >= shardStates && !done)
                         {
                             long c = Stopwatch.GetTimestamp();
-                            Commit(writer, groups, cutByCrash, complete: false);
+                            Commit(writer, groups, cutByCrash, complete: false, background: true);
                             cutByCrash.Clear();
                             commitSeconds += Stopwatch.GetElapsedTime(c).TotalSeconds;
                         }
@@ -200,11 +201,19 @@ public static class Collector
         finally
         {
             foreach (var g in groups) g.Dispose();
+            try
+            {
+                writer.WaitForCommit(); // only pending after another failure; never leave a commit running
+            }
+            catch (IOException)
+            {
+                // the failure being propagated is the one to report; the committed dataset is intact either way
+            }
         }
         double seconds = clock.Elapsed.TotalSeconds;
         long added = writer.Manifest.States - startStates;
         return new CollectionResult(writer.Manifest.States, added, finished, seconds, added / Math.Max(seconds, 1e-9),
-            labelSeconds, waitSeconds, commitSeconds, writer.Manifest.Shards.Count, writer.Manifest.Complete);
+            labelSeconds, waitSeconds, commitSeconds, writer.Manifest.Shards.Count, writer.Manifest.Complete, setupSeconds);
     }
 
     private static void BeginEpisode(EnvGroup g, int i, long episode, CollectionOptions options)
@@ -229,8 +238,7 @@ public static class Collector
         g.Logits = labels.Logits.cpu().contiguous().data<float>().ToArray();
         if (labels.Gradients is { } grads)
         {
-            float[] values = grads.cpu().contiguous().reshape(-1).data<float>().ToArray();
-            g.Grads = GradEncoding.Encode(values, options.GradDtype);
+            g.Grads = GradEncoding.Encode(grads, options.GradDtype);
         }
         g.Projections = labels.Projections is { } v ? v.cpu().contiguous().data<float>().ToArray() : [];
         float[]? studentLogits = null;
@@ -276,7 +284,7 @@ public static class Collector
         return writer.States >= options.States;
     }
 
-    private static void Commit(DatasetWriter writer, List<EnvGroup> groups, List<long> cutByCrash, bool complete)
+    private static void Commit(DatasetWriter writer, List<EnvGroup> groups, List<long> cutByCrash, bool complete, bool background = false)
     {
         var inFlight = new List<SlotProgress>();
         var partial = new List<long>(cutByCrash);
@@ -288,7 +296,8 @@ public static class Collector
             }
         try
         {
-            writer.Commit(inFlight, partial, complete);
+            if (background) writer.CommitInBackground(inFlight, partial, complete);
+            else writer.Commit(inFlight, partial, complete);
         }
         catch (IOException e)
         {

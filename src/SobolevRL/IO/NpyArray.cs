@@ -53,6 +53,8 @@ public sealed class NpyArray
             : typeof(T) == typeof(long) ? NpyDtype.Int64
             : typeof(T) == typeof(Half) ? NpyDtype.Float16
             : typeof(T) == typeof(bool) ? NpyDtype.Bool
+            : typeof(T) == typeof(int) ? NpyDtype.Int32
+            : typeof(T) == typeof(ushort) ? NpyDtype.UInt16
             : throw new NotSupportedException($"{typeof(T).Name} is not an .npy element type");
         if (expected != Dtype) throw new InvalidOperationException($"array holds {Dtype}, not {expected}");
         return MemoryMarshal.Cast<byte, T>(Data);
@@ -68,6 +70,8 @@ public sealed class NpyArray
             case NpyDtype.UInt8 or NpyDtype.Bool: for (int i = 0; i < result.Length; i++) result[i] = Data[i]; break;
             case NpyDtype.Float16: { var h = As<Half>(); for (int i = 0; i < result.Length; i++) result[i] = (float)h[i]; break; }
             case NpyDtype.Int64: { var l = As<long>(); for (int i = 0; i < result.Length; i++) result[i] = l[i]; break; }
+            case NpyDtype.Int32: { var n = As<int>(); for (int i = 0; i < result.Length; i++) result[i] = n[i]; break; }
+            case NpyDtype.UInt16: { var u = As<ushort>(); for (int i = 0; i < result.Length; i++) result[i] = u[i]; break; }
         }
         return result;
     }

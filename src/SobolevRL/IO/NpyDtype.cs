@@ -13,6 +13,10 @@ public enum NpyDtype
     Int64,
     /// <summary>Boolean stored as one byte (0 or 1), numpy <c>|b1</c>.</summary>
     Bool,
+    /// <summary>Signed 32-bit integer, numpy <c>&lt;i4</c>.</summary>
+    Int32,
+    /// <summary>Unsigned 16-bit integer, numpy <c>&lt;u2</c> (also bfloat16 bit patterns).</summary>
+    UInt16,
 }
 
 /// <summary>Sizes and numpy descriptors of <see cref="NpyDtype"/>.</summary>
@@ -22,8 +26,8 @@ public static class NpyDtypes
     public static int Size(this NpyDtype dtype) => dtype switch
     {
         NpyDtype.UInt8 or NpyDtype.Bool => 1,
-        NpyDtype.Float16 => 2,
-        NpyDtype.Float32 => 4,
+        NpyDtype.Float16 or NpyDtype.UInt16 => 2,
+        NpyDtype.Float32 or NpyDtype.Int32 => 4,
         NpyDtype.Int64 => 8,
         _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
     };
@@ -36,6 +40,8 @@ public static class NpyDtypes
         NpyDtype.Float16 => "<f2",
         NpyDtype.Float32 => "<f4",
         NpyDtype.Int64 => "<i8",
+        NpyDtype.Int32 => "<i4",
+        NpyDtype.UInt16 => "<u2",
         _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
     };
 
@@ -50,6 +56,8 @@ public static class NpyDtypes
             "<f2" => NpyDtype.Float16,
             "<f4" => NpyDtype.Float32,
             "<i8" => NpyDtype.Int64,
+            "<i4" => NpyDtype.Int32,
+            "<u2" => NpyDtype.UInt16,
             _ => null,
         };
     }

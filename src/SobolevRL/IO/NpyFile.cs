@@ -35,11 +35,29 @@ public static class NpyFile
     }
 
     /// <summary>Reads only the header of an .npy file (dtype and shape), e.g. to check an input before loading it.</summary>
-    public static NpyHeader ReadHeader(string path)
+    public static NpyHeader ReadHeader(string path) => ReadHeader(path, out _);
+
+    /// <summary>Reads the header of an .npy file and where its data start (<paramref name="dataOffset"/>, bytes from the file's start).</summary>
+    public static NpyHeader ReadHeader(string path, out long dataOffset)
     {
         if (!File.Exists(path)) throw new UserErrorException($"array file '{path}' not found");
-        using var stream = File.OpenRead(path);
-        return NpyHeader.Read(stream, path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+        var header = NpyHeader.Read(stream, path);
+        dataOffset = stream.Position;
+        return header;
+    }
+
+    /// <summary>
+    /// Writes header and <paramref name="data"/> to a new file <paramref name="path"/> (never overwriting) and flushes it to
+    /// the disk (fsync) before returning: for files a crash-safe commit renames afterwards.
+    /// </summary>
+    public static void WriteDurable(string path, NpyHeader header, ReadOnlySpan<byte> data)
+    {
+        if (data.Length != header.DataBytes) throw new ArgumentException($"npy data is {data.Length} bytes, shape needs {header.DataBytes}");
+        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        header.Write(stream);
+        stream.Write(data);
+        stream.Flush(flushToDisk: true);
     }
 
     /// <summary>Reads an array from <paramref name="stream"/>; <paramref name="source"/> names it in errors.</summary>

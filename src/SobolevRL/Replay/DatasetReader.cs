@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using SobolevRL.IO;
 using SobolevRL.Runs;
 using SobolevRL.Teachers;
 
@@ -156,12 +157,12 @@ public sealed class DatasetReader : IDisposable
             if (!File.Exists(path)) return $"{file} is missing";
             try
             {
-                var header = NpyFile.ReadHeader(path);
+                var header = NpyFile.ReadHeader(path, out long dataOffset);
                 long length = new FileInfo(path).Length;
-                if (length != header.DataOffset + header.DataBytes) return $"{file} is {length} bytes, its header says {header.DataOffset + header.DataBytes} (torn)";
+                if (length != dataOffset + header.DataBytes) return $"{file} is {length} bytes, its header says {dataOffset + header.DataBytes} (torn)";
                 if (header.Shape.Length == 0 || header.Shape[0] != shard.Rows) return $"{file} has {(header.Shape.Length == 0 ? 0 : header.Shape[0])} rows, the manifest {shard.Rows}";
             }
-            catch (InvalidDataException e)
+            catch (UserErrorException e)
             {
                 return e.Message + " (torn)";
             }

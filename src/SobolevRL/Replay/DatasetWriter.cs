@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using SobolevRL.IO;
 using SobolevRL.Runs;
 
 namespace SobolevRL.Replay;
@@ -13,7 +14,10 @@ namespace SobolevRL.Replay;
 /// </summary>
 public sealed class DatasetWriter
 {
-    private DatasetManifest _manifest;
+    private volatile DatasetManifest _manifest;
+    private ShardBuffer _spare;
+    private Task? _committing;
+    private int _committingRows;
 
     private DatasetWriter(string directory, DatasetManifest manifest)
     {
@@ -24,6 +28,7 @@ public sealed class DatasetWriter
         int gradRows = mode.Kind switch { Teachers.LabelKind.Full => manifest.Actions, Teachers.LabelKind.Vjp => mode.Projections, _ => 0 };
         Pending = new ShardBuffer(manifest.FrameShape.Aggregate(1, (a, b) => a * b), manifest.Actions, gradRows, x,
             manifest.GradStorage(), mode.Kind == Teachers.LabelKind.Vjp ? mode.Projections : 0);
+        _spare = Pending.EmptyLike();
     }
 
     /// <summary>The dataset directory.</summary>
@@ -33,10 +38,10 @@ public sealed class DatasetWriter
     public DatasetManifest Manifest => _manifest;
 
     /// <summary>Rows waiting for the next commit.</summary>
-    public ShardBuffer Pending { get; }
+    public ShardBuffer Pending { get; private set; }
 
-    /// <summary>Committed plus pending states.</summary>
-    public long States => _manifest.States + Pending.Rows;
+    /// <summary>Committed plus being committed plus pending states.</summary>
+    public long States => _manifest.States + Volatile.Read(ref _committingRows) + Pending.Rows;
 
     /// <summary>Creates a new dataset; refuses an existing directory (use <see cref="Resume"/> to continue one).</summary>
     public static DatasetWriter Create(string directory, DatasetManifest manifest)
@@ -77,10 +82,59 @@ public sealed class DatasetWriter
     /// </summary>
     public void Commit(IReadOnlyList<SlotProgress> inFlight, IEnumerable<long> partialEpisodes, bool complete)
     {
+        WaitForCommit();
+        CommitBuffer(Pending, inFlight, partialEpisodes, complete);
+    }
+
+    /// <summary>
+    /// Like <see cref="Commit"/>, but writes on a background thread while new rows go to a fresh <see cref="Pending"/>
+    /// buffer. It first waits for the previous background commit (so commits stay in order) and rethrows its
+    /// <see cref="IOException"/>, if any. <paramref name="inFlight"/> must describe the rows pending now.
+    /// </summary>
+    public void CommitInBackground(IReadOnlyList<SlotProgress> inFlight, IEnumerable<long> partialEpisodes, bool complete)
+    {
+        WaitForCommit();
+        var full = Pending;
+        var partial = partialEpisodes.ToList();
+        Pending = _spare;
+        Volatile.Write(ref _committingRows, full.Rows);
+        _committing = Task.Run(() =>
+        {
+            try
+            {
+                CommitBuffer(full, inFlight, partial, complete);
+            }
+            finally
+            {
+                full.Clear();
+                _spare = full;
+                Volatile.Write(ref _committingRows, 0);
+            }
+        });
+    }
+
+    /// <summary>Waits for a background commit to finish; rethrows its error (e.g. the <see cref="IOException"/> of a full disk).</summary>
+    public void WaitForCommit()
+    {
+        var task = _committing;
+        if (task == null) return;
+        _committing = null;
+        try
+        {
+            task.Wait();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException!).Throw();
+        }
+    }
+
+    private void CommitBuffer(ShardBuffer buffer, IReadOnlyList<SlotProgress> inFlight, IEnumerable<long> partialEpisodes, bool complete)
+    {
         var shards = new List<ShardRecord>(_manifest.Shards);
-        if (Pending.Rows > 0) shards.Add(WriteShard(shards.Count));
+        if (buffer.Rows > 0) shards.Add(WriteShard(shards.Count, buffer));
         var heldOut = new SortedSet<long>(_manifest.HeldOutEpisodes);
-        heldOut.UnionWith(Pending.HeldOutEpisodes);
+        heldOut.UnionWith(buffer.HeldOutEpisodes);
         var partial = new SortedSet<long>(_manifest.PartialEpisodes);
         partial.UnionWith(partialEpisodes);
         var next = _manifest with
@@ -89,19 +143,19 @@ public sealed class DatasetWriter
             HeldOutEpisodes = [.. heldOut],
             PartialEpisodes = [.. partial],
             InFlight = [.. inFlight],
-            TrainStates = _manifest.TrainStates + Pending.Rows - Pending.HeldOutRows,
-            HeldOutStates = _manifest.HeldOutStates + Pending.HeldOutRows,
+            TrainStates = _manifest.TrainStates + buffer.Rows - buffer.HeldOutRows,
+            HeldOutStates = _manifest.HeldOutStates + buffer.HeldOutRows,
             Complete = complete,
         };
         WriteManifest(Directory, next);
         _manifest = next;
-        Pending.Clear();
+        buffer.Clear();
     }
 
     /// <summary>Name of shard <paramref name="index"/>.</summary>
     public static string ShardName(int index) => string.Create(CultureInfo.InvariantCulture, $"shard-{index:D6}");
 
-    private ShardRecord WriteShard(int index)
+    private ShardRecord WriteShard(int index, ShardBuffer buffer)
     {
         string name = ShardName(index);
         string final = Path.Combine(Directory, name);
@@ -112,19 +166,19 @@ public sealed class DatasetWriter
         {
             System.IO.Directory.CreateDirectory(temp);
             var sums = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (array, descr, shape, data) in Pending.Arrays(_manifest.FrameShape))
+            foreach (var (array, header, data) in buffer.Arrays(_manifest.FrameShape))
             {
                 string file = array + ".npy";
-                NpyFile.Write(Path.Combine(temp, file), descr, shape, data.Span);
+                NpyFile.WriteDurable(Path.Combine(temp, file), header, data.Span);
                 using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                hash.AppendData(NpyFile.Header(descr, shape));
+                hash.AppendData(header.Encode());
                 hash.AppendData(data.Span);
                 sums[file] = Convert.ToHexStringLower(hash.GetHashAndReset());
             }
             FsyncDirectory(temp);
             System.IO.Directory.Move(temp, final);
             FsyncDirectory(Directory);
-            return new ShardRecord { Name = name, Rows = Pending.Rows, Sha256 = sums };
+            return new ShardRecord { Name = name, Rows = buffer.Rows, Sha256 = sums };
         }
         catch (IOException)
         {

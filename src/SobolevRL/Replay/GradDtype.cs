@@ -31,12 +31,12 @@ public static class GradDtypes
         _ => "float32",
     };
 
-    /// <summary>The .npy descriptor of the stored array.</summary>
-    public static string Descr(this GradDtype dtype) => dtype switch
+    /// <summary>The .npy element type of the stored array (bfloat16 as its uint16 bit patterns).</summary>
+    public static IO.NpyDtype NpyType(this GradDtype dtype) => dtype switch
     {
-        GradDtype.Float16 => "<f2",
-        GradDtype.BFloat16 => "<u2",
-        _ => "<f4",
+        GradDtype.Float16 => IO.NpyDtype.Float16,
+        GradDtype.BFloat16 => IO.NpyDtype.UInt16,
+        _ => IO.NpyDtype.Float32,
     };
 
     /// <summary>Bytes per element on disk.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using static TorchSharp.torch;
 
 namespace SobolevRL.Replay;
 
@@ -30,6 +31,33 @@ public static class GradEncoding
                 }
         }
     }
+
+    /// <summary>
+    /// The stored bytes of float32 <paramref name="values"/> (any device), converted by libtorch (vectorised, with the same
+    /// round-to-nearest-even as <see cref="Encode(ReadOnlySpan{float}, GradDtype)"/>).
+    /// </summary>
+    public static byte[] Encode(Tensor values, GradDtype dtype)
+    {
+        using var scope = NewDisposeScope();
+        var stored = values.to(TorchType(dtype)).cpu().contiguous();
+        return stored.bytes.ToArray();
+    }
+
+    /// <summary>A float32 CPU tensor of <paramref name="shape"/> from stored bytes, converted by libtorch.</summary>
+    public static Tensor DecodeTensor(ReadOnlySpan<byte> stored, GradDtype dtype, long[] shape)
+    {
+        using var scope = NewDisposeScope();
+        var raw = empty(shape, TorchType(dtype));
+        stored.CopyTo(raw.bytes);
+        return raw.to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    private static ScalarType TorchType(GradDtype dtype) => dtype switch
+    {
+        GradDtype.Float16 => ScalarType.Float16,
+        GradDtype.BFloat16 => ScalarType.BFloat16,
+        _ => ScalarType.Float32,
+    };
 
     /// <summary>float32 values of stored bytes.</summary>
     public static float[] Decode(ReadOnlySpan<byte> stored, GradDtype dtype)

@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using SobolevRL.IO;
 
 namespace SobolevRL.Replay;
 
@@ -10,17 +11,18 @@ public sealed unsafe class MappedArray : IDisposable
     private readonly byte* _base;
     private readonly byte* _data;
 
-    /// <summary>Maps <paramref name="path"/>; throws <see cref="InvalidDataException"/> for a malformed or short file.</summary>
+    /// <summary>Maps <paramref name="path"/>; throws <see cref="UserErrorException"/> for a malformed file.</summary>
     public MappedArray(string path)
     {
-        Header = NpyFile.ReadHeader(path);
+        Header = NpyFile.ReadHeader(path, out long dataOffset);
+        DataOffset = dataOffset;
         long length = new FileInfo(path).Length;
         _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
         _view = _file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
         byte* p = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
         _base = p;
-        _data = p + _view.PointerOffset + Header.DataOffset;
+        _data = p + _view.PointerOffset + dataOffset;
         MappedBytes = length + _view.PointerOffset;
         Rows = Header.Shape.Length == 0 ? 1 : Header.Shape[0];
         RowBytes = Rows == 0 ? 0 : Header.DataBytes / Rows;
@@ -28,6 +30,9 @@ public sealed unsafe class MappedArray : IDisposable
 
     /// <summary>The .npy header.</summary>
     public NpyHeader Header { get; }
+
+    /// <summary>Byte offset of the data in the file.</summary>
+    public long DataOffset { get; }
 
     /// <summary>Number of rows (first dimension).</summary>
     public long Rows { get; }

@@ -80,7 +80,7 @@ internal sealed class ReplayBatchBuilder
         Tensor? g = null, p = null;
         if (grads != null)
         {
-            g = torch.tensor(GradEncoding.Decode(grads, _storage), [b, _gradRows, _obsShape[0], _obsShape[1], _obsShape[2]]).to(_device);
+            g = GradEncoding.DecodeTensor(grads, _storage, [b, _gradRows, _obsShape[0], _obsShape[1], _obsShape[2]]).to(_device);
         }
         if (v != null) p = torch.tensor(v, [b, _projections, _actions]).to(_device);
         var batch = new ReplayBatch(obs, z, a, g, p);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using SobolevRL.IO;
 
 namespace SobolevRL.Replay;
 
@@ -19,6 +20,9 @@ public sealed class ShardBuffer
         GradDtype = gradDtype;
         Projections = projections;
     }
+
+    /// <summary>An empty buffer of the same layout.</summary>
+    public ShardBuffer EmptyLike() => new(FrameSize, Actions, GradRows, ObservationSize, GradDtype, Projections);
 
     /// <summary>Bytes of one frame.</summary>
     public int FrameSize { get; }
@@ -83,21 +87,21 @@ public sealed class ShardBuffer
     }
 
     /// <summary>The arrays to write: name, .npy descriptor, shape, bytes; arrays a label mode does not have are left out.</summary>
-    public IEnumerable<(string Name, string Descr, long[] Shape, ReadOnlyMemory<byte> Data)> Arrays(int[] frameShape)
+    public IEnumerable<(string Name, NpyHeader Header, ReadOnlyMemory<byte> Data)> Arrays(int[] frameShape)
     {
         long n = Rows;
-        yield return (ReplayArrays.Frames, "|u1", [n, frameShape[0], frameShape[1], frameShape[2]], _columns[ReplayArrays.Frames].WrittenMemory);
-        yield return (ReplayArrays.Actions, "<i4", [n], _columns[ReplayArrays.Actions].WrittenMemory);
-        yield return (ReplayArrays.Rewards, "<f4", [n], _columns[ReplayArrays.Rewards].WrittenMemory);
-        yield return (ReplayArrays.Terminated, "|b1", [n], _columns[ReplayArrays.Terminated].WrittenMemory);
-        yield return (ReplayArrays.Truncated, "|b1", [n], _columns[ReplayArrays.Truncated].WrittenMemory);
-        yield return (ReplayArrays.Episode, "<i8", [n], _columns[ReplayArrays.Episode].WrittenMemory);
-        yield return (ReplayArrays.Step, "<i4", [n], _columns[ReplayArrays.Step].WrittenMemory);
-        yield return (ReplayArrays.Logits, "<f4", [n, Actions], _columns[ReplayArrays.Logits].WrittenMemory);
+        yield return (ReplayArrays.Frames, new(NpyDtype.UInt8, [n, frameShape[0], frameShape[1], frameShape[2]]), _columns[ReplayArrays.Frames].WrittenMemory);
+        yield return (ReplayArrays.Actions, new(NpyDtype.Int32, [n]), _columns[ReplayArrays.Actions].WrittenMemory);
+        yield return (ReplayArrays.Rewards, new(NpyDtype.Float32, [n]), _columns[ReplayArrays.Rewards].WrittenMemory);
+        yield return (ReplayArrays.Terminated, new(NpyDtype.Bool, [n]), _columns[ReplayArrays.Terminated].WrittenMemory);
+        yield return (ReplayArrays.Truncated, new(NpyDtype.Bool, [n]), _columns[ReplayArrays.Truncated].WrittenMemory);
+        yield return (ReplayArrays.Episode, new(NpyDtype.Int64, [n]), _columns[ReplayArrays.Episode].WrittenMemory);
+        yield return (ReplayArrays.Step, new(NpyDtype.Int32, [n]), _columns[ReplayArrays.Step].WrittenMemory);
+        yield return (ReplayArrays.Logits, new(NpyDtype.Float32, [n, Actions]), _columns[ReplayArrays.Logits].WrittenMemory);
         if (GradRows > 0)
-            yield return (ReplayArrays.Grads, GradDtype.Descr(), [n, GradRows, ObservationSize], _columns[ReplayArrays.Grads].WrittenMemory);
+            yield return (ReplayArrays.Grads, new(GradDtype.NpyType(), [n, GradRows, ObservationSize]), _columns[ReplayArrays.Grads].WrittenMemory);
         if (Projections > 0)
-            yield return (ReplayArrays.Projections, "<f4", [n, Projections, Actions], _columns[ReplayArrays.Projections].WrittenMemory);
+            yield return (ReplayArrays.Projections, new(NpyDtype.Float32, [n, Projections, Actions]), _columns[ReplayArrays.Projections].WrittenMemory);
     }
 
     /// <summary>Empties the buffer (after a commit).</summary>

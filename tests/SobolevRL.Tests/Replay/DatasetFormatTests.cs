@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using SobolevRL.Collection;
 using SobolevRL.Envs.Core;
+using SobolevRL.IO;
 using SobolevRL.Replay;
 using SobolevRL.Teachers;
 using TorchSharp;
@@ -11,19 +12,20 @@ namespace SobolevRL.Tests.Replay;
 public class DatasetFormatTests
 {
     [Fact]
-    public void NpyHeaderRoundTripsAndIsAlignedTo64Bytes()
+    public void DurableNpyWritesRoundTripAreAlignedTo64BytesAndNeverOverwrite()
     {
         string dir = ReplayTestData.TempDirectory();
         Directory.CreateDirectory(dir);
         string path = Path.Combine(dir, "a.npy");
         var data = new byte[3 * 2 * 4];
         for (int i = 0; i < data.Length; i++) data[i] = (byte)i;
-        NpyFile.Write(path, "<f4", [3, 2], data);
-        var (header, read) = NpyFile.Read(path);
-        Assert.Equal("<f4", header.Descr);
+        NpyFile.WriteDurable(path, new NpyHeader(NpyDtype.Int32, [3, 2]), data);
+        var header = NpyFile.ReadHeader(path, out long offset);
+        Assert.Equal(NpyDtype.Int32, header.Dtype);
         Assert.Equal(new long[] { 3, 2 }, header.Shape);
-        Assert.Equal(0, header.DataOffset % 64);
-        Assert.Equal(data, read);
+        Assert.Equal(0, offset % 64);
+        Assert.Equal(data, NpyFile.Read(path).Data);
+        Assert.Throws<IOException>(() => NpyFile.WriteDurable(path, new NpyHeader(NpyDtype.Int32, [3, 2]), data));
         Directory.Delete(dir, true);
     }
 
