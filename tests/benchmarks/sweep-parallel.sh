@@ -24,9 +24,11 @@ slurm: {cpus_per_task: 1, max_parallel: 2}
 YAML
 field() { /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
 seq_times=() par_times=() local_overheads=() slurm_overheads=()
-run() { # run NAME ARGS... -> prints the JSON of the sweep
+run() { # run NAME ARGS... -> prints the JSON of the sweep; a failed run shows its log and stops the benchmark
   rm -rf "$work/$1"; local name=$1; shift
-  "$cli" sweep --config "$work/bench.yaml" --out "$work/$name" --json "$@" 2>/dev/null
+  if ! "$cli" sweep --config "$work/bench.yaml" --out "$work/$name" --json "$@" 2>"$work/$name.log"; then
+    echo "sweep-parallel: the $name sweep failed:" >&2; cat "$work/$name.log" >&2; exit 1
+  fi
 }
 for r in $(seq 1 "$repeats"); do
   if (( r % 2 )); then order="seq par"; else order="par seq"; fi
