@@ -21,7 +21,7 @@ public sealed record MetricCell(Dictionary<string, string> Point, string Metric,
 /// <summary>
 /// Aggregates the finished runs of a sweep: per metric, one table over the swept keys with mean ± 95% CI across seeds;
 /// <c>runs.csv</c> (one row per run), <c>aggregate.csv</c> and <c>aggregate.json</c>, and plots of each metric against
-/// each swept key, Regular (<c>loss.sobolev=off</c>) vs Sobolev, in <c>report.md</c>.
+/// each swept key, Regular (Sobolev term off) vs Sobolev, in <c>report.md</c>.
 /// </summary>
 public static class SweepReport
 {
@@ -47,10 +47,10 @@ public static class SweepReport
         Directory.CreateDirectory(dir);
         var keys = plan.SweptKeys.Where(k => k != "seed").ToArray();
         var teacherReturns = new Dictionary<string, double>();
-        var rows = finished.Select(s => (s.Run, Values: MetricsOf(sweep, s, teacherReturns))).ToArray();
+        var rows = finished.Select(s => (s.Run, Values: MetricsOf(sweep, s, teacherReturns, out bool regular), Regular: regular)).ToArray();
 
         var runsCsv = new StringBuilder().AppendJoin(',', new[] { "id" }.Concat(plan.SweptKeys).Concat(Metrics.Select(m => m.Name)).Select(Csv)).Append('\n');
-        foreach (var (run, values) in rows)
+        foreach (var (run, values, _) in rows)
             runsCsv.AppendJoin(',', new[] { run.Id }.Concat(plan.SweptKeys.Select(k => run.Assignments.GetValueOrDefault(k, ""))).Concat(Metrics.Select(m => G(values[m.Name]))).Select(Csv)).Append('\n');
         RunDirectory.WriteAtomic(Path.Combine(dir, "runs.csv"), runsCsv.ToString());
 
@@ -94,7 +94,7 @@ public static class SweepReport
             foreach (string key in keys.Where(k => k != SobolevKey))
             {
                 string file = $"{metric}-vs-{key.Replace('.', '_')}.png";
-                if (Plot(rows.Select(r => (r.Run, r.Values[metric])).ToArray(), key, title, Path.Combine(dir, file)))
+                if (Plot(rows.Select(r => (r.Run, r.Values[metric], r.Regular)).ToArray(), key, title, Path.Combine(dir, file)))
                     md.Append(CultureInfo.InvariantCulture, $"![{title} vs {key}]({file})\n\n");
             }
         }
@@ -107,14 +107,14 @@ public static class SweepReport
     public const string SobolevKey = "loss.sobolev";
 
     // Metric vs one swept key; one line for Regular and one for Sobolev runs (means over everything else).
-    private static bool Plot((SweepRun Run, double Value)[] rows, string key, string title, string path)
+    private static bool Plot((SweepRun Run, double Value, bool Regular)[] rows, string key, string title, string path)
     {
         var values = rows.Select(r => r.Run.Assignments.GetValueOrDefault(key, "")).Distinct().ToArray();
         if (values.Length < 2) return false;
         bool numeric = values.All(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
         double X(string v) => numeric ? double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture) : Array.IndexOf(values, v);
         var series = rows.Where(r => double.IsFinite(r.Value))
-            .GroupBy(r => IsRegular(r.Run) ? "Regular" : "Sobolev")
+            .GroupBy(r => r.Regular ? "Regular" : "Sobolev")
             .Select(g =>
             {
                 var points = g.GroupBy(r => X(r.Run.Assignments.GetValueOrDefault(key, ""))).OrderBy(p => p.Key).ToArray();
@@ -125,12 +125,11 @@ public static class SweepReport
         return true;
     }
 
-    private static bool IsRegular(SweepRun run) => run.Assignments.TryGetValue(SobolevKey, out var v) ? v == "off" : false;
-
-    private static Dictionary<string, double> MetricsOf(SweepDirectory sweep, RunStatus status, Dictionary<string, double> teacherReturns)
+    private static Dictionary<string, double> MetricsOf(SweepDirectory sweep, RunStatus status, Dictionary<string, double> teacherReturns, out bool regular)
     {
         string output = sweep.OutputDir(status.Run.Id);
         var summary = JsonSerializer.Deserialize<DistillSummary>(File.ReadAllText(Path.Combine(output, RunDirectory.SummaryFile)), Json.Options)!;
+        regular = summary.Sobolev == "off";
         string evalFile = Path.Combine(output, SnapshotEvaluator.FileName);
         double ret = double.NaN;
         if (File.Exists(evalFile) && MetricsLogger.ReadCsv(evalFile).TryGetValue("return_mean", out var returns) && returns.Count > 0) ret = returns[^1];
