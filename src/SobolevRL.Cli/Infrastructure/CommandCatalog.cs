@@ -8,6 +8,7 @@ using SobolevRL.Cli.Commands.Env;
 using SobolevRL.Cli.Commands.Eval;
 using SobolevRL.Cli.Commands.Experiment;
 using SobolevRL.Cli.Commands.Report;
+using SobolevRL.Cli.Commands.Sweep;
 using SobolevRL.Cli.Commands.Teacher;
 using Spectre.Console.Cli;
 
@@ -57,6 +58,14 @@ public static class CommandCatalog
             bench.AddCommand<BenchCollectCommand>("collect").WithDescription("Collection states/s end to end beside the label-only rate of the same teacher and batch (ratio), interleaved.");
             bench.AddCommand<BenchSampleCommand>("sample").WithDescription("Replay minibatches/s from a dataset on disk, and the resident memory while sampling.");
             bench.AddCommand<BenchLabelCommand>("label").WithDescription("Teacher labelling states/s (logits + one VJP per state) on the peer's workloads, with ratio to the peer.");
+        });
+        config.AddBranch("sweep", sweep =>
+        {
+            sweep.SetDescription("Distillation sweeps: grid/random search x seeds, run locally in parallel or as a Slurm job array; status and aggregated reports.");
+            sweep.SetDefaultCommand<SweepCommand>();
+            sweep.AddCommand<SweepStatusCommand>("status").WithDescription("Done / running / failed / pending runs of a sweep directory (from any machine that sees it).");
+            sweep.AddCommand<SweepReportCommand>("report").WithDescription("Tables per metric over the swept keys (mean +- 95% CI across seeds), CSV, JSON and plots in a Markdown report.");
+            sweep.AddCommand<SweepRunTaskCommand>("run-task").IsHidden().WithDescription("Internal: run one run of a sweep (what the executors start).");
         });
     }
 }

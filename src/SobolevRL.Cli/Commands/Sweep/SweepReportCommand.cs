@@ -1,0 +1,38 @@
+using System.ComponentModel;
+using SobolevRL.Cli.Infrastructure;
+using SobolevRL.Sweeps;
+using Spectre.Console.Cli;
+
+namespace SobolevRL.Cli.Commands.Sweep;
+
+/// <summary><c>sobolevrl sweep report DIR</c>: tables per metric over the swept keys (mean ± 95% CI across seeds), CSV, JSON and plots.</summary>
+public sealed class SweepReportCommand : Command<SweepReportCommand.Settings>
+{
+    /// <summary>Options of <c>sweep report</c>.</summary>
+    public sealed class Settings : MeasureSettings
+    {
+        /// <summary>Sweep directory.</summary>
+        [CommandArgument(0, "<DIR>")]
+        [Description("Sweep directory.")]
+        public string Dir { get; init; } = "";
+
+        /// <summary>Report directory.</summary>
+        [CommandOption("--out <DIR>")]
+        [Description("Report directory (default: DIR/report, rewritten from the runs each time).")]
+        public string? Out { get; init; }
+    }
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var sweep = SweepDirectory.Open(settings.Dir);
+        var (cells, report) = SweepReport.Write(sweep, settings.Out);
+        if (settings.Json) Output.Json(new { report, cells });
+        else
+        {
+            Console.Out.Write(File.ReadAllText(report));
+            Output.Log($"report: {report}");
+        }
+        return 0;
+    }
+}

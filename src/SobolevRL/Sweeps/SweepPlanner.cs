@@ -1,0 +1,92 @@
+using System.Globalization;
+using SobolevRL.Config;
+using SobolevRL.Distillation;
+
+namespace SobolevRL.Sweeps;
+
+/// <summary>Expands a <see cref="SweepDefinition"/> into runs, validating every resolved config before anything starts.</summary>
+public static class SweepPlanner
+{
+    /// <summary>Prefix of swept keys that belong to the dataset rather than the distill config.</summary>
+    public const string DataPrefix = "data.";
+
+    /// <summary>The expanded sweep: its runs (duplicates removed) with their resolved configs.</summary>
+    /// <param name="Plan">Plan (ids, swept keys).</param>
+    /// <param name="Runs">Runs in plan order.</param>
+    /// <param name="Configs">Resolved config YAML of each run id.</param>
+    public sealed record Expanded(SweepPlan Plan, IReadOnlyList<SweepRun> Runs, IReadOnlyDictionary<string, string> Configs);
+
+    /// <summary>Expands <paramref name="definition"/>; <paramref name="baseDir"/> resolves relative paths (the sweep file's folder).</summary>
+    public static Expanded Expand(SweepDefinition definition, string baseDir)
+    {
+        var points = SearchPoints(definition);
+        var runs = new List<SweepRun>();
+        var configs = new Dictionary<string, string>();
+        var identities = new Dictionary<DataSpec, string>();
+        foreach (var point in points)
+        {
+            foreach (long seed in definition.Seeds)
+            {
+                var assignments = point.ToDictionary(p => p.Key, p => p.Value);
+                assignments["seed"] = seed.ToString(CultureInfo.InvariantCulture);
+                var overrides = definition.BaseOverrides.Concat(point.Where(p => !p.Key.StartsWith(DataPrefix, StringComparison.Ordinal)).Select(p => $"{p.Key}={p.Value}"))
+                    .Append($"seed={seed.ToString(CultureInfo.InvariantCulture)}");
+                string where = point.Count == 0 ? "" : $" (run {string.Join(", ", point.Select(p => $"{p.Key}={p.Value}"))})";
+                DistillOptions options;
+                DataSpec data;
+                try
+                {
+                    options = ConfigLoader.Load<DistillOptions>(definition.BaseConfig, overrides);
+                    var dataValues = new Dictionary<string, string>(definition.Data);
+                    foreach (var (k, v) in point.Where(p => p.Key.StartsWith(DataPrefix, StringComparison.Ordinal)))
+                    {
+                        string name = k[DataPrefix.Length..];
+                        if (!DataSpec.Keys.Contains(name)) throw new UserErrorException($"unknown data key '{k}'; known: {string.Join(", ", DataSpec.Keys.Select(x => DataPrefix + x))}");
+                        dataValues[name] = v;
+                    }
+                    data = DataSpec.From(dataValues, baseDir);
+                    if (data.LabelMode is { } labels) DistillationLoss.CheckCompatible(options.Loss.SobolevMode(), labels);
+                }
+                catch (UserErrorException e)
+                {
+                    throw new UserErrorException($"sweep '{definition.Name}'{where}: {e.Message.Replace("(from --set)", "(from the sweep)", StringComparison.Ordinal)}");
+                }
+                string yaml = ConfigLoader.ToYaml(options);
+                if (!identities.TryGetValue(data, out string? identity)) identities[data] = identity = data.Identity();
+                string id = DataSpec.Hash($"distill\n{yaml}\n{identity}");
+                if (configs.ContainsKey(id)) continue;
+                configs[id] = yaml;
+                runs.Add(new SweepRun(id, assignments, data));
+            }
+        }
+        if (runs.Count == 0) throw new UserErrorException($"sweep '{definition.Name}' expands to zero runs; give grid values, random samples and seeds");
+        var swept = definition.Grid.Select(g => g.Key).Concat(definition.Random.Select(r => r.Key)).Distinct().Append("seed").ToArray();
+        return new Expanded(new SweepPlan(definition.Name, swept, definition.Device, runs.Select(r => r.Id).ToArray()), runs, configs);
+    }
+
+    // Grid points (Cartesian product in file order) × random samples; one empty point when neither is given.
+    private static List<List<KeyValuePair<string, string>>> SearchPoints(SweepDefinition d)
+    {
+        var points = new List<List<KeyValuePair<string, string>>> { new() };
+        foreach (var (key, values) in d.Grid)
+            points = points.SelectMany(p => values.Select(v => new List<KeyValuePair<string, string>>(p) { new(key, v) })).ToList();
+        if (d.RandomSamples == 0) return points;
+        var rng = new Random(d.RandomSeed);
+        var samples = new List<List<KeyValuePair<string, string>>>();
+        for (int s = 0; s < d.RandomSamples; s++)
+            samples.Add(d.Random.Select(dim => new KeyValuePair<string, string>(dim.Key, Sample(dim, rng))).ToList());
+        return points.SelectMany(p => samples.Select(s => p.Concat(s).ToList())).ToList();
+    }
+
+    private static string Sample(RandomDimension dim, Random rng)
+    {
+        double Num(int i) => double.Parse(dim.Values[i], NumberStyles.Float, CultureInfo.InvariantCulture);
+        return dim.Kind switch
+        {
+            "uniform" => (Num(0) + rng.NextDouble() * (Num(1) - Num(0))).ToString("G6", CultureInfo.InvariantCulture),
+            "log_uniform" => Math.Exp(Math.Log(Num(0)) + rng.NextDouble() * (Math.Log(Num(1)) - Math.Log(Num(0)))).ToString("G6", CultureInfo.InvariantCulture),
+            "int" => ((long)Math.Ceiling(Num(0)) + rng.NextInt64((long)Math.Floor(Num(1)) - (long)Math.Ceiling(Num(0)) + 1)).ToString(CultureInfo.InvariantCulture),
+            _ => dim.Values[rng.Next(dim.Values.Count)],
+        };
+    }
+}
