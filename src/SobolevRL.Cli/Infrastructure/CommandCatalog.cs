@@ -40,6 +40,7 @@ public static class CommandCatalog
         {
             bench.SetDescription("Benchmarks against the PyTorch peer.");
             bench.AddCommand<BenchLabelCommand>("label").WithDescription("Teacher labelling states/s (logits + one VJP per state) on the peer's workloads, with ratio to the peer.");
+            bench.AddCommand<BenchTrainCommand>("train").WithDescription("Distillation training steps/s (plain and Sobolev, batch 32, Adam) on the peer's workloads, interleaved with the peer, with ratios.");
         });
     }
 }

@@ -1,0 +1,106 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Sobolev;
+
+/// <summary>
+/// Input-gradient VJPs of a <see cref="Sequential"/> of Conv2d (zero padding), ReLU, Flatten and Linear layers, written as
+/// explicit differentiable ops: ∂⟨c, y⟩/∂x = W₁ᵀ D₁ W₂ᵀ D₂ … W_Lᵀ c, with a transposed convolution for each
+/// convolution, a matrix product for each linear layer and the ReLU masks D as constants.
+/// </summary>
+/// <remarks>
+/// The result is the same function of the parameters and of c as autograd's <c>create_graph</c> input gradient (ReLU's
+/// derivative is a constant mask in both), so a loss on it has the same parameter gradient. The point is speed on CPU:
+/// differentiating it is an ordinary backward through <c>conv_transpose2d</c> and matrix products, whereas libtorch's
+/// generic double backward of a convolution runs its native input-gradient kernel and a dilated convolution for the
+/// weight term, several times slower on this project's machines (see <c>bench train</c>), and the input itself need not
+/// require grad, so the final backward skips the first layer's input gradient. Usage: <see cref="Forward"/> once per
+/// batch, then <see cref="Vjp"/> for any number of cotangents of that batch.
+/// </remarks>
+public sealed class ExplicitInputGradients
+{
+    private readonly nn.Module<Tensor, Tensor>[] _layers;
+    private readonly List<Func<Tensor, Tensor>> _backward = [];
+
+    private ExplicitInputGradients(nn.Module<Tensor, Tensor>[] layers) => _layers = layers;
+
+    /// <summary>Returns the chain of <paramref name="network"/>, or null when it has a layer this class does not support.</summary>
+    public static ExplicitInputGradients? TryCreate(nn.Module<Tensor, Tensor> network)
+    {
+        if (network is not Sequential sequential) return null;
+        var layers = sequential.children().ToArray();
+        if (layers.Length == 0) return null;
+        var typed = new nn.Module<Tensor, Tensor>[layers.Length];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            bool supported = layers[i] switch
+            {
+                Conv2d c => c.padding_mode == PaddingModes.Zeros && c.padding_type is null,
+                Linear or ReLU or Flatten => true,
+                _ => false,
+            };
+            if (!supported) return null;
+            typed[i] = (nn.Module<Tensor, Tensor>)layers[i];
+        }
+        return new ExplicitInputGradients(typed);
+    }
+
+    /// <summary>
+    /// The network's output on <paramref name="input"/> (as <c>network.forward</c>), recording the ReLU masks and shapes
+    /// that <see cref="Vjp"/> needs. <paramref name="input"/> need not require grad.
+    /// </summary>
+    public Tensor Forward(Tensor input)
+    {
+        _backward.Clear();
+        var h = input;
+        foreach (var layer in _layers)
+        {
+            var inputShape = h.shape;
+            h = layer.forward(h);
+            _backward.Add(layer switch
+            {
+                Conv2d c => ConvTranspose(c, inputShape, h.shape),
+                Linear l => d => d.matmul(l.weight),
+                ReLU => Mask(h.detach() > 0),
+                _ => d => d.reshape([d.shape[0], .. inputShape[1..]]),
+            });
+        }
+        return h;
+    }
+
+    /// <summary>
+    /// ∂⟨c_k, y⟩/∂x for cotangents <paramref name="cotangents"/> shaped <c>[K, B, O]</c> (K per example, any K) at the input
+    /// of the last <see cref="Forward"/>; result <c>[K, B, *in]</c>, differentiable in the parameters and the cotangents.
+    /// </summary>
+    public Tensor Vjp(Tensor cotangents)
+    {
+        if (_backward.Count == 0) throw new InvalidOperationException("Call Forward before Vjp.");
+        long k = cotangents.shape[0];
+        var d = cotangents.flatten(0, 1);
+        for (int i = _backward.Count - 1; i >= 0; i--) d = _backward[i](d);
+        return d.unflatten(0, [k, d.shape[0] / k]);
+    }
+
+    // The masks are [B, ...]; the cotangents are K stacked copies [K·B, ...].
+    private static Func<Tensor, Tensor> Mask(Tensor positive) => d =>
+    {
+        long k = d.shape[0] / positive.shape[0];
+        var mask = positive.to(d.dtype);
+        return k == 1 ? d * mask : (d.unflatten(0, [k, positive.shape[0]]) * mask).flatten(0, 1);
+    };
+
+    // The input gradient of a convolution is the transposed convolution with the same weights; output_padding restores
+    // the input rows and columns the strided convolution did not reach.
+    private static Func<Tensor, Tensor> ConvTranspose(Conv2d conv, long[] inputShape, long[] outputShape)
+    {
+        long[] stride = conv.stride, padding = conv.padding ?? [0, 0], dilation = conv.dilation, kernel = conv.kernel_size;
+        var outputPadding = new long[2];
+        for (int i = 0; i < 2; i++)
+        {
+            long reached = (outputShape[2 + i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + 1;
+            outputPadding[i] = inputShape[2 + i] - reached;
+        }
+        return d => nn.functional.conv_transpose2d(d, conv.weight, null, stride, padding, outputPadding, dilation, conv.groups);
+    }
+}
