@@ -25,13 +25,15 @@ public static class TrainBenchmark
     public const double LearningRate = 1e-4;
 
     /// <summary>
-    /// Training steps per second (the peer's timing rule, at least <paramref name="seconds"/> and 5 steps).
-    /// <paramref name="explicitGradients"/> false forces autograd's generic double backward for the Sobolev term.
+    /// Training steps per second (the peer's timing rule, at least <paramref name="seconds"/> and 5 steps) and process
+    /// CPU milliseconds per step. <paramref name="explicitGradients"/> false forces autograd's generic double backward
+    /// for the Sobolev term.
     /// </summary>
-    public static double StepsPerSecond(TrainWorkload workload, Device device, LabelMode sobolev, double seconds, bool explicitGradients = true)
+    public static (double StepsPerS, double CpuMsPerStep) Measure(TrainWorkload workload, Device device, LabelMode sobolev, double seconds,
+        bool explicitGradients = true)
     {
         using var trainer = new Trainer(workload, device, sobolev, explicitGradients);
-        return Timing.CallsPerSecond(() => trainer.Step(null), seconds);
+        return Timing.Measure(() => trainer.Step(null), seconds);
     }
 
     /// <summary>Median time per phase over <paramref name="steps"/> steps (after two warm-up steps).</summary>

@@ -95,6 +95,8 @@ public sealed class ExplicitInputGradients
     private static Func<Tensor, Tensor> ConvTranspose(Conv2d conv, long[] inputShape, long[] outputShape)
     {
         long[] stride = conv.stride, padding = conv.padding ?? [0, 0], dilation = conv.dilation, kernel = conv.kernel_size;
+        if (conv.groups == 1 && dilation.All(d => d == 1) && stride[0] == stride[1] && kernel.All(k => k % stride[0] == 0))
+            return d => PhaseInputGradient(d, conv.weight!, stride[0], padding, inputShape);
         var outputPadding = new long[2];
         for (int i = 0; i < 2; i++)
         {
@@ -102,5 +104,22 @@ public sealed class ExplicitInputGradients
             outputPadding[i] = inputShape[2 + i] - reached;
         }
         return d => nn.functional.conv_transpose2d(d, conv.weight, null, stride, padding, outputPadding, dilation, conv.groups);
+    }
+
+    // The same transposed convolution written with a stride-1 convolution, which libtorch's CPU kernels run in parallel
+    // over the batch (its transposed and dilated convolutions loop over the batch on one thread). A stride-s convolution
+    // with kernel k (k divisible by s) equals a stride-1 convolution with kernel k/s of the input's space-to-depth
+    // rearrangement (pixel_unshuffle by s) with the weights W'[o, (c, α, β), a, b] = W[o, c, s·a + α, s·b + β]. The input
+    // gradient of that is a full correlation of the cotangent with the flipped, transposed W', and pixel_shuffle maps it
+    // back to the padded input; rows the convolution never reached get zeros, then the padding is cut off.
+    private static Tensor PhaseInputGradient(Tensor d, Tensor weight, long s, long[] padding, long[] inputShape)
+    {
+        long o = weight.shape[0], c = weight.shape[1], k0 = weight.shape[2] / s, k1 = weight.shape[3] / s;
+        var phases = weight.reshape(o, c, k0, s, k1, s).permute(0, 1, 3, 5, 2, 4).reshape(o, c * s * s, k0, k1);
+        var full = nn.functional.conv2d(d, phases.flip(2, 3).transpose(0, 1), null, null, [k0 - 1, k1 - 1]);
+        var g = nn.functional.pixel_shuffle(full, s);
+        long rows = inputShape[2] + 2 * padding[0], cols = inputShape[3] + 2 * padding[1];
+        if (g.shape[2] < rows || g.shape[3] < cols) g = nn.functional.pad(g, [0, cols - g.shape[3], 0, rows - g.shape[2]]);
+        return g.narrow(2, padding[0], inputShape[2]).narrow(3, padding[1], inputShape[3]);
     }
 }

@@ -14,19 +14,21 @@ public class ExplicitInputGradientsTests
 {
     private const int B = 3, O = 4;
 
-    // Strided, padded and dilated convolutions; 12x12 inputs leave rows the strided convolution never reaches (output_padding).
+    // Convolutions of both kinds of input gradient: space-to-depth (kernel divisible by stride: A, D) and transposed
+    // convolution (B, C); 13x13 inputs leave rows and columns the strided convolutions never reach.
     private static nn.Module<Tensor, Tensor> Network(int seed)
     {
         torch.manual_seed(seed);
         var net = nn.Sequential(
-            nn.Conv2d(2, 4, 3, stride: 2, padding: 1), nn.ReLU(),
-            nn.Conv2d(4, 5, 3, stride: 2), nn.ReLU(),
-            nn.Conv2d(5, 3, 2, dilation: 2, padding: 1), nn.ReLU(),
-            nn.Flatten(), nn.Linear(3 * 2 * 2, 7), nn.ReLU(), nn.Linear(7, O));
+            nn.Conv2d(2, 4, 4, stride: 2, padding: 1), nn.ReLU(),      // A: 13 -> 6
+            nn.Conv2d(4, 5, 3, stride: 2), nn.ReLU(),                  // B: 6 -> 2
+            nn.Conv2d(5, 3, 2, dilation: 2, padding: 1), nn.ReLU(),    // C: 2 -> 2
+            nn.Conv2d(3, 3, 2, padding: 1), nn.ReLU(),                 // D: 2 -> 3
+            nn.Flatten(), nn.Linear(3 * 3 * 3, 7), nn.ReLU(), nn.Linear(7, O));
         return net.to(float64);
     }
 
-    private static Tensor Inputs(long seed) => Randn(seed, B, 2, 12, 12);
+    private static Tensor Inputs(long seed) => Randn(seed, B, 2, 13, 13);
 
     [Fact]
     public void ForwardEqualsTheNetworkAndVjpEqualsAutogradInputGradient()
@@ -51,7 +53,7 @@ public class ExplicitInputGradientsTests
         var chain = ExplicitInputGradients.TryCreate(net)!;
         var x = Inputs(5);
         var c = Randn(6, 1, B, O);
-        var u = Randn(7, B, 2, 12, 12);
+        var u = Randn(7, B, 2, 13, 13);
         chain.Forward(x);
         var analytic = (chain.Vjp(c)[0] * u).flatten(1).sum(1);
         const double h = 1e-6;
@@ -69,7 +71,7 @@ public class ExplicitInputGradientsTests
         var parameters = net.parameters().Where(p => p.dim() > 1).ToArray();
         var x = Inputs(9);
         var c = Randn(10, 2, B, O).requires_grad_(true);
-        var target = Randn(11, 2, B, 2, 12, 12);
+        var target = Randn(11, 2, B, 2, 13, 13);
 
         var xi = x.detach().requires_grad_(true);
         var autograd = InputDerivatives.VectorJacobianProducts(net.forward(xi), xi, c.transpose(0, 1), createGraph: true).transpose(0, 1);
@@ -99,8 +101,8 @@ public class ExplicitInputGradientsTests
     {
         using var scope = NewDisposeScope();
         var labelMode = LabelMode.Parse(mode);
-        using var teacher = new ModulePolicy(Network(12), [2, 12, 12], O, inputScale, temperature);
-        using var student = new ModulePolicy(Network(13), [2, 12, 12], O, inputScale, temperature);
+        using var teacher = new ModulePolicy(Network(12), [2, 13, 13], O, inputScale, temperature);
+        using var student = new ModulePolicy(Network(13), [2, 13, 13], O, inputScale, temperature);
         var x = Inputs(14).abs() * (1 / inputScale);
         using var labels = Labeler.Label(teacher, x, labelMode, new Generator(15));
         using var batch = new ReplayBatch(x, labels.Logits, zeros([B], int64), labels.Gradients, labels.Projections);
@@ -125,8 +127,8 @@ public class ExplicitInputGradientsTests
     public void DistillationSobolevTermParameterGradientEqualsFiniteDifferences()
     {
         using var scope = NewDisposeScope();
-        using var teacher = new ModulePolicy(Network(16), [2, 12, 12], O);
-        using var student = new ModulePolicy(Network(17), [2, 12, 12], O);
+        using var teacher = new ModulePolicy(Network(16), [2, 13, 13], O);
+        using var student = new ModulePolicy(Network(17), [2, 13, 13], O);
         var x = Inputs(18);
         using var labels = Labeler.Label(teacher, x, LabelMode.Vjp(1), new Generator(19));
         using var batch = new ReplayBatch(x, labels.Logits, zeros([B], int64), labels.Gradients, labels.Projections);

@@ -77,14 +77,21 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         var plain = new List<double>();
         var sobolev = new List<double>();
         var autograd = new List<double>();
+        var cpuMs = new List<double>[] { [], [], [] };
         var peerPlain = new List<double>();
         var peerSobolev = new List<double>();
         for (int r = 0; r < settings.Repeats; r++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            plain.Add(TrainBenchmark.StepsPerSecond(workload, device, LabelMode.None, settings.Seconds));
-            sobolev.Add(TrainBenchmark.StepsPerSecond(workload, device, LabelMode.Vjp(1), settings.Seconds));
-            if (settings.Autograd) autograd.Add(TrainBenchmark.StepsPerSecond(workload, device, LabelMode.Vjp(1), settings.Seconds, explicitGradients: false));
+            void Add(List<double> rates, int index, LabelMode mode, bool explicitGradients = true)
+            {
+                var (rate, cpu) = TrainBenchmark.Measure(workload, device, mode, settings.Seconds, explicitGradients);
+                rates.Add(rate);
+                cpuMs[index].Add(cpu);
+            }
+            Add(plain, 0, LabelMode.None);
+            Add(sobolev, 1, LabelMode.Vjp(1));
+            if (settings.Autograd) Add(autograd, 2, LabelMode.Vjp(1), explicitGradients: false);
             Output.Log($"round {r + 1}/{settings.Repeats}: ours plain {plain[^1]:F1} steps/s, sobolev {sobolev[^1]:F1} steps/s" +
                 (settings.Autograd ? $", sobolev by autograd double backward {autograd[^1]:F1} steps/s" : "") + $" (load {LoadAverage()})");
             if (!peer) continue;
@@ -114,7 +121,11 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             train_steps_per_s_plain = Median(plain),
             train_steps_per_s_sobolev = Median(sobolev),
             sobolev_cost = Median(plain.Select((q, i) => q / sobolev[i])),
+            cpu_ms_per_step_plain = Median(cpuMs[0]),
+            cpu_ms_per_step_sobolev = Median(cpuMs[1]),
+            sobolev_cpu_cost = Median(cpuMs[1].Select((q, i) => q / cpuMs[0][i])),
             train_steps_per_s_sobolev_autograd = settings.Autograd ? Median(autograd) : (double?)null,
+            cpu_ms_per_step_sobolev_autograd = settings.Autograd ? Median(cpuMs[2]) : (double?)null,
             sobolev_autograd_cost = settings.Autograd ? Median(plain.Select((q, i) => q / autograd[i])) : (double?)null,
             peer_train_steps_per_s_plain = peer ? Median(peerPlain) : (double?)null,
             peer_train_steps_per_s_sobolev = peer ? Median(peerSobolev) : (double?)null,
@@ -124,7 +135,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             plain_ms = plainPhases,
             sobolev_ms = sobolevPhases,
             sobolev_autograd_ms = autogradPhases,
-            rounds = new { plain, sobolev, sobolev_autograd = autograd, peer_plain = peerPlain, peer_sobolev = peerSobolev },
+            rounds = new { plain, sobolev, sobolev_autograd = autograd, peer_plain = peerPlain, peer_sobolev = peerSobolev, cpu_ms = cpuMs },
         };
         if (settings.Json)
         {
@@ -136,11 +147,15 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             Row("train_steps_per_s_plain", result.train_steps_per_s_plain, result.peer_train_steps_per_s_plain, result.ratio_plain),
             Row("train_steps_per_s_sobolev", result.train_steps_per_s_sobolev, result.peer_train_steps_per_s_sobolev, result.ratio_sobolev),
             Row("sobolev_cost (step time / plain)", result.sobolev_cost, result.peer_sobolev_cost, null),
+            Row("cpu_ms_per_step_plain", result.cpu_ms_per_step_plain, null, null),
+            Row("cpu_ms_per_step_sobolev", result.cpu_ms_per_step_sobolev, null, null),
+            Row("sobolev_cpu_cost (cpu time / plain)", result.sobolev_cpu_cost, null, null),
         };
         if (settings.Autograd)
         {
             rows.Add(Row("train_steps_per_s_sobolev_autograd", Median(autograd), null, null));
             rows.Add(Row("sobolev_autograd_cost (step time / plain)", Median(plain.Select((q, i) => q / autograd[i])), null, null));
+            rows.Add(Row("cpu_ms_per_step_sobolev_autograd", Median(cpuMs[2]), null, null));
         }
         foreach (var (name, phases) in new[] { ("plain", plainPhases), ("sobolev", sobolevPhases), ("sobolev_autograd", autogradPhases) })
         {
