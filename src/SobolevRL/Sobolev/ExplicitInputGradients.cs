@@ -6,17 +6,18 @@ namespace SobolevRL.Sobolev;
 
 /// <summary>
 /// Input-gradient VJPs of a <see cref="Sequential"/> of Conv2d (zero padding), ReLU, Flatten and Linear layers, written as
-/// explicit differentiable ops: ∂⟨c, y⟩/∂x = W₁ᵀ D₁ W₂ᵀ D₂ … W_Lᵀ c, with a transposed convolution for each
-/// convolution, a matrix product for each linear layer and the ReLU masks D as constants.
+/// explicit differentiable ops: ∂⟨c, y⟩/∂x = W₁ᵀ D₁ W₂ᵀ D₂ … W_Lᵀ c, with the ReLU masks D as constants, a matrix product
+/// for each linear layer and, for each convolution, its transposed convolution (as a stride-1 convolution of the
+/// space-to-depth layout when the kernel is divisible by the stride, as the Nature and MinAtar CNNs are).
 /// </summary>
 /// <remarks>
 /// The result is the same function of the parameters and of c as autograd's <c>create_graph</c> input gradient (ReLU's
-/// derivative is a constant mask in both), so a loss on it has the same parameter gradient. The point is speed on CPU:
-/// differentiating it is an ordinary backward through <c>conv_transpose2d</c> and matrix products, whereas libtorch's
-/// generic double backward of a convolution runs its native input-gradient kernel and a dilated convolution for the
-/// weight term, several times slower on this project's machines (see <c>bench train</c>), and the input itself need not
-/// require grad, so the final backward skips the first layer's input gradient. Usage: <see cref="Forward"/> once per
-/// batch, then <see cref="Vjp"/> for any number of cotangents of that batch.
+/// derivative is a constant mask in both), so a loss on it has the same parameter gradient (tests check both against
+/// autograd and finite differences). The point is speed on CPU: differentiating it is an ordinary backward through
+/// convolutions and matrix products, whereas libtorch's generic double backward of a convolution runs a dilated
+/// convolution for the weight term, which like its transposed convolution loops over the batch on one thread; and the
+/// input need not require grad, so the final backward skips the first layer's input gradient. Usage:
+/// <see cref="Forward"/> once per batch, then <see cref="Vjp"/> for any number of cotangents of that batch.
 /// </remarks>
 public sealed class ExplicitInputGradients
 {
