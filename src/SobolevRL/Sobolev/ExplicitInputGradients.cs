@@ -24,7 +24,17 @@ public sealed class ExplicitInputGradients
     private readonly nn.Module<Tensor, Tensor>[] _layers;
     private readonly List<Func<Tensor, Tensor>> _backward = [];
 
-    private ExplicitInputGradients(nn.Module<Tensor, Tensor>[] layers) => _layers = layers;
+    private ExplicitInputGradients(nn.Module<Tensor, Tensor>[] layers)
+    {
+        _layers = layers;
+        HasStridedConvolution = layers.OfType<Conv2d>().Any(c => c.stride.Any(s => s > 1));
+    }
+
+    /// <summary>
+    /// True when a convolution has a stride above 1: only then is this path faster than autograd's double backward (which
+    /// otherwise uses ordinary kernels and fewer ops; MinAtar CNN student, measured: 4.6 vs 3.6 CPU ms per step).
+    /// </summary>
+    public bool HasStridedConvolution { get; }
 
     /// <summary>Returns the chain of <paramref name="network"/>, or null when it has a layer this class does not support.</summary>
     public static ExplicitInputGradients? TryCreate(nn.Module<Tensor, Tensor> network)

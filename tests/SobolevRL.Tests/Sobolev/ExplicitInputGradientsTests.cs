@@ -94,6 +94,15 @@ public class ExplicitInputGradientsTests
         Assert.NotNull(ExplicitInputGradients.TryCreate(PolicyNetworks.NatureCnn(6, 0.5)));
     }
 
+    [Fact]
+    public void OnlyNetworksWithAStridedConvolutionAreMarkedFaster()
+    {
+        using var scope = NewDisposeScope();
+        Assert.True(ExplicitInputGradients.TryCreate(PolicyNetworks.NatureCnn(6, 0.5))!.HasStridedConvolution);
+        Assert.False(ExplicitInputGradients.TryCreate(PolicyNetworks.MinAtarCnn(4, 6, 8, 64))!.HasStridedConvolution);
+        Assert.False(ExplicitInputGradients.TryCreate(PolicyNetworks.Mlp(8, [4], 2))!.HasStridedConvolution);
+    }
+
     [Theory]
     [InlineData("full", 1.0, 1.0)]
     [InlineData("vjp:2", 2.0, 1.0 / 255.0)]
