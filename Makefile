@@ -27,6 +27,8 @@ bench: setup
 	./sobolevrl env bench --env MinAtar/Breakout-v1 --steps 20000000 --envs 256 --threads 2
 	./sobolevrl bench label --workload minatar
 	./sobolevrl bench label --workload nature
+	./sobolevrl bench train --workload minatar --autograd
+	./sobolevrl bench train --workload nature --autograd
 
 format:
 	$(DOTNET) format SobolevRL.sln

@@ -1,3 +1,4 @@
+using SobolevRL.Policies;
 using SobolevRL.Replay;
 using SobolevRL.Sobolev;
 using SobolevRL.Teachers;
@@ -16,21 +17,26 @@ public static class DistillationLoss
     /// <summary>
     /// Computes the loss. <paramref name="sobolev"/> is the term to match (none, full or vjp:K, compatible with the
     /// batch's labels, see <see cref="CheckCompatible"/>); <paramref name="directions"/> draws the input directions of the
-    /// finite-difference estimator.
+    /// finite-difference estimator. The exact term of a <see cref="ModulePolicy"/> over a Conv/ReLU/Linear
+    /// <c>Sequential</c> with a strided convolution (the Nature CNN) uses <see cref="ExplicitInputGradients"/> (same values
+    /// and gradients, faster backward) unless <paramref name="explicitGradients"/> is false; other students use autograd's
+    /// double backward.
     /// </summary>
     public static LossParts Compute(IPolicy student, ReplayBatch batch, LossOptions options, LabelMode sobolev, double temperature,
-        double weight, Generator? directions = null)
+        double weight, Generator? directions = null, bool explicitGradients = true)
     {
         using var scope = NewDisposeScope();
         bool exact = sobolev.Kind != LabelKind.None && options.Estimator == SobolevEstimator.Exact;
-        var x = exact ? batch.Observations.detach().requires_grad_(true) : batch.Observations;
-        var logits = student.Logits(x);
+        var chain = exact && explicitGradients && student is ModulePolicy module ? ExplicitInputGradients.TryCreate(module.Network) : null;
+        if (chain is { HasStridedConvolution: false }) chain = null;
+        var x = exact && chain is null ? batch.Observations.detach().requires_grad_(true) : batch.Observations;
+        var logits = chain is null ? student.Logits(x) : chain.Forward(Scaled(x, ((ModulePolicy)student).InputScale));
         var logp = F.log_softmax(logits / temperature, -1);
         var value = ValueLoss(logits, logp, batch.TeacherLogits, options.Value, temperature);
         Tensor derivative = sobolev.Kind == LabelKind.None
             ? zeros([], dtype: value.dtype, device: value.device)
             : exact
-                ? ExactTerm(logp, x, batch, sobolev, options.DerivativeLoss)
+                ? ExactTerm(logp, x, batch, sobolev, options.DerivativeLoss, chain, temperature, (student as ModulePolicy)?.InputScale ?? 1.0)
                 : FiniteDifferenceTerm(student, batch, sobolev, options, temperature, directions ?? throw new ArgumentNullException(nameof(directions)));
         var total = weight == 0 || sobolev.Kind == LabelKind.None ? value + 0.0 * derivative : value + weight * derivative;
         var parts = new LossParts(value, derivative, total);
@@ -71,14 +77,29 @@ public static class DistillationLoss
                 $"set loss.sobolev={(labels.Kind == LabelKind.None ? "off" : labels.ToString())} or collect a dataset with matching labels");
     }
 
-    private static Tensor ExactTerm(Tensor logp, Tensor x, ReplayBatch batch, LabelMode sobolev, DerivativeLossKind kind)
+    private static Tensor ExactTerm(Tensor logp, Tensor x, ReplayBatch batch, LabelMode sobolev, DerivativeLossKind kind,
+        ExplicitInputGradients? chain, double temperature, double inputScale)
     {
         var (teacher, v) = TeacherRows(batch, sobolev);
+        if (chain is not null) return DerivativeLoss.Compute(ExplicitRows(chain, logp, v, temperature, inputScale), teacher, kind);
         var student = v is null
             ? InputDerivatives.Jacobian(logp, x, createGraph: true)
             : InputDerivatives.VectorJacobianProducts(logp, x, v.to(logp.dtype), createGraph: true);
         return DerivativeLoss.Compute(student, teacher, kind);
     }
+
+    // Rows ∂⟨v_k, ℓ⟩/∂x of ℓ = log softmax(z/τ), [B, K, *in] (v null: the identity rows, the full Jacobian). The cotangent at
+    // the logits is (v_k − π·Σv_k)/τ, and the network sees x·scale, hence the final factor.
+    private static Tensor ExplicitRows(ExplicitInputGradients chain, Tensor logp, Tensor? v, double temperature, double inputScale)
+    {
+        var rows = v is null
+            ? eye(logp.shape[1], dtype: logp.dtype, device: logp.device).unsqueeze(1).expand(-1, logp.shape[0], -1)
+            : v.to(logp.dtype).transpose(0, 1);
+        var cotangents = (rows - logp.exp().unsqueeze(0) * rows.sum(-1, keepdim: true)) / temperature;
+        return Scaled(chain.Vjp(cotangents), inputScale).transpose(0, 1);
+    }
+
+    private static Tensor Scaled(Tensor t, double scale) => scale == 1.0 ? t : t * scale;
 
     // Directional version: for unit input directions u_m, compares ⟨v, J_s u_m⟩ (central differences, forward passes only)
     // with ⟨g_t, u_m⟩. Since E[⟨a, u⟩²] = ‖a‖²/|X| for u uniform on the unit sphere, scaling by |X|/M makes it an

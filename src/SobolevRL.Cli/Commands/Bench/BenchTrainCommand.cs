@@ -1,0 +1,186 @@
+using System.ComponentModel;
+using System.Globalization;
+using SobolevRL.Bench;
+using SobolevRL.Cli.Infrastructure;
+using SobolevRL.Teachers;
+using Spectre.Console.Cli;
+using TorchSharp;
+
+namespace SobolevRL.Cli.Commands.Bench;
+
+/// <summary>
+/// <c>sobolevrl bench train</c>: distillation training steps/s (plain KL, and KL + λ·vjp:1 Sobolev term, batch 32, Adam) on
+/// the peer's workloads, rounds of ours and the PyTorch peer interleaved, with ratios ours/peer and Sobolev/plain cost.
+/// </summary>
+public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
+{
+    /// <summary>Options of <c>bench train</c>.</summary>
+    public sealed class Settings : DeviceSettings
+    {
+        /// <summary>Workload.</summary>
+        [CommandOption("--workload <NAME>")]
+        [Description("nature (student: half-width Nature CNN, 4x84x84, input/255) or minatar (student: conv8/fc64, 4x10x10).")]
+        [DefaultValue("nature")]
+        public string Workload { get; init; } = "nature";
+
+        /// <summary>Seconds per measurement.</summary>
+        [CommandOption("--seconds <S>")]
+        [Description("Minimum seconds per measurement (the peer's rule: 2 warm-up steps, then >= S seconds and >= 5 steps).")]
+        [DefaultValue(3.0)]
+        public double Seconds { get; init; } = 3.0;
+
+        /// <summary>Interleaved rounds.</summary>
+        [CommandOption("--repeats <R>")]
+        [Description("Rounds of ours then the peer; medians of the rounds are reported.")]
+        [DefaultValue(3)]
+        public int Repeats { get; init; } = 3;
+
+        /// <summary>Phase split.</summary>
+        [CommandOption("--phases <STEPS>")]
+        [Description("Also time loss (forward + derivative graph), backward and optimiser phases over this many steps (0: off).")]
+        [DefaultValue(20)]
+        public int Phases { get; init; } = 20;
+
+        /// <summary>Also time the generic double backward.</summary>
+        [CommandOption("--autograd")]
+        [Description("Also time the Sobolev step through autograd's generic double backward (what students outside Conv/ReLU/Linear Sequentials use).")]
+        public bool Autograd { get; init; }
+
+        /// <summary>Run the peer.</summary>
+        [CommandOption("--peer")]
+        [Description("Also run the PyTorch peer and report ratios (default: on when /usr/bin/python3 has torch).")]
+        public bool? Peer { get; init; }
+
+        /// <summary>Skip the peer.</summary>
+        [CommandOption("--no-peer")]
+        [Description("Do not run the PyTorch peer.")]
+        public bool NoPeer { get; init; }
+
+        /// <summary>Peer script.</summary>
+        [CommandOption("--peer-script <FILE>")]
+        [Description("The peer script (default: ../shared/peers/torch_sobolev_bench.py from the repository root).")]
+        public string? PeerScript { get; init; }
+    }
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        if (!(settings.Seconds > 0)) throw new UserErrorException($"--seconds {settings.Seconds}: must be > 0");
+        if (settings.Repeats < 1) throw new UserErrorException($"--repeats {settings.Repeats}: must be >= 1");
+        if (settings.Phases < 0) throw new UserErrorException($"--phases {settings.Phases}: must be >= 0");
+        var workload = TrainWorkload.Parse(settings.Workload);
+        var device = TorchSetup.Apply(settings);
+        bool peer = !settings.NoPeer && (settings.Peer ?? PeerBenchmark.TorchAvailable());
+        string script = settings.PeerScript ?? PeerBenchmark.DefaultScript();
+        if (peer && !File.Exists(script)) throw new UserErrorException($"peer script '{script}' not found; pass --peer-script FILE or --no-peer");
+        string loadBefore = LoadAverage();
+        var plain = new List<double>();
+        var sobolev = new List<double>();
+        var autograd = new List<double>();
+        var cpuMs = new List<double>[] { [], [], [] };
+        var peerPlain = new List<double>();
+        var peerSobolev = new List<double>();
+        for (int r = 0; r < settings.Repeats; r++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            void Add(List<double> rates, int index, LabelMode mode, bool explicitGradients = true)
+            {
+                var (rate, cpu) = TrainBenchmark.Measure(workload, device, mode, settings.Seconds, explicitGradients);
+                rates.Add(rate);
+                cpuMs[index].Add(cpu);
+            }
+            Add(plain, 0, LabelMode.None);
+            Add(sobolev, 1, LabelMode.Vjp(1));
+            if (settings.Autograd) Add(autograd, 2, LabelMode.Vjp(1), explicitGradients: false);
+            Output.Log($"round {r + 1}/{settings.Repeats}: ours plain {plain[^1]:F1} steps/s, sobolev {sobolev[^1]:F1} steps/s" +
+                (settings.Autograd ? $", sobolev by autograd double backward {autograd[^1]:F1} steps/s" : "") + $" (load {LoadAverage()})");
+            if (!peer) continue;
+            var p = PeerBenchmark.Run(script, workload.Name, settings.Seconds, torch.get_num_threads());
+            peerPlain.Add(p.GetProperty("train_steps_per_s_plain").GetDouble());
+            peerSobolev.Add(p.GetProperty("train_steps_per_s_sobolev").GetDouble());
+            Output.Log($"round {r + 1}/{settings.Repeats}: peer plain {peerPlain[^1]:F1} steps/s, sobolev {peerSobolev[^1]:F1} steps/s (load {LoadAverage()})");
+        }
+        TrainPhases? plainPhases = null, sobolevPhases = null, autogradPhases = null;
+        if (settings.Phases > 0)
+        {
+            plainPhases = TrainBenchmark.Phases(workload, device, LabelMode.None, settings.Phases);
+            sobolevPhases = TrainBenchmark.Phases(workload, device, LabelMode.Vjp(1), settings.Phases);
+            if (settings.Autograd) autogradPhases = TrainBenchmark.Phases(workload, device, LabelMode.Vjp(1), settings.Phases, explicitGradients: false);
+        }
+        // Ratios are taken within a round (same load for both sides), then the median over rounds.
+        double[] plainRatios = peerPlain.Select((q, i) => plain[i] / q).ToArray();
+        double[] sobolevRatios = peerSobolev.Select((q, i) => sobolev[i] / q).ToArray();
+        var result = new
+        {
+            workload = workload.Name,
+            threads = torch.get_num_threads(),
+            device = settings.Device,
+            repeats = settings.Repeats,
+            load_average_before = loadBefore,
+            load_average_after = LoadAverage(),
+            train_steps_per_s_plain = Median(plain),
+            train_steps_per_s_sobolev = Median(sobolev),
+            sobolev_cost = Median(plain.Select((q, i) => q / sobolev[i])),
+            cpu_ms_per_step_plain = Median(cpuMs[0]),
+            cpu_ms_per_step_sobolev = Median(cpuMs[1]),
+            sobolev_cpu_cost = Median(cpuMs[1].Select((q, i) => q / cpuMs[0][i])),
+            train_steps_per_s_sobolev_autograd = settings.Autograd ? Median(autograd) : (double?)null,
+            cpu_ms_per_step_sobolev_autograd = settings.Autograd ? Median(cpuMs[2]) : (double?)null,
+            sobolev_autograd_cost = settings.Autograd ? Median(plain.Select((q, i) => q / autograd[i])) : (double?)null,
+            peer_train_steps_per_s_plain = peer ? Median(peerPlain) : (double?)null,
+            peer_train_steps_per_s_sobolev = peer ? Median(peerSobolev) : (double?)null,
+            peer_sobolev_cost = peer ? Median(peerPlain.Select((q, i) => q / peerSobolev[i])) : (double?)null,
+            ratio_plain = peer ? Median(plainRatios) : (double?)null,
+            ratio_sobolev = peer ? Median(sobolevRatios) : (double?)null,
+            plain_ms = plainPhases,
+            sobolev_ms = sobolevPhases,
+            sobolev_autograd_ms = autogradPhases,
+            rounds = new { plain, sobolev, sobolev_autograd = autograd, peer_plain = peerPlain, peer_sobolev = peerSobolev, cpu_ms = cpuMs },
+        };
+        if (settings.Json)
+        {
+            Output.Json(result);
+            return 0;
+        }
+        var rows = new List<string[]>
+        {
+            Row("train_steps_per_s_plain", result.train_steps_per_s_plain, result.peer_train_steps_per_s_plain, result.ratio_plain),
+            Row("train_steps_per_s_sobolev", result.train_steps_per_s_sobolev, result.peer_train_steps_per_s_sobolev, result.ratio_sobolev),
+            Row("sobolev_cost (step time / plain)", result.sobolev_cost, result.peer_sobolev_cost, null),
+            Row("cpu_ms_per_step_plain", result.cpu_ms_per_step_plain, null, null),
+            Row("cpu_ms_per_step_sobolev", result.cpu_ms_per_step_sobolev, null, null),
+            Row("sobolev_cpu_cost (cpu time / plain)", result.sobolev_cpu_cost, null, null),
+        };
+        if (settings.Autograd)
+        {
+            rows.Add(Row("train_steps_per_s_sobolev_autograd", Median(autograd), null, null));
+            rows.Add(Row("sobolev_autograd_cost (step time / plain)", Median(plain.Select((q, i) => q / autograd[i])), null, null));
+            rows.Add(Row("cpu_ms_per_step_sobolev_autograd", Median(cpuMs[2]), null, null));
+        }
+        foreach (var (name, phases) in new[] { ("plain", plainPhases), ("sobolev", sobolevPhases), ("sobolev_autograd", autogradPhases) })
+        {
+            if (phases is null) continue;
+            rows.Add(Row($"{name} ms: loss (forward + derivative graph)", phases.LossMs, null, null));
+            rows.Add(Row($"{name} ms: backward", phases.BackwardMs, null, null));
+            rows.Add(Row($"{name} ms: optimiser", phases.OptimizerMs, null, null));
+        }
+        Output.Table($"bench train --workload {workload.Name} ({result.threads} threads, medians of {settings.Repeats} rounds; load {loadBefore} -> {result.load_average_after})",
+            ["measure", "ours", "peer", "ours/peer"], rows);
+        return 0;
+    }
+
+    static string[] Row(string name, double ours, double? peer, double? ratio) =>
+        [name, Format(ours), peer is { } p ? Format(p) : "-", ratio is { } r ? Format(r) : "-"];
+
+    static string Format(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
+
+    /// <summary>The 1-, 5- and 15-minute load averages (Linux), or "n/a".</summary>
+    static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
+    }
+}
