@@ -1,0 +1,100 @@
+using SobolevRL.Optimizers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Tests.Optimizers;
+
+[Collection(TorchGlobalState.Name)]
+public class KeptAliveOptimizerTests
+{
+    [Fact]
+    public void Adam_takes_exactly_the_steps_of_torchsharps_adam()
+    {
+        AssertSameTrajectory(p => new KeptAliveAdam(p, 3e-3, eps: 1e-5), p => optim.Adam(p, 3e-3, eps: 1e-5));
+    }
+
+    [Fact]
+    public void RmsProp_takes_exactly_the_steps_of_torchsharps_rmsprop()
+    {
+        AssertSameTrajectory(p => new KeptAliveRmsProp(p, 3e-3), p => optim.RMSProp(p, 3e-3));
+    }
+
+    [Fact]
+    public void Adam_resumed_from_its_saved_state_continues_as_if_uninterrupted()
+    {
+        var uninterrupted = Network(seed: 3);
+        using var uninterruptedOpt = new KeptAliveAdam(uninterrupted.parameters(), 1e-2);
+        Train(uninterrupted, uninterruptedOpt, steps: 5, seed: 11);
+        Train(uninterrupted, uninterruptedOpt, steps: 5, seed: 12);
+
+        var first = Network(seed: 3);
+        using var firstOpt = new KeptAliveAdam(first.parameters(), 1e-2);
+        Train(first, firstOpt, steps: 5, seed: 11);
+        var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) firstOpt.save_state_dict(writer);
+
+        var resumed = Network(seed: 99);
+        resumed.load_state_dict(first.state_dict());
+        using var resumedOpt = new KeptAliveAdam(resumed.parameters(), 1e-2);
+        buffer.Position = 0;
+        using (var reader = new BinaryReader(buffer)) resumedOpt.load_state_dict(reader);
+        Train(resumed, resumedOpt, steps: 5, seed: 12);
+
+        AssertEqualParameters(uninterrupted, resumed);
+    }
+
+    [Fact]
+    public void Learning_rate_set_on_the_groups_is_used()
+    {
+        var a = Network(seed: 5);
+        var b = Network(seed: 5);
+        using var oa = new KeptAliveAdam(a.parameters(), 1e-2);
+        using var ob = optim.Adam(b.parameters(), 1e-2);
+        foreach (var g in oa.ParamGroups) g.LearningRate = 1e-4;
+        foreach (var g in ob.ParamGroups) g.LearningRate = 1e-4;
+        Train(a, oa, steps: 3, seed: 1);
+        Train(b, ob, steps: 3, seed: 1);
+        AssertEqualParameters(a, b);
+    }
+
+    private static void AssertSameTrajectory(Func<IEnumerable<Parameter>, OptimizerHelper> ours, Func<IEnumerable<Parameter>, OptimizerHelper> theirs)
+    {
+        var a = Network(seed: 7);
+        var b = Network(seed: 7);
+        using var oa = ours(a.parameters());
+        using var ob = theirs(b.parameters());
+        Train(a, oa, steps: 25, seed: 2);
+        Train(b, ob, steps: 25, seed: 2);
+        AssertEqualParameters(a, b);
+        using var start = Network(seed: 7).parameters().First().detach();
+        Assert.False(start.equal(a.parameters().First()).all().item<bool>(), "the optimizer did not move the weights");
+    }
+
+    private static nn.Module<Tensor, Tensor> Network(int seed)
+    {
+        manual_seed(seed);
+        return nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 3));
+    }
+
+    private static void Train(nn.Module<Tensor, Tensor> net, OptimizerHelper optimizer, int steps, int seed)
+    {
+        var generator = new Generator((ulong)seed);
+        for (int i = 0; i < steps; i++)
+        {
+            using var scope = NewDisposeScope();
+            var x = randn(32, 6, generator: generator);
+            var target = randn(32, 3, generator: generator);
+            optimizer.zero_grad();
+            var loss = (net.call(x) - target).square().mean();
+            loss.backward();
+            optimizer.step();
+        }
+    }
+
+    private static void AssertEqualParameters(nn.Module a, nn.Module b)
+    {
+        foreach (var (pa, pb) in a.parameters().Zip(b.parameters()))
+            Assert.True(pa.equal(pb).all().item<bool>(), "parameters differ");
+    }
+}
