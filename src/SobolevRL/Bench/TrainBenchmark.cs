@@ -1,3 +1,4 @@
+using SobolevRL.Optimizers;
 using System.Diagnostics;
 using SobolevRL.Distillation;
 using SobolevRL.Policies;
@@ -69,7 +70,7 @@ public static class TrainBenchmark
             _explicitGradients = explicitGradients;
             _student = workload.StudentPolicy(device);
             _batch = workload.LabelledBatch(device);
-            _optimizer = optim.Adam(_student.Network.parameters(), lr: LearningRate);
+            _optimizer = new KeptAliveAdam(_student.Network.parameters(), LearningRate);
             _sobolev = sobolev;
         }
 

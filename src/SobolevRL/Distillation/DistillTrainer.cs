@@ -1,3 +1,4 @@
+using SobolevRL.Optimizers;
 using System.Diagnostics;
 using System.Globalization;
 using SobolevRL.Config;
@@ -154,8 +155,8 @@ public static class DistillTrainer
 
     private static OptimizerHelper MakeOptimizer(OptimOptions o, Parameter[] parameters) => o.Optimizer switch
     {
-        OptimizerKind.RmsProp => optim.RMSProp(parameters, o.LearningRate),
-        _ => optim.Adam(parameters, o.LearningRate),
+        OptimizerKind.RmsProp => new KeptAliveRmsProp(parameters, o.LearningRate),
+        _ => new KeptAliveAdam(parameters, o.LearningRate),
     };
 
     private static UserErrorException Diverged(DistillSetup setup, long step, string term, double value, double derivative, long lastGood)

@@ -1,3 +1,4 @@
+using SobolevRL.Optimizers;
 using SobolevRL.Config;
 using SobolevRL.Policies;
 using SobolevRL.Runs;
@@ -22,8 +23,8 @@ public static class RunStudent
         var card = ModelCard.Read(cardPath);
         var spec = StudentSpec.Parse(options.Student);
         var net = spec.Build(card.Input.Shape, card.Actions);
-        using var optimizer = optim.Adam(net.parameters(), 1e-3);
-        using var rmsprop = optim.RMSProp(net.parameters(), 1e-3);
+        using var optimizer = new KeptAliveAdam(net.parameters(), 1e-3);
+        using var rmsprop = new KeptAliveRmsProp(net.parameters(), 1e-3);
         using var generator = new Generator(0);
         Checkpoint.Load(run.File(Checkpoint.FileName), net, options.Optim.Optimizer == OptimizerKind.RmsProp ? rmsprop : optimizer, generator);
         return new ModulePolicy(net.to(device), card.Input.Shape, card.Actions, card.Input.Scale, card.Temperature);

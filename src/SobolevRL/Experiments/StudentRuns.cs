@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
@@ -47,37 +46,13 @@ public static class StudentRuns
         return result;
     }
 
-    /// <summary>Native failures in a row, without a new checkpoint in between, after which a student run gives up.</summary>
-    public const int NativeRetries = 10;
-
-    // TorchSharp 0.107's Adam.step passes temporary Scalars to libtorch without keeping them alive, so under heavy GC
-    // activity a finalizer can free one mid-call ("Expected false to be true" from c10::Scalar::toFloat, thrown from
-    // Adam.step; seen every few hundred steps in some runs on the loaded 2-core machine, never in others). Resuming from
-    // the checkpoint continues to the same weights, so the run resumes as long as checkpoints keep advancing.
     private static DistillSummary TrainResuming(string name, DistillOptions options, IReplayDataset data, string runDir, Device device, TeacherInfo? teacher,
         IProgress<ProgressInfo>? progress, CancellationToken cancel)
     {
-        string checkpoint = Path.Combine(runDir, Checkpoint.FileName);
-        DateTime lastCheckpoint = default;
-        for (int failures = 0; ;)
-        {
-            bool resume = File.Exists(checkpoint);
-            if (!resume && Directory.Exists(runDir)) Directory.Delete(runDir, true);
-            var run = RunDirectory.Create(name, runDir, resume);
-            try
-            {
-                return DistillTrainer.Train(new DistillSetup(options, data, run, device, resume, teacher), progress, cancel);
-            }
-            catch (ExternalException e)
-            {
-                var written = File.Exists(checkpoint) ? File.GetLastWriteTimeUtc(checkpoint) : default;
-                failures = written != lastCheckpoint ? 1 : failures + 1;
-                lastCheckpoint = written;
-                if (failures > NativeRetries) throw;
-                string at = string.Join(" <- ", (e.StackTrace ?? "").Split('\n', StringSplitOptions.TrimEntries).Take(3));
-                Console.Error.WriteLine($"warning: {name}: libtorch failed ({e.Message.Split('\n')[0].Trim()}) at {at}; resuming from its last checkpoint");
-            }
-        }
+        bool resume = File.Exists(Path.Combine(runDir, Checkpoint.FileName));
+        if (!resume && Directory.Exists(runDir)) Directory.Delete(runDir, true);
+        var run = RunDirectory.Create(name, runDir, resume);
+        return DistillTrainer.Train(new DistillSetup(options, data, run, device, resume, teacher), progress, cancel);
     }
 
     /// <summary>Plays <paramref name="plan"/>'s episodes greedily with the ONNX policy at <paramref name="onnxPath"/> (through ONNX Runtime).</summary>

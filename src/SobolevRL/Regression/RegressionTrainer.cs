@@ -1,3 +1,4 @@
+using SobolevRL.Optimizers;
 using SobolevRL.Sobolev;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -15,7 +16,7 @@ public static class RegressionTrainer
         RegressionSample train, Normalisation normalisation, RegressionMode mode, RegressionOptions options, long initSeed, Device device)
     {
         var model = new RegressionMlp(options.Hidden, device, initSeed);
-        using var optimiser = optim.Adam(model.parameters(), lr: options.LearningRate);
+        using var optimiser = new KeptAliveAdam(model.parameters(), options.LearningRate);
         var sobolev = new SobolevLoss(new SobolevOptions { Order1 = Order1Estimator.FullJacobian, Order1Weight = options.DerivativeWeight });
 
         using var x = normalisation.Inputs(train, device);

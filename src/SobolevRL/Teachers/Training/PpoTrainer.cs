@@ -1,3 +1,4 @@
+using SobolevRL.Optimizers;
 using System.Diagnostics;
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;
@@ -50,7 +51,7 @@ public static class PpoTrainer
         try
         {
             model.to(device);
-            using var optimizer = optim.Adam(model.parameters(), options.LearningRate, eps: options.AdamEpsilon);
+            using var optimizer = new KeptAliveAdam(model.parameters(), options.LearningRate, eps: options.AdamEpsilon);
             var state = resume && PpoCheckpoint.Exists(run)
                 ? PpoCheckpoint.Load(run, model, optimizer)
                 : resume ? throw new UserErrorException($"cannot resume: '{run.Path}' has no checkpoint; start a new run instead")
