@@ -51,7 +51,8 @@ internal sealed class SpinThenBlockWaiter : IDisposable
         }
     }
 
-    private static void Pause()
+    /// <summary>One spin-loop hint to the processor (x86 <c>pause</c>, Arm <c>yield</c>).</summary>
+    public static void Pause()
     {
         if (X86Base.IsSupported) X86Base.Pause();
         else if (ArmBase.IsSupported) ArmBase.Yield();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using SobolevRL.Envs.Core;
 
@@ -8,8 +9,9 @@ namespace SobolevRL.Envs.Vector;
 /// persistent background workers. The sub-envs are cut into contiguous chunks, about eight per thread, and each
 /// thread owns a contiguous run of chunks, so in the usual case a sub-env is stepped by the same thread every time
 /// and its state stays in that core's cache. A thread that has finished its own chunks takes the remaining chunks
-/// of the others, so a thread the operating system has not scheduled never holds up the step: on a busy machine the
-/// caller simply does more of the work. Hand-offs spin briefly, then sleep (<see cref="SpinThenBlockWaiter"/>); a
+/// of the others (at once from a thread that has not started or stopped claiming, after a short grace period from
+/// one that is still claiming), so a thread the operating system has not scheduled never holds up the step: on a
+/// busy machine the caller simply does more of the work. Hand-offs spin briefly, then sleep (<see cref="SpinThenBlockWaiter"/>); a
 /// step allocates nothing. Each sub-env has its own generator and is stepped exactly once per call, so results are
 /// identical for any thread count and any claiming order (semantics in <see cref="IVectorEnv"/>).
 /// </summary>
@@ -31,6 +33,10 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
     private const int DoneSlot = 1;   // chunks finished by workers, cumulative: added to by workers, read by the caller
     private const int CallerSlot = 2; // the caller's own running total of what DoneSlot should reach
     private const int FirstRunSlot = 3; // one claim word per thread's run
+
+    // Caps the grace period, so a thread that was itself descheduled during its own run (which inflates its
+    // measured chunk time) still takes a stalled owner's chunks soon.
+    private static readonly long MaxGraceTicks = Stopwatch.Frequency / 100_000; // 10 µs
 
     private readonly int _chunkSize;
     private readonly int _chunks;
@@ -131,12 +137,19 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
     /// <summary>Steps the chunks this thread can claim in call <paramref name="call"/>: its own run first, then the others'. Returns how many.</summary>
     private int WorkOnRuns(int self, int call, in VectorBatch batch)
     {
+        long start = Stopwatch.GetTimestamp();
+        long graceTicks = 0;
         int total = 0;
         for (int k = 0; k < Threads; k++)
         {
             int owner = self + k < Threads ? self + k : self + k - Threads;
+            // Own run done: an owner that is working gets two of this thread's chunk times per chunk before its
+            // chunks are taken, so the usual small lag of a worker does not move sub-envs (and their cache lines)
+            // to another core every call; an owner that has not started, or has stopped claiming, loses them at once.
+            if (k == 1 && total > 0) graceTicks = Math.Min(MaxGraceTicks, 2 * (Stopwatch.GetTimestamp() - start) / total);
+            long ourLastClaim = 0;
             int done = 0;
-            while (TryClaim(owner, call, out int index))
+            while (k == 0 ? TryClaim(owner, call, out int index, out _) : TryTake(owner, call, graceTicks, ref ourLastClaim, out index))
             {
                 int chunk = _firstChunk[owner] + index, from = chunk * _chunkSize;
                 var error = RunRange(in batch, from, Math.Min(NumEnvs, from + _chunkSize));
@@ -154,11 +167,37 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
     }
 
     /// <summary>
+    /// Takes a chunk of another thread's run, after a grace period while its owner keeps claiming (the claim word
+    /// changes): see <see cref="WorkOnRuns"/>. No grace for a run not opened in this call yet, or whose latest
+    /// claim is this thread's own previous take (the owner is not claiming).
+    /// </summary>
+    private bool TryTake(int owner, int call, long graceTicks, ref long ourLastClaim, out int index)
+    {
+        long* word = RunWord(owner);
+        long watched = Volatile.Read(ref *word);
+        int count = _firstChunk[owner + 1] - _firstChunk[owner];
+        long deadline = Stopwatch.GetTimestamp() + graceTicks;
+        for (int polls = 1; graceTicks > 0 && watched != ourLastClaim; polls++)
+        {
+            if ((int)(watched >> 32) != call || (int)watched >= count) break; // unopened, over or exhausted: no wait
+            SpinThenBlockWaiter.Pause();
+            long now = Volatile.Read(ref *word);
+            if (now != watched)
+            {
+                watched = now;
+                deadline = Stopwatch.GetTimestamp() + graceTicks;
+            }
+            else if ((polls & 15) == 0 && Stopwatch.GetTimestamp() >= deadline) break;
+        }
+        return TryClaim(owner, call, out index, out ourLastClaim);
+    }
+
+    /// <summary>
     /// Claims the next chunk of <paramref name="owner"/>'s run for call <paramref name="call"/>. The claim word holds the
     /// call number (high 32 bits) and the next index (low 32); a word still at an older call is a run not opened yet
     /// (index 0). A word at a newer call means this thread woke late and the call it knows is over: it claims nothing.
     /// </summary>
-    private bool TryClaim(int owner, int call, out int index)
+    private bool TryClaim(int owner, int call, out int index, out long written)
     {
         long* word = RunWord(owner);
         int count = _firstChunk[owner + 1] - _firstChunk[owner];
@@ -173,10 +212,12 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
             if (Interlocked.CompareExchange(ref *word, claimed, seen) == seen)
             {
                 index = next;
+                written = claimed;
                 return true;
             }
         }
         index = -1;
+        written = 0;
         return false;
     }
 
