@@ -52,38 +52,61 @@ public static class EnvBenchmark
         using (var probe = makeEnv(0)) framesPerStep = ProbeFramesPerStep(probe, seed);
         using var venv = VectorEnvFactory.Create(makeEnv, numEnvs, threads);
         int actualThreads = venv is ThreadedVectorEnv threaded ? threaded.Threads : 1;
-        var table = ActionTable(venv.ActionSpace, seed);
+        // The table has numEnvs extra entries so that every batch's actions are one slice of it, copied in one go:
+        // the loop around Step costs next to nothing, as it should in a measurement of the env.
+        var table = ActionTable(venv.ActionSpace, seed, ActionTableSize + numEnvs);
         var observations = new byte[numEnvs * venv.SingleObservationSpace.Size];
         var actions = new int[numEnvs];
         var rewards = new float[numEnvs];
         var terminated = new bool[numEnvs];
         var truncated = new bool[numEnvs];
         venv.Reset(seed, observations);
-        long index = 0;
-        void Run(long batches)
+        long batches = (steps + numEnvs - 1) / numEnvs;
+        // Each batch's duration is kept (the last BatchSamples of them), so the report can give percentiles that
+        // show the cost of a step with every thread running even when other processes take the cores part of the time.
+        // One clock read per batch: a batch's time runs from the end of the previous one, action copy included.
+        var batchTicks = new long[Math.Min(batches, BatchSamples)];
+        long offset = 0;
+        void Run(long count)
         {
-            for (long t = 0; t < batches; t++)
+            long previous = Stopwatch.GetTimestamp();
+            for (long t = 0; t < count; t++)
             {
-                for (int i = 0; i < numEnvs; i++) actions[i] = table[index++ & (ActionTableSize - 1)];
+                table.AsSpan((int)offset, numEnvs).CopyTo(actions);
+                offset = (offset + numEnvs) & (ActionTableSize - 1);
                 venv.Step(actions, observations, rewards, terminated, truncated);
+                long now = Stopwatch.GetTimestamp();
+                batchTicks[t % batchTicks.Length] = now - previous;
+                previous = now;
             }
         }
-        long batches = (steps + numEnvs - 1) / numEnvs;
         WarmUp(Run, warmUp ?? DefaultWarmUp);
         var (seconds, cpuSeconds) = Measure(() => Run(batches));
-        return new EnvBenchmarkResult(venv.Id, numEnvs, actualThreads, batches * numEnvs, seconds, framesPerStep, cpuSeconds);
+        Array.Sort(batchTicks);
+        double Percentile(double p) => batchTicks[(int)(p * (batchTicks.Length - 1))] * 1e6 / Stopwatch.Frequency;
+        return new EnvBenchmarkResult(venv.Id, numEnvs, actualThreads, batches * numEnvs, seconds, framesPerStep, cpuSeconds)
+        {
+            BatchP1Microseconds = Percentile(0.01),
+            BatchP10Microseconds = Percentile(0.10),
+            BatchMedianMicroseconds = Percentile(0.50),
+        };
     }
+
+    /// <summary>How many batch durations a vector run keeps for its percentiles.</summary>
+    private const int BatchSamples = 1 << 20;
 
     /// <summary>A fixed-width table of results for people.</summary>
     public static string FormatTable(IEnumerable<EnvBenchmarkResult> results)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{"env",-28} {"envs",5} {"threads",7} {"steps",10} {"seconds",8} {"steps/s",11} {"frames/s",11} {"cpu µs/step",11}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"env",-28} {"envs",5} {"threads",7} {"steps",10} {"seconds",8} {"steps/s",11} {"frames/s",11} {"cpu µs/step",11} {"batch µs p1/p10/med",22}");
         foreach (var r in results)
         {
             string frames = r.FramesPerSecond is double f ? f.ToString("N0", CultureInfo.InvariantCulture) : "-";
             string cpu = r.CpuMicrosecondsPerStep is double c ? c.ToString("F3", CultureInfo.InvariantCulture) : "-";
-            text.AppendLine(CultureInfo.InvariantCulture, $"{r.EnvId,-28} {r.NumEnvs,5} {r.Threads,7} {r.Steps,10} {r.Seconds,8:F2} {r.StepsPerSecond,11:N0} {frames,11} {cpu,11}");
+            string batch = r.BatchP1Microseconds is double p1 && r.BatchP10Microseconds is double p10 && r.BatchMedianMicroseconds is double median
+                ? string.Create(CultureInfo.InvariantCulture, $"{p1:F1}/{p10:F1}/{median:F1}") : "-";
+            text.AppendLine(CultureInfo.InvariantCulture, $"{r.EnvId,-28} {r.NumEnvs,5} {r.Threads,7} {r.Steps,10} {r.Seconds,8:F2} {r.StepsPerSecond,11:N0} {frames,11} {cpu,11} {batch,22}");
         }
         return text.ToString();
     }
@@ -114,10 +137,10 @@ public static class EnvBenchmark
     /// <summary>Time spent running the workload untimed before measuring, unless a call says otherwise.</summary>
     public static readonly TimeSpan DefaultWarmUp = TimeSpan.FromMilliseconds(500);
 
-    private static int[] ActionTable(DiscreteSpace space, long seed)
+    private static int[] ActionTable(DiscreteSpace space, long seed, int size = ActionTableSize)
     {
         var rng = new System.Random(unchecked((int)seed ^ (int)(seed >> 32)));
-        var table = new int[ActionTableSize];
+        var table = new int[size];
         for (int i = 0; i < table.Length; i++) table[i] = rng.Next(space.N);
         return table;
     }

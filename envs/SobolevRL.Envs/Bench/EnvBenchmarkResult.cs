@@ -21,4 +21,17 @@ public sealed record EnvBenchmarkResult(string EnvId, int NumEnvs, int Threads, 
     /// (hand-offs, spinning, cache traffic) even on a machine too busy to show the wall-clock speed-up.
     /// </summary>
     public double? CpuMicrosecondsPerStep => CpuSeconds * 1e6 / Steps;
+
+    /// <summary>Vector runs: the 1st percentile of the time of one batched <c>Step</c>, in microseconds (see <see cref="BatchP10Microseconds"/>).</summary>
+    public double? BatchP1Microseconds { get; init; }
+
+    /// <summary>
+    /// Vector runs: the 10th percentile of the time one batched <c>Step</c> of all sub-envs took, in microseconds.
+    /// On a machine shared with other work it approximates the step time when every thread had a core, which the
+    /// mean (<see cref="StepsPerSecond"/>) cannot show; compare it between thread counts for the parallel speed-up.
+    /// </summary>
+    public double? BatchP10Microseconds { get; init; }
+
+    /// <summary>Vector runs: the median time of one batched <c>Step</c>, in microseconds.</summary>
+    public double? BatchMedianMicroseconds { get; init; }
 }

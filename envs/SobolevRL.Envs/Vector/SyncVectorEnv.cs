@@ -11,6 +11,5 @@ public sealed class SyncVectorEnv : VectorEnvBase
     /// <summary>Makes <paramref name="numEnvs"/> sub-envs with <paramref name="makeEnv"/>(index).</summary>
     public SyncVectorEnv(Func<int, IEnv> makeEnv, int numEnvs) : base(VectorEnvFactory.MakeAll(makeEnv, numEnvs)) { }
 
-    /// <inheritdoc />
-    protected override Exception? Execute(VectorJob job) => RunRange(job, 0, NumEnvs);
+    private protected override Exception? Execute(in VectorBatch batch) => RunRange(in batch, 0, NumEnvs);
 }

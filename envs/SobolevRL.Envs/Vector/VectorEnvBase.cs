@@ -8,7 +8,8 @@ namespace SobolevRL.Envs.Vector;
 /// The bookkeeping shared by <see cref="SyncVectorEnv"/> and <see cref="ThreadedVectorEnv"/>: sub-envs, final
 /// observations and infos, argument checks, and the per-sub-env step with auto-reset. Subclasses decide only which
 /// thread runs which contiguous range of sub-envs. The caller's buffers are pinned for the duration of a call and
-/// reached through pointers, so worker threads can write into them without copies or allocation.
+/// reached through pointers (<see cref="VectorBatch"/>), so worker threads write into them without copies or
+/// allocation; nothing in this object is written during a step, so its fields stay cached on every core.
 /// </summary>
 public abstract unsafe class VectorEnvBase : IVectorEnv
 {
@@ -17,14 +18,6 @@ public abstract unsafe class VectorEnvBase : IVectorEnv
     private readonly EnvInfo[] _finalInfos;
     private readonly int _obsSize;
     private bool _needsReset = true;
-
-    // The batch of the call in progress; written by the calling thread before work is handed out.
-    private int* _actions;
-    private byte* _observations;
-    // Step results land here first, one cache line per sub-env, so threads stepping neighbouring sub-envs do not
-    // fight over the line holding the caller's small reward and flag arrays; the caller copies them out afterwards.
-    private readonly PaddedStepResult[] _results;
-    private long? _resetSeed;
 
     /// <summary>Takes ownership of <paramref name="envs"/> (at least one, all with the same spaces).</summary>
     protected VectorEnvBase(IReadOnlyList<IEnv> envs)
@@ -41,7 +34,6 @@ public abstract unsafe class VectorEnvBase : IVectorEnv
         _obsSize = first.ObservationSpace.Size;
         _finalObservations = new byte[_envs.Length * _obsSize];
         _finalInfos = new EnvInfo[_envs.Length];
-        _results = new PaddedStepResult[_envs.Length];
         for (int i = 0; i < _finalInfos.Length; i++) _finalInfos[i] = new EnvInfo();
     }
 
@@ -79,16 +71,7 @@ public abstract unsafe class VectorEnvBase : IVectorEnv
         _needsReset = true;
         fixed (byte* obs = observations)
         {
-            _observations = obs;
-            _resetSeed = seed;
-            try
-            {
-                ExecuteOrThrow(VectorJob.Reset);
-            }
-            finally
-            {
-                _observations = null;
-            }
+            ExecuteOrThrow(new VectorBatch { Job = VectorJob.Reset, Observations = obs, HasResetSeed = seed.HasValue, ResetSeed = seed ?? 0 });
         }
         _needsReset = false;
     }
@@ -102,49 +85,34 @@ public abstract unsafe class VectorEnvBase : IVectorEnv
         CheckLength(rewards.Length, NumEnvs, nameof(rewards));
         CheckLength(terminated.Length, NumEnvs, nameof(terminated));
         CheckLength(truncated.Length, NumEnvs, nameof(truncated));
-        for (int i = 0; i < actions.Length; i++)
-        {
-            if (!ActionSpace.Contains(actions[i]))
-                throw new ArgumentOutOfRangeException(nameof(actions), actions[i], $"action of sub-env {i}: {Id} has actions 0..{ActionSpace.N - 1}");
-        }
+        // Vectorised: this check runs on the calling thread alone, before the work is shared out.
+        int invalid = actions.IndexOfAnyExceptInRange(0, ActionSpace.N - 1);
+        if (invalid >= 0)
+            throw new ArgumentOutOfRangeException(nameof(actions), actions[invalid], $"action of sub-env {invalid}: {Id} has actions 0..{ActionSpace.N - 1}");
         fixed (int* a = actions)
         fixed (byte* o = observations)
+        fixed (float* r = rewards)
+        fixed (bool* te = terminated)
+        fixed (bool* tr = truncated)
         {
-            _actions = a;
-            _observations = o;
-            try
-            {
-                ExecuteOrThrow(VectorJob.Step);
-            }
-            finally
-            {
-                _actions = null;
-                _observations = null;
-            }
-        }
-        for (int i = 0; i < _results.Length; i++)
-        {
-            var result = _results[i].Value;
-            rewards[i] = result.Reward;
-            terminated[i] = result.Terminated;
-            truncated[i] = result.Truncated;
+            ExecuteOrThrow(new VectorBatch { Job = VectorJob.Step, Actions = a, Observations = o, Rewards = r, Terminated = te, Truncated = tr });
         }
     }
 
-    /// <summary>Runs <paramref name="job"/> on every sub-env, by whatever threads the subclass uses, and returns once all are done.</summary>
+    /// <summary>Runs <paramref name="batch"/> on every sub-env, by whatever threads the subclass uses, and returns once all are done.</summary>
     /// <returns>The exception of the lowest-indexed failing sub-env, or null.</returns>
-    protected abstract Exception? Execute(VectorJob job);
+    private protected abstract Exception? Execute(in VectorBatch batch);
 
-    /// <summary>Runs <paramref name="job"/> on sub-envs [<paramref name="from"/>, <paramref name="to"/>); stops at and returns the first exception.</summary>
-    protected Exception? RunRange(VectorJob job, int from, int to)
+    /// <summary>Runs <paramref name="batch"/> on sub-envs [<paramref name="from"/>, <paramref name="to"/>); stops at and returns the first exception.</summary>
+    private protected Exception? RunRange(in VectorBatch batch, int from, int to)
     {
         int i = from;
         try
         {
             for (; i < to; i++)
             {
-                if (job == VectorJob.Step) StepOne(i);
-                else ResetOne(i);
+                if (batch.Job == VectorJob.Step) StepOne(in batch, i);
+                else ResetOne(in batch, i);
             }
             return null;
         }
@@ -162,20 +130,24 @@ public abstract unsafe class VectorEnvBase : IVectorEnv
         GC.SuppressFinalize(this);
     }
 
-    private void ExecuteOrThrow(VectorJob job)
+    private void ExecuteOrThrow(in VectorBatch batch)
     {
-        var error = Execute(job);
+        var error = Execute(in batch);
         if (error is null) return;
         _needsReset = true;
         ExceptionDispatchInfo.Throw(error);
     }
 
-    private void StepOne(int i)
+    // Every thread writes its sub-envs' results straight into the caller's arrays: sub-envs are handed out in
+    // contiguous ranges, so two threads share a cache line of these arrays only where their ranges meet.
+    private void StepOne(in VectorBatch batch, int i)
     {
         var env = _envs[i];
-        var observation = new Span<byte>(_observations + (long)i * _obsSize, _obsSize);
-        var result = env.Step(_actions[i], observation);
-        _results[i].Value = result;
+        var observation = new Span<byte>(batch.Observations + (long)i * _obsSize, _obsSize);
+        var result = env.Step(batch.Actions[i], observation);
+        batch.Rewards[i] = result.Reward;
+        batch.Terminated[i] = result.Terminated;
+        batch.Truncated[i] = result.Truncated;
         if (result.Done)
         {
             observation.CopyTo(_finalObservations.AsSpan(i * _obsSize, _obsSize));
@@ -184,10 +156,10 @@ public abstract unsafe class VectorEnvBase : IVectorEnv
         }
     }
 
-    private void ResetOne(int i)
+    private void ResetOne(in VectorBatch batch, int i)
     {
-        long? seed = _resetSeed is long s ? unchecked(s + i) : null;
-        _envs[i].Reset(seed, new Span<byte>(_observations + (long)i * _obsSize, _obsSize));
+        long? seed = batch.HasResetSeed ? unchecked(batch.ResetSeed + i) : null;
+        _envs[i].Reset(seed, new Span<byte>(batch.Observations + (long)i * _obsSize, _obsSize));
     }
 
     private static void CheckLength(int actual, int expected, string name)
@@ -196,11 +168,21 @@ public abstract unsafe class VectorEnvBase : IVectorEnv
     }
 }
 
-/// <summary>A step result alone in a 64-byte cache line.</summary>
-[StructLayout(LayoutKind.Sequential, Size = 64)]
-internal struct PaddedStepResult
+/// <summary>
+/// One vector-env call: what each sub-env does and where the caller's buffers are (pinned for the call). 56 bytes, so
+/// that <see cref="ThreadedVectorEnv"/> can publish it to its workers in the same cache line as the call's number.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct VectorBatch
 {
-    public StepResult Value;
+    public VectorJob Job;
+    public bool HasResetSeed;
+    public int* Actions;
+    public byte* Observations;
+    public float* Rewards;
+    public bool* Terminated;
+    public bool* Truncated;
+    public long ResetSeed;
 }
 
 /// <summary>What a vector env call asks of each sub-env.</summary>
