@@ -21,6 +21,9 @@ public sealed record CollectionJobOptions
     /// <summary>The teacher .onnx file (on resume: null takes the manifest's path).</summary>
     public string? TeacherPath { get; init; }
 
+    /// <summary>The student of a <c>mix:β</c> driver when resuming (the manifest records β, not the student's path).</summary>
+    public string? Student { get; init; }
+
     /// <summary>Values overriding the teacher's model card.</summary>
     public TeacherOverrides? TeacherOverrides { get; init; }
 
@@ -68,7 +71,7 @@ public static class CollectionJob
             existing = DatasetReader.ReadManifest(job.OutDir);
             options = Collector.OptionsOf(existing, job.Collection.States >= 1 ? job.Collection.States : null, job.Collection.EnvThreads);
             if (options.Driver is { Kind: DriverKind.Mix, StudentPath: null })
-                options = options with { Driver = options.Driver with { StudentPath = job.Collection.Driver.StudentPath ?? throw new UserErrorException($"{job.OutDir} was collected with --driver {options.Driver}: give the same --student FILE to resume it") } };
+                options = options with { Driver = options.Driver with { StudentPath = job.Student ?? job.Collection.Driver.StudentPath ?? throw new UserErrorException($"{job.OutDir} was collected with --driver {options.Driver}: give the same --student FILE to resume it") } };
             teacherPath ??= existing.Teacher.Path;
         }
         else

@@ -217,6 +217,23 @@ public sealed class CollectCliTests : IDisposable
         Assert.Contains("schema version 99", stderr);
     }
 
+    [Fact]
+    public void StudentAndMixtureDriversRecordTheStudentAndAMixtureNeedsItAgainToResume()
+    {
+        string student = Path.Combine(_root, "student");
+        Ok(CliProcess.Run(Collect(student, 64, "--driver", "student:" + Teacher(), "--json")));
+        var manifest = DatasetReader.ReadManifest(student);
+        Assert.Equal("student:" + Teacher(), manifest.Collection.Driver);
+        Assert.Equal(CollectionJob.Sha256Of(Teacher()), manifest.Collection.StudentSha256);
+
+        Assert.Contains("--student", UserError(CliProcess.Run(Collect(Path.Combine(_root, "no-student"), 64, "--driver", "mix:0.5"))));
+        string mix = Path.Combine(_root, "mix");
+        Ok(CliProcess.Run(Collect(mix, 64, "--driver", "mix:0.5", "--student", Teacher(), "--json")));
+        Assert.Equal("mix:0.5", DatasetReader.ReadManifest(mix).Collection.Driver);
+        Assert.Contains("--student", UserError(CliProcess.Run("collect", "--resume", "--out", mix, "--states", "128")));
+        Assert.Equal(128, Ok(CliProcess.Run("collect", "--resume", "--out", mix, "--states", "128", "--student", Teacher(), "--json")).GetProperty("states").GetInt64());
+    }
+
     static int CommittedShards(string dir)
     {
         try

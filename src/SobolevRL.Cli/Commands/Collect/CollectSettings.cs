@@ -150,6 +150,7 @@ public class CollectSettings : DeviceSettings
         {
             Collection = ToOptions(states),
             TeacherPath = Teacher,
+            Student = Student,
             OutDir = outDir,
             Resume = resume,
             FrameStack = FrameStack,
