@@ -48,6 +48,7 @@ public static class CliApp
     {
         UserErrorException u => u.Message,
         Envs.Core.EnvException env => env.Message,
+        Onnx.OnnxModelException onnx => onnx.Message,
         CommandParseException or CommandRuntimeException => e.Message.TrimEnd('.') + " (see --help)",
         AggregateException { InnerExceptions.Count: 1 } a => UserError(a.InnerException!),
         _ => null,

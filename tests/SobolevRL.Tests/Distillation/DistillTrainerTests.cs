@@ -1,5 +1,6 @@
 using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
+using SobolevRL.Optimizers;
 using SobolevRL.Policies;
 using SobolevRL.Replay;
 using SobolevRL.Teachers;
@@ -100,7 +101,7 @@ public class DistillTrainerTests
             Assert.Contains("last good checkpoint", e.Message);
             var spec = StudentSpec.Parse(options.Student);
             using var net = spec.Build(good.Summary.ObservationShape, good.Summary.Actions);
-            using var opt = optim.Adam(net.parameters(), 1e-3);
+            using var opt = new KeptAliveAdam(net.parameters(), 1e-3);
             using var gen = new Generator(0);
             var position = Checkpoint.Load(Path.Combine(dir, Checkpoint.FileName), net, opt, gen);
             Assert.Contains($"step {position.Step + 1} ", e.Message);
