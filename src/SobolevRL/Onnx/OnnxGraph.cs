@@ -138,9 +138,12 @@ public sealed class OnnxGraph : IDisposable
     /// Runs the graph. <paramref name="inputs"/> maps every name in <see cref="Inputs"/> to a tensor (moved to
     /// <see cref="Device"/> if needed); gradients flow from the returned outputs back to these tensors.
     /// </summary>
+    /// <param name="inputs">Every name in <see cref="Inputs"/> mapped to its tensor.</param>
+    /// <param name="observer">Called after each node runs with the node and every value computed so far (tensors owned
+    /// by the graph run: read them, do not keep or dispose them); null for none.</param>
     /// <returns>Every graph output by name; the caller owns (disposes) them.</returns>
     /// <exception cref="OnnxModelException">An input is missing or its shape or type contradicts the model.</exception>
-    public IReadOnlyDictionary<string, Tensor> Forward(IReadOnlyDictionary<string, Tensor> inputs)
+    public IReadOnlyDictionary<string, Tensor> Forward(IReadOnlyDictionary<string, Tensor> inputs, Action<NodeProto, IReadOnlyDictionary<string, Tensor>>? observer = null)
     {
         using var scope = NewDisposeScope();
         var values = new Dictionary<string, Tensor>(_constants, StringComparer.Ordinal);
@@ -167,6 +170,7 @@ public sealed class OnnxGraph : IDisposable
                     values[plan.Node.Output[i]] = outputs[i];
                 }
             }
+            observer?.Invoke(plan.Node, values);
         }
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var returned = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
@@ -179,7 +183,7 @@ public sealed class OnnxGraph : IDisposable
         return result;
     }
 
-    /// <summary>Runs a single-input graph on <paramref name="input"/>; see <see cref="Forward(IReadOnlyDictionary{string, Tensor})"/>.</summary>
+    /// <summary>Runs a single-input graph on <paramref name="input"/>; see <see cref="Forward(IReadOnlyDictionary{string, Tensor}, Action{NodeProto, IReadOnlyDictionary{string, Tensor}})"/>.</summary>
     public IReadOnlyDictionary<string, Tensor> Forward(Tensor input)
     {
         if (Inputs.Count != 1)

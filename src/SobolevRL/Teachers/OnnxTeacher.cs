@@ -1,10 +1,11 @@
 using SobolevRL.Onnx;
+using SobolevRL.Onnx.Proto;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Teachers;
 
 /// <summary>
-/// A teacher policy from an ONNX file: <see cref="Logits"/> runs the graph rebuilt in TorchSharp (exact input-gradients),
+/// A teacher policy from an ONNX file: <see cref="Logits(Tensor)"/> runs the graph rebuilt in TorchSharp (exact input-gradients),
 /// applying the card's input scale and layout before it and turning the policy output into logits after it
 /// (probabilities → log, log-probabilities and Q-values as they are; τ from the card). Acting goes through ONNX
 /// Runtime with <see cref="CreateActor"/>. Make one with <see cref="TeacherLoader.Load"/>.
@@ -50,7 +51,10 @@ public sealed class OnnxTeacher : IPolicy
     public Device Device => _graph.Device;
 
     /// <inheritdoc />
-    public Tensor Logits(Tensor observations)
+    public Tensor Logits(Tensor observations) => Logits(observations, null);
+
+    /// <summary>Logits as <see cref="Logits(Tensor)"/>, calling <paramref name="observer"/> after each node of the rebuilt graph.</summary>
+    public Tensor Logits(Tensor observations, Action<NodeProto, IReadOnlyDictionary<string, Tensor>>? observer)
     {
         if (observations.dim() != ObservationShape.Length + 1 || !observations.shape.Skip(1).SequenceEqual(ObservationShape))
             throw new UserErrorException($"teacher '{Path}' takes observations [batch, {string.Join(", ", ObservationShape)}], got [{string.Join(", ", observations.shape)}]");
@@ -64,7 +68,7 @@ public sealed class OnnxTeacher : IPolicy
                 throw new UserErrorException($"teacher '{Path}' takes uint8 input '{Signature.Input.Name}', through which no input-gradients exist; re-export it with a float32 input for gradient labels");
             x = x.round().clamp(0, 255).to(ScalarType.Byte);
         }
-        IReadOnlyDictionary<string, Tensor> outputs = _graph.Forward(new Dictionary<string, Tensor> { [Signature.Input.Name] = x });
+        IReadOnlyDictionary<string, Tensor> outputs = _graph.Forward(new Dictionary<string, Tensor> { [Signature.Input.Name] = x }, observer);
         foreach (var (name, t) in outputs)
             if (name != Signature.Output.Name) t.Dispose();
         Tensor output = outputs[Signature.Output.Name];

@@ -1,12 +1,14 @@
 using Microsoft.ML.OnnxRuntime;
 using SobolevRL.Onnx;
+using static TorchSharp.torch;
 
 namespace SobolevRL.Teachers;
 
 /// <summary>
 /// Acts with an <see cref="OnnxTeacher"/> through ONNX Runtime (<see cref="OrtPolicy"/>): observations in the
 /// environment's CHW layout and range are scaled and laid out as the card says, outputs turned into logits.
-/// Buffers are allocated once; results are valid until the next call.
+/// Buffers are allocated once; results are valid until the next call. The one ONNX Runtime actor of the project: teachers,
+/// students and any policy file act through it (<see cref="Open"/> when only acting is needed).
 /// </summary>
 public sealed class TeacherActor : IDisposable
 {
@@ -16,6 +18,7 @@ public sealed class TeacherActor : IDisposable
     readonly float[] _logits;
     readonly int _size;
     readonly long[] _chw;
+    readonly int[] _single = new int[1];
 
     internal TeacherActor(OnnxTeacher teacher, int maxBatch, SessionOptions? options)
     {
@@ -36,6 +39,20 @@ public sealed class TeacherActor : IDisposable
         _input = new float[maxBatch * _size];
         _logits = new float[maxBatch * Actions];
     }
+
+    /// <summary>
+    /// Opens the policy <paramref name="path"/> for acting: loads it with its model card exactly as a teacher
+    /// (<see cref="TeacherLoader.Load"/>: card defaults, overrides, checks against the graph, clear errors) and keeps only
+    /// its ONNX Runtime session, for batches of up to <paramref name="maxBatch"/> observations.
+    /// </summary>
+    public static TeacherActor Open(string path, int maxBatch = 1, TeacherOverrides? overrides = null)
+    {
+        using OnnxTeacher teacher = TeacherLoader.Load(path, CPU, overrides);
+        return teacher.CreateActor(maxBatch);
+    }
+
+    /// <summary>The model card in effect (card file or defaults, shape and actions resolved).</summary>
+    public ModelCard Card => _card;
 
     /// <summary>Number of actions.</summary>
     public int Actions { get; }
@@ -66,6 +83,13 @@ public sealed class TeacherActor : IDisposable
     /// <summary>Greedy actions of <paramref name="batch"/> byte observations.</summary>
     public void ActGreedy(ReadOnlySpan<byte> observations, int batch, Span<int> actions) =>
         ActionSelection.Greedy(Logits(observations, batch), Actions, actions);
+
+    /// <summary>The greedy action of one byte observation.</summary>
+    public int Act(ReadOnlySpan<byte> observation)
+    {
+        ActGreedy(observation, 1, _single);
+        return _single[0];
+    }
 
     void ToNhwc<T>(ReadOnlySpan<T> observations, int batch, float scale) where T : unmanaged
     {

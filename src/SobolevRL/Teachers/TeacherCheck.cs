@@ -15,17 +15,24 @@ public sealed record OutputAgreement(string States, int Count, double MaxAbsDiff
     public bool Passed => MaxRelDiff <= Tolerance;
 }
 
-/// <summary>Gradient labels against central finite differences through ONNX Runtime along random directions.</summary>
+/// <summary>Gradient labels against finite differences through ONNX Runtime along random directions.</summary>
 /// <param name="States">Name of the state set.</param>
 /// <param name="Count">States checked (one random action vector v and input direction u each).</param>
 /// <param name="Step">Step h along the unit input direction, in observation units.</param>
-/// <param name="MaxAbsError">Largest |⟨g_v, Δx⟩ − Δf| / 2h.</param>
+/// <param name="MaxAbsError">Largest |⟨g_v, Δx⟩ − Δf| / |Δ|.</param>
 /// <param name="MaxRelError">Largest error relative to the largest |FD| of the set (normwise).</param>
 /// <param name="MaxErrorOverTolerance">Largest error divided by its per-state tolerance (≤ 1 passes).</param>
-public sealed record GradientAgreement(string States, int Count, double Step, double MaxAbsError, double MaxRelError, double MaxErrorOverTolerance)
+/// <param name="Kinked">States whose central-difference segment crosses a kink (a ReLU or other piecewise operator changes piece).</param>
+/// <param name="OneSided">Kinked states checked with one-sided differences on the side without a kink.</param>
+/// <param name="Unresolved">Kinked states with a kink on both sides at every step tried (sitting on a kink, where the
+/// derivative is not defined): reported, not compared.</param>
+/// <param name="Jitter">On networks with kinks, the distance of the checked points from the given states (random
+/// direction; 0 for smooth networks, checked at the states themselves).</param>
+public sealed record GradientAgreement(string States, int Count, double Step, double MaxAbsError, double MaxRelError, double MaxErrorOverTolerance,
+    int Kinked = 0, int OneSided = 0, int Unresolved = 0, double Jitter = 0)
 {
-    /// <summary>True when every state is within its tolerance.</summary>
-    public bool Passed => MaxErrorOverTolerance <= 1;
+    /// <summary>True when every compared state is within its tolerance and at least half the states were compared.</summary>
+    public bool Passed => MaxErrorOverTolerance <= 1 && 2 * Unresolved <= Count;
 }
 
 /// <summary>
@@ -66,61 +73,134 @@ public static class TeacherCheck
     /// <summary>
     /// For each state: a random unit action vector v and a random unit input direction u; compares ⟨∂⟨v,ℓ⟩/∂x, Δx⟩/2h
     /// (exact label, rebuilt graph) with (⟨v,ℓ(x+hu)⟩ − ⟨v,ℓ(x−hu)⟩)/2h (ONNX Runtime, float32), where Δx is the
-    /// difference of the float32 perturbed inputs actually evaluated.
+    /// difference of the float32 perturbed inputs actually evaluated. Networks with kinks (ReLU and other piecewise
+    /// operators) are checked where finite differences are valid: a state whose segment [x − hu, x + hu] crosses a kink
+    /// (its <see cref="ActivationPattern"/> in the rebuilt graph changes) is compared by one-sided differences on a side
+    /// without a kink, halving the step up to 12 times; states with kinks on both sides at every step are counted as
+    /// unresolved. On such networks the states are first moved by <see cref="KinkJitter"/>·h in a random direction, since
+    /// grid states sit exactly on the kinks of ReLUs whose inputs are all zero.
     /// </summary>
     /// <remarks>
     /// The step moves each network input by about ε^(1/3) ≈ 4.9e-3 of its range (ε = float32 machine epsilon), balancing
     /// the O(h²) truncation error of central differences against the O(ε/h) float32 rounding error. The tolerance of
     /// each state is taken from the finite difference itself: 4·|FD(h) − FD(h/2)| (an estimate of both errors, Richardson
-    /// style) plus a rounding floor 32·ε·(Σ|v_a|·|ℓ_a|)/2h plus 1e-3·|FD|.
+    /// style) plus a rounding floor 32·ε·(Σ|v_a|·|ℓ_a|)/|Δ| plus 1e-3·|FD|. One-sided differences use the same form with
+    /// their own step (their O(h) truncation error is ≈ 2·|FD(h) − FD(h/2)|).
     /// </remarks>
     public static GradientAgreement CompareGradients(OnnxTeacher teacher, TeacherActor actor, float[] states, string name, long seed)
     {
         int size = ObservationSize(teacher), count = states.Length / size, a = teacher.Actions;
-        const double eps32 = 1.1920928955078125e-7;
-        double h = Math.Cbrt(eps32) * Math.Sqrt(size) / teacher.Card.Input.Scale;
+        double h = Math.Cbrt(Eps32) * Math.Sqrt(size) / teacher.Card.Input.Scale;
+        bool kinks = ActivationPattern.HasKinks(teacher);
         using var generator = new Generator((ulong)seed);
         using var directionGenerator = new Generator((ulong)seed + 1);
         double maxAbs = 0, maxFd = 0, maxRatio = 0;
+        int kinked = 0, oneSided = 0, unresolved = 0;
         for (int start = 0; start < count; start += actor.MaxBatch)
         {
             int batch = Math.Min(actor.MaxBatch, count - start);
             using var scope = NewDisposeScope();
-            Tensor x = tensor(states.AsSpan(start * size, batch * size).ToArray(), [batch, .. teacher.ObservationShape]).to(teacher.Device);
-            using TeacherLabels labels = Labeler.Label(teacher, x, LabelMode.Vjp(1), generator, start);
+            float[] x = states.AsSpan(start * size, batch * size).ToArray();
+            if (kinks)
+            {
+                // Grid states put ReLUs whose inputs are all zero exactly on their kink, where no derivative exists and
+                // none can be checked: check at a point a small random distance away instead.
+                double[] offset = RandomDirections.UnitVectors(batch, 1, teacher.ObservationShape, directionGenerator, ScalarType.Float64, CPU).data<double>().ToArray();
+                x = Shifted(x, offset, h * KinkJitter);
+            }
+            Tensor xt = tensor(x, [batch, .. teacher.ObservationShape]).to(teacher.Device);
+            using TeacherLabels labels = Labeler.Label(teacher, xt, LabelMode.Vjp(1), generator, start);
             double[] g = labels.Gradients!.to(ScalarType.Float64).cpu().data<double>().ToArray();
             double[] v = labels.Projections!.to(ScalarType.Float64).cpu().data<double>().ToArray();
             double[] u = RandomDirections.UnitVectors(batch, 1, teacher.ObservationShape, directionGenerator, ScalarType.Float64, CPU).data<double>().ToArray();
-            double[] fdH = Central(actor, states, start, batch, size, u, h, v, a, teacher.Temperature, out double[] dx, out double[] magnitude);
-            double[] fdH2 = Central(actor, states, start, batch, size, u, h / 2, v, a, teacher.Temperature, out _, out _);
+            float[] plus = Shifted(x, u, h), minus = Shifted(x, u, -h), plusHalf = Shifted(x, u, h / 2), minusHalf = Shifted(x, u, -h / 2);
+            double[] fdH = Central(actor, plus, minus, batch, h, v, a, teacher.Temperature, out double[] magnitude);
+            double[] fdH2 = Central(actor, plusHalf, minusHalf, batch, h / 2, v, a, teacher.Temperature, out _);
+            ActivationPattern? pattern = kinks ? ActivationPattern.Of(teacher, x, batch) : null;
+            bool[] smooth = pattern is null ? Enumerable.Repeat(true, batch).ToArray()
+                : And([.. new[] { plus, minus, plusHalf, minusHalf }.Select(p => pattern.SameAs(ActivationPattern.Of(teacher, p, batch)))]);
             for (int b = 0; b < batch; b++)
             {
-                double analytic = 0;
-                for (int i = b * size; i < (b + 1) * size; i++) analytic += g[i] * dx[i];
-                analytic /= 2 * h;
-                double err = Math.Abs(analytic - fdH[b]);
-                double tol = 4 * Math.Abs(fdH[b] - fdH2[b]) + 32 * eps32 * magnitude[b] / (2 * h) + 1e-3 * Math.Abs(fdH[b]);
+                double err, tol, fd;
+                if (smooth[b])
+                {
+                    double analytic = 0;
+                    for (int i = b * size; i < (b + 1) * size; i++) analytic += g[i] * ((double)plus[i] - minus[i]);
+                    analytic /= 2 * h;
+                    fd = fdH[b];
+                    err = Math.Abs(analytic - fd);
+                    tol = 4 * Math.Abs(fd - fdH2[b]) + 32 * Eps32 * magnitude[b] / (2 * h) + 1e-3 * Math.Abs(fd);
+                }
+                else
+                {
+                    kinked++;
+                    var result = OneSided(teacher, actor, pattern!, b, x.AsSpan(b * size, size), u.AsSpan(b * size, size), g.AsSpan(b * size, size),
+                        v.AsSpan(b * a, a).ToArray(), h);
+                    if (result is null)
+                    {
+                        unresolved++;
+                        continue;
+                    }
+                    oneSided++;
+                    (err, tol, fd) = result.Value;
+                }
                 maxAbs = Math.Max(maxAbs, err);
-                maxFd = Math.Max(maxFd, Math.Abs(fdH[b]));
+                maxFd = Math.Max(maxFd, Math.Abs(fd));
                 maxRatio = Math.Max(maxRatio, double.IsNaN(err) ? double.PositiveInfinity : err / Math.Max(tol, 1e-300));
             }
         }
-        return new GradientAgreement(name, count, h, maxAbs, maxAbs / Math.Max(maxFd, 1e-300), maxRatio);
+        return new GradientAgreement(name, count, h, maxAbs, maxAbs / Math.Max(maxFd, 1e-300), maxRatio, kinked, oneSided, unresolved,
+            kinks ? h * KinkJitter : 0);
     }
 
-    static double[] Central(TeacherActor actor, float[] states, int start, int batch, int size, double[] u, double h, double[] v, int a, double tau,
-        out double[] dx, out double[] magnitude)
+    const double Eps32 = 1.1920928955078125e-7;
+
+    /// <summary>Distance, in steps h, of the checked points from the given states on networks with kinks.</summary>
+    public const double KinkJitter = 0.125;
+
+    // One-sided differences (f(x + s) − f(x))/|s| and the same at s/2, with the longest step h/2^k (k ≤ 12) on either side
+    // whose points x + s and x + s/2 lie on the piece of x (within 2× of the distance to the nearest kink); null when
+    // every step crosses a kink on both sides.
+    static (double Error, double Tolerance, double Fd)? OneSided(OnnxTeacher teacher, TeacherActor actor, ActivationPattern pattern, int b,
+        ReadOnlySpan<float> x, ReadOnlySpan<double> u, ReadOnlySpan<double> g, double[] v, double h)
     {
-        var plus = new float[batch * size];
-        var minus = new float[batch * size];
-        dx = new double[batch * size];
-        for (int i = 0; i < plus.Length; i++)
+        float[] x0 = x.ToArray();
+        double[] direction = u.ToArray();
+        int a = teacher.Actions;
+        double tau = teacher.Temperature;
+        for (double length = h; length >= h / 4096; length /= 2)
         {
-            double x = states[start * size + i];
-            plus[i] = (float)(x + h * u[i]);
-            minus[i] = (float)(x - h * u[i]);
-            dx[i] = (double)plus[i] - minus[i];
+            foreach (int side in new[] { 1, -1 })
+            {
+                float[] full = Shifted(x0, direction, side * length), half = Shifted(x0, direction, side * length / 2);
+                bool[] same = pattern.SameAs(ActivationPattern.Of(teacher, [.. full, .. half], 2), [b, b]);
+                if (!same[0] || !same[1]) continue;
+                double f0 = Projected(actor.Logits(x0, 1), 1, a, v, tau, out _)[0];
+                double f1 = Projected(actor.Logits(full, 1), 1, a, v, tau, out double[] magnitude)[0];
+                double f2 = Projected(actor.Logits(half, 1), 1, a, v, tau, out _)[0];
+                double fd = (f1 - f0) / length, fdHalf = (f2 - f0) / (length / 2);
+                double analytic = 0;
+                for (int i = 0; i < x0.Length; i++) analytic += g[i] * ((double)full[i] - x0[i]);
+                analytic /= length;
+                double err = Math.Abs(analytic - fd);
+                double tol = 4 * Math.Abs(fd - fdHalf) + 32 * Eps32 * magnitude[0] / length + 1e-3 * Math.Abs(fd);
+                return (err, tol, fd);
+            }
         }
+        return null;
+    }
+
+    static float[] Shifted(float[] x, double[] u, double step)
+    {
+        var shifted = new float[x.Length];
+        for (int i = 0; i < x.Length; i++) shifted[i] = (float)(x[i] + step * u[i]);
+        return shifted;
+    }
+
+    static bool[] And(bool[][] masks) => [.. Enumerable.Range(0, masks[0].Length).Select(b => masks.All(m => m[b]))];
+
+    static double[] Central(TeacherActor actor, float[] plus, float[] minus, int batch, double h, double[] v, int a, double tau, out double[] magnitude)
+    {
         double[] fPlus = Projected(actor.Logits(plus, batch), batch, a, v, tau, out magnitude);
         double[] fMinus = Projected(actor.Logits(minus, batch), batch, a, v, tau, out _);
         var fd = new double[batch];

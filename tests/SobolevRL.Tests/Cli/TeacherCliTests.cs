@@ -72,6 +72,21 @@ public sealed class TeacherCliTests : IDisposable
     }
 
     [Fact]
+    public void CheckPassesOnAShippedReluTeacherAndCountsItsKinks()
+    {
+        string shipped = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "..", "agents", "minatar", "breakout", "policy.onnx"));
+        Assert.True(File.Exists(shipped), shipped);
+        var (code, stdout, stderr) = CliProcess.Run("teacher", "check", shipped, "--states", "16", "--json");
+        Assert.True(code == 0, stdout + stderr);
+        foreach (JsonElement g in Json(stdout).GetProperty("gradients").EnumerateArray())
+        {
+            Assert.True(g.GetProperty("kinked").GetInt32() > 0, g.ToString());
+            Assert.Equal(g.GetProperty("kinked").GetInt32(), g.GetProperty("one_sided").GetInt32() + g.GetProperty("unresolved").GetInt32());
+            Assert.True(g.GetProperty("jitter").GetDouble() > 0, g.ToString());
+        }
+    }
+
+    [Fact]
     public void LabelWritesLabelsEqualToTheModuleLabelerAndReadableByNumpy()
     {
         int n = 7;

@@ -27,12 +27,7 @@ public sealed class PolicyActor : IDisposable
         using var teacher = TeacherLoader.Load(policy, TorchSharp.torch.CPU);
         TeacherCompatibility.Check(teacher, env);
         var actor = teacher.CreateActor(1);
-        var action = new int[1];
-        return new PolicyActor(observation =>
-        {
-            actor.ActGreedy(observation, 1, action);
-            return action[0];
-        }, actor);
+        return new PolicyActor(actor.Act, actor);
     }
 
     /// <inheritdoc />

@@ -5,6 +5,7 @@ using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Distillation;
 using SobolevRL.Envs.Core;
 using SobolevRL.Evaluation;
+using SobolevRL.Teachers;
 using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Eval;
@@ -61,8 +62,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var device = TorchSetup.Apply(settings);
         bool isRun = Directory.Exists(settings.Policy);
         string onnx = isRun ? Path.Combine(settings.Policy, DistillTrainer.OnnxFile) : settings.Policy;
-        using var actor = new OnnxActor(onnx);
-        string env = settings.Env ?? actor.Card?.Env ?? throw new UserErrorException("--env is required (the policy has no model card naming its environment)");
+        if (!File.Exists(onnx)) throw new UserErrorException($"policy '{onnx}' does not exist; give a .onnx file or a run directory");
+        using var actor = TeacherActor.Open(onnx);
+        string env = settings.Env ?? (actor.Card.Env.Length > 0 ? actor.Card.Env : null) ?? throw new UserErrorException("--env is required (the policy has no model card naming its environment)");
         var overrides = EnvOptions.Parse(settings.EnvOptions).Values;
         string protocol = EvaluationProtocol.Describe(env, EvaluationProtocol.Options(env, overrides));
 
@@ -72,7 +74,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             student = EpisodeEvaluator.Run(env, EvaluationProtocol.Options(env, overrides), actor.Act, settings.Episodes, settings.SeedOffset);
             if (settings.Teacher != null)
             {
-                using var teacherActor = new OnnxActor(settings.Teacher);
+                using var teacherActor = TeacherActor.Open(settings.Teacher);
                 teacher = EpisodeEvaluator.Run(env, EvaluationProtocol.Options(env, overrides), teacherActor.Act, settings.Episodes, settings.SeedOffset);
             }
         }

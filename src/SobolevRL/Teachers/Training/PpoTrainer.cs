@@ -102,8 +102,11 @@ public static class PpoTrainer
             var updateReturns = new List<double>();
             var updateLengths = new List<double>();
             model.eval();
+            var phase = Stopwatch.StartNew();
+            double actingSeconds = 0, envSeconds = 0;
             for (int t = 0; t < options.RolloutSteps; t++)
             {
+                phase.Restart();
                 current.CopyTo(buffer.ObservationsAt(t));
                 using (var scope = NewDisposeScope())
                 using (no_grad())
@@ -121,7 +124,10 @@ public static class PpoTrainer
                     chosenLogProbs.data<float>().CopyTo(buffer.LogProbs.AsSpan(t * envs, envs));
                     values.cpu().data<float>().CopyTo(buffer.Values.AsSpan(t * envs, envs));
                 }
+                actingSeconds += phase.Elapsed.TotalSeconds;
+                phase.Restart();
                 vec.Step(stepActions, next, rewards, terminated, truncated);
+                envSeconds += phase.Elapsed.TotalSeconds;
                 rewards.CopyTo(buffer.Rewards.AsSpan(t * envs, envs));
                 terminated.CopyTo(buffer.Terminated.AsSpan(t * envs, envs));
                 truncated.CopyTo(buffer.Truncated.AsSpan(t * envs, envs));
@@ -149,11 +155,13 @@ public static class PpoTrainer
             buffer.ComputeAdvantages(options.Gamma, options.GaeLambda);
 
             model.train();
+            phase.Restart();
             PpoUpdateStats stats;
             using (var rollout = buffer.ToTensors(shape, device))
             {
                 stats = PpoUpdate.Run(model, optimizer, rollout, options, shuffler);
             }
+            double updateSeconds = phase.Elapsed.TotalSeconds;
             update++;
             framesThisSession += options.RolloutFrames();
             double elapsed = clock.Elapsed.TotalSeconds;
@@ -174,6 +182,9 @@ public static class PpoTrainer
                 ["learning_rate"] = lr,
                 ["frames_per_second"] = framesThisSession / Math.Max(elapsed, 1e-9),
                 ["wall_time"] = state.WallTimeSeconds,
+                ["seconds_acting"] = actingSeconds,
+                ["seconds_env"] = envSeconds,
+                ["seconds_update"] = updateSeconds,
             });
             if (update % options.CheckpointEvery == 0 || update == totalUpdates) PpoCheckpoint.Save(run, model, optimizer, state);
             progress?.Report(new ProgressInfo(task, state.Frames - startFrames, totalFrames - startFrames, "frames"));
