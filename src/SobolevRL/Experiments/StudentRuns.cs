@@ -1,3 +1,4 @@
+using SobolevRL.Teachers;
 using System.Text.Json;
 using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
@@ -58,7 +59,7 @@ public static class StudentRuns
     /// <summary>Plays <paramref name="plan"/>'s episodes greedily with the ONNX policy at <paramref name="onnxPath"/> (through ONNX Runtime).</summary>
     public static ReturnStatistics Play(string onnxPath, EpisodePlan plan)
     {
-        using var actor = new OnnxActor(onnxPath);
+        using var actor = TeacherActor.Open(onnxPath);
         return EpisodeEvaluator.Run(plan.EnvId, EvaluationProtocol.Options(plan.EnvId), actor.Act, plan.Episodes, maxEpisodeSteps: plan.MaxEpisodeSteps);
     }
 
