@@ -13,4 +13,8 @@ public static class LoadAverage
         string first = File.ReadAllText(path).Split(' ')[0];
         return double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : null;
     }
+
+    /// <summary>The 1-, 5- and 15-minute load averages as the kernel prints them, or "n/a".</summary>
+    public static string Text() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }

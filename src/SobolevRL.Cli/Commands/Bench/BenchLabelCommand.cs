@@ -14,51 +14,16 @@ namespace SobolevRL.Cli.Commands.Bench;
 public sealed class BenchLabelCommand : Command<BenchLabelCommand.Settings>
 {
     /// <summary>Options of <c>bench label</c>.</summary>
-    public sealed class Settings : DeviceSettings
+    public sealed class Settings : PeerBenchSettings
     {
-        /// <summary>Workload.</summary>
-        [CommandOption("--workload <NAME>")]
-        [Description("nature (Nature CNN, 4x84x84, input/255) or minatar (conv16/fc128, 4x10x10).")]
-        [DefaultValue("nature")]
-        public string Workload { get; init; } = "nature";
-
-        /// <summary>Seconds per measurement.</summary>
-        [CommandOption("--seconds <S>")]
-        [Description("Minimum seconds per measurement (the peer's rule: 2 warm-up calls, then >= S seconds and >= 5 calls).")]
-        [DefaultValue(3.0)]
-        public double Seconds { get; init; } = 3.0;
-
-        /// <summary>Side-by-side repetitions.</summary>
-        [CommandOption("--repeats <R>")]
-        [Description("Side-by-side repetitions (ours, then the peer); medians are reported.")]
-        [DefaultValue(1)]
-        public int Repeats { get; init; } = 1;
-
-        /// <summary>Run the peer.</summary>
-        [CommandOption("--peer")]
-        [Description("Also run the PyTorch peer and report the ratio (default: on when /usr/bin/python3 has torch).")]
-        public bool? Peer { get; init; }
-
-        /// <summary>Skip the peer.</summary>
-        [CommandOption("--no-peer")]
-        [Description("Do not run the PyTorch peer.")]
-        public bool NoPeer { get; init; }
-
-        /// <summary>Peer script.</summary>
-        [CommandOption("--peer-script <FILE>")]
-        [Description("The peer script (default: ../shared/peers/torch_sobolev_bench.py from the repository root).")]
-        public string? PeerScript { get; init; }
     }
 
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (!(settings.Seconds > 0)) throw new UserErrorException($"--seconds {settings.Seconds}: must be > 0");
-        if (settings.Repeats < 1) throw new UserErrorException($"--repeats {settings.Repeats}: must be >= 1");
         var workload = LabelWorkload.Parse(settings.Workload);
         var device = TorchSetup.Apply(settings);
-        bool peer = !settings.NoPeer && (settings.Peer ?? PeerBenchmark.TorchAvailable());
-        string script = settings.PeerScript ?? PeerBenchmark.DefaultScript();
+        var (peer, script) = settings.CheckedPeer();
         var ours = new List<LabelBenchResult>();
         var peers = new List<double>();
         for (int r = 0; r < settings.Repeats; r++)

@@ -15,26 +15,8 @@ namespace SobolevRL.Cli.Commands.Bench;
 public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 {
     /// <summary>Options of <c>bench train</c>.</summary>
-    public sealed class Settings : DeviceSettings
+    public sealed class Settings : PeerBenchSettings
     {
-        /// <summary>Workload.</summary>
-        [CommandOption("--workload <NAME>")]
-        [Description("nature (student: half-width Nature CNN, 4x84x84, input/255) or minatar (student: conv8/fc64, 4x10x10).")]
-        [DefaultValue("nature")]
-        public string Workload { get; init; } = "nature";
-
-        /// <summary>Seconds per measurement.</summary>
-        [CommandOption("--seconds <S>")]
-        [Description("Minimum seconds per measurement (the peer's rule: 2 warm-up steps, then >= S seconds and >= 5 steps).")]
-        [DefaultValue(3.0)]
-        public double Seconds { get; init; } = 3.0;
-
-        /// <summary>Interleaved rounds.</summary>
-        [CommandOption("--repeats <R>")]
-        [Description("Rounds of ours then the peer; medians of the rounds are reported.")]
-        [DefaultValue(3)]
-        public int Repeats { get; init; } = 3;
-
         /// <summary>Phase split.</summary>
         [CommandOption("--phases <STEPS>")]
         [Description("Also time loss (forward + derivative graph), backward and optimiser phases over this many steps (0: off).")]
@@ -45,35 +27,16 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [CommandOption("--autograd")]
         [Description("Also time the Sobolev step through autograd's generic double backward (what students outside Conv/ReLU/Linear Sequentials use).")]
         public bool Autograd { get; init; }
-
-        /// <summary>Run the peer.</summary>
-        [CommandOption("--peer")]
-        [Description("Also run the PyTorch peer and report ratios (default: on when /usr/bin/python3 has torch).")]
-        public bool? Peer { get; init; }
-
-        /// <summary>Skip the peer.</summary>
-        [CommandOption("--no-peer")]
-        [Description("Do not run the PyTorch peer.")]
-        public bool NoPeer { get; init; }
-
-        /// <summary>Peer script.</summary>
-        [CommandOption("--peer-script <FILE>")]
-        [Description("The peer script (default: ../shared/peers/torch_sobolev_bench.py from the repository root).")]
-        public string? PeerScript { get; init; }
     }
 
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (!(settings.Seconds > 0)) throw new UserErrorException($"--seconds {settings.Seconds}: must be > 0");
-        if (settings.Repeats < 1) throw new UserErrorException($"--repeats {settings.Repeats}: must be >= 1");
         if (settings.Phases < 0) throw new UserErrorException($"--phases {settings.Phases}: must be >= 0");
         var workload = TrainWorkload.Parse(settings.Workload);
         var device = TorchSetup.Apply(settings);
-        bool peer = !settings.NoPeer && (settings.Peer ?? PeerBenchmark.TorchAvailable());
-        string script = settings.PeerScript ?? PeerBenchmark.DefaultScript();
-        if (peer && !File.Exists(script)) throw new UserErrorException($"peer script '{script}' not found; pass --peer-script FILE or --no-peer");
-        string loadBefore = LoadAverage();
+        var (peer, script) = settings.CheckedPeer();
+        string loadBefore = LoadAverage.Text();
         var plain = new List<double>();
         var sobolev = new List<double>();
         var autograd = new List<double>();
@@ -93,12 +56,12 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             Add(sobolev, 1, LabelMode.Vjp(1));
             if (settings.Autograd) Add(autograd, 2, LabelMode.Vjp(1), explicitGradients: false);
             Output.Log($"round {r + 1}/{settings.Repeats}: ours plain {plain[^1]:F1} steps/s, sobolev {sobolev[^1]:F1} steps/s" +
-                (settings.Autograd ? $", sobolev by autograd double backward {autograd[^1]:F1} steps/s" : "") + $" (load {LoadAverage()})");
+                (settings.Autograd ? $", sobolev by autograd double backward {autograd[^1]:F1} steps/s" : "") + $" (load {LoadAverage.Text()})");
             if (!peer) continue;
             var p = PeerBenchmark.Run(script, workload.Name, settings.Seconds, torch.get_num_threads());
             peerPlain.Add(p.GetProperty("train_steps_per_s_plain").GetDouble());
             peerSobolev.Add(p.GetProperty("train_steps_per_s_sobolev").GetDouble());
-            Output.Log($"round {r + 1}/{settings.Repeats}: peer plain {peerPlain[^1]:F1} steps/s, sobolev {peerSobolev[^1]:F1} steps/s (load {LoadAverage()})");
+            Output.Log($"round {r + 1}/{settings.Repeats}: peer plain {peerPlain[^1]:F1} steps/s, sobolev {peerSobolev[^1]:F1} steps/s (load {LoadAverage.Text()})");
         }
         TrainPhases? plainPhases = null, sobolevPhases = null, autogradPhases = null;
         if (settings.Phases > 0)
@@ -117,7 +80,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             device = settings.Device,
             repeats = settings.Repeats,
             load_average_before = loadBefore,
-            load_average_after = LoadAverage(),
+            load_average_after = LoadAverage.Text(),
             train_steps_per_s_plain = Median(plain),
             train_steps_per_s_sobolev = Median(sobolev),
             sobolev_cost = Median(plain.Select((q, i) => q / sobolev[i])),
@@ -173,10 +136,6 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [name, Format(ours), peer is { } p ? Format(p) : "-", ratio is { } r ? Format(r) : "-"];
 
     static string Format(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
-
-    /// <summary>The 1-, 5- and 15-minute load averages (Linux), or "n/a".</summary>
-    static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     static double Median(IEnumerable<double> values)
     {

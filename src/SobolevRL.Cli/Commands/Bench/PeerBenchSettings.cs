@@ -1,0 +1,54 @@
+using System.ComponentModel;
+using SobolevRL.Bench;
+using SobolevRL.Cli.Infrastructure;
+using Spectre.Console.Cli;
+
+namespace SobolevRL.Cli.Commands.Bench;
+
+/// <summary>Options shared by the benchmarks that run the PyTorch peer beside ours on the peer's workloads.</summary>
+public abstract class PeerBenchSettings : DeviceSettings
+{
+    /// <summary>Workload.</summary>
+    [CommandOption("--workload <NAME>")]
+    [Description("nature (4x84x84, input/255) or minatar (4x10x10), exactly as the peer defines them.")]
+    [DefaultValue("nature")]
+    public string Workload { get; init; } = "nature";
+
+    /// <summary>Seconds per measurement.</summary>
+    [CommandOption("--seconds <S>")]
+    [Description("Minimum seconds per measurement (the peer's rule: 2 warm-up calls, then >= S seconds and >= 5 calls).")]
+    [DefaultValue(3.0)]
+    public double Seconds { get; init; } = 3.0;
+
+    /// <summary>Rounds of ours then the peer.</summary>
+    [CommandOption("--repeats <R>")]
+    [Description("Rounds of ours then the peer; medians of the rounds are reported.")]
+    [DefaultValue(3)]
+    public int Repeats { get; init; } = 3;
+
+    /// <summary>Run the peer.</summary>
+    [CommandOption("--peer")]
+    [Description("Also run the PyTorch peer and report ratios (default: on when /usr/bin/python3 has torch).")]
+    public bool? Peer { get; init; }
+
+    /// <summary>Skip the peer.</summary>
+    [CommandOption("--no-peer")]
+    [Description("Do not run the PyTorch peer.")]
+    public bool NoPeer { get; init; }
+
+    /// <summary>Peer script.</summary>
+    [CommandOption("--peer-script <FILE>")]
+    [Description("The peer script (default: ../shared/peers/torch_sobolev_bench.py from the repository root).")]
+    public string? PeerScript { get; init; }
+
+    /// <summary>Checks the shared options; returns whether the peer runs and its script.</summary>
+    public (bool Run, string Script) CheckedPeer()
+    {
+        if (!(Seconds > 0)) throw new UserErrorException($"--seconds {Seconds}: must be > 0");
+        if (Repeats < 1) throw new UserErrorException($"--repeats {Repeats}: must be >= 1");
+        bool run = !NoPeer && (Peer ?? PeerBenchmark.TorchAvailable());
+        string script = PeerScript ?? PeerBenchmark.DefaultScript();
+        if (run && !File.Exists(script)) throw new UserErrorException($"peer script '{script}' not found; pass --peer-script FILE or --no-peer");
+        return (run, script);
+    }
+}
