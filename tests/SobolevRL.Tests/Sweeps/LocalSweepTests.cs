@@ -52,7 +52,7 @@ public class LocalSweepTests : IDisposable
         foreach (var run in status.GetProperty("runs").EnumerateArray().Where(r => r.GetProperty("state").GetString() == "failed"))
         {
             Assert.Equal(2, run.GetProperty("exit_code").GetInt32());
-            Assert.Contains(run.GetProperty("last_log_lines").EnumerateArray(), l => l.GetString()!.Contains("error: --data", StringComparison.Ordinal));
+            Assert.Contains(run.GetProperty("last_log_lines").EnumerateArray(), l => l.GetString()!.Contains("is not a replay dataset", StringComparison.Ordinal));
         }
 
         // --retry-failed runs them again and keeps the earlier attempt.

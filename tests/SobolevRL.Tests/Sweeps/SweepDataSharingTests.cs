@@ -19,7 +19,7 @@ public class SweepDataSharingTests : IDisposable
         string sweepDir = Path.Combine(_dir, "out");
         string file = SweepFixtures.Write(_dir, "shared", SweepFixtures.TinyBase + $"\ndata: {{env: MinAtar/Breakout-v1, teacher: {Teacher()}, states: 120, labels: vjp:1, seed: 3}}\nseeds: [0, 1]\n");
         var (code, _, stderr) = CliProcess.Run("sweep", "--config", file, "--out", sweepDir, "--parallel", "2", "--json");
-        Assert.True(code is 0 or 1, stderr); // run outcomes depend on distill reading on-disk datasets; collection is what is tested
+        Assert.True(code == 0, stderr);
 
         string datasets = Path.Combine(sweepDir, "datasets");
         string hash = Assert.Single(Directory.GetDirectories(datasets)).Split('/')[^1];
