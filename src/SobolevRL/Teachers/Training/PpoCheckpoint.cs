@@ -63,7 +63,7 @@ public static class PpoCheckpoint
             return JsonSerializer.Deserialize<PpoProgressState>(File.ReadAllText(statePath), Json.Options)
                 ?? throw new JsonException("empty state");
         }
-        catch (Exception e) when (e is JsonException or ArgumentException or IOException)
+        catch (Exception e) when (e is JsonException or ArgumentException or IOException or InvalidDataException)
         {
             throw new UserErrorException($"cannot resume from '{dir}': {e.Message}; the checkpoint does not match this config or is damaged");
         }
