@@ -1,3 +1,4 @@
+using SobolevRL.Hardware;
 using SobolevRL.Policies;
 using SobolevRL.Replay;
 using SobolevRL.Sobolev;
@@ -31,14 +32,14 @@ public static class DistillationLoss
         if (chain is { HasStridedConvolution: false }) chain = null;
         var x = exact && chain is null ? batch.Observations.detach().requires_grad_(true) : batch.Observations;
         var logits = chain is null ? student.Logits(x) : chain.Forward(Scaled(x, ((ModulePolicy)student).InputScale));
-        var logp = F.log_softmax(logits / temperature, -1);
+        var logp = F.log_softmax(logits.DividedBy(temperature), -1);
         var value = ValueLoss(logits, logp, batch.TeacherLogits, options.Value, temperature);
         Tensor derivative = sobolev.Kind == LabelKind.None
             ? zeros([], dtype: value.dtype, device: value.device)
             : exact
                 ? ExactTerm(logp, x, batch, sobolev, options.DerivativeLoss, chain, temperature, (student as ModulePolicy)?.InputScale ?? 1.0)
                 : FiniteDifferenceTerm(student, batch, sobolev, options, temperature, directions ?? throw new ArgumentNullException(nameof(directions)));
-        var total = weight == 0 || sobolev.Kind == LabelKind.None ? value + 0.0 * derivative : value + weight * derivative;
+        var total = weight == 0 || sobolev.Kind == LabelKind.None ? value + derivative.Times(0.0) : value + derivative.Times(weight);
         var parts = new LossParts(value, derivative, total);
         parts.Value.MoveToOuterDisposeScope();
         parts.Sobolev.MoveToOuterDisposeScope();
@@ -57,7 +58,7 @@ public static class DistillationLoss
             case ValueLossKind.Nll:
                 return F.nll_loss(studentLogits.log_softmax(-1), t.argmax(-1));
             default:
-                var teacherLogp = F.log_softmax(t / temperature, -1);
+                var teacherLogp = F.log_softmax(t.DividedBy(temperature), -1);
                 return (teacherLogp.exp() * (teacherLogp - studentLogPolicy)).sum(-1).mean();
         }
     }
@@ -95,11 +96,11 @@ public static class DistillationLoss
         var rows = v is null
             ? eye(logp.shape[1], dtype: logp.dtype, device: logp.device).unsqueeze(1).expand(-1, logp.shape[0], -1)
             : v.to(logp.dtype).transpose(0, 1);
-        var cotangents = (rows - logp.exp().unsqueeze(0) * rows.sum(-1, keepdim: true)) / temperature;
+        var cotangents = (rows - logp.exp().unsqueeze(0) * rows.sum(-1, keepdim: true)).DividedBy(temperature);
         return Scaled(chain.Vjp(cotangents), inputScale).transpose(0, 1);
     }
 
-    private static Tensor Scaled(Tensor t, double scale) => scale == 1.0 ? t : t * scale;
+    private static Tensor Scaled(Tensor t, double scale) => scale == 1.0 ? t : t.Times(scale);
 
     // Directional version: for unit input directions u_m, compares ⟨v, J_s u_m⟩ (central differences, forward passes only)
     // with ⟨g_t, u_m⟩. Since E[⟨a, u⟩²] = ‖a‖²/|X| for u uniform on the unit sphere, scaling by |X|/M makes it an
@@ -112,9 +113,9 @@ public static class DistillationLoss
         var u = RandomDirections.UnitVectors(b, options.FdDirections, x.shape[1..], directions, x.dtype, x.device);
         var teacherDirectional = teacher.flatten(2).to(x.dtype).bmm(u.flatten(2).transpose(1, 2));
         var studentJu = FiniteDifferenceDirectional.Estimate(
-            input => F.log_softmax(student.Logits(input) / temperature, -1), x, u, options.FdStep).transpose(1, 2);
+            input => F.log_softmax(student.Logits(input).DividedBy(temperature), -1), x, u, options.FdStep).transpose(1, 2);
         var studentDirectional = v is null ? studentJu : v.to(x.dtype).bmm(studentJu);
-        return DerivativeLoss.Compute(studentDirectional, teacherDirectional, DerivativeLossKind.SquaredL2) * ((double)size / options.FdDirections);
+        return DerivativeLoss.Compute(studentDirectional, teacherDirectional, DerivativeLossKind.SquaredL2).Times((double)size / options.FdDirections);
     }
 
     private static (Tensor Teacher, Tensor? V) TeacherRows(ReplayBatch batch, LabelMode sobolev)

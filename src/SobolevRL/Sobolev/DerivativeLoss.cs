@@ -1,3 +1,4 @@
+using SobolevRL.Hardware;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,8 +34,8 @@ public static class DerivativeLoss
         var t = (teacher.dim() == 2 ? teacher.unsqueeze(-1) : teacher.flatten(2)).to(s.dtype);
         if (kind == DerivativeLossKind.NormalisedL2)
         {
-            s = s / s.norm(dim: 2, keepdim: true).clamp_min(NormEpsilon);
-            t = t / t.norm(dim: 2, keepdim: true).clamp_min(NormEpsilon);
+            s = s / s.norm(dim: 2, keepdim: true).AtLeast(NormEpsilon);
+            t = t / t.norm(dim: 2, keepdim: true).AtLeast(NormEpsilon);
         }
 
         return (s - t).square().sum(dim: 2).mean();
