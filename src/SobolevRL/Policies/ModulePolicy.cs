@@ -1,3 +1,4 @@
+using SobolevRL.Hardware;
 using SobolevRL.Teachers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -32,7 +33,7 @@ public sealed class ModulePolicy(nn.Module<Tensor, Tensor> network, long[] obser
 
     /// <inheritdoc />
     public Tensor Logits(Tensor observations) =>
-        Network.forward(InputScale == 1.0 ? observations : observations * InputScale);
+        Network.forward(InputScale == 1.0 ? observations : observations.Times(InputScale));
 
     /// <inheritdoc />
     public void Dispose() => Network.Dispose();

@@ -1,3 +1,4 @@
+using SobolevRL.Hardware;
 using SobolevRL.Sobolev;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -20,7 +21,7 @@ public static class Labeler
         using var x = observations.detach().requires_grad_(needGrad);
         using var gradMode = needGrad ? enable_grad() : no_grad();
         var logits = policy.Logits(x);
-        var logp = F.log_softmax(logits / policy.Temperature, -1);
+        var logp = F.log_softmax(logits.DividedBy(policy.Temperature), -1);
         Tensor? gradients = null, v = null;
         switch (mode.Kind)
         {

@@ -1,3 +1,4 @@
+using SobolevRL.Hardware;
 using SobolevRL.Onnx;
 using SobolevRL.Onnx.Proto;
 using static TorchSharp.torch;
@@ -59,7 +60,7 @@ public sealed class OnnxTeacher : IPolicy
         if (observations.dim() != ObservationShape.Length + 1 || !observations.shape.Skip(1).SequenceEqual(ObservationShape))
             throw new UserErrorException($"teacher '{Path}' takes observations [batch, {string.Join(", ", ObservationShape)}], got [{string.Join(", ", observations.shape)}]");
         using var scope = NewDisposeScope();
-        Tensor x = Card.Input.Scale == 1.0 ? observations : observations * Card.Input.Scale;
+        Tensor x = Card.Input.Scale == 1.0 ? observations : observations.Times(Card.Input.Scale);
         if (Card.Input.Layout == InputLayout.Nhwc) x = x.permute(0, 2, 3, 1);
         else if (Signature.ModelInputShape.Length != ObservationShape.Length) x = x.reshape([x.shape[0], .. Signature.ModelInputShape]);
         if (Signature.Input.ElementType == "uint8")
@@ -81,7 +82,7 @@ public sealed class OnnxTeacher : IPolicy
     /// <summary>Turns a policy output of <paramref name="kind"/> into logits z with π = softmax(z/τ).</summary>
     public static Tensor ToLogits(Tensor output, PolicyOutputKind kind) => kind switch
     {
-        PolicyOutputKind.Probabilities => output.clamp_min(float.Epsilon).log(),
+        PolicyOutputKind.Probabilities => output.AtLeast(float.Epsilon).log(),
         PolicyOutputKind.Logits or PolicyOutputKind.QValues or PolicyOutputKind.LogProbabilities => output.alias(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
