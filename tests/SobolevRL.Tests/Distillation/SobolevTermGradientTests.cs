@@ -2,6 +2,7 @@ using SobolevRL.Distillation;
 using SobolevRL.Policies;
 using SobolevRL.Replay;
 using SobolevRL.Teachers;
+using SobolevRL.Tests.Sobolev;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,23 +36,7 @@ public class SobolevTermGradientTests
         double Term() => DistillationLoss.Compute(student, batch, options, labelMode, 1.0, 1.0).Sobolev.item<double>();
 
         using (var parts = DistillationLoss.Compute(student, batch, options, labelMode, 1.0, 1.0)) parts.Sobolev.backward();
-        const double eps = 1e-6;
-        foreach (var p in student.Network.parameters())
-        {
-            var flat = p.detach().view(-1);
-            var grad = p.grad!.view(-1);
-            for (long i = 0; i < Math.Min(flat.numel(), 5); i++)
-            {
-                double original = flat[i].item<double>();
-                using (no_grad()) flat[i] = original + eps;
-                double plus = Term();
-                using (no_grad()) flat[i] = original - eps;
-                double minus = Term();
-                using (no_grad()) flat[i] = original;
-                double fd = (plus - minus) / (2 * eps), analytic = grad[i].item<double>();
-                Assert.True(Math.Abs(fd - analytic) <= 1e-6 + 1e-5 * Math.Abs(fd), $"param {i}: fd {fd} vs autograd {analytic}");
-            }
-        }
+        ParameterFiniteDifferences.AssertMatch(student.Network, Term, perParameter: 5, "autograd");
     }
 
     [Fact]

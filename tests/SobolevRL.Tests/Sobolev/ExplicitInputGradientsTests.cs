@@ -145,22 +145,6 @@ public class ExplicitInputGradientsTests
         double Term() => DistillationLoss.Compute(student, batch, options, LabelMode.Vjp(1), 1.0, 1.0).Sobolev.item<double>();
 
         using (var parts = DistillationLoss.Compute(student, batch, options, LabelMode.Vjp(1), 1.0, 1.0)) parts.Sobolev.backward();
-        const double eps = 1e-6;
-        foreach (var p in student.Network.parameters())
-        {
-            var flat = p.detach().view(-1);
-            var grad = p.grad!.view(-1);
-            for (long i = 0; i < Math.Min(flat.numel(), 3); i++)
-            {
-                double original = flat[i].item<double>();
-                using (no_grad()) flat[i] = original + eps;
-                double plus = Term();
-                using (no_grad()) flat[i] = original - eps;
-                double minus = Term();
-                using (no_grad()) flat[i] = original;
-                double fd = (plus - minus) / (2 * eps), analytic = grad[i].item<double>();
-                Assert.True(Math.Abs(fd - analytic) <= 1e-6 + 1e-5 * Math.Abs(fd), $"param {i}: fd {fd} vs explicit {analytic}");
-            }
-        }
+        ParameterFiniteDifferences.AssertMatch(student.Network, Term, perParameter: 3, "explicit");
     }
 }
