@@ -64,6 +64,9 @@ public static class CommandCatalog
         {
             sweep.SetDescription("Distillation sweeps: grid/random search x seeds, run locally in parallel or as a Slurm job array; status and aggregated reports.");
             sweep.SetDefaultCommand<SweepCommand>();
+            // The default command's options do not show under "sweep --help" (a branch lists only its sub-commands), so
+            // the same command is also "sweep run", whose --help lists them.
+            sweep.AddCommand<SweepCommand>("run").WithDescription("Run or resume a sweep (the default: 'sobolevrl sweep --config S.yaml' is 'sweep run --config S.yaml'); 'sweep run --help' lists its options.");
             sweep.AddCommand<SweepStatusCommand>("status").WithDescription("Done / running / failed / pending runs of a sweep directory (from any machine that sees it).");
             sweep.AddCommand<SweepReportCommand>("report").WithDescription("Tables per metric over the swept keys (mean +- 95% CI across seeds), CSV, JSON and plots in a Markdown report.");
             sweep.AddCommand<SweepRunTaskCommand>("run-task").IsHidden().WithDescription("Internal: run one run of a sweep (what the executors start).");

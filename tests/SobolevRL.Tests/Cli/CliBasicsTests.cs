@@ -30,4 +30,16 @@ public class CliBasicsTests
         Assert.Equal(0, code);
         Assert.Contains("info", stdout);
     }
+
+    [Fact]
+    public void SweepHelpPointsToTheRunOptionsAndSweepRunListsThem()
+    {
+        var (code, stdout, _) = CliProcess.Run("sweep", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("run", stdout);
+        var (runCode, runHelp, _) = CliProcess.Run("sweep", "run", "--help");
+        Assert.Equal(0, runCode);
+        Assert.Contains("--parallel", runHelp);
+        Assert.Contains("--executor", runHelp);
+    }
 }
