@@ -117,7 +117,7 @@ public static class Collector
         var clock = Stopwatch.StartNew();
         long startStates = manifest.States;
         if (startStates >= options.States)
-            return new CollectionResult(startStates, 0, 0, 0, 0, 0, 0, 0, manifest.Shards.Count, true, 0);
+            return new CollectionResult(startStates, 0, 0, 0, 0, 0, 0, 0, manifest.Shards.Count, true, 0, new CollectionCpu(0, 0, 0));
 
         var firstEpisodes = new long[slots];
         var cutByCrash = new List<long>();
@@ -138,30 +138,31 @@ public static class Collector
         long[] obsShape = manifest.ObservationShape();
         using var projectionGenerator = new Generator((ulong)EpisodeSeeds.ProjectionSeed(options.Seed, manifest.Shards.Count), teacher.Device);
 
+        // Both groups are made and reset on pool threads at once; the first group is labelled as soon as it is ready,
+        // so the second group's setup overlaps that labelling instead of adding to it.
+        using var process = Process.GetCurrentProcess();
+        var cpuStart = process.TotalProcessorTime;
+        int firstCount = slots >= 2 ? (slots + 1) / 2 : slots;
+        var setups = new List<Task<EnvGroup>> { SetUp(makeEnv, 0, firstCount, slots, firstEpisodes, options) };
+        if (slots >= 2) setups.Add(SetUp(makeEnv, firstCount, slots - firstCount, slots, firstEpisodes, options));
         var groups = new List<EnvGroup>();
         double labelSeconds = 0, waitSeconds = 0, commitSeconds = 0, setupSeconds = 0;
         long finished = 0;
         try
         {
-            int firstCount = slots >= 2 ? (slots + 1) / 2 : slots;
-            groups.Add(new EnvGroup(makeEnv, 0, firstCount, slots, firstEpisodes, options.Seed, options.EnvThreads, options.FrameStack));
-            if (slots >= 2) groups.Add(new EnvGroup(makeEnv, firstCount, slots - firstCount, slots, firstEpisodes, options.Seed, options.EnvThreads, options.FrameStack));
-            foreach (var g in groups)
-            {
-                g.Vector.Reset(0, g.Frames);
-                for (int i = 0; i < g.Count; i++)
-                {
-                    BeginEpisode(g, i, g.CurrentEpisode(i), options);
-                    g.FillStack(i);
-                }
-            }
-
-            setupSeconds = clock.Elapsed.TotalSeconds;
             bool done = false;
             while (!done)
             {
-                foreach (var g in groups)
+                for (int k = 0; k < setups.Count; k++)
                 {
+                    EnvGroup g;
+                    if (k == groups.Count)
+                    {
+                        long s = Stopwatch.GetTimestamp();
+                        groups.Add(g = setups[k].GetAwaiter().GetResult());
+                        setupSeconds += Stopwatch.GetElapsedTime(s).TotalSeconds;
+                    }
+                    else g = groups[k];
                     if (g.Stepping != null)
                     {
                         long w = Stopwatch.GetTimestamp();
@@ -201,6 +202,18 @@ public static class Collector
         finally
         {
             foreach (var g in groups) g.Dispose();
+            for (int k = groups.Count; k < setups.Count; k++)
+            {
+                try
+                {
+                    setups[k].Wait();
+                }
+                catch (AggregateException)
+                {
+                    continue; // nothing was made, or it was disposed when its reset failed
+                }
+                setups[k].Result.Dispose();
+            }
             try
             {
                 writer.WaitForCommit(); // only pending after another failure; never leave a commit running
@@ -210,11 +223,36 @@ public static class Collector
                 // the failure being propagated is the one to report; the committed dataset is intact either way
             }
         }
+        process.Refresh();
+        var cost = new CollectionCpu((process.TotalProcessorTime - cpuStart).TotalSeconds, groups.Sum(g => g.StepCpuSeconds), groups.Sum(g => g.SetupCpuSeconds));
         double seconds = clock.Elapsed.TotalSeconds;
         long added = writer.Manifest.States - startStates;
         return new CollectionResult(writer.Manifest.States, added, finished, seconds, added / Math.Max(seconds, 1e-9),
-            labelSeconds, waitSeconds, commitSeconds, writer.Manifest.Shards.Count, writer.Manifest.Complete, setupSeconds);
+            labelSeconds, waitSeconds, commitSeconds, writer.Manifest.Shards.Count, writer.Manifest.Complete, setupSeconds, cost);
     }
+
+    /// <summary>Makes env slots [first, first + count) as a group on a pool thread and starts their first episodes.</summary>
+    private static Task<EnvGroup> SetUp(Func<int, IEnv> makeEnv, int first, int count, int slots, long[] firstEpisodes, CollectionOptions options) => Task.Run(() =>
+    {
+        double cpu = ThreadCpuClock.Seconds();
+        var g = new EnvGroup(makeEnv, first, count, slots, firstEpisodes, options.Seed, options.EnvThreads, options.FrameStack);
+        try
+        {
+            g.Vector.Reset(0, g.Frames);
+            for (int i = 0; i < g.Count; i++)
+            {
+                BeginEpisode(g, i, g.CurrentEpisode(i), options);
+                g.FillStack(i);
+            }
+        }
+        catch
+        {
+            g.Dispose();
+            throw;
+        }
+        g.SetupCpuSeconds = ThreadCpuClock.Seconds() - cpu;
+        return g;
+    });
 
     private static void BeginEpisode(EnvGroup g, int i, long episode, CollectionOptions options)
     {

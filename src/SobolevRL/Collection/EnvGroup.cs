@@ -51,11 +51,22 @@ internal sealed class EnvGroup : IDisposable
     public float[] Projections { get; set; } = [];
     public Task? Stepping { get; set; }
 
+    /// <summary>CPU seconds of the stepping thread inside <see cref="IVectorEnv.Step"/> (the group's own thread; with more env threads, their workers are not counted).</summary>
+    public double StepCpuSeconds { get; private set; }
+
+    /// <summary>CPU seconds of the thread that made and first reset the group.</summary>
+    public double SetupCpuSeconds { get; set; }
+
     /// <summary>Episode id now running in sub-env <paramref name="i"/> (after a reset or auto-reset).</summary>
     public long CurrentEpisode(int i) => ((EpisodeSeededEnv)Vector.GetEnv(i)).CurrentEpisode;
 
     /// <summary>Starts stepping with <see cref="Actions"/> on a pool thread.</summary>
-    public void StartStep() => Stepping = Task.Run(() => Vector.Step(Actions, Frames, Rewards, Terminated, Truncated));
+    public void StartStep() => Stepping = Task.Run(() =>
+    {
+        double cpu = ThreadCpuClock.Seconds();
+        Vector.Step(Actions, Frames, Rewards, Terminated, Truncated);
+        StepCpuSeconds += ThreadCpuClock.Seconds() - cpu;
+    });
 
     /// <summary>Makes sub-env i's stack the current frame repeated (a new episode).</summary>
     public void FillStack(int i)
