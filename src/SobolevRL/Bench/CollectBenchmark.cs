@@ -7,6 +7,7 @@ using SobolevRL.Runs;
 using SobolevRL.Teachers;
 using TorchSharp;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Bench;
 
@@ -58,7 +59,7 @@ public static class CollectBenchmark
             using var teacher = TeacherLoader.Load(teacherPath, device);
             var results = new List<CollectBenchRepeat>();
             int batch = options.Envs >= 2 ? (options.Envs + 1) / 2 : options.Envs;
-            using var states = rand([batch, .. teacher.ObservationShape], device: device) * 255;
+            using var states = rand([batch, .. teacher.ObservationShape], device: device).Times(255);
             for (int r = 0; r < repeats; r++)
             {
                 double before = LabelRate(teacher, states, options.Labels, labelSeconds);
