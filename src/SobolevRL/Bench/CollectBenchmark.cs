@@ -10,6 +10,7 @@ using SobolevRL.Runs;
 using SobolevRL.Teachers;
 using TorchSharp;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Bench;
 
@@ -82,8 +83,8 @@ public static class CollectBenchmark
             using var teacher = TeacherLoader.Load(teacherPath, device);
             var results = new List<CollectBenchRepeat>();
             int batch = options.Envs >= 2 ? (options.Envs + 1) / 2 : options.Envs;
-            using var states = rand([batch, .. teacher.ObservationShape], device: device).mul_(255);
-            using var benchStates = batch == LabelWorkload.Batch || !compareBenchLabel ? null : rand([LabelWorkload.Batch, .. teacher.ObservationShape], device: device).mul_(255);
+            using var states = rand([batch, .. teacher.ObservationShape], device: device).Times(255);
+            using var benchStates = batch == LabelWorkload.Batch || !compareBenchLabel ? null : rand([LabelWorkload.Batch, .. teacher.ObservationShape], device: device).Times(255);
             Func<int, IEnv> makeEnv = _ => registry.Make(options.EnvId, new EnvOptions(options.EnvOptions));
             for (int r = 0; r < repeats; r++)
             {

@@ -1,6 +1,7 @@
 using SobolevRL.Policies;
 using TorchSharp;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Bench;
 
@@ -40,6 +41,6 @@ public sealed record LabelWorkload(string Name, long[] ObservationShape, double 
         long[] shape = [Batch, .. ObservationShape];
         return Name == "nature"
             ? randint(0, 256, shape, generator: generator).to(ScalarType.Float32)
-            : (rand(shape, generator: generator) > 0.8).to(ScalarType.Float32);
+            : rand(shape, generator: generator).GreaterThan(0.8).to(ScalarType.Float32);
     }
 }

@@ -39,7 +39,7 @@ public static class DistillationLoss
             : exact
                 ? ExactTerm(logp, x, batch, sobolev, options.DerivativeLoss, chain, temperature, (student as ModulePolicy)?.InputScale ?? 1.0)
                 : FiniteDifferenceTerm(student, batch, sobolev, options, temperature, directions ?? throw new ArgumentNullException(nameof(directions)));
-        var total = weight == 0 || sobolev.Kind == LabelKind.None ? value + derivative.Times(0.0) : value + derivative.Times(weight);
+        var total = weight == 0 || sobolev.Kind == LabelKind.None ? value.Plus(derivative.Times(0.0)) : value.Plus(derivative.Times(weight));
         var parts = new LossParts(value, derivative, total);
         parts.Value.MoveToOuterDisposeScope();
         parts.Sobolev.MoveToOuterDisposeScope();
@@ -54,7 +54,7 @@ public static class DistillationLoss
         switch (kind)
         {
             case ValueLossKind.Mse:
-                return (studentLogits - t).square().mean();
+                return (studentLogits - t).Square().mean();
             case ValueLossKind.Nll:
                 return F.nll_loss(studentLogits.log_softmax(-1), t.argmax(-1));
             default:

@@ -4,6 +4,7 @@ using SobolevRL.Policies;
 using SobolevRL.Replay;
 using SobolevRL.Teachers;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Distillation;
 
@@ -41,7 +42,7 @@ public static class StudentExport
         using var _ = no_grad();
         var x = heldOut.Observations.narrow(0, 0, n).to(student.Device);
         float[] expected = student.Logits(x).cpu().data<float>().ToArray();
-        float[] input = (x * student.InputScale).cpu().contiguous().data<float>().ToArray();
+        float[] input = x.Times(student.InputScale).cpu().contiguous().data<float>().ToArray();
         using var ort = new OrtPolicy(path, n);
         var actual = ort.Run(input, n);
         double maxDiff = 0;

@@ -4,6 +4,7 @@ using SobolevRL.Teachers;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Evaluation;
 
@@ -33,9 +34,9 @@ public static class HeldOutMetrics
             var x = heldOut.Observations.narrow(0, start, count).to(student.Device).detach().requires_grad_(withGrad);
             using var mode = withGrad ? enable_grad() : no_grad();
             var logits = student.Logits(x);
-            var logp = F.log_softmax(logits / temperature, -1);
+            var logp = F.log_softmax(logits.DividedBy(temperature), -1);
             var teacher = heldOut.TeacherLogits.narrow(0, start, count).to(logits.device).to(logits.dtype);
-            var teacherLogp = F.log_softmax(teacher / temperature, -1);
+            var teacherLogp = F.log_softmax(teacher.DividedBy(temperature), -1);
             kl += (teacherLogp.exp() * (teacherLogp - logp)).sum().item<float>();
             agree += logits.argmax(-1).eq(teacher.argmax(-1)).sum().item<long>();
             if (withGrad)
@@ -44,8 +45,8 @@ public static class HeldOutMetrics
                 var grads = heldOut.Projections is null
                     ? InputDerivatives.Jacobian(logp, x, createGraph: false)
                     : InputDerivatives.VectorJacobianProducts(logp, x, heldOut.Projections.narrow(0, start, count).to(logits.device).to(logits.dtype), createGraph: false);
-                errorSquares += (grads - labels).to(float64).square().sum().item<double>();
-                labelSquares += labels.to(float64).square().sum().item<double>();
+                errorSquares += (grads - labels).to(float64).Square().sum().item<double>();
+                labelSquares += labels.to(float64).Square().sum().item<double>();
             }
         }
         return new HeldOutResult(n, kl / n, agree / n,

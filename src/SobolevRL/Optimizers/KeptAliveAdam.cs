@@ -26,6 +26,7 @@ public sealed class KeptAliveAdam : Adam
         using var keep2 = beta2.ToScalar();
         using var oneMinus2 = (1 - beta2).ToScalar();
         using var epsilon = eps.ToScalar();
+        using var one = 1.ToScalar();
         foreach (var param in group.Parameters)
         {
             var grad = param.grad;
@@ -37,7 +38,7 @@ public sealed class KeptAliveAdam : Adam
             state.exp_avg.mul_(keep1).add_(grad, alpha: oneMinus1);
             state.exp_avg_sq.mul_(keep2).addcmul_(grad, grad, value: oneMinus2);
             using var denominator = state.exp_avg_sq.sqrt();
-            denominator.div_(sqrtCorrection2).add_(epsilon);
+            denominator.div_(sqrtCorrection2).add_(epsilon, one);
             param.addcdiv_(state.exp_avg, denominator, value: stepSize);
         }
     }, closure);

@@ -26,6 +26,7 @@ public sealed class KeptAliveRmsProp : RMSProp
         using var keep = alpha.ToScalar();
         using var oneMinus = (1 - alpha).ToScalar();
         using var epsilon = o.eps!.Value.ToScalar();
+        using var one = 1.ToScalar();
         using var stepSize = (-o.LearningRate!.Value).ToScalar();
         foreach (var param in group.Parameters)
         {
@@ -35,7 +36,7 @@ public sealed class KeptAliveRmsProp : RMSProp
             state.step += 1;
             state.square_avg.mul_(keep).addcmul_(grad, grad, value: oneMinus);
             using var denominator = state.square_avg.sqrt();
-            denominator.add_(epsilon);
+            denominator.add_(epsilon, one);
             param.addcdiv_(grad, denominator, value: stepSize);
         }
     }, closure);

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Regression;
 
@@ -41,7 +42,7 @@ public sealed class RegressionMlp : nn.Module<Tensor, Tensor>
         foreach (var parameter in new[] { layer.weight!, layer.bias! })
         {
             using var unit = rand(parameter.shape, dtype: parameter.dtype, generator: generator);
-            using var values = (unit * (2 * bound)) - bound;
+            using var values = unit.Times(2 * bound).Minus(bound);
             parameter.copy_(values);
         }
     }

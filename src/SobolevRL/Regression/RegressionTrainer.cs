@@ -2,6 +2,7 @@ using SobolevRL.Optimizers;
 using SobolevRL.Sobolev;
 using TorchSharp;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Regression;
 
@@ -31,7 +32,7 @@ public static class RegressionTrainer
             optimiser.zero_grad();
             var loss = mode == RegressionMode.Sobolev
                 ? sobolev.Compute(model.forward, x, target).Total
-                : (model.forward(x) - y).square().mean();
+                : (model.forward(x) - y).Square().mean();
             loss.backward();
             optimiser.step();
             if (step == options.Steps - 1)

@@ -2,6 +2,7 @@ using SobolevRL.Envs.Core;
 using SobolevRL.Teachers;
 using TorchSharp;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Replay;
 
@@ -46,7 +47,7 @@ public sealed record InMemoryDataset(DatasetSummary Summary, ReplayBatch Train, 
             using (no_grad())
             {
                 var x = tensor(frames.AsSpan(i * size, size).ToArray(), [1, .. teacher.ObservationShape]).to(teacher.Device);
-                var p = nn.functional.softmax(teacher.Logits(x) / teacher.Temperature, -1).cpu();
+                var p = nn.functional.softmax(teacher.Logits(x).DividedBy(teacher.Temperature), -1).cpu();
                 action = (int)multinomial(p, 1, generator: actGenerator).item<long>();
             }
             actions[i] = action;

@@ -2,6 +2,7 @@ using System.Globalization;
 using SobolevRL.Envs.Registry;
 using SobolevRL.Policies;
 using SobolevRL.Teachers;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -41,9 +42,10 @@ public static class SmokeDataset
             manual_seed(TeacherSeed);
             net = PolicyNetworks.MinAtarCnn((int)shape[0], actions, channels: 8, hidden: 64);
         }
+        using var fc2Scale = 25.0.ToScalar();
         using (no_grad())
             foreach (var (name, p) in net.named_parameters())
-                if (name.StartsWith("fc2", StringComparison.Ordinal)) p.mul_(25.0);
+                if (name.StartsWith("fc2", StringComparison.Ordinal)) p.mul_(fc2Scale);
         return new ModulePolicy(net, shape, actions);
     }
 

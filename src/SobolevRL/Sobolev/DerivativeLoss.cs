@@ -38,6 +38,6 @@ public static class DerivativeLoss
             t = t / t.norm(dim: 2, keepdim: true).AtLeast(NormEpsilon);
         }
 
-        return (s - t).square().sum(dim: 2).mean();
+        return (s - t).Square().sum(dim: 2).mean();
     }
 }

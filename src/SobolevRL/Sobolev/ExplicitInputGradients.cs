@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Sobolev;
 
@@ -73,7 +74,7 @@ public sealed class ExplicitInputGradients
             {
                 Conv2d c => ConvTranspose(c, inputShape, h.shape),
                 Linear l => d => d.matmul(l.weight),
-                ReLU => Mask(h.detach() > 0),
+                ReLU => Mask(h.detach().GreaterThan(0)),
                 _ => d => d.reshape([d.shape[0], .. inputShape[1..]]),
             });
         }

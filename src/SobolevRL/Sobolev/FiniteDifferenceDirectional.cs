@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Sobolev;
 
@@ -31,10 +32,10 @@ public static class FiniteDifferenceDirectional
         }
 
         long batch = u.shape[0], count = u.shape[1];
-        var shift = step * u.to(x.dtype);
+        var shift = u.to(x.dtype).Times(step);
         var centre = x.unsqueeze(1);
-        var shifted = cat([centre + shift, centre - shift], dim: 0).flatten(0, 1);
+        var shifted = cat([centre.Plus(shift), centre - shift], dim: 0).flatten(0, 1);
         var outputs = model(shifted).reshape(2, batch, count, -1);
-        return (outputs[0] - outputs[1]) / (2.0 * step);
+        return (outputs[0] - outputs[1]).DividedBy(2.0 * step);
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Sobolev;
 
@@ -26,7 +27,7 @@ public sealed class SobolevLoss
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Projections, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.HessianProjections, 1);
         _options = options;
-        _valueLoss = valueLoss ?? ((s, t) => (s - t).square().mean());
+        _valueLoss = valueLoss ?? ((s, t) => (s - t).Square().mean());
     }
 
     /// <summary>The options this loss was created with.</summary>
@@ -57,12 +58,12 @@ public sealed class SobolevLoss
         var total = value;
         if (order1 is not null && _options.Order1Weight != 0.0)
         {
-            total = total + _options.Order1Weight * order1;
+            total = total.Plus(order1.Times(_options.Order1Weight));
         }
 
         if (order2 is not null)
         {
-            total = total + _options.Order2Weight * order2;
+            total = total.Plus(order2.Times(_options.Order2Weight));
         }
 
         return new SobolevLossParts(total, value, order1, order2);

@@ -1,5 +1,6 @@
 using SobolevRL.Onnx.Proto;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Teachers;
 
@@ -67,8 +68,8 @@ public sealed class ActivationPattern
     {
         string op = node.OpType;
         Tensor output = values[node.Output[0]];
-        if (SignOps.Contains(op)) Add(values[node.Input[0]].gt(0), count);
-        else if (op == "HardSigmoid") Add(stack([output.gt(0), output.lt(1)], -1), count);
+        if (SignOps.Contains(op)) Add(values[node.Input[0]].GreaterThan(0), count);
+        else if (op == "HardSigmoid") Add(stack([output.GreaterThan(0), output.LessThan(1)], -1), count);
         else if (SelectOps.Contains(op))
         {
             // Clip passes its input on inside [min, max]; Max and Min pass on the input equal to the result.
@@ -82,7 +83,7 @@ public sealed class ActivationPattern
             Tensor input = values[node.Input[0]];
             if (!input.requires_grad) return; // does not depend on the observation
             Tensor selected = autograd.grad([output], [input], [ones_like(output)], retain_graph: true)[0];
-            Add(selected.ne(0), count);
+            Add(selected.NotEqualTo(0), count);
         }
     }
 

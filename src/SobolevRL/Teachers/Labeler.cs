@@ -48,7 +48,7 @@ public static class Labeler
         using var scope = NewDisposeScope();
         // NaN and ±Inf survive a sum, so one reduction per tensor clears the common case; a finite overflow of the sum
         // only sends us to the per-state search below, which then finds nothing.
-        Tensor total = labels.Logits.sum() + labels.LogPolicy.sum();
+        Tensor total = labels.Logits.sum().Plus(labels.LogPolicy.sum());
         if (labels.Gradients is { } all) total += all.sum();
         if (total.isfinite().item<bool>()) return;
         long batch = labels.Logits.shape[0];

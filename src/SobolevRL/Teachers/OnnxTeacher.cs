@@ -67,7 +67,7 @@ public sealed class OnnxTeacher : IPolicy
         {
             if (observations.requires_grad)
                 throw new UserErrorException($"teacher '{Path}' takes uint8 input '{Signature.Input.Name}', through which no input-gradients exist; re-export it with a float32 input for gradient labels");
-            x = x.round().clamp(0, 255).to(ScalarType.Byte);
+            x = x.round().Clamp(0, 255).to(ScalarType.Byte);
         }
         IReadOnlyDictionary<string, Tensor> outputs = _graph.Forward(new Dictionary<string, Tensor> { [Signature.Input.Name] = x }, observer);
         foreach (var (name, t) in outputs)

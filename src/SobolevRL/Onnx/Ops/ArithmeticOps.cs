@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Onnx.Ops;
 
@@ -8,7 +9,7 @@ internal static class ArithmeticOps
 {
     public static IEnumerable<OnnxOpDefinition> All() =>
     [
-        new("Add", c => [c.Input(0) + c.Input(1)]),
+        new("Add", c => [c.Input(0).Plus(c.Input(1))]),
         new("Sub", c => [c.Input(0) - c.Input(1)]),
         new("Mul", c => [c.Input(0) * c.Input(1)]),
         new("Div", Div),
@@ -72,14 +73,20 @@ internal static class ArithmeticOps
         }
         if (min is double lo && max is double hi && lo > hi)
         {
-            return [torch.full_like(x, ToScalar(hi, x))];
+            using var fill = ToScalar(hi, x);
+            return [torch.full_like(x, fill)];
         }
         if (min is null)
         {
-            return [x.clamp_max(ToScalar(max!.Value, x))];
+            using var top = ToScalar(max!.Value, x);
+            return [x.clamp_max(top)];
         }
-        return [max is null ? x.clamp_min(ToScalar(min.Value, x)) : x.clamp(ToScalar(min.Value, x), ToScalar(max.Value, x))];
+        using var low = ToScalar(min.Value, x);
+        if (max is null) return [x.clamp_min(low)];
+        using var high = ToScalar(max.Value, x);
+        return [x.clamp(low, high)];
     }
 
-    static Scalar ToScalar(double value, Tensor like) => like.is_floating_point() ? (Scalar)value : (Scalar)(long)value;
+    // The caller disposes it after the native call (a temporary could be freed mid-call, see Hardware/KeptAliveScalars).
+    static Scalar ToScalar(double value, Tensor like) => like.is_floating_point() ? value.ToScalar() : ((long)value).ToScalar();
 }

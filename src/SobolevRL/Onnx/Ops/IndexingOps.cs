@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Onnx.Ops;
 
@@ -77,7 +78,7 @@ internal static class IndexingOps
         long axis = c.Attributes.Int("axis", 0);
         axis = axis < 0 ? axis + rank : axis;
         long n = data.shape[axis];
-        Tensor wrapped = torch.where(indices < 0, indices + n, indices);
+        Tensor wrapped = torch.where(indices.LessThan(0), indices.Plus(n), indices);
         Tensor picked = data.index_select(axis, wrapped.flatten());
         long[] shape = [.. data.shape[..(int)axis], .. indices.shape, .. data.shape[(int)(axis + 1)..]];
         return [picked.reshape(shape)];

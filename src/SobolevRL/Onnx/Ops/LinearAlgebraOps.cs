@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Onnx.Ops;
 
@@ -35,11 +36,11 @@ internal static class LinearAlgebraOps
         Tensor y = torch.matmul(a, b);
         if (alpha != 1)
         {
-            y = y * alpha;
+            y = y.Times(alpha);
         }
         if (c2 is Tensor bias && beta != 0)
         {
-            y = y + (beta == 1 ? bias : bias * beta);
+            y = y.Plus(beta == 1 ? bias : bias.Times(beta));
         }
         return [y];
     }

@@ -1,6 +1,7 @@
 using SobolevRL.Onnx.Proto;
 using TorchSharp;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Onnx.Ops;
 
@@ -24,6 +25,6 @@ internal static class NormalizationOps
         double epsilon = c.Attributes.Float("epsilon", 1e-5f);
         Tensor scale = c.Input(1).reshape(shape), bias = c.Input(2).reshape(shape);
         Tensor mean = c.Input(3).reshape(shape), variance = c.Input(4).reshape(shape);
-        return [(x - mean) / (variance + epsilon).sqrt() * scale + bias];
+        return [((x - mean) / variance.Plus(epsilon).sqrt() * scale).Plus(bias)];
     }
 }

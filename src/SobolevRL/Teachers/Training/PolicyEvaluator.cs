@@ -1,6 +1,7 @@
 using SobolevRL.Envs.Core;
 using TorchSharp;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Teachers.Training;
 
@@ -95,7 +96,7 @@ public static class PolicyEvaluator
                     Tensor logits = policy.Logits(obs);
                     Tensor chosen = mode == ActingMode.Greedy
                         ? logits.argmax(-1)
-                        : (logits / policy.Temperature).softmax(-1).cpu().multinomial(1, generator: generator).squeeze(-1);
+                        : logits.DividedBy(policy.Temperature).softmax(-1).cpu().multinomial(1, generator: generator).squeeze(-1);
                     chosen.cpu().data<long>().CopyTo(actions.AsSpan(0, active.Count));
                 }
                 for (int j = active.Count - 1; j >= 0; j--)

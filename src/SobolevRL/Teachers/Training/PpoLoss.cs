@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Teachers.Training;
 
@@ -32,27 +33,27 @@ public static class PpoLoss
         Tensor logProbs = logProbsAll.gather(-1, actions.unsqueeze(-1)).squeeze(-1);
         Tensor logRatio = logProbs - oldLogProbs;
         Tensor ratio = logRatio.exp();
-        Tensor surrogate = torch.min(ratio * advantages, ratio.clamp(1 - eps, 1 + eps) * advantages);
+        Tensor surrogate = torch.min(ratio * advantages, ratio.Clamp(1 - eps, 1 + eps) * advantages);
         Tensor policyLoss = -surrogate.mean();
 
         Tensor valueLoss;
         if (options.ClipValueLoss)
         {
-            Tensor clipped = oldValues + (values - oldValues).clamp(-eps, eps);
-            valueLoss = 0.5 * torch.max((values - returns).square(), (clipped - returns).square()).mean();
+            Tensor clipped = oldValues.Plus((values - oldValues).Clamp(-eps, eps));
+            valueLoss = torch.max((values - returns).Square(), (clipped - returns).Square()).mean().Times(0.5);
         }
         else
         {
-            valueLoss = 0.5 * (values - returns).square().mean();
+            valueLoss = (values - returns).Square().mean().Times(0.5);
         }
 
         Tensor entropy = -(logProbsAll.exp() * logProbsAll).sum(-1).mean();
-        Tensor total = policyLoss + options.ValueCoef * valueLoss - options.EntropyCoef * entropy;
+        Tensor total = policyLoss.Plus(valueLoss.Times(options.ValueCoef)) - entropy.Times(options.EntropyCoef);
         Tensor approxKl, clipFraction;
         using (no_grad())
         {
-            approxKl = ((ratio - 1) - logRatio).mean();
-            clipFraction = (ratio - 1).abs().gt(eps).to(float32).mean();
+            approxKl = (ratio.Minus(1) - logRatio).mean();
+            clipFraction = ratio.Minus(1).abs().GreaterThan(eps).to(float32).mean();
         }
         return new PpoLossTerms(total, policyLoss, valueLoss, entropy, approxKl, clipFraction);
     }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using SobolevRL.Hardware;
 
 namespace SobolevRL.Teachers.Training;
 
@@ -40,7 +41,7 @@ public static class PpoUpdate
                 using var scope = NewDisposeScope();
                 Tensor index = order.narrow(0, b * size, b == options.Minibatches - 1 ? n - b * size : size);
                 Tensor advantages = rollout.Advantages.index_select(0, index);
-                if (options.NormalizeAdvantages) advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8);
+                if (options.NormalizeAdvantages) advantages = (advantages - advantages.mean()) / advantages.std().Plus(1e-8);
                 var (logits, values) = model.call(rollout.Observations.index_select(0, index));
                 var terms = PpoLoss.Compute(logits, values, rollout.Actions.index_select(0, index), rollout.LogProbs.index_select(0, index),
                     rollout.Values.index_select(0, index), advantages, rollout.Returns.index_select(0, index), options);
