@@ -7,7 +7,9 @@
 // machine), each thread's own-run time per batch (its half of the sub-envs), the caller's wait for the workers, chunks
 // taken from another thread per batch; per round a cross-core ping-pong round trip (the cost of one hand-off's cache
 // line transfers, which in a VM depends on where the host put the two virtual CPUs).
-//   dotnet run -c Release tests/benchmarks/VectorScalingBench.cs -- [env MinAtar/Breakout-v1] [envs 256] [steps 20000000] [rounds 3] [--json]
+//   dotnet run -c Release tests/benchmarks/VectorScalingBench.cs -- [env MinAtar/Breakout-v1] [envs 256] [steps 20000000] [rounds 3] [--json] [--fixed-actions]
+// --fixed-actions passes each batch a slice of the action table filled before timing instead of copying it into one
+// action array first, so the workers read no line the caller has just written (that piece of cross-core traffic).
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -16,7 +18,8 @@ using SobolevRL.Envs.Registry;
 using SobolevRL.Envs.Vector;
 
 bool json = args.Contains("--json");
-args = args.Where(a => a != "--json").ToArray();
+bool fixedActions = args.Contains("--fixed-actions");
+args = args.Where(a => a != "--json" && a != "--fixed-actions").ToArray();
 string id = args.Length > 0 ? args[0] : "MinAtar/Breakout-v1";
 int numEnvs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 256;
 long steps = args.Length > 2 ? long.Parse(args[2], CultureInfo.InvariantCulture) : 20_000_000;
@@ -120,9 +123,9 @@ Row Vector(int threads)
     {
         for (long b = 0; b < count; b++)
         {
-            table.AsSpan(offset, numEnvs).CopyTo(actions);
+            if (!fixedActions) table.AsSpan(offset, numEnvs).CopyTo(actions);
+            venv.Step(fixedActions ? table.AsSpan(offset, numEnvs) : actions.AsSpan(), obs, rewards, terminated, truncated);
             offset = (offset + numEnvs) & 0xFFFF;
-            venv.Step(actions, obs, rewards, terminated, truncated);
         }
     }
     var warm = Stopwatch.StartNew();

@@ -92,7 +92,7 @@ public static class EnvBenchmark
             BatchP1Microseconds = Percentile(0.01),
             BatchP10Microseconds = Percentile(0.10),
             BatchMedianMicroseconds = Percentile(0.50),
-            OwnRunMicroseconds = threadTimes?.Select(t => PerBatch(t.OwnRun)).ToList(),
+            OwnRunMicroseconds = threadTimes?.Select(t => t.OwnRun.TotalMicroseconds / Math.Max(1, t.Calls)).ToList(),
             CallerWaitMicroseconds = threadTimes is null ? null : PerBatch(threadTimes[0].Waiting),
             TakenChunksPerBatch = threadTimes?.Sum(t => (double)t.TakenChunks) / batches,
         };

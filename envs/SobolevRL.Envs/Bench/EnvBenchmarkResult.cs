@@ -36,9 +36,9 @@ public sealed record EnvBenchmarkResult(string EnvId, int NumEnvs, int Threads, 
     public double? BatchMedianMicroseconds { get; init; }
 
     /// <summary>
-    /// Threaded vector runs: per thread (the calling thread first), the mean time per batch until its own run of
-    /// sub-envs was stepped. Equal halves of the work should take equal times; a thread that is consistently slower sits
-    /// on a slower or shared core, and the batch waits for it.
+    /// Threaded vector runs: per thread (the calling thread first), the mean time, over the batches it took part in,
+    /// until its own run of sub-envs was stepped. Equal shares of the work should take equal times; a thread that is
+    /// consistently slower sits on a slower or shared core, or meets more cross-core traffic, and the batch waits for it.
     /// </summary>
     public IReadOnlyList<double>? OwnRunMicroseconds { get; init; }
 
