@@ -81,7 +81,10 @@ public static class EnvBenchmark
             }
         }
         WarmUp(Run, warmUp ?? DefaultWarmUp);
+        var threadsBefore = (venv as ThreadedVectorEnv)?.ThreadStatistics;
         var (seconds, cpuSeconds) = Measure(() => Run(batches));
+        var threadTimes = threadsBefore is null ? null : ((ThreadedVectorEnv)venv).ThreadStatistics.Select((after, t) => after.Since(threadsBefore[t])).ToList();
+        double PerBatch(TimeSpan time) => time.TotalMicroseconds / batches;
         Array.Sort(batchTicks);
         double Percentile(double p) => batchTicks[(int)(p * (batchTicks.Length - 1))] * 1e6 / Stopwatch.Frequency;
         return new EnvBenchmarkResult(venv.Id, numEnvs, actualThreads, batches * numEnvs, seconds, framesPerStep, cpuSeconds)
@@ -89,6 +92,9 @@ public static class EnvBenchmark
             BatchP1Microseconds = Percentile(0.01),
             BatchP10Microseconds = Percentile(0.10),
             BatchMedianMicroseconds = Percentile(0.50),
+            OwnRunMicroseconds = threadTimes?.Select(t => t.OwnRun.TotalMicroseconds / Math.Max(1, t.Calls)).ToList(),
+            CallerWaitMicroseconds = threadTimes is null ? null : PerBatch(threadTimes[0].Waiting),
+            TakenChunksPerBatch = threadTimes?.Sum(t => (double)t.TakenChunks) / batches,
         };
     }
 
@@ -99,14 +105,17 @@ public static class EnvBenchmark
     public static string FormatTable(IEnumerable<EnvBenchmarkResult> results)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{"env",-28} {"envs",5} {"threads",7} {"steps",10} {"seconds",8} {"steps/s",11} {"frames/s",11} {"cpu µs/step",11} {"batch µs p1/p10/med",22}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"env",-28} {"envs",5} {"threads",7} {"steps",10} {"seconds",8} {"steps/s",11} {"frames/s",11} {"cpu µs/step",11} {"batch µs p1/p10/med",22} {"own run µs/thread",18} {"wait µs",7} {"taken",6}");
         foreach (var r in results)
         {
             string frames = r.FramesPerSecond is double f ? f.ToString("N0", CultureInfo.InvariantCulture) : "-";
             string cpu = r.CpuMicrosecondsPerStep is double c ? c.ToString("F3", CultureInfo.InvariantCulture) : "-";
             string batch = r.BatchP1Microseconds is double p1 && r.BatchP10Microseconds is double p10 && r.BatchMedianMicroseconds is double median
                 ? string.Create(CultureInfo.InvariantCulture, $"{p1:F1}/{p10:F1}/{median:F1}") : "-";
-            text.AppendLine(CultureInfo.InvariantCulture, $"{r.EnvId,-28} {r.NumEnvs,5} {r.Threads,7} {r.Steps,10} {r.Seconds,8:F2} {r.StepsPerSecond,11:N0} {frames,11} {cpu,11} {batch,22}");
+            string ownRuns = r.OwnRunMicroseconds is { } own ? string.Join("/", own.Select(o => o.ToString("F1", CultureInfo.InvariantCulture))) : "-";
+            string wait = r.CallerWaitMicroseconds is double w ? w.ToString("F2", CultureInfo.InvariantCulture) : "-";
+            string taken = r.TakenChunksPerBatch is double k ? k.ToString("F2", CultureInfo.InvariantCulture) : "-";
+            text.AppendLine(CultureInfo.InvariantCulture, $"{r.EnvId,-28} {r.NumEnvs,5} {r.Threads,7} {r.Steps,10} {r.Seconds,8:F2} {r.StepsPerSecond,11:N0} {frames,11} {cpu,11} {batch,22} {ownRuns,18} {wait,7} {taken,6}");
         }
         return text.ToString();
     }

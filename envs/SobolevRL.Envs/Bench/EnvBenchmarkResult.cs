@@ -34,4 +34,17 @@ public sealed record EnvBenchmarkResult(string EnvId, int NumEnvs, int Threads, 
 
     /// <summary>Vector runs: the median time of one batched <c>Step</c>, in microseconds.</summary>
     public double? BatchMedianMicroseconds { get; init; }
+
+    /// <summary>
+    /// Threaded vector runs: per thread (the calling thread first), the mean time, over the batches it took part in,
+    /// until its own run of sub-envs was stepped. Equal shares of the work should take equal times; a thread that is
+    /// consistently slower sits on a slower or shared core, or meets more cross-core traffic, and the batch waits for it.
+    /// </summary>
+    public IReadOnlyList<double>? OwnRunMicroseconds { get; init; }
+
+    /// <summary>Threaded vector runs: the calling thread's mean time per batch between finishing its work and seeing the workers' done.</summary>
+    public double? CallerWaitMicroseconds { get; init; }
+
+    /// <summary>Threaded vector runs: chunks stepped per batch by a thread other than their owner (0 when every thread keeps up).</summary>
+    public double? TakenChunksPerBatch { get; init; }
 }

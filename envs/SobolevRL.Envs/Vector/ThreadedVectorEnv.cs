@@ -32,7 +32,7 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
     private const int HeaderSlot = 0; // BatchLine: written by the caller, read by workers
     private const int DoneSlot = 1;   // chunks finished by workers, cumulative: added to by workers, read by the caller
     private const int CallerSlot = 2; // the caller's own running total of what DoneSlot should reach
-    private const int FirstRunSlot = 3; // one claim word per thread's run
+    private const int FirstRunSlot = 3; // one claim word per thread's run, then one statistics line per thread
 
     // Caps the grace period, so a thread that was itself descheduled during its own run (which inflates its
     // measured chunk time) still takes a stalled owner's chunks soon.
@@ -62,7 +62,7 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
         _firstChunk = new int[Threads + 1];
         for (int t = 0; t <= Threads; t++) _firstChunk[t] = (int)((long)_chunks * t / Threads);
         // Claim words start at call number 0, index 0; the first call is number 1, so every run starts unopened.
-        nuint bytes = (nuint)(SlotBytes * (FirstRunSlot + Threads));
+        nuint bytes = (nuint)(SlotBytes * (FirstRunSlot + 2 * Threads));
         _slots = (byte*)NativeMemory.AlignedAlloc(bytes, SlotBytes);
         NativeMemory.Clear(_slots, bytes);
         _workerWaiters = new SpinThenBlockWaiter[Threads - 1];
@@ -97,6 +97,22 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
 
     private long* RunWord(int thread) => (long*)(_slots + (FirstRunSlot + thread) * SlotBytes);
 
+    // Written only by its own thread (see ThreadStatistics).
+    private ThreadTotals* Totals(int thread) => (ThreadTotals*)(_slots + (FirstRunSlot + Threads + thread) * SlotBytes);
+
+    /// <summary>
+    /// Where each thread's time went since this vector env was made, thread 0 being the calling thread: a benchmark
+    /// takes two snapshots and divides the difference by the calls in between (<see cref="VectorThreadStatistics"/>).
+    /// Read it between calls; the totals cost two clock reads per thread per call.
+    /// </summary>
+    public IReadOnlyList<VectorThreadStatistics> ThreadStatistics =>
+        [.. Enumerable.Range(0, Threads).Select(t =>
+        {
+            var totals = *Totals(t);
+            static TimeSpan Time(long ticks) => TimeSpan.FromSeconds((double)ticks / Stopwatch.Frequency);
+            return new VectorThreadStatistics(t, totals.Calls, Time(totals.OwnRunTicks), Time(totals.WorkTicks), Time(totals.WaitTicks), totals.TakenChunks);
+        })];
+
     private protected override Exception? Execute(in VectorBatch batch)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -105,10 +121,11 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
         int call = unchecked(header->Generation + 1);
         Interlocked.Exchange(ref header->Generation, call); // a full fence: the batch above is visible with the number
         foreach (var waiter in _workerWaiters) waiter.Notify();
-        int mine = WorkOnRuns(0, call, in batch);
+        int mine = WorkOnRuns(0, call, in batch, out long workEnd);
         int expected = unchecked(*ExpectedWorkerDone + _chunks - mine);
         *ExpectedWorkerDone = expected;
         _callerWaiter.WaitUntilEqual(ref *WorkerDone, expected);
+        Totals(0)->WaitTicks += Stopwatch.GetTimestamp() - workEnd;
         Exception? first = null;
         for (int c = 0; c < _chunks; c++)
         {
@@ -135,8 +152,9 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
     }
 
     /// <summary>Steps the chunks this thread can claim in call <paramref name="call"/>: its own run first, then the others'. Returns how many.</summary>
-    private int WorkOnRuns(int self, int call, in VectorBatch batch)
+    private int WorkOnRuns(int self, int call, in VectorBatch batch, out long end)
     {
+        var totals = Totals(self);
         long start = Stopwatch.GetTimestamp();
         long graceTicks = 0;
         int total = 0;
@@ -146,7 +164,12 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
             // Own run done: an owner that is working gets two of this thread's chunk times per chunk before its
             // chunks are taken, so the usual small lag of a worker does not move sub-envs (and their cache lines)
             // to another core every call; an owner that has not started, or has stopped claiming, loses them at once.
-            if (k == 1 && total > 0) graceTicks = Math.Min(MaxGraceTicks, 2 * (Stopwatch.GetTimestamp() - start) / total);
+            if (k == 1)
+            {
+                long ownRun = Stopwatch.GetTimestamp() - start;
+                totals->OwnRunTicks += ownRun;
+                if (total > 0) graceTicks = Math.Min(MaxGraceTicks, 2 * ownRun / total);
+            }
             long ourLastClaim = 0;
             int done = 0;
             while (k == 0 ? TryClaim(owner, call, out int index, out _) : TryTake(owner, call, graceTicks, ref ourLastClaim, out index))
@@ -156,6 +179,7 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
                 if (error is not null) _chunkErrors[chunk] = error;
                 done++;
             }
+            if (k > 0) totals->TakenChunks += done;
             if (done > 0 && self != 0)
             {
                 Interlocked.Add(ref *WorkerDone, done);
@@ -163,6 +187,10 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
             }
             total += done;
         }
+        end = Stopwatch.GetTimestamp();
+        if (Threads == 1) totals->OwnRunTicks += end - start;
+        totals->WorkTicks += end - start;
+        totals->Calls++;
         return total;
     }
 
@@ -234,8 +262,19 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
             // call that is over (and the batch of a call still open cannot change under it).
             seen = Volatile.Read(ref Header->Generation);
             VectorBatch batch = Header->Batch;
-            WorkOnRuns(self, seen, in batch);
+            WorkOnRuns(self, seen, in batch, out _);
         }
+    }
+
+    /// <summary>One thread's running totals (<see cref="ThreadStatistics"/>), in a line only that thread writes.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct ThreadTotals
+    {
+        public long Calls;
+        public long OwnRunTicks;
+        public long WorkTicks;
+        public long WaitTicks;
+        public long TakenChunks;
     }
 
     /// <summary>The call number and its batch, one 64-byte line.</summary>

@@ -34,8 +34,12 @@ public class EnvBenchmarkTests
     {
         var result = EnvBenchmark.RunVector(_ => new CountingEnv(framesPerStep: 2), numEnvs: 3, threads: 2, steps: 1000, warmUp: Short);
         Assert.Equal((3, 2, 1002L, 2), (result.NumEnvs, result.Threads, result.Steps, result.FramesPerStep));
+        // Per-thread breakdown: one own-run time per thread, the caller's always positive (it steps every batch).
+        Assert.Equal(2, result.OwnRunMicroseconds!.Count);
+        Assert.True(result.OwnRunMicroseconds[0] > 0 && result.CallerWaitMicroseconds >= 0 && result.TakenChunksPerBatch >= 0, $"{result}");
         var sync = EnvBenchmark.RunVector(_ => new CountingEnv(), numEnvs: 2, threads: 1, steps: 10, warmUp: Short);
         Assert.Equal(1, sync.Threads);
+        Assert.Null(sync.OwnRunMicroseconds); // a sync vector env has no threads to break down
     }
 
     [Fact]

@@ -48,6 +48,32 @@ public class ThreadedVectorEnvTests
         for (int i = 0; i < numEnvs; i++) Assert.Equal(steps, ((StallingEnv)threaded.GetEnv(i)).Steps);
     }
 
+    [Fact]
+    public void ThreadStatisticsCountCallsTimesAndTheChunksTakenFromAWorkerThatStalls()
+    {
+        // Sub-env 40 is in the worker's run; on its 5th step it sleeps long enough that the caller, done with its own
+        // run, takes the worker's remaining chunks. A single thread never takes chunks, and its own run is all its work.
+        const int numEnvs = 48, calls = 10;
+        using var threaded = new ThreadedVectorEnv(i => new SleepOnceEnv(Registry.Make("MinAtar/Breakout-v1"), i == 40 ? 5 : -1), numEnvs, 2);
+        Assert.InRange(40, threaded.OwnRanges[1].First, threaded.OwnRanges[1].First + threaded.OwnRanges[1].Count - 1);
+        var before = threaded.ThreadStatistics;
+        VectorRollout.Run(threaded, 3, calls, actionSeed: 4);
+        var spent = threaded.ThreadStatistics.Select((after, t) => after.Since(before[t])).ToList();
+        Assert.Equal(new[] { 0, 1 }, spent.Select(s => s.Thread));
+        Assert.Equal(calls + 1, spent[0].Calls); // the reset is a call too
+        Assert.InRange(spent[1].Calls, 1, calls + 1);
+        Assert.True(spent[0].TakenChunks > 0, "the caller took none of the stalled worker's chunks");
+        Assert.All(spent, s => Assert.True(s.OwnRun > TimeSpan.Zero && s.Working >= s.OwnRun, $"{s}"));
+        // The caller either waited for the sleeping worker or (had the worker not woken for that call) slept itself.
+        Assert.True(spent[0].Working + spent[0].Waiting >= TimeSpan.FromMilliseconds(150), $"{spent[0]}");
+
+        using var single = new ThreadedVectorEnv(_ => Registry.Make("MinAtar/Breakout-v1"), 8, 1);
+        VectorRollout.Run(single, 3, calls, actionSeed: 4);
+        var alone = Assert.Single(single.ThreadStatistics);
+        Assert.Equal(0, alone.TakenChunks);
+        Assert.Equal(alone.OwnRun, alone.Working);
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task WaitUntilEqualSleepsThroughWakeUpsForValuesOnTheWay()
     {
@@ -69,6 +95,18 @@ public class ThreadedVectorEnvTests
             Assert.Equal(3, Volatile.Read(ref counter));
             adder.Join();
         }, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Sleeps 200 ms in its <paramref name="sleepAtStep"/>-th step (never when negative).</summary>
+    private sealed class SleepOnceEnv(IEnv inner, int sleepAtStep) : EnvWrapper(inner)
+    {
+        private int _steps;
+
+        public override StepResult Step(int action, Span<byte> observation)
+        {
+            if (++_steps == sleepAtStep) Thread.Sleep(200);
+            return base.Step(action, observation);
+        }
     }
 
     /// <summary>Counts steps and sleeps 1 ms on a few (sub-env, step) pairs, the same ones in every run.</summary>
