@@ -36,28 +36,34 @@ public static class Widening
     }
 
     /// <summary>Writes the float32 value of each IEEE binary16 bit pattern in <paramref name="source"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void HalvesToSingles(ReadOnlySpan<ushort> source, Span<float> dest)
-    {
-        if (dest.Length < source.Length) throw new ArgumentException($"destination holds {dest.Length} values, source has {source.Length}");
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref ushort s = ref MemoryMarshal.GetReference(source);
-            ref float d = ref MemoryMarshal.GetReference(dest);
-            for (; i + 16 <= source.Length; i += 16)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref s, (nuint)i));
-                HalfBitsToSingle(lo).StoreUnsafe(ref d, (nuint)i);
-                HalfBitsToSingle(hi).StoreUnsafe(ref d, (nuint)i + 8);
-            }
-        }
-        for (; i < source.Length; i++) dest[i] = (float)BitConverter.UInt16BitsToHalf(source[i]);
-    }
+    public static void HalvesToSingles(ReadOnlySpan<ushort> source, Span<float> dest) => Widen16<Binary16>(source, dest);
 
     /// <summary>Writes the float32 value of each bfloat16 bit pattern in <paramref name="source"/> (its upper 16 bits).</summary>
+    public static void BFloat16sToSingles(ReadOnlySpan<ushort> source, Span<float> dest) => Widen16<BFloat16>(source, dest);
+
+    private interface IBits16
+    {
+        static abstract Vector256<float> Widen(Vector256<uint> bits);
+
+        static abstract float Widen(ushort bits);
+    }
+
+    private readonly struct Binary16 : IBits16
+    {
+        public static Vector256<float> Widen(Vector256<uint> bits) => HalfBitsToSingle(bits);
+
+        public static float Widen(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);
+    }
+
+    private readonly struct BFloat16 : IBits16
+    {
+        public static Vector256<float> Widen(Vector256<uint> bits) => Vector256.ShiftLeft(bits, 16).AsSingle();
+
+        public static float Widen(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void BFloat16sToSingles(ReadOnlySpan<ushort> source, Span<float> dest)
+    private static void Widen16<T>(ReadOnlySpan<ushort> source, Span<float> dest) where T : struct, IBits16
     {
         if (dest.Length < source.Length) throw new ArgumentException($"destination holds {dest.Length} values, source has {source.Length}");
         int i = 0;
@@ -68,11 +74,11 @@ public static class Widening
             for (; i + 16 <= source.Length; i += 16)
             {
                 var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref s, (nuint)i));
-                Vector256.ShiftLeft(lo, 16).AsSingle().StoreUnsafe(ref d, (nuint)i);
-                Vector256.ShiftLeft(hi, 16).AsSingle().StoreUnsafe(ref d, (nuint)i + 8);
+                T.Widen(lo).StoreUnsafe(ref d, (nuint)i);
+                T.Widen(hi).StoreUnsafe(ref d, (nuint)i + 8);
             }
         }
-        for (; i < source.Length; i++) dest[i] = BitConverter.UInt32BitsToSingle((uint)source[i] << 16);
+        for (; i < source.Length; i++) dest[i] = T.Widen(source[i]);
     }
 
     // Integer-only re-biasing, so no subnormal float is ever an operand (those are slow on x86):
