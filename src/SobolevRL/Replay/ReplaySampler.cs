@@ -6,8 +6,9 @@ namespace SobolevRL.Replay;
 
 /// <summary>
 /// Uniform minibatches over the training split (or a fixed fraction of it) of a dataset on disk, read through memory
-/// maps and prepared ahead by a background worker (a bounded queue of ready batches). Batch p's states depend only on
-/// (seed, p), so the same seed and start position give the same batches. Resident memory stays bounded: the index
+/// maps and prepared ahead by background workers (worker w builds batches w, w + W, …, each into its own bounded queue;
+/// <see cref="Next"/> takes them in order). Batch p's states depend only on (seed, p), so the same seed and start
+/// position give the same batches whatever the number of workers. Resident memory stays bounded: the index
 /// is a few bytes per state, the queue holds <see cref="ReplaySamplerOptions.Prefetch"/> batches, and mapped pages are
 /// dropped from the resident set after every <see cref="ReplaySamplerOptions.ResidentBudgetBytes"/> read.
 /// </summary>
@@ -16,9 +17,11 @@ public sealed class ReplaySampler : IReplaySampler
     private readonly DatasetReader _reader;
     private readonly ReplayBatchBuilder _builder;
     private readonly ReplaySamplerOptions _options;
-    private readonly BlockingCollection<ReplayBatch> _ready;
+    private readonly BlockingCollection<ReplayBatch>[] _ready;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Thread _worker;
+    private readonly Thread[] _workers;
+    private readonly long _start;
+    private long _read;
     private Exception? _failure;
 
     /// <summary>Opens the dataset in <paramref name="directory"/> and starts prefetching.</summary>
@@ -26,6 +29,7 @@ public sealed class ReplaySampler : IReplaySampler
     {
         if (options.BatchSize < 1) throw new UserErrorException($"batch size {options.BatchSize}: must be >= 1");
         if (options.Prefetch < 1) throw new UserErrorException($"prefetch {options.Prefetch}: must be >= 1");
+        if (options.Workers < 1) throw new UserErrorException($"workers {options.Workers}: must be >= 1");
         _options = options;
         PosixFiles.KeepLargeAllocationsInHeap();
         _reader = DatasetReader.Open(directory, options.VerifyChecksums);
@@ -41,10 +45,11 @@ public sealed class ReplaySampler : IReplaySampler
             _reader.Dispose();
             throw;
         }
-        Position = options.StartPosition;
-        _ready = new BlockingCollection<ReplayBatch>(options.Prefetch);
-        _worker = new Thread(Work) { IsBackground = true, Name = "replay-prefetch" };
-        _worker.Start();
+        Position = _start = options.StartPosition;
+        int workers = options.Workers, depth = Math.Max(1, (options.Prefetch + workers - 1) / workers);
+        _ready = [.. Enumerable.Range(0, workers).Select(_ => new BlockingCollection<ReplayBatch>(depth))];
+        _workers = [.. Enumerable.Range(0, workers).Select(w => new Thread(() => Work(w)) { IsBackground = true, Name = $"replay-prefetch-{w}" })];
+        foreach (var t in _workers) t.Start();
     }
 
     /// <inheritdoc />
@@ -65,7 +70,7 @@ public sealed class ReplaySampler : IReplaySampler
         ReplayBatch batch;
         try
         {
-            batch = _ready.Take(_stop.Token);
+            batch = _ready[(int)((Position - _start) % _ready.Length)].Take(_stop.Token);
         }
         catch (InvalidOperationException) when (_failure != null)
         {
@@ -97,35 +102,38 @@ public sealed class ReplaySampler : IReplaySampler
     public void Dispose()
     {
         _stop.Cancel();
-        _worker.Join();
-        while (_ready.TryTake(out var b)) b.Dispose();
-        _ready.Dispose();
+        foreach (var t in _workers) t.Join();
+        foreach (var queue in _ready)
+        {
+            while (queue.TryTake(out var b)) b.Dispose();
+            queue.Dispose();
+        }
         _reader.Dispose();
         _stop.Dispose();
     }
 
-    private void Work()
+    private void Work(int worker)
     {
-        long read = 0;
+        var queue = _ready[worker];
         try
         {
-            for (long p = Position; !_stop.IsCancellationRequested; p++)
+            for (long p = _start + worker; !_stop.IsCancellationRequested; p += _ready.Length)
             {
                 var batch = _builder.Build(RowsOf(p));
                 try
                 {
-                    _ready.Add(batch, _stop.Token);
+                    queue.Add(batch, _stop.Token);
                 }
-                catch (OperationCanceledException)
+                catch (Exception e) when (e is OperationCanceledException || (e is InvalidOperationException && _failure != null))
                 {
-                    batch.Dispose();
+                    batch.Dispose(); // stopping, or another worker failed and closed the queues
                     return;
                 }
-                read += _builder.BytesPerState * _options.BatchSize;
-                if (read >= _options.ResidentBudgetBytes)
+                // Mapped pages another worker is reading may be dropped too: they fault back in from the page cache.
+                if (Interlocked.Add(ref _read, _builder.BytesPerState * _options.BatchSize) >= _options.ResidentBudgetBytes)
                 {
+                    Interlocked.Exchange(ref _read, 0);
                     foreach (var s in _reader.Shards) s.ReleaseResidentPages();
-                    read = 0;
                 }
             }
         }
@@ -134,8 +142,8 @@ public sealed class ReplaySampler : IReplaySampler
         }
         catch (Exception e)
         {
-            _failure = e;
-            _ready.CompleteAdding();
+            Interlocked.CompareExchange(ref _failure, e, null);
+            foreach (var q in _ready) q.CompleteAdding();
         }
     }
 }

@@ -24,8 +24,14 @@ public sealed record ReplaySamplerOptions
     /// </summary>
     public double TrainFraction { get; init; } = 1.0;
 
-    /// <summary>Ready batches kept ahead by the background worker.</summary>
+    /// <summary>Ready batches kept ahead by the background workers (at least one per worker).</summary>
     public int Prefetch { get; init; } = 4;
+
+    /// <summary>
+    /// Background workers building batches (each builds every W-th batch; batches are still delivered in order, so the
+    /// sequence for a seed does not depend on it). Idle workers cost nothing: they block once the queue is full.
+    /// </summary>
+    public int Workers { get; init; } = 2;
 
     /// <summary>After reading about this many bytes, mapped pages are dropped from the resident set (they stay in the page cache).</summary>
     public long ResidentBudgetBytes { get; init; } = 256L << 20;

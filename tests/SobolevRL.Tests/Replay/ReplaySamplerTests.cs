@@ -46,6 +46,46 @@ public sealed class ReplaySamplerTests : IDisposable
     }
 
     [Fact]
+    public void BatchesDoNotDependOnTheNumberOfWorkersOrThePrefetchDepth()
+    {
+        using var one = new ReplaySampler(_dir, new ReplaySamplerOptions { BatchSize = 8, Seed = 3, Workers = 1, Prefetch = 1 });
+        using var three = new ReplaySampler(_dir, new ReplaySamplerOptions { BatchSize = 8, Seed = 3, Workers = 3, Prefetch = 2 });
+        using var resumed = new ReplaySampler(_dir, new ReplaySamplerOptions { BatchSize = 8, Seed = 3, Workers = 2, StartPosition = 5 });
+        for (int p = 0; p < 9; p++)
+        {
+            using var a = one.Next();
+            using var b = three.Next();
+            using var c = p >= 5 ? resumed.Next() : null;
+            foreach (var other in c is null ? [b] : new[] { b, c })
+            {
+                Assert.True(Same(a.Observations, other.Observations), $"batch {p}: observations");
+                Assert.True(Same(a.GradLabels!, other.GradLabels!), $"batch {p}: gradient labels");
+                Assert.True(Same(a.Projections!, other.Projections!), $"batch {p}: projections");
+                Assert.True(Same(a.TeacherLogits, other.TeacherLogits) && Same(a.TeacherActions, other.TeacherActions), $"batch {p}: logits, actions");
+            }
+        }
+        Assert.Equal(9, three.Position);
+        Assert.Throws<UserErrorException>(() => new ReplaySampler(_dir, new ReplaySamplerOptions { Workers = 0 }));
+    }
+
+    [Fact]
+    public void GradientLabelsAreTheStoredFloat16ValuesOfTheSampledRows()
+    {
+        using var sampler = new ReplaySampler(_dir, new ReplaySamplerOptions { BatchSize = 16, Seed = 4 });
+        using var reader = DatasetReader.Open(_dir);
+        int[] rows = sampler.RowsOf(0);
+        using var batch = sampler.Next();
+        var labels = batch.GradLabels!.data<float>().ToArray();
+        int perState = labels.Length / rows.Length;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            var (shard, local) = reader.Locate(rows[i]);
+            var expected = GradEncoding.Decode(shard[ReplayArrays.Grads].Row(local), reader.Manifest.GradStorage());
+            Assert.Equal(expected, labels.AsSpan(i * perState, perState).ToArray());
+        }
+    }
+
+    [Fact]
     public void StacksHoldFramesOfTheirOwnEpisodePaddedWithItsFirstFrameAndMatchWhatTheTeacherSaw()
     {
         using var sampler = new ReplaySampler(_dir, new ReplaySamplerOptions { BatchSize = 64, Seed = 1 });

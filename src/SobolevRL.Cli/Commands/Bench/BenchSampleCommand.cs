@@ -43,6 +43,12 @@ public sealed class BenchSampleCommand : Command<BenchSampleCommand.Settings>
         [DefaultValue(4)]
         public int Prefetch { get; init; } = 4;
 
+        /// <summary>Prefetch workers.</summary>
+        [CommandOption("--workers <N>")]
+        [Description("Background workers building batches (the batches for a seed do not depend on it).")]
+        [DefaultValue(2)]
+        public int Workers { get; init; } = 2;
+
         /// <summary>Resident window.</summary>
         [CommandOption("--resident-mb <MB>")]
         [Description("Mapped pages are dropped from the resident set after this many MB read.")]
@@ -62,6 +68,7 @@ public sealed class BenchSampleCommand : Command<BenchSampleCommand.Settings>
         if (string.IsNullOrEmpty(settings.Data)) throw new UserErrorException("--data is required: a dataset directory written by `sobolevrl collect`");
         if (settings.Batch < 1) throw new UserErrorException($"--batch {settings.Batch}: must be >= 1");
         if (!(settings.Seconds > 0)) throw new UserErrorException($"--seconds {settings.Seconds}: must be > 0");
+        if (settings.Workers < 1) throw new UserErrorException($"--workers {settings.Workers}: must be >= 1");
         if (settings.ResidentMb < 1) throw new UserErrorException($"--resident-mb {settings.ResidentMb}: must be >= 1");
         var device = TorchSetup.Apply(settings);
         double? loadBefore = LoadAverage.OneMinute();
@@ -71,6 +78,7 @@ public sealed class BenchSampleCommand : Command<BenchSampleCommand.Settings>
             Seed = settings.Seed,
             Device = device,
             Prefetch = settings.Prefetch,
+            Workers = settings.Workers,
             ResidentBudgetBytes = (long)settings.ResidentMb << 20,
         }, settings.Seconds, settings.Passes);
         const double Mb = 1 << 20;
@@ -90,6 +98,7 @@ public sealed class BenchSampleCommand : Command<BenchSampleCommand.Settings>
             passes = (double)r.Batches * r.Batch / r.DatasetStates,
             resident_window_mb = r.ResidentBudgetBytes / Mb,
             prefetch = r.Prefetch,
+            workers = settings.Workers,
             rss_before_mb = r.RssBeforeBytes / Mb,
             rss_peak_mb = r.RssPeakBytes / Mb,
             rss_end_mb = r.RssEndBytes / Mb,
