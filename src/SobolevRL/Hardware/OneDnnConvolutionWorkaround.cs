@@ -4,13 +4,17 @@ using static TorchSharp.torch;
 namespace SobolevRL.Hardware;
 
 /// <summary>
-/// libtorch 2.10 CPU (TorchSharp 0.107) computes some float32 convolution input-gradients wrongly when its oneDNN
-/// (mkldnn) kernels are used: on this project's machines a 2→8 channel 3×3 stride-2 convolution on 10×10 inputs gives
-/// wrong values, different between identical calls with 2 threads and NaN on some, while float64 and the forward pass
-/// are right. With oneDNN off (at::globalContext().setUserEnabledMkldnn(false)) libtorch uses its native kernels,
-/// which are right (tests/SobolevRL.Tests/Hardware). Exact input-gradients are the point of this project, so the switch
-/// is flipped once per process, as soon as this assembly loads (<see cref="NativeRuntimeSetup"/>), before any convolution can run. NNPACK is switched off
-/// too: libtorch would otherwise try it first on every convolution and warn that this CPU does not support it.
+/// libtorch 2.10 CPU (TorchSharp 0.107, oneDNN 3.7.1) computes some float32 convolution input-gradients wrongly when its
+/// oneDNN (mkldnn) kernels are used: on this project's machines (AMD Zen 5, AVX-512) the JIT backward-data kernels give
+/// wrong values or NaN, on 1 and 2 threads, with fewer output channels than the SIMD block (16 or 8 floats), e.g. a 2→8
+/// channel 3×3 stride-2 convolution on 10×10 inputs with AVX-512 kernels, or 3→1 3×3 with the instruction set capped at
+/// AVX2 (<c>ONEDNN_MAX_CPU_ISA</c>), while the forward pass, weight gradients and float64 are right. Capped at AVX or
+/// SSE4.1 oneDNN was right on 200 random shapes, its convolutions only ≈ 1.1× cheaper than libtorch's native kernels,
+/// which are right (tests/SobolevRL.Tests/Hardware; tests/benchmarks/OneDnnKernelSweep.cs re-checks any instruction set).
+/// Exact input-gradients are the point of this project, so oneDNN is switched off
+/// (at::globalContext().setUserEnabledMkldnn(false)) once per process, as soon as this assembly loads
+/// (<see cref="NativeRuntimeSetup"/>), before any convolution can run. NNPACK is switched off too: libtorch would
+/// otherwise try it first on every convolution and warn that this CPU does not support it.
 /// </summary>
 public static class OneDnnConvolutionWorkaround
 {
