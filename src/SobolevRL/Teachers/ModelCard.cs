@@ -102,6 +102,8 @@ public sealed record ModelCard
     public EvaluationRecord? Evaluation { get; init; }
     /// <summary>Further evaluations under other acting modes or protocols (optional); <see cref="Evaluation"/> is the one to act by.</summary>
     public IReadOnlyList<EvaluationRecord>? OtherEvaluations { get; init; }
+    /// <summary>Remarks for people (optional), e.g. where the policy falls short of a published return and why.</summary>
+    public string? Notes { get; init; }
 
     /// <summary>Path of the card for a model file.</summary>
     public static string PathFor(string modelPath) => modelPath + FileSuffix;
