@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SobolevRL.IO;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Replay;
@@ -54,24 +55,25 @@ public static class GradEncoding
     /// <summary>float32 values of stored bytes.</summary>
     public static float[] Decode(ReadOnlySpan<byte> stored, GradDtype dtype)
     {
+        var values = new float[stored.Length / dtype.Size()];
+        Decode(stored, dtype, values);
+        return values;
+    }
+
+    /// <summary>Writes the float32 values of stored bytes into <paramref name="dest"/> (vectorised, exact; see <see cref="Widening"/>).</summary>
+    public static void Decode(ReadOnlySpan<byte> stored, GradDtype dtype, Span<float> dest)
+    {
         switch (dtype)
         {
-            case GradDtype.Float32:
-                return MemoryMarshal.Cast<byte, float>(stored).ToArray();
             case GradDtype.Float16:
-                {
-                    var halves = MemoryMarshal.Cast<byte, Half>(stored);
-                    var values = new float[halves.Length];
-                    for (int i = 0; i < values.Length; i++) values[i] = (float)halves[i];
-                    return values;
-                }
+                Widening.HalvesToSingles(MemoryMarshal.Cast<byte, ushort>(stored), dest);
+                break;
+            case GradDtype.BFloat16:
+                Widening.BFloat16sToSingles(MemoryMarshal.Cast<byte, ushort>(stored), dest);
+                break;
             default:
-                {
-                    var bits = MemoryMarshal.Cast<byte, ushort>(stored);
-                    var values = new float[bits.Length];
-                    for (int i = 0; i < values.Length; i++) values[i] = BitConverter.UInt32BitsToSingle((uint)bits[i] << 16);
-                    return values;
-                }
+                MemoryMarshal.Cast<byte, float>(stored).CopyTo(dest);
+                break;
         }
     }
 }

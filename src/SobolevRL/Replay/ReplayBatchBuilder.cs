@@ -93,7 +93,7 @@ internal sealed class ReplayBatchBuilder
             {
                 var stored = staging.AsSpan(0, (int)gradBytes);
                 shard[ReplayArrays.Grads].ReadRow(local, stored);
-                WidenGrads(stored, gradSpan.Slice((int)(i * gradValues), (int)gradValues));
+                GradEncoding.Decode(stored, _storage, gradSpan.Slice((int)(i * gradValues), (int)gradValues));
             }
             if (v is not null) shard[ReplayArrays.Projections].Row(local).CopyTo(vBytes.Slice(i * vRow, vRow));
         }
@@ -114,21 +114,5 @@ internal sealed class ReplayBatchBuilder
     private readonly struct ReturnOnDispose(byte[] buffer) : IDisposable
     {
         public void Dispose() => ArrayPool<byte>.Shared.Return(buffer);
-    }
-
-    private void WidenGrads(ReadOnlySpan<byte> stored, Span<float> dest)
-    {
-        switch (_storage)
-        {
-            case GradDtype.Float16:
-                Widening.HalvesToSingles(MemoryMarshal.Cast<byte, ushort>(stored), dest);
-                break;
-            case GradDtype.BFloat16:
-                Widening.BFloat16sToSingles(MemoryMarshal.Cast<byte, ushort>(stored), dest);
-                break;
-            default:
-                MemoryMarshal.Cast<byte, float>(stored).CopyTo(dest);
-                break;
-        }
     }
 }
