@@ -1,13 +1,9 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace SobolevRL.Tests.Cli;
 
 public class EnvPlayCliTests
 {
-    private static string RepoFile(string relative, [CallerFilePath] string here = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", relative));
-
     [Fact]
     public void ShippedTeacherPlaysItsGameThroughOnnxRuntimeFarAboveRandom()
     {

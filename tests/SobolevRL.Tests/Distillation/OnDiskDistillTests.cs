@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
 using SobolevRL.Policies;
@@ -31,9 +30,6 @@ public sealed class OnDiskDistillTests : IDisposable
         Directory.Delete(_full, true);
         Directory.Delete(_vjp, true);
     }
-
-    private static string RepoFile(string relative, [CallerFilePath] string here = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", relative));
 
     [Fact]
     public void SplitsFollowTheManifestAndHeldOutStatesCarryTheTeachersLabels()

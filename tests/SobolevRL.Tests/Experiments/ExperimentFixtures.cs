@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using SobolevRL.Distillation;
 using SobolevRL.Experiments;
 
@@ -7,9 +6,6 @@ namespace SobolevRL.Tests.Experiments;
 /// <summary>Tiny sizes for the demo and experiment pipelines: the same code paths as the full runs, seconds instead of minutes.</summary>
 internal static class ExperimentFixtures
 {
-    public static string RepoFile(string relative, [CallerFilePath] string here = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", relative));
-
     public static DatasetPlan Data(long states = 500) => new()
     {
         Teacher = RepoFile("agents/minatar/breakout/policy.onnx"),

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Xml.Linq;
 using TorchSharp;
 
@@ -131,7 +130,4 @@ public class BannedScalarApisTests
         }
         return name;
     }
-
-    static string RepoFile(string relative, [CallerFilePath] string here = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", relative));
 }

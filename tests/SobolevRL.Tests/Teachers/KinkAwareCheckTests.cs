@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;
 using SobolevRL.Policies;
@@ -15,9 +14,6 @@ public sealed class KinkAwareCheckTests : IDisposable
     readonly TeacherFixtures _fx = new();
 
     public void Dispose() => _fx.Dispose();
-
-    static string RepoFile(string relative, [CallerFilePath] string here = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", relative));
 
     static float[] Floats(byte[] bytes) => bytes.Select(b => (float)b).ToArray();
 

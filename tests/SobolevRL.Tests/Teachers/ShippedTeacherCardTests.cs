@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using SobolevRL.Teachers;
 
 namespace SobolevRL.Tests.Teachers;
@@ -15,9 +14,6 @@ public class ShippedTeacherCardTests
         { "seaquest", 20 },
         { "spaceinvaders", 43 },
     };
-
-    static string RepoFile(string relative, [CallerFilePath] string here = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", relative));
 
     [Theory]
     [MemberData(nameof(Targets))]
