@@ -105,6 +105,13 @@ public sealed record OptimOptions : IValidatable
     /// <summary>Optimiser steps.</summary>
     public long Steps { get; init; } = 5000;
 
+    /// <summary>
+    /// Shards of each batch whose gradients are computed at once, each on its own thread with one libtorch thread, and
+    /// combined by size (0: automatic, libtorch's thread count on a CPU and 1 on CUDA; 1: the whole batch at once with
+    /// libtorch's own threads). The finite-difference estimator always uses 1.
+    /// </summary>
+    public int Shards { get; init; }
+
     /// <inheritdoc />
     public void Validate(string path)
     {
@@ -113,6 +120,7 @@ public sealed record OptimOptions : IValidatable
         Check.NonNegative(GradClip, path + ".grad_clip");
         Check.Positive(BatchSize, path + ".batch_size");
         Check.Positive(Steps, path + ".steps");
+        Check.NonNegative(Shards, path + ".shards");
     }
 }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using SobolevRL.Config;
 using SobolevRL.Evaluation;
+using SobolevRL.Hardware;
 using SobolevRL.Policies;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
@@ -59,6 +60,7 @@ public static class DistillTrainer
         using var evaluator = new SnapshotEvaluator(evalPolicy, heldOut, temperature, setup.Run.File(SnapshotEvaluator.FileName),
             summary.EnvId, o.Logging.EvalEpisodes);
 
+        using var shards = new ShardThreads(ShardCount(o, setup.Device));
         long total = o.Optim.Steps, lastGood = position.Step;
         double lastLoss = double.NaN;
         var clock = Stopwatch.StartNew();
@@ -73,12 +75,12 @@ public static class DistillTrainer
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
             double lambda = o.Loss.WeightSchedule.At(o.Loss.Weight, step, total);
             using var batch = sampler.Next();
-            optimizer.zero_grad();
-            using var parts = DistillationLoss.Compute(student, batch, o.Loss, sobolev, temperature, lambda, directions);
+            network.zero_grad(set_to_none: true);
+            using var parts = ShardedBackward.Compute(shards, parameters, batch,
+                b => DistillationLoss.Compute(student, b, o.Loss, sobolev, temperature, lambda, directions));
             double value = parts.Value.item<float>(), derivative = parts.Sobolev.item<float>();
             if (!double.IsFinite(value) || !double.IsFinite(derivative))
                 throw Diverged(setup, step, !double.IsFinite(value) ? "value" : "sobolev", value, derivative, lastGood);
-            parts.Total.backward();
             double gradNorm = nn.utils.clip_grad_norm_(parameters, o.Optim.GradClip > 0 ? o.Optim.GradClip : double.PositiveInfinity);
             if (!double.IsFinite(gradNorm)) throw Diverged(setup, step, "gradient norm", value, derivative, lastGood);
             optimizer.step();
@@ -109,6 +111,7 @@ public static class DistillTrainer
             progress?.Report(new ProgressInfo($"distill {spec} sobolev={sobolev}", done, total));
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
+        shards.Dispose();
         evaluator.Complete();
 
         var final = HeldOutMetrics.Compute(student, heldOut, temperature);
@@ -122,6 +125,18 @@ public static class DistillTrainer
             total, lastLoss, final.Kl, final.Agreement, final.GradientRelativeError, onnxPath, onnxDiff, trainSeconds);
         setup.Run.WriteSummary(result);
         return result;
+    }
+
+    /// <summary>
+    /// Shards per batch for <paramref name="o"/> on <paramref name="device"/>: <c>optim.shards</c>, or automatic when 0,
+    /// never more than the batch's rows, and 1 for the finite-difference estimator (whose random directions come from one
+    /// generator in a fixed order).
+    /// </summary>
+    public static int ShardCount(DistillOptions o, Device device)
+    {
+        if (o.Loss.Estimator == SobolevEstimator.Fd && o.Loss.SobolevMode().Kind != LabelKind.None) return 1;
+        int shards = o.Optim.Shards > 0 ? o.Optim.Shards : ShardThreads.Auto(device);
+        return Math.Min(shards, o.Optim.BatchSize);
     }
 
     private static readonly Lock SeedLock = new();

@@ -32,6 +32,13 @@ public static class KeptAliveScalars
         return tensor.add(addend, one);
     }
 
+    /// <summary>Adds <paramref name="scale"/> · <paramref name="addend"/> to <paramref name="tensor"/> in place and returns it.</summary>
+    public static Tensor AddInPlace(this Tensor tensor, Tensor addend, double scale = 1.0)
+    {
+        using var alpha = scale.ToScalar();
+        return tensor.add_(addend, alpha);
+    }
+
     /// <summary><paramref name="tensor"/> + <paramref name="addend"/>.</summary>
     public static Tensor Plus(this Tensor tensor, double addend)
     {

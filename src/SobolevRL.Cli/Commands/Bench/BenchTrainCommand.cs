@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using SobolevRL.Bench;
 using SobolevRL.Cli.Infrastructure;
+using SobolevRL.Hardware;
 using SobolevRL.Teachers;
 using Spectre.Console.Cli;
 using TorchSharp;
@@ -23,6 +24,12 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [DefaultValue(20)]
         public int Phases { get; init; } = 20;
 
+        /// <summary>Batch shards computed at once.</summary>
+        [CommandOption("--shards <N>")]
+        [Description("Batch shards whose loss and gradients are computed at once, each on its own thread with one libtorch thread (the trainer's optim.shards; 0: automatic, libtorch's thread count on CPU; 1: libtorch's intra-op threads only).")]
+        [DefaultValue(0)]
+        public int Shards { get; init; }
+
         /// <summary>Also time the generic double backward.</summary>
         [CommandOption("--autograd")]
         [Description("Also time the Sobolev step through autograd's generic double backward (what students outside Conv/ReLU/Linear Sequentials use).")]
@@ -33,8 +40,10 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Phases < 0) throw new UserErrorException($"--phases {settings.Phases}: must be >= 0");
+        if (settings.Shards < 0) throw new UserErrorException($"--shards {settings.Shards}: must be >= 0 (0: automatic)");
         var workload = TrainWorkload.Parse(settings.Workload);
         var device = TorchSetup.Apply(settings);
+        int shards = Math.Min(settings.Shards > 0 ? settings.Shards : ShardThreads.Auto(device), TrainWorkload.Batch);
         var (peer, script) = settings.CheckedPeer();
         string loadBefore = LoadAverage.Text();
         var plain = new List<double>();
@@ -48,7 +57,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             cancellationToken.ThrowIfCancellationRequested();
             void Add(List<double> rates, int index, LabelMode mode, bool explicitGradients = true)
             {
-                var (rate, cpu) = TrainBenchmark.Measure(workload, device, mode, settings.Seconds, explicitGradients);
+                var (rate, cpu) = TrainBenchmark.Measure(workload, device, mode, settings.Seconds, shards, explicitGradients);
                 rates.Add(rate);
                 cpuMs[index].Add(cpu);
             }
@@ -66,9 +75,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         TrainPhases? plainPhases = null, sobolevPhases = null, autogradPhases = null;
         if (settings.Phases > 0)
         {
-            plainPhases = TrainBenchmark.Phases(workload, device, LabelMode.None, settings.Phases);
-            sobolevPhases = TrainBenchmark.Phases(workload, device, LabelMode.Vjp(1), settings.Phases);
-            if (settings.Autograd) autogradPhases = TrainBenchmark.Phases(workload, device, LabelMode.Vjp(1), settings.Phases, explicitGradients: false);
+            plainPhases = TrainBenchmark.Phases(workload, device, LabelMode.None, settings.Phases, shards);
+            sobolevPhases = TrainBenchmark.Phases(workload, device, LabelMode.Vjp(1), settings.Phases, shards);
+            if (settings.Autograd) autogradPhases = TrainBenchmark.Phases(workload, device, LabelMode.Vjp(1), settings.Phases, shards, explicitGradients: false);
         }
         // Ratios are taken within a round (same load for both sides), then the median over rounds.
         double[] plainRatios = peerPlain.Select((q, i) => plain[i] / q).ToArray();
@@ -77,6 +86,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         {
             workload = workload.Name,
             threads = torch.get_num_threads(),
+            shards,
             device = settings.Device,
             repeats = settings.Repeats,
             load_average_before = loadBefore,
@@ -123,11 +133,16 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         foreach (var (name, phases) in new[] { ("plain", plainPhases), ("sobolev", sobolevPhases), ("sobolev_autograd", autogradPhases) })
         {
             if (phases is null) continue;
-            rows.Add(Row($"{name} ms: loss (forward + derivative graph)", phases.LossMs, null, null));
-            rows.Add(Row($"{name} ms: backward", phases.BackwardMs, null, null));
+            if (phases.Shards > 1)
+                rows.Add(Row($"{name} ms: loss + backward ({phases.Shards} shards at once)", phases.LossMs, null, null));
+            else
+            {
+                rows.Add(Row($"{name} ms: loss (forward + derivative graph)", phases.LossMs, null, null));
+                rows.Add(Row($"{name} ms: backward", phases.BackwardMs, null, null));
+            }
             rows.Add(Row($"{name} ms: optimiser", phases.OptimizerMs, null, null));
         }
-        Output.Table($"bench train --workload {workload.Name} ({result.threads} threads, medians of {settings.Repeats} rounds; load {loadBefore} -> {result.load_average_after})",
+        Output.Table($"bench train --workload {workload.Name} ({result.threads} threads, {shards} shards, medians of {settings.Repeats} rounds; load {loadBefore} -> {result.load_average_after})",
             ["measure", "ours", "peer", "ours/peer"], rows);
         return 0;
     }

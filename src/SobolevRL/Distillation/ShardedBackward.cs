@@ -1,0 +1,99 @@
+using SobolevRL.Hardware;
+using SobolevRL.Replay;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Distillation;
+
+/// <summary>
+/// A batch's loss and its gradients with respect to the parameters, computed on contiguous shards of the batch at once
+/// (<see cref="ShardThreads"/>) and combined as the size-weighted mean: for a loss that is a mean over the batch's rows
+/// this is the whole batch's gradient (up to float rounding), accumulated into each parameter's <c>grad</c> as
+/// <c>Total.backward()</c> would. With one shard it is exactly <c>loss(batch)</c> then <c>Total.backward()</c>.
+/// </summary>
+public static class ShardedBackward
+{
+    /// <summary>
+    /// Evaluates <paramref name="loss"/> on each shard of <paramref name="batch"/>, adds the weighted gradients of the
+    /// shards' totals to <paramref name="parameters"/>' <c>grad</c> (shard order, so deterministic) and returns the
+    /// weighted loss terms, detached. Every parameter must take part in the loss.
+    /// </summary>
+    public static LossParts Compute(ShardThreads shards, IReadOnlyList<Parameter> parameters, ReplayBatch batch, Func<ReplayBatch, LossParts> loss)
+    {
+        if (shards.Count == 1)
+        {
+            var parts = loss(batch);
+            parts.Total.backward();
+            return parts;
+        }
+        long rows = batch.Size;
+        int used = (int)Math.Min(shards.Count, rows);
+        var terms = new Tensor[used][];
+        var gradients = new Tensor[used][];
+        var weights = new double[used];
+        var inputs = parameters.Cast<Tensor>().ToList();
+        try
+        {
+            shards.Run(s =>
+            {
+                if (s >= used) return;
+                (long start, long length) = Range(rows, used, s);
+                weights[s] = (double)length / rows;
+                using var scope = NewDisposeScope();
+                using var parts = loss(Slice(batch, start, length));
+                // The shard's weight enters as the gradient of the output, so the shards' gradients only need adding.
+                using var weightScalar = weights[s].ToScalar();
+                var weight = full_like(parts.Total, weightScalar);
+                gradients[s] = torch.autograd.grad([parts.Total], inputs, [weight]).Select(g => g.MoveToOuterDisposeScope()).ToArray();
+                terms[s] = [parts.Value.detach().MoveToOuterDisposeScope(), parts.Sobolev.detach().MoveToOuterDisposeScope(),
+                    parts.Total.detach().MoveToOuterDisposeScope()];
+            });
+            using var scope = NewDisposeScope();
+            using (no_grad())
+            {
+                for (int p = 0; p < parameters.Count; p++)
+                {
+                    var sum = gradients[0][p];
+                    for (int s = 1; s < used; s++) sum.AddInPlace(gradients[s][p]);
+                    var existing = parameters[p].grad;
+                    if (existing is null) parameters[p].grad = sum;
+                    else existing.AddInPlace(sum);
+                }
+                var combined = new LossParts(Weighted(terms, weights, 0), Weighted(terms, weights, 1), Weighted(terms, weights, 2));
+                combined.Value.MoveToOuterDisposeScope();
+                combined.Sobolev.MoveToOuterDisposeScope();
+                combined.Total.MoveToOuterDisposeScope();
+                return combined;
+            }
+        }
+        finally
+        {
+            foreach (var set in gradients.Concat(terms))
+                if (set is not null)
+                    foreach (var t in set) t.Dispose();
+        }
+    }
+
+    /// <summary>Rows [start, start + length) of shard <paramref name="shard"/> of <paramref name="count"/>: the first rows % count shards get one more.</summary>
+    public static (long Start, long Length) Range(long rows, int count, int shard)
+    {
+        long size = rows / count, extra = rows % count;
+        long start = shard * size + Math.Min(shard, extra);
+        return (start, size + (shard < extra ? 1 : 0));
+    }
+
+    private static ReplayBatch Slice(ReplayBatch batch, long start, long length)
+    {
+        Tensor Rows(Tensor t) => t.narrow(0, start, length);
+        return new ReplayBatch(Rows(batch.Observations), Rows(batch.TeacherLogits), Rows(batch.TeacherActions),
+            batch.GradLabels is null ? null : Rows(batch.GradLabels), batch.Projections is null ? null : Rows(batch.Projections));
+    }
+
+    private static Tensor Weighted(Tensor[][] sets, double[] weights, int index)
+    {
+        var sum = sets[0][index].Times(weights[0]);
+        for (int s = 1; s < sets.Length; s++) sum.AddInPlace(sets[s][index], weights[s]);
+        return sum;
+    }
+}

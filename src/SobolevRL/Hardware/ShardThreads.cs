@@ -1,0 +1,134 @@
+using System.Runtime.ExceptionServices;
+using TorchSharp;
+
+namespace SobolevRL.Hardware;
+
+/// <summary>
+/// Runs one piece of work per shard of a batch at once, each on its own thread with a single libtorch intra-op thread:
+/// shard 0 on the owning thread (the one that created this object), shards 1.. on persistent background threads.
+/// On a small CPU workload this beats libtorch's own intra-op threads (measured on the Nature student's training step,
+/// 2 cores: 54 → 77 steps/s), because each op runs whole on one core instead of being split and joined per op.
+/// While it exists the owning thread runs libtorch single-threaded (its previous thread count comes back on
+/// <see cref="Dispose"/>), so every call must come from that thread. Results are deterministic: the assignment of work
+/// to shards is fixed and a single-threaded CPU op does not depend on timing.
+/// </summary>
+public sealed class ShardThreads : IDisposable
+{
+    private readonly Thread[] _workers;
+    private readonly SemaphoreSlim[] _start;
+    private readonly SemaphoreSlim _finished = new(0);
+    private readonly Exception?[] _errors;
+    private readonly int _owner = Environment.CurrentManagedThreadId;
+    private readonly int _previousThreads;
+    private Action<int>? _work;
+    private volatile bool _stopping;
+    private bool _disposed;
+
+    /// <summary>Starts <paramref name="count"/> − 1 background threads; <paramref name="count"/> 1 runs everything inline.</summary>
+    public ShardThreads(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        Count = count;
+        _errors = new Exception?[count];
+        _start = new SemaphoreSlim[count];
+        _workers = new Thread[count - 1];
+        _previousThreads = torch.get_num_threads();
+        if (count == 1) return;
+        using var ready = new CountdownEvent(count - 1);
+        for (int i = 1; i < count; i++)
+        {
+            int shard = i;
+            _start[shard] = new SemaphoreSlim(0);
+            _workers[shard - 1] = new Thread(() => WorkerLoop(shard, ready)) { IsBackground = true, Name = $"shard-{shard}" };
+            _workers[shard - 1].Start();
+        }
+        ready.Wait();
+        SingleThreaded();
+    }
+
+    /// <summary>Number of shards (threads working at once, counting the owning thread).</summary>
+    public int Count { get; }
+
+    /// <summary>
+    /// The shard count to use on <paramref name="device"/> when the user asks for "auto" (0): libtorch's intra-op
+    /// thread count on a CPU, 1 on an accelerator (which parallelises inside each op).
+    /// </summary>
+    public static int Auto(torch.Device device) => device.type == DeviceType.CPU ? Math.Max(1, torch.get_num_threads()) : 1;
+
+    /// <summary>
+    /// Calls <paramref name="work"/>(s) for every shard s at once and returns when all are done. When any throws, the
+    /// exception of the lowest-numbered failing shard is rethrown after all have finished. Work on other shards runs on
+    /// other threads: tensors it creates must leave its dispose scope through captured arrays or similar.
+    /// </summary>
+    public void Run(Action<int> work)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Environment.CurrentManagedThreadId != _owner)
+            throw new InvalidOperationException("ShardThreads.Run must be called from the thread that created it");
+        if (Count == 1)
+        {
+            work(0);
+            return;
+        }
+        _work = work;
+        Array.Clear(_errors);
+        for (int s = 1; s < Count; s++) _start[s].Release();
+        try
+        {
+            work(0);
+        }
+        catch (Exception e)
+        {
+            _errors[0] = e;
+        }
+        for (int s = 1; s < Count; s++) _finished.Wait();
+        _work = null;
+        foreach (var error in _errors)
+            if (error is not null) ExceptionDispatchInfo.Capture(error).Throw();
+    }
+
+    private void WorkerLoop(int shard, CountdownEvent ready)
+    {
+        SingleThreaded();
+        ready.Signal();
+        while (true)
+        {
+            _start[shard].Wait();
+            if (_stopping) return;
+            try
+            {
+                _work!(shard);
+            }
+            catch (Exception e)
+            {
+                _errors[shard] = e;
+            }
+            _finished.Release();
+        }
+    }
+
+    private static void SingleThreaded()
+    {
+        // libtorch sets up a thread's threading lazily, at its first parallel op, by copying the process-wide count over
+        // the thread's own: run one op first so that copy cannot later undo ours.
+        using (var warm = torch.ones(2)) warm.AddInPlace(warm);
+        torch.set_num_threads(1);
+    }
+
+    /// <summary>
+    /// Stops the background threads and gives the owning thread (when it is the one disposing) back its libtorch thread
+    /// count, which is also the count threads that start using libtorch afterwards get.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        if (Count == 1) return;
+        _stopping = true;
+        for (int s = 1; s < Count; s++) _start[s].Release();
+        foreach (var worker in _workers) worker.Join();
+        foreach (var start in _start) start?.Dispose();
+        _finished.Dispose();
+        if (Environment.CurrentManagedThreadId == _owner) torch.set_num_threads(_previousThreads);
+    }
+}
