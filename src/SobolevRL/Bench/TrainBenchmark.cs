@@ -79,7 +79,7 @@ public static class TrainBenchmark
             _student = workload.StudentPolicy(device);
             _parameters = _student.Network.parameters().ToArray();
             _batch = workload.LabelledBatch(device);
-            _optimizer = new KeptAliveAdam(_parameters, LearningRate);
+            _optimizer = new KeptAliveAdam(_parameters, LearningRate) { Shards = _shards };
             _sobolev = sobolev;
         }
 

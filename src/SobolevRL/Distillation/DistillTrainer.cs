@@ -61,6 +61,7 @@ public static class DistillTrainer
             summary.EnvId, o.Logging.EvalEpisodes);
 
         using var shards = new ShardThreads(ShardCount(o, setup.Device));
+        if (optimizer is KeptAliveAdam adam) adam.Shards = shards;
         long total = o.Optim.Steps, lastGood = position.Step;
         double lastLoss = double.NaN;
         var clock = Stopwatch.StartNew();

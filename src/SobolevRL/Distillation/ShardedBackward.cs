@@ -38,7 +38,7 @@ public static class ShardedBackward
             shards.Run(s =>
             {
                 if (s >= used) return;
-                (long start, long length) = Range(rows, used, s);
+                (long start, long length) = ShardThreads.Range(rows, used, s);
                 weights[s] = (double)length / rows;
                 using var scope = NewDisposeScope();
                 using var parts = loss(Slice(batch, start, length));
@@ -53,9 +53,28 @@ public static class ShardedBackward
             using (no_grad())
             {
                 for (int p = 0; p < parameters.Count; p++)
+                    if (!gradients[0][p].is_contiguous())
+                    {
+                        var dense = gradients[0][p].contiguous().MoveToOuterDisposeScope();
+                        gradients[0][p].Dispose();
+                        gradients[0][p] = dense;
+                    }
+                // Shard 0's gradients become the sum, each shard adding up one range of every parameter's elements.
+                shards.Run(k =>
+                {
+                    using var noGrad = no_grad();
+                    using var rangeScope = NewDisposeScope();
+                    foreach (var (sum, p) in gradients[0].Select((g, p) => (g, p)))
+                    {
+                        var (start, length) = ShardThreads.Range(sum.numel(), shards.Count, k);
+                        if (length == 0) continue;
+                        var target = sum.view(-1).narrow(0, start, length);
+                        for (int s = 1; s < used; s++) target.AddInPlace(gradients[s][p].reshape(-1).narrow(0, start, length));
+                    }
+                });
+                for (int p = 0; p < parameters.Count; p++)
                 {
                     var sum = gradients[0][p];
-                    for (int s = 1; s < used; s++) sum.AddInPlace(gradients[s][p]);
                     var existing = parameters[p].grad;
                     if (existing is null) parameters[p].grad = sum;
                     else existing.AddInPlace(sum);
@@ -73,14 +92,6 @@ public static class ShardedBackward
                 if (set is not null)
                     foreach (var t in set) t.Dispose();
         }
-    }
-
-    /// <summary>Rows [start, start + length) of shard <paramref name="shard"/> of <paramref name="count"/>: the first rows % count shards get one more.</summary>
-    public static (long Start, long Length) Range(long rows, int count, int shard)
-    {
-        long size = rows / count, extra = rows % count;
-        long start = shard * size + Math.Min(shard, extra);
-        return (start, size + (shard < extra ? 1 : 0));
     }
 
     private static ReplayBatch Slice(ReplayBatch batch, long start, long length)

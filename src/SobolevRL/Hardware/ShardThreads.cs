@@ -56,6 +56,16 @@ public sealed class ShardThreads : IDisposable
     public static int Auto(torch.Device device) => device.type == DeviceType.CPU ? Math.Max(1, torch.get_num_threads()) : 1;
 
     /// <summary>
+    /// Items [start, start + length) of shard <paramref name="shard"/> when <paramref name="items"/> are cut into
+    /// <paramref name="count"/> contiguous ranges in order: the first <c>items % count</c> shards get one more.
+    /// </summary>
+    public static (long Start, long Length) Range(long items, int count, int shard)
+    {
+        long size = items / count, extra = items % count;
+        return (shard * size + Math.Min(shard, extra), size + (shard < extra ? 1 : 0));
+    }
+
+    /// <summary>
     /// Calls <paramref name="work"/>(s) for every shard s at once and returns when all are done. When any throws, the
     /// exception of the lowest-numbered failing shard is rethrown after all have finished. Work on other shards runs on
     /// other threads: tensors it creates must leave its dispose scope through captured arrays or similar.

@@ -60,11 +60,14 @@ public class DistillTrainerTests
         }
     }
 
-    [Fact]
-    public void ResumedRunEndsWithTheSameCheckpointAsAnUninterruptedOne()
+    [Theory]
+    [InlineData(SobolevEstimator.Fd, 0)]
+    [InlineData(SobolevEstimator.Exact, 2)]
+    public void ResumedRunEndsWithTheSameCheckpointAsAnUninterruptedOne(SobolevEstimator estimator, int shards)
     {
         var data = DistillFixtures.Vjp;
-        var options = DistillFixtures.Options("vjp:2", steps: 50) with { Loss = new LossOptions { Sobolev = "vjp:2", Estimator = SobolevEstimator.Fd } };
+        var options = DistillFixtures.Options("vjp:2", steps: 50) with { Loss = new LossOptions { Sobolev = "vjp:2", Estimator = estimator } };
+        options = options with { Optim = options.Optim with { Shards = shards } };
         string whole = DistillFixtures.TempDir(), split = DistillFixtures.TempDir();
         try
         {
@@ -76,6 +79,7 @@ public class DistillTrainerTests
             DistillFixtures.Train(options, data, split, resume: true);
             Assert.Equal(File.ReadAllBytes(Path.Combine(whole, Checkpoint.FileName)), File.ReadAllBytes(Path.Combine(split, Checkpoint.FileName)));
             Assert.Equal(File.ReadAllLines(Path.Combine(whole, "metrics.csv")).Length, File.ReadAllLines(Path.Combine(split, "metrics.csv")).Length);
+            Assert.Equal(1, torch.get_num_threads());
         }
         finally
         {

@@ -14,6 +14,15 @@ public class KeptAliveOptimizerTests
         AssertSameTrajectory(p => new KeptAliveAdam(p, 3e-3, eps: 1e-5), p => optim.Adam(p, 3e-3, eps: 1e-5));
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Adam_updating_element_ranges_on_shard_threads_takes_exactly_the_steps_of_torchsharps_adam(int shards)
+    {
+        using var threads = new SobolevRL.Hardware.ShardThreads(shards);
+        AssertSameTrajectory(p => new KeptAliveAdam(p, 3e-3, eps: 1e-5) { Shards = threads }, p => optim.Adam(p, 3e-3, eps: 1e-5));
+    }
+
     [Fact]
     public void RmsProp_takes_exactly_the_steps_of_torchsharps_rmsprop()
     {
