@@ -18,20 +18,20 @@ public static class DistillationLoss
     /// <summary>
     /// Computes the loss. <paramref name="sobolev"/> is the term to match (none, full or vjp:K, compatible with the
     /// batch's labels, see <see cref="CheckCompatible"/>); <paramref name="directions"/> draws the input directions of the
-    /// finite-difference estimator. The exact term of a <see cref="ModulePolicy"/> over a Conv/ReLU/Linear
-    /// <c>Sequential</c> with a strided convolution (the Nature CNN) uses <see cref="ExplicitInputGradients"/> (same values
-    /// and gradients, faster backward) unless <paramref name="explicitGradients"/> is false; other students use autograd's
-    /// double backward.
+    /// finite-difference estimator. A <see cref="ModulePolicy"/> over a Conv/ReLU/Linear <c>Sequential</c> with a strided
+    /// convolution (the Nature CNN) runs its forward pass and the exact term through <see cref="ExplicitInputGradients"/>
+    /// (same values and gradients up to float rounding, faster forward and backward) unless
+    /// <paramref name="explicitGradients"/> is false; other students use their own forward and autograd's double backward.
     /// </summary>
     public static LossParts Compute(IPolicy student, ReplayBatch batch, LossOptions options, LabelMode sobolev, double temperature,
         double weight, Generator? directions = null, bool explicitGradients = true)
     {
         using var scope = NewDisposeScope();
         bool exact = sobolev.Kind != LabelKind.None && options.Estimator == SobolevEstimator.Exact;
-        var chain = exact && explicitGradients && student is ModulePolicy module ? ExplicitInputGradients.TryCreate(module.Network) : null;
+        var chain = explicitGradients && student is ModulePolicy module ? ExplicitInputGradients.TryCreate(module.Network) : null;
         if (chain is { HasStridedConvolution: false }) chain = null;
         var x = exact && chain is null ? batch.Observations.detach().requires_grad_(true) : batch.Observations;
-        var logits = chain is null ? student.Logits(x) : chain.Forward(Scaled(x, ((ModulePolicy)student).InputScale));
+        var logits = chain is null ? student.Logits(x) : chain.Forward(Scaled(x, ((ModulePolicy)student).InputScale), recordForVjp: exact);
         var logp = F.log_softmax(logits.DividedBy(temperature), -1);
         var value = ValueLoss(logits, logp, batch.TeacherLogits, options.Value, temperature);
         Tensor derivative = sobolev.Kind == LabelKind.None

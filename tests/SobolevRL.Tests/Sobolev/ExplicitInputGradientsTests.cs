@@ -40,7 +40,7 @@ public class ExplicitInputGradientsTests
         var y = net.forward(x);
         var c = Randn(3, 2, B, O);
 
-        AssertClose(y.detach(), chain.Forward(x.detach()), 0);
+        AssertClose(y.detach(), chain.Forward(x.detach()), 1e-13);
         var expected = InputDerivatives.VectorJacobianProducts(y, x, c.transpose(0, 1), createGraph: false);
         AssertClose(expected, chain.Vjp(c).transpose(0, 1), 1e-12);
     }
@@ -82,6 +82,32 @@ public class ExplicitInputGradientsTests
         var actual = torch.autograd.grad([(chain.Vjp(c) - target).square().sum()], [.. parameters, c]);
 
         for (int i = 0; i < expected.Count; i++) AssertClose(expected[i], actual[i], 1e-11);
+    }
+
+    [Theory]
+    [InlineData(30)]
+    [InlineData(33)]
+    public void SpaceToDepthForwardOfNatureLikeStridedConvolutionsHasTheNetworksValuesAndParameterGradients(int size)
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(21);
+        // Kernels 8/4 and 4/2 as the Nature CNN's, on sizes the strides do not divide (rows no output reaches), then a
+        // padded one.
+        var net = nn.Sequential(nn.Conv2d(2, 3, 8, stride: 4), nn.ReLU(), nn.Conv2d(3, 4, 4, stride: 2), nn.ReLU(),
+            nn.Conv2d(4, 2, 2, stride: 2, padding: 1), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 2 * 2, O)).to(float64);
+        var x = Randn(22, B, 2, size, size);
+        var y = net.forward(x);
+        var parameters = net.parameters().ToArray();
+        var c = Randn(23, B, O);
+        var expected = torch.autograd.grad([(y * c).sum()], parameters);
+
+        var chain = ExplicitInputGradients.TryCreate(net)!;
+        var actualY = chain.Forward(x, recordForVjp: false);
+        var actual = torch.autograd.grad([(actualY * c).sum()], parameters);
+
+        AssertClose(y.detach(), actualY.detach(), 1e-13);
+        for (int i = 0; i < parameters.Length; i++) AssertClose(expected[i], actual[i], 1e-12);
+        Assert.Throws<InvalidOperationException>(() => chain.Vjp(Randn(24, 1, B, O)));
     }
 
     [Fact]
