@@ -139,10 +139,9 @@ public static class EnvBenchmark
     {
         var clock = Stopwatch.StartNew();
         do run(256); while (clock.Elapsed < time);
-        // The optimised code is compiled by the runtime's background thread. Under real-time priority (chrt, as used
-        // for measurements on a busy machine) the benchmark's busy threads keep that thread off the cores, and the hot
-        // methods stay unoptimised (measured: 128 Breakout envs 17–40 µs a batch instead of 5). Pause until a pause
-        // compiles nothing new.
+        // The optimised code is compiled by the runtime's background thread (seen still busy 2.5 s into a run). Under
+        // real-time priority (chrt, as used for measurements on a busy machine) the benchmark's busy threads would keep
+        // that thread off the cores and the hot methods unoptimised. Pause until a pause compiles nothing new.
         for (int pauses = 0; pauses < 40; pauses++)
         {
             long compiled = JitInfo.GetCompiledMethodCount();
