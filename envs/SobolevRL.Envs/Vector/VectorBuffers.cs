@@ -9,9 +9,10 @@ namespace SobolevRL.Envs.Vector;
 /// within) holds the end of one array and the start of the next. Plain arrays allocated one after another sit back to
 /// back on the heap: the rewards of the last sub-envs (written by the last thread) then share a line with the
 /// terminated flags of the first ones (written by the calling thread), and that line crosses between the cores on
-/// every step (envs/README.md, "Where the two-thread Breakout speed goes", has the measurements). Inside one array, two threads' ranges share no line when each range starts at a multiple of 64
-/// sub-envs (e.g. 256 sub-envs on 2 or 4 threads). The arrays are <see cref="ArraySegment{T}"/>s of larger arrays:
-/// write through <c>AsSpan()</c> (a segment is a struct, so <c>buffers.Actions[i] = a</c> does not compile).
+/// every step (envs/README.md, "What the fixed per-thread cost is", has the measurements). Inside one array, two
+/// threads' ranges share no line when each range starts at a multiple of 64 sub-envs (e.g. 256 sub-envs on 2 or 4
+/// threads). The arrays are <see cref="ArraySegment{T}"/>s of larger arrays: write through <c>AsSpan()</c> (a segment is
+/// a struct, so <c>buffers.Actions[i] = a</c> does not compile).
 /// </summary>
 public sealed class VectorBuffers
 {
