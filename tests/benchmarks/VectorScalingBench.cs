@@ -21,6 +21,8 @@
 // it depends on where the host put the two virtual CPUs, and the vector env's speed-up follows it: envs/README.md).
 //   dotnet run -c Release tests/benchmarks/VectorScalingBench.cs -- [env MinAtar/Breakout-v1] [envs 256] [steps 20000000] [rounds 3]
 //       [--variants=free1,vector1,free2,sync2,vector2,vector2+aligned] [--json]
+// On a busy machine run it under `chrt -f 50`, not `chrt -f 1`: .NET starts its threads at real-time priority 50, so under
+// -f 1 the vector env's caller (the main thread) would run below its worker and the free/sync threads (envs/README.md).
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
