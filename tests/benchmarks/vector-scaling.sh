@@ -2,8 +2,12 @@
 # Threaded vector env, 2 threads vs 1: the commands to run on a quiet machine (issue #3 target: >= 1.7x). Prints the load
 # average before each part. Part 1: `sobolevrl env bench` (the figure README.md reports), ROUNDS interleaved rounds
 # of --threads 1 and 2 at 256 envs, one JSON line per run, then the ratio of medians. Part 2: VectorScalingBench.cs
-# (free threads vs the vector env, per-thread CPU and own-run times, cross-core ping-pong) at 64, 256 and 1024 envs
-# and for Asterix and Seaquest.
+# (free and batch-synchronised threads vs the vector env, shared or page-aligned output arrays, per-thread own-run
+# times, cross-core ping-pong) at 64, 256 and 1024 Breakout envs and for Asterix and Seaquest. The speed-up follows
+# the ping-pong round trip (where the VM's host put the two vCPUs: ~100 ns or ~400 ns here), so read it beside it.
+# On a busy machine prefix the whole script with `chrt -f 50` (real-time priority; each run is a few seconds). Not
+# `chrt -f 1`: .NET starts its threads at the real-time priority Normal maps to (50), so the caller would run below its
+# own worker (envs/README.md).
 #   tests/benchmarks/vector-scaling.sh [ROUNDS 5] [STEPS 20000000]      (after a Release build of src/SobolevRL.Cli)
 set -euo pipefail
 rounds=${1:-5}
@@ -33,5 +37,5 @@ PY
 bench="dotnet run -c Release $root/tests/benchmarks/VectorScalingBench.cs --"
 for args in "MinAtar/Breakout-v1 64" "MinAtar/Breakout-v1 256" "MinAtar/Breakout-v1 1024" "MinAtar/Asterix-v1 256" "MinAtar/Seaquest-v1 256"; do
   echo "== VectorScalingBench $args; $(uptime)"
-  $bench $args "$steps" "$rounds"
+  $bench $args "$steps" "$rounds" --variants=vector1,free2,sync2,sync2+outs,sync2+outs+aligned,vector2,vector2+aligned
 done

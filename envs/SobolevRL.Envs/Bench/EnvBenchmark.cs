@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Text;
 using System.Text.Json;
 using SobolevRL.Envs.Core;
@@ -55,12 +56,9 @@ public static class EnvBenchmark
         // The table has numEnvs extra entries so that every batch's actions are one slice of it, copied in one go:
         // the loop around Step costs next to nothing, as it should in a measurement of the env.
         var table = ActionTable(venv.ActionSpace, seed, ActionTableSize + numEnvs);
-        var observations = new byte[numEnvs * venv.SingleObservationSpace.Size];
-        var actions = new int[numEnvs];
-        var rewards = new float[numEnvs];
-        var terminated = new bool[numEnvs];
-        var truncated = new bool[numEnvs];
-        venv.Reset(seed, observations);
+        // Page-aligned buffers, as a collector feeding a threaded vector env should use (see VectorBuffers).
+        var buffers = VectorBuffers.For(venv);
+        buffers.Reset(venv, seed);
         long batches = (steps + numEnvs - 1) / numEnvs;
         // Each batch's duration is kept (the last BatchSamples of them), so the report can give percentiles that
         // show the cost of a step with every thread running even when other processes take the cores part of the time.
@@ -72,9 +70,9 @@ public static class EnvBenchmark
             long previous = Stopwatch.GetTimestamp();
             for (long t = 0; t < count; t++)
             {
-                table.AsSpan((int)offset, numEnvs).CopyTo(actions);
+                table.AsSpan((int)offset, numEnvs).CopyTo(buffers.Actions);
                 offset = (offset + numEnvs) & (ActionTableSize - 1);
-                venv.Step(actions, observations, rewards, terminated, truncated);
+                buffers.Step(venv);
                 long now = Stopwatch.GetTimestamp();
                 batchTicks[t % batchTicks.Length] = now - previous;
                 previous = now;
@@ -141,6 +139,16 @@ public static class EnvBenchmark
     {
         var clock = Stopwatch.StartNew();
         do run(256); while (clock.Elapsed < time);
+        // The optimised code is compiled by the runtime's background thread (seen still busy 2.5 s into a run). Under
+        // real-time priority (chrt, as used for measurements on a busy machine) the benchmark's busy threads would keep
+        // that thread off the cores and the hot methods unoptimised. Pause until a pause compiles nothing new.
+        for (int pauses = 0; pauses < 40; pauses++)
+        {
+            long compiled = JitInfo.GetCompiledMethodCount();
+            Thread.Sleep(25);
+            run(256);
+            if (JitInfo.GetCompiledMethodCount() == compiled) break;
+        }
     }
 
     /// <summary>Time spent running the workload untimed before measuring, unless a call says otherwise.</summary>

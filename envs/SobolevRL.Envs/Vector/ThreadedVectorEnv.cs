@@ -7,23 +7,27 @@ namespace SobolevRL.Envs.Vector;
 /// <summary>
 /// A vector env that steps its sub-envs in parallel on <see cref="Threads"/> threads: the calling thread and
 /// persistent background workers. The sub-envs are cut into contiguous chunks, about eight per thread, and each
-/// thread owns a contiguous run of chunks, so in the usual case a sub-env is stepped by the same thread every time
-/// and its state stays in that core's cache. A thread that has finished its own chunks takes the remaining chunks
-/// of the others (at once from a thread that has not started or stopped claiming, after a short grace period from
-/// one that is still claiming), so a thread the operating system has not scheduled never holds up the step: on a
-/// busy machine the caller simply does more of the work. Hand-offs spin briefly, then sleep (<see cref="SpinThenBlockWaiter"/>); a
-/// step allocates nothing. Each sub-env has its own generator and is stepped exactly once per call, so results are
-/// identical for any thread count and any claiming order (semantics in <see cref="IVectorEnv"/>).
+/// thread owns a contiguous run of chunks, so a sub-env is stepped by the same thread every time and its state stays
+/// in that core's cache. Workers step only their own run. The calling thread, once its own run is done, takes the
+/// remaining chunks of a worker's run that has not been opened (the worker has not woken yet) or that made no claim
+/// for a while (the worker was descheduled), so a thread the operating system has not scheduled never holds up the
+/// step: on a busy machine the caller simply does more of the work. Hand-offs spin briefly, then sleep
+/// (<see cref="SpinThenBlockWaiter"/>); a step allocates nothing. Each sub-env has its own generator and is stepped
+/// exactly once per call, so results are identical for any thread count and any claiming order (semantics in
+/// <see cref="IVectorEnv"/>).
 /// </summary>
 /// <remarks>
-/// A MinAtar step costs 50–200 ns, so a whole batch of 256 sub-envs is only 10–50 µs of work and every cache line
-/// that crosses between cores on the way (a few hundred ns each in a VM) counts. The protocol is built to move as
-/// few as possible per call: the call's number and its <see cref="VectorBatch"/> share one line (one transfer hands
-/// a worker everything); each run has its own claim word, claimed by compare-and-swap with the call's number in its
-/// high half, so nobody resets claim words between calls and the owner claims its own chunks from a line no other
-/// core touches until it steals; workers report finished chunks once per run, not per chunk; nothing in the
-/// object's own fields is written during a step. These lines live in one block of native memory aligned to 128
-/// bytes, a slot each, so no two of them ever share a cache line (or an adjacent-line prefetch pair).
+/// A MinAtar step costs 40–200 ns, so a whole batch of 256 sub-envs is only 10–50 µs of work and every cache line
+/// that crosses between cores on the way (100–400 ns for a round trip in the VM this was measured on) counts. The
+/// protocol is built to move as few as possible per call: the call's number and its <see cref="VectorBatch"/> share
+/// one line (one transfer hands a worker everything); each run has its own claim word, claimed by compare-and-swap
+/// with the call's number in its high half, so nobody resets claim words between calls; a worker claims its chunks
+/// from a line the caller does not read at all unless the worker is a whole stall period late (polling it, as an
+/// earlier version did, made every claim of a lagging worker a cross-core round trip); workers report
+/// finished chunks once per call, not per chunk; nothing in the object's own fields is written during a step. These
+/// lines live in one block of native memory aligned to 128 bytes, a slot each, so no two of them ever share a cache
+/// line (or an adjacent-line prefetch pair). Lines of the caller's own arrays where two threads' ranges meet are the
+/// caller's to separate (<see cref="VectorBuffers"/>).
 /// </remarks>
 public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
 {
@@ -34,9 +38,12 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
     private const int CallerSlot = 2; // the caller's own running total of what DoneSlot should reach
     private const int FirstRunSlot = 3; // one claim word per thread's run, then one statistics line per thread
 
-    // Caps the grace period, so a thread that was itself descheduled during its own run (which inflates its
-    // measured chunk time) still takes a stalled owner's chunks soon.
-    private static readonly long MaxGraceTicks = Stopwatch.Frequency / 100_000; // 10 µs
+    // A worker's run that made no claim for this long counts as stalled: four of the caller's chunk times, at least
+    // MinStallTicks (so the usual lag of a worker on a cheap game, 1–3 µs, is not mistaken for a stall and the caller
+    // does not read the worker's claim word at all), at most MaxStallTicks (a caller descheduled during its own run
+    // inflates its chunk time).
+    private static readonly long MinStallTicks = Stopwatch.Frequency / 500_000; // 2 µs
+    private static readonly long MaxStallTicks = Stopwatch.Frequency / 20; // 50 ms
 
     private readonly int _chunkSize;
     private readonly int _chunks;
@@ -121,11 +128,20 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
         int call = unchecked(header->Generation + 1);
         Interlocked.Exchange(ref header->Generation, call); // a full fence: the batch above is visible with the number
         foreach (var waiter in _workerWaiters) waiter.Notify();
-        int mine = WorkOnRuns(0, call, in batch, out long workEnd);
-        int expected = unchecked(*ExpectedWorkerDone + _chunks - mine);
-        *ExpectedWorkerDone = expected;
-        _callerWaiter.WaitUntilEqual(ref *WorkerDone, expected);
-        Totals(0)->WaitTicks += Stopwatch.GetTimestamp() - workEnd;
+        var totals = Totals(0);
+        long start = Stopwatch.GetTimestamp();
+        int mine = ClaimAll(0, call, in batch);
+        long ownEnd = Stopwatch.GetTimestamp();
+        totals->OwnRunTicks += ownEnd - start;
+        if (Threads > 1)
+        {
+            long stallTicks = Math.Clamp(4 * (ownEnd - start) / Math.Max(1, mine), MinStallTicks, MaxStallTicks);
+            long takenTicks = CollectWorkers(call, in batch, mine, stallTicks);
+            totals->WaitTicks += Stopwatch.GetTimestamp() - ownEnd - takenTicks;
+            totals->WorkTicks += ownEnd - start + takenTicks;
+        }
+        else totals->WorkTicks += ownEnd - start;
+        totals->Calls++;
         Exception? first = null;
         for (int c = 0; c < _chunks; c++)
         {
@@ -134,6 +150,33 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
             _chunkErrors[c] = null;
         }
         return first;
+    }
+
+    /// <summary>
+    /// Waits for the workers to report their chunks of call <paramref name="call"/> done. Every <paramref name="stallTicks"/>
+    /// without that, the calling thread takes the rest of any worker's run that is not opened yet or made no claim
+    /// since the previous look. Returns the time spent stepping taken chunks.
+    /// </summary>
+    private long CollectWorkers(int call, in VectorBatch batch, int mine, long stallTicks)
+    {
+        int expected = unchecked(*ExpectedWorkerDone + _chunks - mine);
+        long takenTicks = 0;
+        // Claim words are not read while the workers keep up: a read makes the owner's next claim a cross-core round
+        // trip. The first look comes after one stall period without the workers being done.
+        Span<long> seen = stackalloc long[Threads];
+        seen.Fill(-1); // no claim word has this value
+        while (!_callerWaiter.WaitUntilEqual(ref *WorkerDone, expected, Stopwatch.GetTimestamp() + stallTicks))
+        {
+            // Take the rest of every run not opened yet, or whose claim word has not moved since the last look.
+            for (int w = 1; w < Threads; w++)
+            {
+                long now = Volatile.Read(ref *RunWord(w));
+                if ((int)(now >> 32) != call || now == seen[w]) TakeRest(w, call, in batch, ref expected, ref takenTicks);
+                seen[w] = now;
+            }
+        }
+        *ExpectedWorkerDone = expected;
+        return takenTicks;
     }
 
     /// <summary>Stops the workers, then disposes the sub-envs. Without it the (sleeping) worker threads live until the process ends.</summary>
@@ -151,73 +194,29 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
         base.Dispose();
     }
 
-    /// <summary>Steps the chunks this thread can claim in call <paramref name="call"/>: its own run first, then the others'. Returns how many.</summary>
-    private int WorkOnRuns(int self, int call, in VectorBatch batch, out long end)
+    /// <summary>The calling thread steps what is left of <paramref name="owner"/>'s run, lowering the workers' <paramref name="expected"/> count by as much.</summary>
+    private void TakeRest(int owner, int call, in VectorBatch batch, ref int expected, ref long takenTicks)
     {
-        var totals = Totals(self);
         long start = Stopwatch.GetTimestamp();
-        long graceTicks = 0;
-        int total = 0;
-        for (int k = 0; k < Threads; k++)
-        {
-            int owner = self + k < Threads ? self + k : self + k - Threads;
-            // Own run done: an owner that is working gets two of this thread's chunk times per chunk before its
-            // chunks are taken, so the usual small lag of a worker does not move sub-envs (and their cache lines)
-            // to another core every call; an owner that has not started, or has stopped claiming, loses them at once.
-            if (k == 1)
-            {
-                long ownRun = Stopwatch.GetTimestamp() - start;
-                totals->OwnRunTicks += ownRun;
-                if (total > 0) graceTicks = Math.Min(MaxGraceTicks, 2 * ownRun / total);
-            }
-            long ourLastClaim = 0;
-            int done = 0;
-            while (k == 0 ? TryClaim(owner, call, out int index, out _) : TryTake(owner, call, graceTicks, ref ourLastClaim, out index))
-            {
-                int chunk = _firstChunk[owner] + index, from = chunk * _chunkSize;
-                var error = RunRange(in batch, from, Math.Min(NumEnvs, from + _chunkSize));
-                if (error is not null) _chunkErrors[chunk] = error;
-                done++;
-            }
-            if (k > 0) totals->TakenChunks += done;
-            if (done > 0 && self != 0)
-            {
-                Interlocked.Add(ref *WorkerDone, done);
-                _callerWaiter.Notify();
-            }
-            total += done;
-        }
-        end = Stopwatch.GetTimestamp();
-        if (Threads == 1) totals->OwnRunTicks += end - start;
-        totals->WorkTicks += end - start;
-        totals->Calls++;
-        return total;
+        int taken = ClaimAll(owner, call, in batch);
+        if (taken == 0) return;
+        expected = unchecked(expected - taken);
+        Totals(0)->TakenChunks += taken;
+        takenTicks += Stopwatch.GetTimestamp() - start;
     }
 
-    /// <summary>
-    /// Takes a chunk of another thread's run, after a grace period while its owner keeps claiming (the claim word
-    /// changes): see <see cref="WorkOnRuns"/>. No grace for a run not opened in this call yet, or whose latest
-    /// claim is this thread's own previous take (the owner is not claiming).
-    /// </summary>
-    private bool TryTake(int owner, int call, long graceTicks, ref long ourLastClaim, out int index)
+    /// <summary>Steps every chunk of <paramref name="owner"/>'s run that this thread can claim in call <paramref name="call"/>; returns how many.</summary>
+    private int ClaimAll(int owner, int call, in VectorBatch batch)
     {
-        long* word = RunWord(owner);
-        long watched = Volatile.Read(ref *word);
-        int count = _firstChunk[owner + 1] - _firstChunk[owner];
-        long deadline = Stopwatch.GetTimestamp() + graceTicks;
-        for (int polls = 1; graceTicks > 0 && watched != ourLastClaim; polls++)
+        int done = 0;
+        while (TryClaim(owner, call, out int index))
         {
-            if ((int)(watched >> 32) != call || (int)watched >= count) break; // unopened, over or exhausted: no wait
-            SpinThenBlockWaiter.Pause();
-            long now = Volatile.Read(ref *word);
-            if (now != watched)
-            {
-                watched = now;
-                deadline = Stopwatch.GetTimestamp() + graceTicks;
-            }
-            else if ((polls & 15) == 0 && Stopwatch.GetTimestamp() >= deadline) break;
+            int chunk = _firstChunk[owner] + index, from = chunk * _chunkSize;
+            var error = RunRange(in batch, from, Math.Min(NumEnvs, from + _chunkSize));
+            if (error is not null) _chunkErrors[chunk] = error;
+            done++;
         }
-        return TryClaim(owner, call, out index, out ourLastClaim);
+        return done;
     }
 
     /// <summary>
@@ -225,7 +224,7 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
     /// call number (high 32 bits) and the next index (low 32); a word still at an older call is a run not opened yet
     /// (index 0). A word at a newer call means this thread woke late and the call it knows is over: it claims nothing.
     /// </summary>
-    private bool TryClaim(int owner, int call, out int index, out long written)
+    private bool TryClaim(int owner, int call, out int index)
     {
         long* word = RunWord(owner);
         int count = _firstChunk[owner + 1] - _firstChunk[owner];
@@ -240,12 +239,10 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
             if (Interlocked.CompareExchange(ref *word, claimed, seen) == seen)
             {
                 index = next;
-                written = claimed;
                 return true;
             }
         }
         index = -1;
-        written = 0;
         return false;
     }
 
@@ -262,7 +259,16 @@ public sealed unsafe class ThreadedVectorEnv : VectorEnvBase
             // call that is over (and the batch of a call still open cannot change under it).
             seen = Volatile.Read(ref Header->Generation);
             VectorBatch batch = Header->Batch;
-            WorkOnRuns(self, seen, in batch, out _);
+            var totals = Totals(self);
+            long start = Stopwatch.GetTimestamp();
+            int done = ClaimAll(self, seen, in batch);
+            long ticks = Stopwatch.GetTimestamp() - start;
+            if (done == 0) continue; // woke after the call was over (or the caller took the whole run)
+            totals->OwnRunTicks += ticks;
+            totals->WorkTicks += ticks;
+            totals->Calls++;
+            Interlocked.Add(ref *WorkerDone, done);
+            _callerWaiter.Notify();
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;
 using SobolevRL.Envs.Vector;
@@ -94,6 +95,34 @@ public class ThreadedVectorEnvTests
             waiter.WaitUntilEqual(ref counter, 3);
             Assert.Equal(3, Volatile.Read(ref counter));
             adder.Join();
+        }, TestContext.Current.CancellationToken);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task WaitUntilEqualWithADeadlineGivesUpAfterItAndReportsAValueThatComesBefore()
+    {
+        await Task.Run(() =>
+        {
+            using var waiter = new SpinThenBlockWaiter();
+            int value = 0;
+            // 20 µs: given up while spinning; 30 ms: past the spin budget, so given up by a timed sleep.
+            foreach (double milliseconds in new[] { 0.02, 30 })
+            {
+                long start = Stopwatch.GetTimestamp();
+                Assert.False(waiter.WaitUntilEqual(ref value, 1, start + (long)(milliseconds * Stopwatch.Frequency / 1000)));
+                Assert.True(Stopwatch.GetElapsedTime(start).TotalMilliseconds >= milliseconds, $"returned before the {milliseconds} ms deadline");
+            }
+            var setter = new Thread(() =>
+            {
+                Thread.Sleep(10); // past the spin budget: the waiter sleeps, and Notify must wake it
+                Interlocked.Exchange(ref value, 1);
+                waiter.Notify();
+            });
+            setter.Start();
+            long before = Stopwatch.GetTimestamp();
+            Assert.True(waiter.WaitUntilEqual(ref value, 1, before + 20 * Stopwatch.Frequency));
+            Assert.True(Stopwatch.GetElapsedTime(before) < TimeSpan.FromSeconds(10), "woken by the deadline, not by Notify");
+            setter.Join();
         }, TestContext.Current.CancellationToken);
     }
 
