@@ -9,8 +9,9 @@ namespace SobolevRL.Envs.Ale;
 /// for the standard stack), with the semantics of Gymnasium's <c>AtariEnv</c> with <c>frameskip=1</c>: actions index the
 /// minimal action set (or all 18 with <c>fullActionSpace</c>); <c>terminated</c> is the game's own end, <c>truncated</c>
 /// the emulator's frame limit; <c>Reset(seed)</c> puts the emulator where reloading the ROM with a seed derived from the
-/// given one for ALE's generator (sticky actions) would, without the reload (<see cref="AleEmulator.ResetSeeded"/>), <c>Reset(null)</c> keeps the generator going. Info carries lives, the episode frame
-/// number and the frame number. Owns and disposes the emulator.
+/// given one for ALE's generator (sticky actions) would, without the reload (<see cref="AleEmulator.ResetSeeded"/>);
+/// <c>Reset(null)</c> keeps the generator going. Info carries lives, the episode frame number and the frame number. Owns
+/// and disposes the emulator.
 /// </summary>
 public sealed class AleEnv : IEnv, IDeferredObservationEnv
 {
