@@ -102,6 +102,24 @@ public sealed class AleEmulator : IDisposable
         AleErrors.ThrowIfFailed(AleNative.Reseed(_handle, randomSeed), "re-seeding");
     }
 
+    /// <summary>
+    /// Starts a new episode with a new seed for ALE's generator: the emulator ends as after <see cref="Reseed"/> and
+    /// <see cref="ResetGame"/> (Gymnasium's seeded reset), but a shim of interface version 2 restores the state of the
+    /// last ROM load instead of reloading, whenever loading drew nothing from ALE's generator (see
+    /// <see cref="AleLibrary.HasSeededReset"/>).
+    /// </summary>
+    public void ResetSeeded(int randomSeed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(randomSeed);
+        if (!AleLibrary.HasSeededReset)
+        {
+            Reseed(randomSeed);
+            ResetGame();
+            return;
+        }
+        AleErrors.ThrowIfFailed(AleNative.ResetSeeded(_handle, randomSeed), "starting a seeded episode");
+    }
+
     /// <summary>Writes the screen's grey levels (<see cref="ScreenHeight"/>×<see cref="ScreenWidth"/> bytes, row-major).</summary>
     public unsafe void GetScreenGrayscale(Span<byte> destination)
     {

@@ -8,9 +8,10 @@ namespace SobolevRL.Envs.Ale;
 /// One ALE game as an <see cref="IEnv"/>, one emulated frame per step (no preprocessing; see <see cref="AleFamily"/>
 /// for the standard stack), with the semantics of Gymnasium's <c>AtariEnv</c> with <c>frameskip=1</c>: actions index the
 /// minimal action set (or all 18 with <c>fullActionSpace</c>); <c>terminated</c> is the game's own end, <c>truncated</c>
-/// the emulator's frame limit; <c>Reset(seed)</c> reloads the ROM with a seed derived from the given one for ALE's
-/// generator (sticky actions), <c>Reset(null)</c> keeps the generator going. Info carries lives, the episode frame
-/// number and the frame number. Owns and disposes the emulator.
+/// the emulator's frame limit; <c>Reset(seed)</c> puts the emulator where reloading the ROM with a seed derived from the
+/// given one for ALE's generator (sticky actions) would, without the reload (<see cref="AleEmulator.ResetSeeded"/>);
+/// <c>Reset(null)</c> keeps the generator going. Info carries lives, the episode frame number and the frame number. Owns
+/// and disposes the emulator.
 /// </summary>
 public sealed class AleEnv : IEnv, IDeferredObservationEnv
 {
@@ -70,8 +71,8 @@ public sealed class AleEnv : IEnv, IDeferredObservationEnv
     public void Reset(long? seed, Span<byte> observation)
     {
         CheckLength(observation);
-        if (seed is long s) Emulator.Reseed(ToAleSeed(s));
-        Emulator.ResetGame();
+        if (seed is long s) Emulator.ResetSeeded(ToAleSeed(s));
+        else Emulator.ResetGame();
         _started = true;
         _done = false;
         WriteObservation(observation);

@@ -22,7 +22,10 @@ internal struct AleNativeSettings
 internal static partial class AleNative
 {
     public const string LibraryName = "sobolevrl_ale";
-    public const int AbiVersion = 1;
+    public const int AbiVersion = 2;
+
+    /// <summary>Oldest shim interface still accepted: version 1 lacks <see cref="ResetSeeded"/> (emulated by a reload and a reset).</summary>
+    public const int MinimumAbiVersion = 1;
     public const int MaxAction = 17;
 
     public const int Ok = 0;
@@ -51,6 +54,9 @@ internal static partial class AleNative
 
     [LibraryImport(LibraryName, EntryPoint = "sobolevrl_ale_reseed")]
     public static partial int Reseed(AleHandle handle, int randomSeed);
+
+    [LibraryImport(LibraryName, EntryPoint = "sobolevrl_ale_reset_seeded")]
+    public static partial int ResetSeeded(AleHandle handle, int randomSeed);
 
     [LibraryImport(LibraryName, EntryPoint = "sobolevrl_ale_action_set")]
     public static unsafe partial int ActionSet(AleHandle handle, int minimal, int* actions, int capacity, out int count);

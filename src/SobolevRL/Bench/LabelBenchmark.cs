@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SobolevRL.Hardware;
 using SobolevRL.Onnx;
 using SobolevRL.Policies;
 using SobolevRL.Teachers;
@@ -13,16 +14,26 @@ namespace SobolevRL.Bench;
 /// <param name="LabelStatesPerS">States/s of Labeler.Label (logits + one VJP per state) on the ONNX teacher path.</param>
 /// <param name="ModuleLabelStatesPerS">The same on the original TorchSharp module (no ONNX rebuild), for comparison.</param>
 /// <param name="ActingLatencyMs">Median ONNX Runtime latency of one single-state action (greedy).</param>
-public sealed record LabelBenchResult(string Workload, int Threads, double LabelStatesPerS, double ModuleLabelStatesPerS, double ActingLatencyMs);
+/// <param name="Shards">Shards of <see cref="ShardsLabelStatesPerS"/>.</param>
+/// <param name="ShardsLabelStatesPerS">States/s of the ONNX teacher path with the batch split into <see cref="Shards"/> shards labelled at once, one libtorch thread each (what <c>collect</c> does by default).</param>
+public sealed record LabelBenchResult(string Workload, int Threads, double LabelStatesPerS, double ModuleLabelStatesPerS, double ActingLatencyMs,
+    int Shards, double ShardsLabelStatesPerS)
+{
+    /// <summary>The faster labelling path's rate: the reference collection rates are compared with.</summary>
+    public double BestLabelStatesPerS => Math.Max(LabelStatesPerS, ShardsLabelStatesPerS);
+}
 
 /// <summary>
 /// Times labelling through the real teacher path: the workload teacher exported to ONNX, loaded with
-/// <see cref="TeacherLoader"/>, labelled with <see cref="Labeler.Label"/> (vjp:1), with the peer's timing rule.
+/// <see cref="TeacherLoader"/>, labelled with <see cref="Labeler.Label(IPolicy, Tensor, LabelMode, Generator?, long)"/> (vjp:1), with the peer's timing rule.
 /// </summary>
 public static class LabelBenchmark
 {
-    /// <summary>Runs the workload for at least <paramref name="seconds"/> per measurement.</summary>
-    public static LabelBenchResult Run(LabelWorkload workload, Device device, double seconds, int actingCalls = 1000)
+    /// <summary>
+    /// Runs the workload for at least <paramref name="seconds"/> per measurement, the sharded path with
+    /// <paramref name="shards"/> shards (0: <see cref="ShardThreads.Auto"/>).
+    /// </summary>
+    public static LabelBenchResult Run(LabelWorkload workload, Device device, double seconds, int actingCalls = 1000, int shards = 0)
     {
         string dir = Directory.CreateTempSubdirectory("sobolevrl-bench-").FullName;
         try
@@ -39,11 +50,13 @@ public static class LabelBenchmark
             using OnnxTeacher teacher = TeacherLoader.Load(path, device);
             using var generator = new Generator(0);
             using Tensor states = workload.States(generator).to(device);
-            double onnxRate = LabelRate(teacher, states, seconds);
+            if (shards == 0) shards = ShardThreads.Auto(device);
+            double onnxRate = LabelRate(teacher, states, seconds, 1);
+            double shardsRate = LabelRate(teacher, states, seconds, shards);
             network.to(device);
-            double moduleRate = LabelRate(new ModulePolicy(network, workload.ObservationShape, LabelWorkload.Actions, workload.InputScale), states, seconds);
+            double moduleRate = LabelRate(new ModulePolicy(network, workload.ObservationShape, LabelWorkload.Actions, workload.InputScale), states, seconds, 1);
             double latency = ActingLatencyMs(teacher, states, actingCalls);
-            return new LabelBenchResult(workload.Name, get_num_threads(), onnxRate, moduleRate, latency);
+            return new LabelBenchResult(workload.Name, get_num_threads(), onnxRate, moduleRate, latency, shards, shardsRate);
         }
         finally
         {
@@ -51,12 +64,13 @@ public static class LabelBenchmark
         }
     }
 
-    static double LabelRate(IPolicy policy, Tensor states, double seconds)
+    static double LabelRate(IPolicy policy, Tensor states, double seconds, int shards)
     {
         using var projections = new Generator(1);
+        using var threads = new ShardThreads(shards);
         return states.shape[0] * Timing.CallsPerSecond(() =>
         {
-            using TeacherLabels labels = Labeler.Label(policy, states, LabelMode.Vjp(1), projections);
+            using TeacherLabels labels = Labeler.Label(threads, policy, states, LabelMode.Vjp(1), projections);
         }, seconds);
     }
 

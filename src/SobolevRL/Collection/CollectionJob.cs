@@ -14,7 +14,7 @@ public sealed record CollectionJobOptions
 {
     /// <summary>
     /// Collection settings. On resume only <see cref="CollectionOptions.States"/> (a new target; 0 keeps the manifest's),
-    /// <see cref="CollectionOptions.EnvThreads"/> and a mixture's student path are taken from here; the rest comes from the manifest.
+    /// <see cref="CollectionOptions.EnvThreads"/>, <see cref="CollectionOptions.LabelShards"/> and a mixture's student path are taken from here; the rest comes from the manifest.
     /// </summary>
     public CollectionOptions Collection { get; init; } = new();
 
@@ -69,7 +69,9 @@ public static class CollectionJob
         {
             if (!Directory.Exists(job.OutDir)) throw new UserErrorException($"--resume: {job.OutDir} does not exist, nothing to resume; drop --resume to start a new collection there");
             existing = DatasetReader.ReadManifest(job.OutDir);
-            options = Collector.OptionsOf(existing, job.Collection.States >= 1 ? job.Collection.States : null, job.Collection.EnvThreads);
+            options = Collector.OptionsOf(existing, job.Collection.States >= 1 ? job.Collection.States : null, job.Collection.EnvThreads)
+                with
+            { LabelShards = job.Collection.LabelShards };
             if (options.Driver is { Kind: DriverKind.Mix, StudentPath: null })
                 options = options with { Driver = options.Driver with { StudentPath = job.Student ?? job.Collection.Driver.StudentPath ?? throw new UserErrorException($"{job.OutDir} was collected with --driver {options.Driver}: give the same --student FILE to resume it") } };
             teacherPath ??= existing.Teacher.Path;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SobolevRL.Envs.Core;
+using SobolevRL.Hardware;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
 using SobolevRL.Teachers;
@@ -134,7 +135,6 @@ public static class Collector
         int shardStates = manifest.Collection.ShardStates;
         var mode = options.Labels;
         int actions = manifest.Actions;
-        int projections = mode.Kind == LabelKind.Vjp ? mode.Projections : 0;
         long[] obsShape = manifest.ObservationShape();
         using var projectionGenerator = new Generator((ulong)EpisodeSeeds.ProjectionSeed(options.Seed, manifest.Shards.Count), teacher.Device);
 
@@ -146,6 +146,9 @@ public static class Collector
         var setups = new List<Task<EnvGroup>> { SetUp(makeEnv, 0, firstCount, slots, firstEpisodes, options) };
         if (slots >= 2) setups.Add(SetUp(makeEnv, firstCount, slots - firstCount, slots, firstEpisodes, options));
         var groups = new List<EnvGroup>();
+        using var labelShards = new ShardThreads(options.LabelShards > 0 ? options.LabelShards : ShardThreads.Auto(teacher.Device));
+        PosixFiles.KeepLargeAllocationsInHeap(); // libtorch's per-batch buffers of several MB would otherwise be fresh, page-faulted mappings
+        ReserveShard(writer, options, shardStates);
         double labelSeconds = 0, waitSeconds = 0, commitSeconds = 0, setupSeconds = 0;
         long finished = 0;
         try
@@ -176,6 +179,7 @@ public static class Collector
                             long c = Stopwatch.GetTimestamp();
                             Commit(writer, groups, cutByCrash, complete: false, background: true);
                             cutByCrash.Clear();
+                            ReserveShard(writer, options, shardStates);
                             commitSeconds += Stopwatch.GetElapsedTime(c).TotalSeconds;
                         }
                         if (done || cancel.IsCancellationRequested)
@@ -185,7 +189,7 @@ public static class Collector
                         }
                     }
                     long l = Stopwatch.GetTimestamp();
-                    Label(g, teacher, student, mode, projections, actions, obsShape, options, projectionGenerator);
+                    Label(g, labelShards, teacher, student, mode, actions, obsShape, options, projectionGenerator);
                     labelSeconds += Stopwatch.GetElapsedTime(l).TotalSeconds;
                     g.StartStep();
                 }
@@ -254,6 +258,13 @@ public static class Collector
         return g;
     });
 
+    /// <summary>
+    /// Makes room in the pending shard for the rows it will get: up to the shard size plus one group (a shard is
+    /// committed once a whole group's step has been recorded), and no more than the collection still needs.
+    /// </summary>
+    private static void ReserveShard(DatasetWriter writer, CollectionOptions options, int shardStates) =>
+        writer.Pending.Reserve((int)Math.Clamp(options.States - writer.States, 0, Math.Max(0, shardStates + options.Envs - writer.Pending.Rows)));
+
     private static void BeginEpisode(EnvGroup g, int i, long episode, CollectionOptions options)
     {
         g.Episode[i] = episode;
@@ -267,16 +278,18 @@ public static class Collector
         };
     }
 
-    private static void Label(EnvGroup g, IPolicy teacher, IStudentDriver? student, LabelMode mode, int projections, int actions,
+    private static void Label(EnvGroup g, ShardThreads shards, IPolicy teacher, IStudentDriver? student, LabelMode mode, int actions,
         long[] obsShape, CollectionOptions options, Generator projectionGenerator)
     {
         using var scope = NewDisposeScope();
         var x = torch.tensor(g.Stacks, [g.Count, obsShape[0], obsShape[1], obsShape[2]]).to(ScalarType.Float32).to(teacher.Device);
-        using var labels = Labeler.Label(teacher, x, mode, projectionGenerator);
+        using var labels = Labeler.Label(shards, teacher, x, mode, projectionGenerator);
         g.Logits = labels.Logits.cpu().contiguous().data<float>().ToArray();
         if (labels.Gradients is { } grads)
         {
-            g.Grads = GradEncoding.Encode(grads, options.GradDtype);
+            long size = grads.numel() * options.GradDtype.Size();
+            if (g.Grads.Length != size) g.Grads = new byte[size]; // reused: a fresh large array per batch costs page faults and GCs
+            GradEncoding.Encode(grads, options.GradDtype, g.Grads);
         }
         g.Projections = labels.Projections is { } v ? v.cpu().contiguous().data<float>().ToArray() : [];
         float[]? studentLogits = null;

@@ -39,9 +39,20 @@ public static class GradEncoding
     /// </summary>
     public static byte[] Encode(Tensor values, GradDtype dtype)
     {
+        var stored = new byte[values.numel() * dtype.Size()];
+        Encode(values, dtype, stored);
+        return stored;
+    }
+
+    /// <summary>As <see cref="Encode(Tensor, GradDtype)"/>, into <paramref name="destination"/> (exactly the stored size), e.g. a reused buffer.</summary>
+    public static void Encode(Tensor values, GradDtype dtype, Span<byte> destination)
+    {
         using var scope = NewDisposeScope();
         var stored = values.to(TorchType(dtype)).cpu().contiguous();
-        return stored.bytes.ToArray();
+        var bytes = stored.bytes;
+        if (bytes.Length != destination.Length)
+            throw new ArgumentException($"the destination has {destination.Length} bytes, the labels {bytes.Length}", nameof(destination));
+        bytes.CopyTo(destination);
     }
 
     /// <summary>The libtorch element type of a storage type.</summary>

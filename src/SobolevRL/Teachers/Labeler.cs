@@ -1,3 +1,4 @@
+using SobolevRL.Distillation;
 using SobolevRL.Hardware;
 using SobolevRL.Sobolev;
 using static TorchSharp.torch;
@@ -17,24 +18,72 @@ public static class Labeler
     public static TeacherLabels Label(IPolicy policy, Tensor observations, LabelMode mode, Generator? projections = null, long firstStateIndex = 0)
     {
         using var scope = NewDisposeScope();
+        var v = Directions(policy, observations, mode, projections);
+        return KeepOutside(LabelWith(policy, observations, mode, v, firstStateIndex));
+    }
+
+    /// <summary>
+    /// Labels a batch as <see cref="Label(IPolicy, Tensor, LabelMode, Generator?, long)"/> does, split into contiguous
+    /// shards labelled at once on <paramref name="shards"/>' threads (one libtorch thread each), which beats libtorch's
+    /// own intra-op threads on small CPU batches. The projection vectors are drawn for the whole batch first, so they are
+    /// the ones the unsharded call draws; the other labels agree with it up to float rounding. Call it from the thread
+    /// that created <paramref name="shards"/>. NaN or infinite labels: the states of the lowest failing shard are named.
+    /// </summary>
+    public static TeacherLabels Label(ShardThreads shards, IPolicy policy, Tensor observations, LabelMode mode, Generator? projections = null, long firstStateIndex = 0)
+    {
+        long rows = observations.shape[0];
+        int used = (int)Math.Min(shards.Count, rows);
+        if (used <= 1) return Label(policy, observations, mode, projections, firstStateIndex);
+        using var scope = NewDisposeScope();
+        var v = Directions(policy, observations, mode, projections);
+        var parts = new TeacherLabels?[used];
+        try
+        {
+            shards.Run(s =>
+            {
+                if (s >= used) return;
+                (long start, long length) = ShardedBackward.Range(rows, used, s);
+                // Work threads have no dispose scope: everything they make is disposed here or owned by parts[s].
+                using var x = observations.narrow(0, start, length);
+                using var vs = v?.narrow(0, start, length);
+                parts[s] = LabelWith(policy, x, mode, vs, firstStateIndex + start);
+            });
+            Tensor? Joined(Func<TeacherLabels, Tensor?> pick) => parts[0] is { } first && pick(first) is null ? null : cat(parts.Select(p => pick(p!)!).ToArray(), 0);
+            return KeepOutside(new TeacherLabels(Joined(p => p.Logits)!, Joined(p => p.LogPolicy)!, Joined(p => p.Gradients), v));
+        }
+        finally
+        {
+            foreach (var part in parts) part?.Dispose();
+        }
+    }
+
+    private static Tensor? Directions(IPolicy policy, Tensor observations, LabelMode mode, Generator? projections) =>
+        mode.Kind == LabelKind.Vjp
+            ? RandomDirections.UnitVectors(observations.shape[0], mode.Projections, [policy.Actions], projections ?? new Generator(0), observations.dtype, policy.Device)
+            : null;
+
+    /// <summary>Labels with the given projection vectors <paramref name="v"/> (vjp only); the result is outside any dispose scope.</summary>
+    private static TeacherLabels LabelWith(IPolicy policy, Tensor observations, LabelMode mode, Tensor? v, long firstStateIndex)
+    {
+        using var scope = NewDisposeScope();
         bool needGrad = mode.Kind != LabelKind.None;
         using var x = observations.detach().requires_grad_(needGrad);
         using var gradMode = needGrad ? enable_grad() : no_grad();
         var logits = policy.Logits(x);
         var logp = F.log_softmax(logits.DividedBy(policy.Temperature), -1);
-        Tensor? gradients = null, v = null;
-        switch (mode.Kind)
+        Tensor? gradients = mode.Kind switch
         {
-            case LabelKind.Full:
-                gradients = InputDerivatives.Jacobian(logp, x, createGraph: false);
-                break;
-            case LabelKind.Vjp:
-                v = RandomDirections.UnitVectors(x.shape[0], mode.Projections, [policy.Actions], projections ?? new Generator(0), x.dtype, policy.Device);
-                gradients = InputDerivatives.VectorJacobianProducts(logp, x, v, createGraph: false);
-                break;
-        }
+            LabelKind.Full => InputDerivatives.Jacobian(logp, x, createGraph: false),
+            LabelKind.Vjp => InputDerivatives.VectorJacobianProducts(logp, x, v!, createGraph: false),
+            _ => null,
+        };
         var labels = new TeacherLabels(logits.detach(), logp.detach(), gradients?.detach(), v?.detach());
         RequireFinite(labels, firstStateIndex);
+        return KeepOutside(labels);
+    }
+
+    private static TeacherLabels KeepOutside(TeacherLabels labels)
+    {
         labels.Logits.MoveToOuterDisposeScope();
         labels.LogPolicy.MoveToOuterDisposeScope();
         labels.Gradients?.MoveToOuterDisposeScope();

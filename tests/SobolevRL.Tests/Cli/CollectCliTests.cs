@@ -193,6 +193,31 @@ public sealed class CollectCliTests : IDisposable
     }
 
     [Fact]
+    public void ShardedLabellingCollectsTheSameStatesWithLabelsEqualUpToRounding()
+    {
+        string whole = Path.Combine(_root, "whole"), sharded = Path.Combine(_root, "sharded");
+        Ok(CliProcess.Run(Collect(whole, 200, "--json")));
+        Ok(CliProcess.Run(Collect(sharded, 200, "--label-shards", "2", "--json")));
+        using var a = DatasetReader.Open(whole);
+        using var b = DatasetReader.Open(sharded);
+        Assert.Equal(a.Rows, b.Rows);
+        for (long row = 0; row < a.Rows; row++)
+        {
+            var (s1, l1) = a.Locate(row);
+            var (s2, l2) = b.Locate(row);
+            foreach (string array in new[] { ReplayArrays.Frames, ReplayArrays.Actions, ReplayArrays.Episode, ReplayArrays.Step })
+                Assert.True(s1[array].Row(l1).SequenceEqual(s2[array].Row(l2)), $"{array} of row {row} differs");
+            foreach (string array in new[] { ReplayArrays.Logits, ReplayArrays.Grads })
+            {
+                var x = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(s1[array].Row(l1));
+                var y = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(s2[array].Row(l2));
+                for (int i = 0; i < x.Length; i++)
+                    Assert.True(Math.Abs(x[i] - y[i]) <= 1e-5 * (1 + Math.Abs(x[i])), $"{array} of row {row}, element {i}: {x[i]} vs {y[i]}");
+            }
+        }
+    }
+
+    [Fact]
     public void MismatchedTeacherExistingOutputAndNewerSchemaAreClearErrorsThatWriteNothing()
     {
         string wrongEnv = Path.Combine(_root, "wrong-env");

@@ -2,6 +2,8 @@
 #include "sobolevrl_ale.h"
 
 #include <ale/ale_interface.hpp>
+#include <ale/emucore/Random.hxx>
+#include <ale/emucore/Serializer.hxx>
 
 #include <algorithm>
 #include <chrono>
@@ -17,6 +19,11 @@ struct sobolevrl_ale {
   ale::ALEInterface interface;
   std::string rom_path;
   sobolevrl_ale_settings settings;
+  // The emulator right after the last ROM load, without ALE's generator; valid when `restorable`.
+  ale::ALEState after_load;
+  // True when loading drew nothing from ALE's generator, so the state after a load with any seed is `after_load` with
+  // the generator freshly seeded (ALE seeds the emulator's own generator with the fixed `system_random_seed`).
+  bool restorable = false;
 };
 
 namespace {
@@ -71,6 +78,17 @@ int32_t check_rom(const char* rom_path, std::string* game_id) {
   return SOBOLEVRL_ALE_OK;
 }
 
+// True when ALE's generator (sticky actions) is in the state its seed gives it, i.e. loading drew nothing from it
+// (a game's mode selection may: Adventure presses select for random times).
+bool generator_untouched(sobolevrl_ale* ale) {
+  ale::stella::Random fresh;
+  fresh.seed(static_cast<uint32_t>(ale->settings.random_seed));
+  ale::stella::Serializer expected, actual;
+  fresh.saveState(expected);
+  ale->interface.environment->getEnvironmentRNG().saveState(actual);
+  return expected.get_str() == actual.get_str();
+}
+
 // Applies the settings, loads the ROM and selects mode and difficulty (which ALE takes after loading).
 int32_t load(sobolevrl_ale* ale) {
   const sobolevrl_ale_settings& s = ale->settings;
@@ -97,6 +115,8 @@ int32_t load(sobolevrl_ale* ale) {
   }
   // A new mode or difficulty takes effect at the next reset.
   if (s.mode >= 0 || s.difficulty >= 0) ale->interface.reset_game();
+  ale->restorable = generator_untouched(ale);
+  if (ale->restorable) ale->after_load = ale->interface.cloneState(false);
   return SOBOLEVRL_ALE_OK;
 }
 
@@ -183,6 +203,24 @@ int32_t sobolevrl_ale_reseed(sobolevrl_ale* ale, int32_t random_seed) {
     if (random_seed < 0) return fail(SOBOLEVRL_ALE_E_ARGUMENT, "random_seed must be >= 0");
     ale->settings.random_seed = random_seed;
     return load(ale);
+  });
+}
+
+int32_t sobolevrl_ale_reset_seeded(sobolevrl_ale* ale, int32_t random_seed) {
+  return guarded("sobolevrl_ale_reset_seeded", [&]() -> int32_t {
+    if (ale == nullptr) return fail(SOBOLEVRL_ALE_E_ARGUMENT, "null handle");
+    if (random_seed < 0) return fail(SOBOLEVRL_ALE_E_ARGUMENT, "random_seed must be >= 0");
+    ale->settings.random_seed = random_seed;
+    if (ale->restorable) {
+      // What a reload would give: the seed only reaches ALE's generator, and loading drew nothing from it.
+      ale->interface.restoreState(ale->after_load);
+      ale->interface.environment->getEnvironmentRNG().seed(static_cast<uint32_t>(random_seed));
+    } else {
+      int32_t status = load(ale);
+      if (status != SOBOLEVRL_ALE_OK) return status;
+    }
+    ale->interface.reset_game();
+    return SOBOLEVRL_ALE_OK;
   });
 }
 

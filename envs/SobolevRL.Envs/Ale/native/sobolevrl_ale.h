@@ -29,8 +29,8 @@
 extern "C" {
 #endif
 
-/* Version of this interface; the C# binding refuses a shim of another version. */
-#define SOBOLEVRL_ALE_ABI_VERSION 1
+/* Version of this interface (2 added sobolevrl_ale_reset_seeded); the C# binding accepts versions 1 and 2. */
+#define SOBOLEVRL_ALE_ABI_VERSION 2
 
 /* Status codes. */
 #define SOBOLEVRL_ALE_OK 0
@@ -76,6 +76,12 @@ SOBOLEVRL_ALE_API void sobolevrl_ale_destroy(sobolevrl_ale* ale);
 
 /* Re-seeds ALE's generator: reloads the ROM with the new seed and the creation's other settings. */
 SOBOLEVRL_ALE_API int32_t sobolevrl_ale_reseed(sobolevrl_ale* ale, int32_t random_seed);
+
+/* Starts a new episode with a new seed for ALE's generator: the emulator ends in the same state as after
+   sobolevrl_ale_reseed(random_seed) followed by sobolevrl_ale_reset_game (Gymnasium's seeded reset), but without
+   reloading the ROM when loading it drew nothing from ALE's generator (every game but one that picks its mode at
+   random): the state right after the last load is restored and the generator seeded. (Since ABI version 2.) */
+SOBOLEVRL_ALE_API int32_t sobolevrl_ale_reset_seeded(sobolevrl_ale* ale, int32_t random_seed);
 
 /* Action sets as ALE action ids: minimal != 0 for the game's minimal set, else the full legal set (18).
    *count receives the size; at most capacity ids are written. */

@@ -86,6 +86,12 @@ public class CollectSettings : DeviceSettings
     [DefaultValue(1)]
     public int EnvThreads { get; init; } = 1;
 
+    /// <summary>Label shards.</summary>
+    [CommandOption("--label-shards <N>")]
+    [Description("Threads labelling each batch at once, one libtorch thread each: faster, but labels then differ in the last bits from run to run (1: the whole batch on libtorch's intra-op threads, bit-reproducible; 0: one per libtorch thread).")]
+    [DefaultValue(1)]
+    public int LabelShards { get; init; } = 1;
+
     /// <summary>Collection seed.</summary>
     [CommandOption("--seed <S>")]
     [Description("Collection seed (env seeds, acting randomness, split and projections derive from it).")]
@@ -134,6 +140,7 @@ public class CollectSettings : DeviceSettings
         ActingTemperature = ActingTemperature,
         Envs = Envs,
         EnvThreads = EnvThreads,
+        LabelShards = LabelShards,
         Seed = Seed,
         HeldOutFraction = HeldOutFraction,
         FrameStack = FrameStack ?? 1,
