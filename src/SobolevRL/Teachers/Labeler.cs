@@ -1,4 +1,3 @@
-using SobolevRL.Distillation;
 using SobolevRL.Hardware;
 using SobolevRL.Sobolev;
 using static TorchSharp.torch;
@@ -42,7 +41,7 @@ public static class Labeler
             shards.Run(s =>
             {
                 if (s >= used) return;
-                (long start, long length) = ShardedBackward.Range(rows, used, s);
+                (long start, long length) = ShardThreads.Range(rows, used, s);
                 // Work threads have no dispose scope: everything they make is disposed here or owned by parts[s].
                 using var x = observations.narrow(0, start, length);
                 using var vs = v?.narrow(0, start, length);
