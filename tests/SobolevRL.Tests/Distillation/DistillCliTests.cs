@@ -12,29 +12,33 @@ public class DistillCliTests
 
     private const string Data = "smoke:MinAtar/Breakout-v1,300,vjp:2";
 
-    private static string[] Args(string outDir, bool resume = false)
+    private static string[] Args(string outDir, bool resume = false, string estimator = "fd", int shards = 0)
     {
         var args = new List<string>
         {
             "distill", "--data", Data, "--student", "minatar:4,32", "--out", outDir, "--threads", "1",
-            "--set", "loss.sobolev=vjp:2", "--set", "loss.estimator=fd", "--set", "optim.steps=1500", "--set", "optim.batch_size=16",
+            "--set", "loss.sobolev=vjp:2", "--set", $"loss.estimator={estimator}", "--set", $"optim.shards={shards}", "--set", "optim.steps=1500", "--set", "optim.batch_size=16",
             "--set", "logging.checkpoint_every=25", "--set", "logging.eval_every=0", "--set", "logging.metrics_every=25", "--set", "logging.held_out_states=64",
         };
         if (resume) args.Add("--resume");
         return args.ToArray();
     }
 
-    [Fact]
-    public void RunKilledWithSigkillResumesToTheSameWeightsAsAnUninterruptedRun()
+    // The exact estimator with 2 batch shards checks that sharded training is reproducible across processes too.
+    [Theory]
+    [InlineData("fd", 0)]
+    [InlineData("exact", 2)]
+    public void RunKilledWithSigkillResumesToTheSameWeightsAsAnUninterruptedRun(string estimator, int shards)
     {
         string whole = DistillFixtures.TempDir(), killed = DistillFixtures.TempDir();
+        string[] Run(string dir, bool resume = false) => Args(dir, resume, estimator, shards);
         try
         {
-            var (code, _, stderr) = CliProcess.Run(Args(whole));
+            var (code, _, stderr) = CliProcess.Run(Run(whole));
             Assert.True(code == 0, stderr);
 
             var psi = new ProcessStartInfo(CliProcess.Executable) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string a in Args(killed)) psi.ArgumentList.Add(a);
+            foreach (string a in Run(killed)) psi.ArgumentList.Add(a);
             using (var p = Process.Start(psi)!)
             {
                 _ = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -47,7 +51,7 @@ public class DistillCliTests
                 p.WaitForExit();
             }
             Assert.False(File.Exists(Path.Combine(killed, "summary.json")));
-            var resumed = CliProcess.Run(Args(killed, resume: true));
+            var resumed = CliProcess.Run(Run(killed, resume: true));
             Assert.True(resumed.Code == 0, resumed.Stderr);
             Assert.Equal(File.ReadAllBytes(Path.Combine(whole, Checkpoint.FileName)), File.ReadAllBytes(Path.Combine(killed, Checkpoint.FileName)));
 
