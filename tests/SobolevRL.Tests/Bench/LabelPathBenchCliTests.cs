@@ -19,7 +19,7 @@ public class LabelPathBenchCliTests
     [Fact]
     public void BenchLabelReportsBothPathsAndTheFaster()
     {
-        var json = Ok(CliProcess.Run("bench", "label", "--workload", "minatar", "--seconds", "0.1", "--repeats", "1", "--shards", "3", "--json"));
+        var json = Ok(CliProcess.Run("bench", "label", "--workload", "minatar", "--no-peer", "--seconds", "0.1", "--repeats", "1", "--shards", "3", "--json"));
         Assert.Equal(3, json.GetProperty("shards").GetInt32());
         double threads = json.GetProperty("label_states_per_s").GetDouble(), shards = json.GetProperty("shards_label_states_per_s").GetDouble();
         Assert.True(threads > 0 && shards > 0, $"{threads} {shards}");
