@@ -97,7 +97,8 @@ public static class Labeler
         // NaN and ±Inf survive a sum, so one reduction per tensor clears the common case; a finite overflow of the sum
         // only sends us to the per-state search below, which then finds nothing.
         Tensor total = labels.Logits.sum().Plus(labels.LogPolicy.sum());
-        if (labels.Gradients is { } all) total += all.sum();
+        // Not `+=`: it is tensor + tensor with a temporary alpha Scalar, which the banned-API analyzer does not flag there.
+        if (labels.Gradients is { } all) total = total.Plus(all.sum());
         if (total.isfinite().item<bool>()) return;
         long batch = labels.Logits.shape[0];
         Tensor bad = labels.Logits.isfinite().logical_not().reshape(batch, -1).any(1)
