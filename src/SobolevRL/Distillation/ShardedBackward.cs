@@ -41,7 +41,7 @@ public static class ShardedBackward
                 (long start, long length) = ShardThreads.Range(rows, used, s);
                 weights[s] = (double)length / rows;
                 using var scope = NewDisposeScope();
-                using var parts = loss(Slice(batch, start, length));
+                using var parts = loss(batch.Rows(start, length));
                 // The shard's weight enters as the gradient of the output, so the shards' gradients only need adding.
                 using var weightScalar = weights[s].ToScalar();
                 var weight = full_like(parts.Total, weightScalar);
@@ -92,13 +92,6 @@ public static class ShardedBackward
                 if (set is not null)
                     foreach (var t in set) t.Dispose();
         }
-    }
-
-    private static ReplayBatch Slice(ReplayBatch batch, long start, long length)
-    {
-        Tensor Rows(Tensor t) => t.narrow(0, start, length);
-        return new ReplayBatch(Rows(batch.Observations), Rows(batch.TeacherLogits), Rows(batch.TeacherActions),
-            batch.GradLabels is null ? null : Rows(batch.GradLabels), batch.Projections is null ? null : Rows(batch.Projections));
     }
 
     private static Tensor Weighted(Tensor[][] sets, double[] weights, int index)
