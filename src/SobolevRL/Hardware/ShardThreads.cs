@@ -6,8 +6,9 @@ namespace SobolevRL.Hardware;
 /// <summary>
 /// Runs one piece of work per shard of a batch at once, each on its own thread with a single libtorch intra-op thread:
 /// shard 0 on the owning thread (the one that created this object), shards 1.. on persistent background threads.
-/// On a small CPU workload this beats libtorch's own intra-op threads (measured on the Nature student's training step,
-/// 2 cores: 54 → 77 steps/s), because each op runs whole on one core instead of being split and joined per op.
+/// On a small CPU workload this beats libtorch's own intra-op threads (the Nature student's training step on 2 cores,
+/// `sobolevrl bench train --shards 1` vs `--shards 2`: 59.6 → 75.6 steps/s), because each op runs whole on one core
+/// instead of being split and joined per op.
 /// While it exists the owning thread runs libtorch single-threaded (its previous thread count comes back on
 /// <see cref="Dispose"/>), so every call must come from that thread. Results are deterministic: the assignment of work
 /// to shards is fixed and a single-threaded CPU op does not depend on timing.
