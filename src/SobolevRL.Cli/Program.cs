@@ -1,8 +1,5 @@
-using System.Runtime.CompilerServices;
-using SobolevRL;
 using SobolevRL.Cli.Infrastructure;
 
-// Load the library first: its module initializer applies libtorch's process-wide settings (OpenMP wait policy, oneDNN
-// workaround; see SobolevRL.Hardware.NativeRuntimeSetup) before any command can touch libtorch.
-RuntimeHelpers.RunModuleConstructor(typeof(UserErrorException).Module.ModuleHandle);
+// libtorch's process-wide settings (OpenMP wait policy, oneDNN workaround) before any command can touch libtorch.
+SobolevRL.Hardware.NativeRuntimeSetup.Apply();
 return CliApp.Run(args);

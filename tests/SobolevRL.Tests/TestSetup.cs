@@ -6,7 +6,7 @@ namespace SobolevRL.Tests;
 /// <summary>Runs once when the test assembly loads, before any test touches libtorch.</summary>
 internal static class TestSetup
 {
-    /// <summary>Loads the SobolevRL library, whose module initializer applies libtorch's process-wide settings first.</summary>
+    /// <summary>Applies libtorch's process-wide settings first (as the library assemblies' module initializers do).</summary>
     [ModuleInitializer]
-    internal static void Initialize() => RuntimeHelpers.RunModuleConstructor(typeof(ThreadWaitPolicy).Module.ModuleHandle);
+    internal static void Initialize() => NativeRuntimeSetup.Apply();
 }

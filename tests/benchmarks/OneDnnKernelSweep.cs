@@ -1,4 +1,4 @@
-#:project ../../src/SobolevRL/SobolevRL.csproj
+#:project ../../src/SobolevRL.Runtime/SobolevRL.Runtime.csproj
 #:property PublishAot=false
 // Are libtorch's oneDNN float32 convolution kernels right here, and faster than its native ones? Re-enables oneDNN
 // (the library switches it off when it loads, Hardware/OneDnnConvolutionWorkaround), then for random shapes compares the

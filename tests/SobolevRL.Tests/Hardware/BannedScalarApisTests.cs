@@ -5,15 +5,19 @@ using TorchSharp;
 namespace SobolevRL.Tests.Hardware;
 
 /// <summary>
-/// The library and CLI are compiled with Microsoft.CodeAnalysis.BannedApiAnalyzers and <c>src/SobolevRL/BannedSymbols.txt</c>,
+/// The library and CLI are compiled with Microsoft.CodeAnalysis.BannedApiAnalyzers and <c>src/SobolevRL.Runtime/BannedSymbols.txt</c>,
 /// which must ban every TorchSharp API that hands libtorch a temporary <see cref="Scalar"/> (see Hardware/KeptAliveScalars).
 /// </summary>
 public class BannedScalarApisTests
 {
-    static readonly string BannedFile = RepoFile("src/SobolevRL/BannedSymbols.txt");
+    static readonly string BannedFile = RepoFile("src/SobolevRL.Runtime/BannedSymbols.txt");
 
     [Theory]
-    [InlineData("src/SobolevRL/SobolevRL.csproj")]
+    [InlineData("src/SobolevRL.Runtime/SobolevRL.Runtime.csproj")]
+    [InlineData("src/SobolevRL.Teachers/SobolevRL.Teachers.csproj")]
+    [InlineData("src/SobolevRL.Replay/SobolevRL.Replay.csproj")]
+    [InlineData("src/SobolevRL.Training/SobolevRL.Training.csproj")]
+    [InlineData("src/SobolevRL.Experiments/SobolevRL.Experiments.csproj")]
     [InlineData("src/SobolevRL.Cli/SobolevRL.Cli.csproj")]
     public void Project_builds_with_the_banned_api_analyzer_and_the_list(string project)
     {
@@ -47,7 +51,7 @@ public class BannedScalarApisTests
     {
         var banned = BannedIds();
         var missing = ScalarTemporaryMakers().Select(DocId).Where(id => !banned.Contains(id)).Order().ToList();
-        Assert.True(missing.Count == 0, "add to src/SobolevRL/BannedSymbols.txt:\n" + string.Join("\n", missing));
+        Assert.True(missing.Count == 0, "add to src/SobolevRL.Runtime/BannedSymbols.txt:\n" + string.Join("\n", missing));
     }
 
     [Fact]
@@ -58,8 +62,8 @@ public class BannedScalarApisTests
             .Where(f => File.ReadAllText(f).Contains("RS0030", StringComparison.Ordinal))
             .Select(f => Path.GetRelativePath(RepoFile("."), f))
             .ToList();
-        Assert.Equal([Path.Combine("src", "SobolevRL", "Onnx", "Ops", "ActivationOps.cs")], suppressing);
-        Assert.Single(File.ReadAllLines(RepoFile("src/SobolevRL/Onnx/Ops/ActivationOps.cs")), l => l.Contains("disable RS0030", StringComparison.Ordinal));
+        Assert.Equal([Path.Combine("src", "SobolevRL.Teachers", "Onnx", "Ops", "ActivationOps.cs")], suppressing);
+        Assert.Single(File.ReadAllLines(RepoFile("src/SobolevRL.Teachers/Onnx/Ops/ActivationOps.cs")), l => l.Contains("disable RS0030", StringComparison.Ordinal));
     }
 
     static HashSet<string> BannedIds() =>

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.Json;
+using SobolevRL.Distillation;
+using SobolevRL.Evaluation;
+using SobolevRL.Replay;
+using SobolevRL.Runs;
+using SobolevRL.Teachers;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Experiments;
+
+/// <summary>One student of the data-efficiency experiment.</summary>
+/// <param name="Percent">Percent of the training split's states requested.</param>
+/// <param name="TrainStates">Training states actually used (whole episodes).</param>
+/// <param name="Seed">Seed of the student.</param>
+/// <param name="Mode">regular or sobolev.</param>
+/// <param name="Kl">Held-out KL(teacher ‖ student).</param>
+/// <param name="ActionError">Held-out action-prediction error: 1 − arg-max agreement with the teacher.</param>
+/// <param name="GradientError">Held-out relative error of the gradient labels.</param>
+/// <param name="ReturnMean">Mean greedy episode return (NaN without episodes).</param>
+/// <param name="RunPath">The student's run directory.</param>
+public sealed record DataEfficiencyRow(double Percent, long TrainStates, long Seed, string Mode, double Kl, double ActionError, double GradientError, double ReturnMean, string RunPath);
+
+/// <summary>Everything the data-efficiency experiment measured (<c>summary.json</c>).</summary>
+/// <param name="Env">Environment id.</param>
+/// <param name="Teacher">Teacher file.</param>
+/// <param name="TeacherReturns">Teacher's greedy returns under the same protocol and seeds (null without episodes).</param>
+/// <param name="TrainStates">States of the whole training split.</param>
+/// <param name="HeldOutStates">Held-out states the students are scored on.</param>
+/// <param name="Protocol">Evaluation protocol of the returns.</param>
+/// <param name="Rows">One row per student.</param>
+public sealed record DataEfficiencyResult(string Env, string Teacher, ReturnStatistics? TeacherReturns, long TrainStates, long HeldOutStates, string Protocol,
+    IReadOnlyList<DataEfficiencyRow> Rows);
+
+/// <summary>
+/// Paper experiment 2 (Czarnecki et al. 2017, distillation with limited data): records one dataset with the teacher, then
+/// for every fraction of its training split and every seed distils a Regular and a Sobolev student with identical
+/// settings, scores them on the held-out episodes' states (KL, action-prediction error, gradient error) and in greedy
+/// episodes, and writes a table and plots. Killed runs resume (see <see cref="StudentRuns.Train"/>).
+/// </summary>
+public static class DataEfficiencyExperiment
+{
+    /// <summary>Runs (or continues) the experiment in <paramref name="outDir"/>.</summary>
+    public static DataEfficiencyResult Run(DataEfficiencyOptions o, string outDir, Device device, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default)
+    {
+        o.Validate("");
+        string teacherPath = ShippedAgents.Resolve(o.Data.Teacher);
+        string datasetDir = Path.Combine(outDir, "dataset");
+        o.Data.Ensure(datasetDir, device, progress, cancel);
+
+        long teacherParameters;
+        DatasetSummary whole;
+        using (var full = OnDiskDataset.Open(datasetDir, verifyChecksums: true))
+        using (var teacher = TeacherLoader.Load(teacherPath, CPU))
+        {
+            TeacherFit.Check(teacher, teacherPath, full.Summary);
+            teacherParameters = teacher.Graph.ParameterCount;
+            whole = full.Summary;
+        }
+        var info = new TeacherInfo(teacherPath, teacherParameters);
+        var plan = new EpisodePlan(o.Data.Env, o.Episodes, o.MaxEpisodeSteps);
+        var teacherReturns = o.Episodes > 0 ? TeacherReturns(teacherPath, plan, Path.Combine(outDir, "teacher.json")) : null;
+
+        var rows = new List<DataEfficiencyRow>();
+        long runs = o.Fractions.Length * o.Seeds * 2L, done = 0;
+        foreach (double percent in o.Fractions.Order())
+        {
+            using var data = OnDiskDataset.Open(datasetDir, percent / 100.0, verifyChecksums: false);
+            for (long seed = 0; seed < o.Seeds; seed++)
+                foreach (var (mode, term) in new[] { ("regular", "off"), ("sobolev", o.Sobolev) })
+                {
+                    progress?.Report(new ProgressInfo("data-efficiency", done, runs, "students"));
+                    var options = o.Distill with { Seed = o.Distill.Seed + seed, Loss = o.Distill.Loss with { Sobolev = term } };
+                    string name = string.Create(CultureInfo.InvariantCulture, $"p{percent:G6}-s{seed}-{mode}");
+                    var r = StudentRuns.Train(name, options, data, Path.Combine(outDir, "runs", name), device, info, plan, progress, cancel);
+                    rows.Add(new DataEfficiencyRow(percent, data.Summary.TrainStates, options.Seed, mode, r.Distill.HeldOutKl, 1 - r.Distill.HeldOutAgreement,
+                        r.Distill.HeldOutGradientError, r.Returns?.Mean ?? double.NaN, r.RunPath));
+                    progress?.Report(new ProgressInfo("data-efficiency", ++done, runs, "students"));
+                }
+        }
+        string protocol = $"{EvaluationProtocol.Describe(o.Data.Env, EvaluationProtocol.Options(o.Data.Env))}, greedy, {o.Episodes} episodes from seed {EvaluationProtocol.SeedBase}"
+            + (o.MaxEpisodeSteps > 0 ? $", cut at {o.MaxEpisodeSteps} steps" : "");
+        long heldOut = Math.Min(whole.HeldOutStates, o.Distill.Logging.HeldOutStates);
+        var result = new DataEfficiencyResult(o.Data.Env, teacherPath, teacherReturns, whole.TrainStates, heldOut, protocol, rows);
+        RunDirectory.WriteAtomic(Path.Combine(outDir, RunDirectory.SummaryFile), Json.Serialize(result));
+        DataEfficiencyReport.Write(result, o, outDir);
+        return result;
+    }
+
+    private static ReturnStatistics TeacherReturns(string teacherPath, EpisodePlan plan, string cache)
+    {
+        if (File.Exists(cache))
+        {
+            var saved = JsonSerializer.Deserialize<ReturnStatistics>(File.ReadAllText(cache), Json.Options);
+            if (saved != null && saved.Episodes == plan.Episodes) return saved;
+        }
+        var returns = StudentRuns.Play(teacherPath, plan);
+        RunDirectory.WriteAtomic(cache, Json.Serialize(returns));
+        return returns;
+    }
+}

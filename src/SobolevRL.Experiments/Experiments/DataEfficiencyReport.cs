@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text;
+using SobolevRL.Reporting;
+using SobolevRL.Runs;
+
+namespace SobolevRL.Experiments;
+
+/// <summary>
+/// Tables and plots of the data-efficiency experiment: per fraction of training states, Regular vs Sobolev held-out
+/// action-prediction error, KL, gradient error and return (mean ± std over seeds); <c>results.csv</c> has every student.
+/// </summary>
+public static class DataEfficiencyReport
+{
+    /// <summary>File of the per-student rows.</summary>
+    public const string ResultsFile = "results.csv";
+
+    /// <summary>File of the per-fraction table (CSV).</summary>
+    public const string TableFile = "table.csv";
+
+    /// <summary>Writes <c>report.md</c>, <c>results.csv</c>, <c>table.csv</c> and PNG plots into <paramref name="outDir"/>; returns the report path.</summary>
+    public static string Write(DataEfficiencyResult result, DataEfficiencyOptions options, string outDir)
+    {
+        var csv = new StringBuilder("percent,train_states,seed,mode,kl,action_error,gradient_error,return_mean,run\n");
+        foreach (var r in result.Rows)
+            csv.Append(CultureInfo.InvariantCulture, $"{r.Percent},{r.TrainStates},{r.Seed},{r.Mode},{r.Kl:R},{r.ActionError:R},{r.GradientError:R},{r.ReturnMean:R},{Path.GetFileName(r.RunPath)}\n");
+        RunDirectory.WriteAtomic(Path.Combine(outDir, ResultsFile), csv.ToString());
+
+        var fractions = result.Rows.GroupBy(r => r.Percent).OrderBy(g => g.Key).ToArray();
+        var table = new MarkdownTable("% of training states", "states", "action error % Regular", "action error % Sobolev", "KL Regular", "KL Sobolev",
+            "gradient error Regular", "gradient error Sobolev", "return Regular", "return Sobolev");
+        var tableCsv = new StringBuilder("percent,train_states,seeds,action_error_regular_mean,action_error_regular_std,action_error_sobolev_mean,action_error_sobolev_std,"
+            + "kl_regular_mean,kl_regular_std,kl_sobolev_mean,kl_sobolev_std,gradient_error_regular_mean,gradient_error_sobolev_mean,return_regular_mean,return_regular_std,return_sobolev_mean,return_sobolev_std\n");
+        foreach (var g in fractions)
+        {
+            var reg = g.Where(r => r.Mode == "regular").ToArray();
+            var sob = g.Where(r => r.Mode == "sobolev").ToArray();
+            var (erM, erS) = Stats(reg, r => 100 * r.ActionError);
+            var (esM, esS) = Stats(sob, r => 100 * r.ActionError);
+            var (krM, krS) = Stats(reg, r => r.Kl);
+            var (ksM, ksS) = Stats(sob, r => r.Kl);
+            var (grM, grS) = Stats(reg, r => r.GradientError);
+            var (gsM, gsS) = Stats(sob, r => r.GradientError);
+            var (rrM, rrS) = Stats(reg, r => r.ReturnMean);
+            var (rsM, rsS) = Stats(sob, r => r.ReturnMean);
+            long states = g.First().TrainStates;
+            table.Row(F(g.Key), states.ToString(CultureInfo.InvariantCulture), Pm(erM, erS), Pm(esM, esS), Pm(krM, krS), Pm(ksM, ksS), Pm(grM, grS), Pm(gsM, gsS), Pm(rrM, rrS), Pm(rsM, rsS));
+            tableCsv.Append(CultureInfo.InvariantCulture,
+                $"{g.Key},{states},{reg.Length},{erM:R},{erS:R},{esM:R},{esS:R},{krM:R},{krS:R},{ksM:R},{ksS:R},{grM:R},{gsM:R},{rrM:R},{rrS:R},{rsM:R},{rsS:R}\n");
+        }
+        RunDirectory.WriteAtomic(Path.Combine(outDir, TableFile), tableCsv.ToString());
+
+        var md = new StringBuilder("# Data efficiency of Sobolev distillation\n\n");
+        int seeds = fractions.Length == 0 ? 0 : fractions[0].Count(r => r.Mode == "regular");
+        md.Append(CultureInfo.InvariantCulture, $"Teacher `{result.Teacher}` on {result.Env}. One dataset of {result.TrainStates} training states (labels {options.Data.Labels}, teacher acting: {options.Data.Acting.ToString().ToLowerInvariant()}); ")
+          .Append(CultureInfo.InvariantCulture, $"students `{options.Distill.Student}` trained on the given percentage of it (whole episodes) for {options.Distill.Optim.Steps} steps of batch {options.Distill.Optim.BatchSize}, ")
+          .Append(CultureInfo.InvariantCulture, $"Regular (KL only) vs Sobolev ({options.Sobolev}, λ = {options.Distill.Loss.Weight:G4}, {options.Distill.Loss.DerivativeLoss.ToString().ToLowerInvariant()}). ")
+          .Append(CultureInfo.InvariantCulture, $"Scored on {result.HeldOutStates} states of held-out episodes; mean ± std over {seeds} seeds. ")
+          .Append(CultureInfo.InvariantCulture, $"Returns: {result.Protocol}")
+          .Append(result.TeacherReturns is { } t ? string.Create(CultureInfo.InvariantCulture, $"; the teacher's: {F(t.Mean)} ± {F(t.Std)}.\n\n") : ".\n\n")
+          .Append(table).Append('\n');
+        foreach (var (file, title, y, logY, value) in new (string, string, string, bool, Func<DataEfficiencyRow, double>)[]
+        {
+            ("action_error.png", "held-out action-prediction error", "error %", false, r => 100 * r.ActionError),
+            ("kl.png", "held-out KL(teacher || student)", "KL", true, r => r.Kl),
+            ("grad_error.png", "held-out gradient-label relative error", "relative error", false, r => r.GradientError),
+            ("return.png", "greedy episode return", "mean return", false, r => r.ReturnMean),
+        })
+        {
+            var series = new List<(string, double[], double[])>();
+            foreach (string mode in new[] { "regular", "sobolev" })
+            {
+                var points = fractions.Select(g => (g.Key, Stats(g.Where(r => r.Mode == mode).ToArray(), value).Mean)).Where(p => double.IsFinite(p.Mean) && (!logY || p.Mean > 0)).ToArray();
+                if (points.Length > 0) series.Add((mode == "regular" ? "Regular" : "Sobolev", points.Select(p => p.Key).ToArray(), points.Select(p => p.Mean).ToArray()));
+            }
+            if (series.Count == 0) continue;
+            LinePlot.Save(Path.Combine(outDir, file), $"{result.Env}: {title}", "% of training states", y, series, logY, logX: true);
+            md.Append(CultureInfo.InvariantCulture, $"![{title}]({file})\n\n");
+        }
+        md.Append(CultureInfo.InvariantCulture, $"Every student: `{ResultsFile}`; this table as CSV: `{TableFile}`.\n");
+        string path = Path.Combine(outDir, RunDirectory.ReportFile);
+        RunDirectory.WriteAtomic(path, md.ToString());
+        return path;
+    }
+
+    private static (double Mean, double Std) Stats(IReadOnlyList<DataEfficiencyRow> rows, Func<DataEfficiencyRow, double> value)
+    {
+        var v = rows.Select(value).Where(double.IsFinite).ToArray();
+        if (v.Length == 0) return (double.NaN, double.NaN);
+        double mean = v.Average();
+        return (mean, v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1)) : double.NaN);
+    }
+
+    private static string Pm(double mean, double std) => double.IsNaN(mean) ? "–" : double.IsNaN(std) ? F(mean) : $"{F(mean)} ± {F(std)}";
+
+    private static string F(double v) => double.IsNaN(v) ? "–" : v.ToString("G3", CultureInfo.InvariantCulture);
+}
