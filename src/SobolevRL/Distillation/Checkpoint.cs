@@ -54,7 +54,7 @@ public static class Checkpoint
         if (!File.Exists(path)) throw new UserErrorException($"cannot resume: no checkpoint '{path}' (the run never reached its first checkpoint); start a new run");
         byte[] all = File.ReadAllBytes(path);
         if (all.Length < 32 || !SHA256.HashData(all.AsSpan(0, all.Length - 32)).AsSpan().SequenceEqual(all.AsSpan(all.Length - 32)))
-            throw new UserErrorException($"checkpoint '{path}' is corrupted (checksum mismatch); it was not written by a finished save. Nothing was changed; start a new run with another --out");
+            throw new UserErrorException($"checkpoint '{path}' is corrupted (checksum mismatch); it was not written by a finished save. Nothing was changed; start a new run with another `out`");
         try
         {
             using var r = new BinaryReader(new MemoryStream(all, 0, all.Length - 32));

@@ -1,18 +1,19 @@
-using SobolevRL.Replay;
+namespace SobolevRL.Replay;
 
-namespace SobolevRL.Cli.Commands.Distill;
-
-/// <summary>Turns a <c>--data</c> value into a dataset.</summary>
-public static class DataSource
+/// <summary>Turns a dataset source (config key <c>data</c>) into a dataset.</summary>
+public static class DatasetSource
 {
-    /// <summary>Opens <paramref name="data"/>: a <c>smoke:ENV,STATES,LABELS</c> source or a dataset directory written by <c>collect</c>.</summary>
-    public static IReplayDataset Open(string data)
+    /// <summary>
+    /// Opens <paramref name="data"/>: a <c>smoke:ENV,STATES,LABELS</c> source or a dataset directory written by
+    /// <c>collect</c>; <paramref name="warn"/> hears the problems an opened dataset reports.
+    /// </summary>
+    public static IReplayDataset Open(string data, Action<string>? warn = null)
     {
         if (data.StartsWith(SmokeDataset.Prefix, StringComparison.Ordinal)) return SmokeDataset.Parse(data);
         if (!Directory.Exists(data))
-            throw new UserErrorException($"--data {data}: no such dataset directory; give a directory written by 'sobolevrl collect' or smoke:ENV,STATES,LABELS");
+            throw new UserErrorException($"{UserErrorException.Key("data")} {data}: no such dataset directory; give a directory written by 'sobolevrl collect' or smoke:ENV,STATES,LABELS");
         var dataset = OnDiskDataset.Open(data);
-        foreach (string problem in dataset.Problems) Infrastructure.Output.Log($"warning: {data}: {problem}");
+        foreach (string problem in dataset.Problems) warn?.Invoke($"warning: {data}: {problem}");
         return dataset;
     }
 }

@@ -47,7 +47,7 @@ public sealed class DatasetWriter
     public static DatasetWriter Create(string directory, DatasetManifest manifest)
     {
         if (System.IO.Directory.Exists(directory) || File.Exists(directory))
-            throw new UserErrorException($"output directory {directory} already exists; choose a new --out, or pass --resume to continue the collection in it");
+            throw new UserErrorException($"output directory {directory} already exists; choose a new `out`, or pass `resume` to continue the collection in it");
         System.IO.Directory.CreateDirectory(directory);
         var writer = new DatasetWriter(directory, manifest with { Shards = [], SchemaVersion = DatasetManifest.CurrentSchemaVersion });
         WriteManifest(directory, writer._manifest);

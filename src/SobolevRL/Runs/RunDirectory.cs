@@ -31,13 +31,13 @@ public sealed class RunDirectory
         {
             string full = System.IO.Path.GetFullPath(outDir);
             if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !resume)
-                throw new UserErrorException($"run directory '{outDir}' already exists and is not empty; choose another --out, or pass --resume to continue it");
+                throw new UserErrorException($"run directory '{outDir}' already exists and is not empty; choose another `out`, or pass `resume` to continue it");
             if (resume && !Directory.Exists(full))
                 throw new UserErrorException($"cannot resume: run directory '{outDir}' does not exist");
             Directory.CreateDirectory(full);
             return new RunDirectory(full);
         }
-        if (resume) throw new UserErrorException("--resume needs --out naming the run directory to continue");
+        if (resume) throw new UserErrorException("`resume` needs `out` naming the run directory to continue");
         string stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         string basePath = System.IO.Path.GetFullPath(System.IO.Path.Combine(root, $"{name}-{stamp}"));
         for (int i = 0; ; i++)
@@ -54,7 +54,7 @@ public sealed class RunDirectory
             }
             catch (UnauthorizedAccessException e)
             {
-                throw new UserErrorException($"cannot create run directory under '{root}': {e.Message}; pass --out to choose a writable place");
+                throw new UserErrorException($"cannot create run directory under '{root}': {e.Message}; pass `out` to choose a writable place");
             }
         }
     }
