@@ -1,3 +1,4 @@
+using SobolevRL.IO;
 using System.Globalization;
 using System.Text.Json;
 
@@ -73,10 +74,5 @@ public sealed class RunDirectory
     public void WriteSummary<T>(T summary) => WriteAtomic(File(SummaryFile), JsonSerializer.Serialize(summary, Json.Options));
 
     /// <summary>Writes text to a file of the run atomically (temp file + rename).</summary>
-    public static void WriteAtomic(string path, string text)
-    {
-        string temp = path + ".tmp";
-        System.IO.File.WriteAllText(temp, text);
-        System.IO.File.Move(temp, path, overwrite: true);
-    }
+    public static void WriteAtomic(string path, string text) => AtomicFile.WriteText(path, text);
 }
