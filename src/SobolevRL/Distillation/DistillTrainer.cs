@@ -70,7 +70,6 @@ public static class DistillTrainer
         for (long step = position.Step; step < total; step++)
         {
             cancel.ThrowIfCancellationRequested();
-            using var torchLock = SnapshotEvaluator.TorchLock.EnterScope();
             using var scope = NewDisposeScope();
             double lr = o.Optim.LrSchedule.At(o.Optim.LearningRate, step, total);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
