@@ -24,28 +24,16 @@ public enum DistillStart
 }
 
 /// <summary>Everything a distillation job needs, as the config keys of <c>sobolevrl distill</c> name it.</summary>
-public sealed record DistillJobOptions
+public sealed record DistillJobOptions : RunJobOptions
 {
-    /// <summary>Config file (<c>config</c>; null: defaults, or on resume the run's saved config).</summary>
-    public string? ConfigFile { get; init; }
-
-    /// <summary><c>key.path=value</c> overrides applied over the config file (<c>set</c>).</summary>
-    public IReadOnlyList<string> Overrides { get; init; } = [];
-
     /// <summary>Dataset source (<c>data</c>): a directory written by <c>collect</c> or <c>smoke:ENV,STATES,LABELS</c>.</summary>
     public string Data { get; init; } = "";
-
-    /// <summary>Run directory (<c>out</c>; null: a new one under <c>runs/</c>).</summary>
-    public string? OutDir { get; init; }
 
     /// <summary>New run, resume, or resume when checkpointed (<c>resume</c>).</summary>
     public DistillStart Start { get; init; }
 
     /// <summary>Teacher .onnx file (<c>teacher</c>; optional): checked against the dataset, its size gives the compression ratio.</summary>
     public string? TeacherPath { get; init; }
-
-    /// <summary>Training device.</summary>
-    public Device Device { get; init; } = CPU;
 }
 
 /// <summary>What a distillation job did.</summary>

@@ -10,28 +10,16 @@ using static TorchSharp.torch;
 namespace SobolevRL.Teachers;
 
 /// <summary>Everything a teacher-training job needs, as the config keys of <c>sobolevrl teacher train</c> name it.</summary>
-public sealed record TeacherTrainJobOptions
+public sealed record TeacherTrainJobOptions : RunJobOptions
 {
-    /// <summary>Config file (<c>config</c>; null: defaults, or on resume the run's saved config).</summary>
-    public string? ConfigFile { get; init; }
-
-    /// <summary><c>key.path=value</c> overrides over the config file (<c>set</c>, and <c>env</c>, <c>frames</c>, <c>num_envs</c>, <c>seed</c>).</summary>
-    public IReadOnlyList<string> Overrides { get; init; } = [];
-
     /// <summary>Training algorithm (<c>algo</c>); ppo is the one implemented.</summary>
     public string Algorithm { get; init; } = "ppo";
 
-    /// <summary>Run directory (<c>out</c>; null: a new one under <c>runs/</c>).</summary>
-    public string? OutDir { get; init; }
-
-    /// <summary>Continue the run in <see cref="OutDir"/> from its checkpoint (<c>resume</c>).</summary>
+    /// <summary>Continue the run in <see cref="RunJobOptions.OutDir"/> from its checkpoint (<c>resume</c>).</summary>
     public bool Resume { get; init; }
 
     /// <summary>The command line of this session, recorded in the run and on the card.</summary>
     public string Invocation { get; init; } = "";
-
-    /// <summary>Training device.</summary>
-    public Device Device { get; init; } = CPU;
 }
 
 /// <summary>Final figures of a teacher training (<c>summary.json</c> of its run).</summary>
