@@ -10,9 +10,14 @@ public static class SeedMixer
     public const ulong StickyActionsStream = 0x5354_4943_4B59UL;
 
     /// <summary>A well-mixed 64-bit value from <paramref name="seed"/> and a per-user <paramref name="stream"/> tag (SplitMix64 finaliser).</summary>
-    public static ulong Mix(long seed, ulong stream)
+    public static ulong Mix(long seed, ulong stream) => Finalise(unchecked((ulong)seed + stream * Golden));
+
+    /// <summary>2⁶⁴ / φ, SplitMix64's increment: spreads consecutive inputs over the whole range.</summary>
+    public const ulong Golden = 0x9E3779B97F4A7C15UL;
+
+    /// <summary>SplitMix64's finaliser: every input bit affects every output bit (the one implementation in the project).</summary>
+    public static ulong Finalise(ulong z)
     {
-        ulong z = unchecked((ulong)seed + stream * 0x9E3779B97F4A7C15UL);
         z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
         z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
         return z ^ (z >> 31);

@@ -7,10 +7,10 @@ namespace SobolevRL.Cli.Infrastructure;
 public static class CliApp
 {
     /// <summary>Exit code of errors the user can fix.</summary>
-    public const int UserErrorExitCode = 2;
+    public const int UserErrorExitCode = ExitCodes.UserError;
 
     /// <summary>Exit code of unexpected failures.</summary>
-    public const int InternalErrorExitCode = 70;
+    public const int InternalErrorExitCode = ExitCodes.InternalError;
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
     public static int Run(string[] args)
@@ -46,12 +46,10 @@ public static class CliApp
     // The message of an error the user can fix, or null for an internal failure.
     private static string? UserError(Exception e) => e switch
     {
-        UserErrorException u => u.Message,
-        Envs.Core.EnvException env => env.Message,
-        Onnx.OnnxModelException onnx => onnx.Message,
-        CommandParseException or CommandRuntimeException => e.Message.TrimEnd('.') + " (see --help)",
+        UserErrorException u => CliFlags.Render(u),
         AggregateException { InnerExceptions.Count: 1 } a => UserError(a.InnerException!),
-        _ => null,
+        CommandParseException or CommandRuntimeException => e.Message.TrimEnd('.') + " (see --help)",
+        _ => UserErrorException.MessageOf(e),
     };
 
     private static void WriteError(string message) => Console.Error.WriteLine($"error: {message}");

@@ -77,7 +77,7 @@ public static class CollectBenchmark
         Action<string>? log = null, string? keep = null, bool compareBenchLabel = true)
     {
         if (keep != null && (Directory.Exists(keep) || File.Exists(keep)))
-            throw new UserErrorException($"--keep {keep} already exists; give a new directory");
+            throw new UserErrorException($"`keep` {keep} already exists; give a new directory");
         string dir = Directory.CreateTempSubdirectory("sobolevrl-bench-collect-").FullName;
         try
         {
@@ -176,7 +176,7 @@ public static class CollectBenchmark
         long channels = frame[0] == 1 ? 4 : frame[0];
         long[] shape = [channels, frame[1], frame[2]];
         if (frame[1] != 84 || frame[2] != 84)
-            throw new UserErrorException($"--teacher {NatureTeacher} needs 84×84 frames, {options.EnvId} gives {frame[1]}×{frame[2]}: give a teacher file");
+            throw new UserErrorException($"`teacher` {NatureTeacher} needs 84×84 frames, {options.EnvId} gives {frame[1]}×{frame[2]}: give a teacher file");
         torch.manual_seed(0);
         using var net = PolicyNetworks.NatureCnn(actions, inChannels: (int)channels);
         OnnxExporter.Export(net, shape, path);

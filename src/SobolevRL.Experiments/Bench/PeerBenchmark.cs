@@ -35,7 +35,7 @@ public static class PeerBenchmark
     /// <summary>Runs the peer on <paramref name="workload"/> and returns its JSON result.</summary>
     public static JsonElement Run(string script, string workload, double seconds, int threads)
     {
-        if (!File.Exists(script)) throw new UserErrorException($"peer script '{script}' not found; pass --peer-script or --no-peer");
+        if (!File.Exists(script)) throw new UserErrorException($"peer script '{script}' not found; pass `peer_script` or `no_peer`");
         var (code, stdout, stderr) = RunProcess([script, "--workload", workload, "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture)]);
         if (code != 0) throw new UserErrorException($"peer script '{script}' failed (exit {code}): {stderr.Trim().Split('\n').LastOrDefault()}");
         string line = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";

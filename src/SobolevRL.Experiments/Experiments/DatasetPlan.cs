@@ -60,7 +60,7 @@ public sealed record DatasetPlan : IValidatable
         bool exists = File.Exists(Path.Combine(directory, DatasetManifest.FileName));
         if (exists && DatasetReader.ReadManifest(directory).Complete) return;
         if (!exists && Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
-            throw new UserErrorException($"{directory} exists but is not a dataset; move it away or choose another --out");
+            throw new UserErrorException($"{directory} exists but is not a dataset; move it away or choose another `out`");
         if (!exists && Directory.Exists(directory)) Directory.Delete(directory);
         CollectionJob.Run(new CollectionJobOptions
         {

@@ -96,7 +96,7 @@ public static class DemoPipeline
         List<string[]> rows = [["teacher", teacherParameters.ToString(CultureInfo.InvariantCulture), Returns(teacherReturns), teacherReturns is null ? "–" : "100", "–", "–", "–"]];
         foreach (var s in students)
             rows.Add([s.Name, s.Distill.StudentParameters.ToString(CultureInfo.InvariantCulture), Returns(s.Returns),
-                F(StudentRuns.PercentOfTeacher(s.Returns, teacherReturns)), F(s.Distill.HeldOutKl), F(s.Distill.HeldOutAgreement), F(s.Distill.HeldOutGradientError)]);
+                F(ReturnStatistics.PercentOfTeacher(s.Returns, teacherReturns)), F(s.Distill.HeldOutKl), F(s.Distill.HeldOutAgreement), F(s.Distill.HeldOutGradientError)]);
         return rows;
     }
 

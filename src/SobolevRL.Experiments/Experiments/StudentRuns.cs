@@ -39,21 +39,11 @@ public static class StudentRuns
         if (File.Exists(resultPath))
             return JsonSerializer.Deserialize<StudentResult>(File.ReadAllText(resultPath), Json.Options)
                 ?? throw new UserErrorException($"{resultPath} is empty; delete it to train the student again");
-        var summary = TrainResuming(name, options, data, runDir, device, teacher, progress, cancel);
-        var run = RunDirectory.Open(runDir);
+        var (run, summary, _) = DistillJob.Run(options, data, runDir, name, DistillStart.ResumeIfCheckpointed, teacher, device, progress, cancel);
         var returns = episodes.Episodes > 0 ? Play(summary.OnnxPath, episodes) : null;
         var result = new StudentResult(name, run.Path, summary, returns);
         RunDirectory.WriteAtomic(resultPath, Json.Serialize(result));
         return result;
-    }
-
-    private static DistillSummary TrainResuming(string name, DistillOptions options, IReplayDataset data, string runDir, Device device, TeacherInfo? teacher,
-        IProgress<ProgressInfo>? progress, CancellationToken cancel)
-    {
-        bool resume = File.Exists(Path.Combine(runDir, Checkpoint.FileName));
-        if (!resume && Directory.Exists(runDir)) Directory.Delete(runDir, true);
-        var run = RunDirectory.Create(name, runDir, resume);
-        return DistillTrainer.Train(new DistillSetup(options, data, run, device, resume, teacher), progress, cancel);
     }
 
     /// <summary>Plays <paramref name="plan"/>'s episodes greedily with the ONNX policy at <paramref name="onnxPath"/> (through ONNX Runtime).</summary>
@@ -62,8 +52,4 @@ public static class StudentRuns
         using var actor = TeacherActor.Open(onnxPath);
         return EpisodeEvaluator.Run(plan.EnvId, EvaluationProtocol.Options(plan.EnvId), actor.Act, plan.Episodes, maxEpisodeSteps: plan.MaxEpisodeSteps);
     }
-
-    /// <summary>100 · student / teacher mean return (NaN when either is missing or the teacher's is 0).</summary>
-    public static double PercentOfTeacher(ReturnStatistics? student, ReturnStatistics? teacher) =>
-        student != null && teacher != null && teacher.Mean != 0 ? 100.0 * student.Mean / teacher.Mean : double.NaN;
 }

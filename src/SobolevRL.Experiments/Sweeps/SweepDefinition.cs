@@ -56,7 +56,7 @@ public sealed record SweepDefinition
     /// <summary>Reads a sweep file; every error names the file and key.</summary>
     public static SweepDefinition Load(string path)
     {
-        if (!File.Exists(path)) throw new UserErrorException($"sweep file '{path}' does not exist; pass an existing YAML file to --config");
+        if (!File.Exists(path)) throw new UserErrorException($"sweep file '{path}' does not exist; pass an existing YAML file to `config`");
         YamlMappingNode root;
         try
         {

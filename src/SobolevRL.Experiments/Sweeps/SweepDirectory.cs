@@ -77,7 +77,7 @@ public sealed class SweepDirectory(string path)
     public static SweepDirectory Open(string path)
     {
         var dir = new SweepDirectory(path);
-        if (!File.Exists(dir.PlanFile)) throw new UserErrorException($"'{path}' is not a sweep directory (no plan.json); give the --out of a 'sobolevrl sweep'");
+        if (!File.Exists(dir.PlanFile)) throw new UserErrorException($"'{path}' is not a sweep directory (no plan.json); give the `out` of a sweep");
         return dir;
     }
 

@@ -49,7 +49,7 @@ public static class SweepPlanner
                 }
                 catch (UserErrorException e)
                 {
-                    throw new UserErrorException($"sweep '{definition.Name}'{where}: {e.Message.Replace("(from --set)", "(from the sweep)", StringComparison.Ordinal)}");
+                    throw new UserErrorException($"sweep '{definition.Name}'{where}: {e.Message.Replace("(from `set`)", "(from the sweep)", StringComparison.Ordinal)}");
                 }
                 string yaml = ConfigLoader.ToYaml(options);
                 if (!identities.TryGetValue(data, out string? identity)) identities[data] = identity = data.Identity();

@@ -47,7 +47,7 @@ public sealed class DatasetWriter
     public static DatasetWriter Create(string directory, DatasetManifest manifest)
     {
         if (System.IO.Directory.Exists(directory) || File.Exists(directory))
-            throw new UserErrorException($"output directory {directory} already exists; choose a new --out, or pass --resume to continue the collection in it");
+            throw new UserErrorException($"output directory {directory} already exists; choose a new `out`, or pass `resume` to continue the collection in it");
         System.IO.Directory.CreateDirectory(directory);
         var writer = new DatasetWriter(directory, manifest with { Shards = [], SchemaVersion = DatasetManifest.CurrentSchemaVersion });
         WriteManifest(directory, writer._manifest);
@@ -70,7 +70,7 @@ public sealed class DatasetWriter
             System.IO.Directory.Delete(dir, recursive: true);
             gone.Add(name);
         }
-        foreach (string tmp in System.IO.Directory.EnumerateFiles(directory, "*.tmp")) File.Delete(tmp);
+        foreach (string tmp in System.IO.Directory.EnumerateFiles(directory, "*" + AtomicFile.TempSuffix)) File.Delete(tmp);
         removed = gone;
         return new DatasetWriter(directory, manifest);
     }
@@ -159,7 +159,7 @@ public sealed class DatasetWriter
     {
         string name = ShardName(index);
         string final = Path.Combine(Directory, name);
-        string temp = final + ".tmp";
+        string temp = final + AtomicFile.TempSuffix;
         if (System.IO.Directory.Exists(temp)) System.IO.Directory.Delete(temp, recursive: true);
         if (System.IO.Directory.Exists(final)) System.IO.Directory.Delete(final, recursive: true); // not in the manifest: never committed
         try
@@ -191,13 +191,7 @@ public sealed class DatasetWriter
     private static void WriteManifest(string directory, DatasetManifest manifest)
     {
         string path = Path.Combine(directory, DatasetManifest.FileName);
-        string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(stream, manifest, Json.Options);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, manifest, Json.Options), durable: true);
         FsyncDirectory(directory);
     }
 

@@ -1,3 +1,4 @@
+using SobolevRL.Envs.Wrappers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -43,12 +44,7 @@ public sealed class InMemoryReplaySampler : IReplaySampler
 
     // SplitMix64 of the pair, so nearby (seed, position) pairs give unrelated generator seeds.
     private static long Mix(long seed, long position)
-    {
-        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)position + 0x632BE59BD9B4E019UL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return unchecked((long)((z ^ (z >> 31)) & 0x7FFFFFFFFFFFFFFFUL));
-    }
+        => unchecked((long)(SeedMixer.Finalise((ulong)seed * SeedMixer.Golden + (ulong)position + 0x632BE59BD9B4E019UL) & 0x7FFFFFFFFFFFFFFFUL));
 
     /// <inheritdoc />
     public void Dispose()

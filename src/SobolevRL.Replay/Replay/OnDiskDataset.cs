@@ -20,7 +20,7 @@ public sealed class OnDiskDataset : IReplayDataset
         _trainFraction = trainFraction;
         _index = new ReplayIndex(reader, trainFraction);
         if (_index.TrainRows.Length == 0)
-            throw new UserErrorException($"dataset {reader.Directory} has no usable training states{ProblemText(reader)}; collect more states or lower --heldout-fraction");
+            throw new UserErrorException($"dataset {reader.Directory} has no usable training states{ProblemText(reader)}; collect more states or lower `heldout_fraction`");
         if (_index.HeldOutRows.Length == 0)
             throw new UserErrorException($"dataset {reader.Directory} has no held-out states; collect it with a held-out fraction above 0 (and enough states for a whole held-out episode)");
         var full = reader.Summary();
@@ -63,15 +63,13 @@ public sealed class OnDiskDataset : IReplayDataset
 
     /// <inheritdoc />
     public IReplaySampler OpenSampler(int batchSize, long seed, long position, Device device) =>
-        new ReplaySampler(_reader.Directory, new ReplaySamplerOptions
+        new ReplaySampler(_reader, _index, new ReplaySamplerOptions
         {
             BatchSize = batchSize,
             Seed = seed,
             StartPosition = position,
             Device = device,
             TrainFraction = _trainFraction,
-            // Hash again only when something was left out on open, so the sampler leaves out the same shards.
-            VerifyChecksums = _reader.Problems.Count > 0,
         });
 
     /// <inheritdoc />

@@ -15,6 +15,7 @@ namespace SobolevRL.Replay;
 public sealed class ReplaySampler : IReplaySampler
 {
     private readonly DatasetReader _reader;
+    private readonly bool _ownsReader;
     private readonly ReplayBatchBuilder _builder;
     private readonly ReplaySamplerOptions _options;
     private readonly BlockingCollection<ReplayBatch>[] _ready;
@@ -26,23 +27,31 @@ public sealed class ReplaySampler : IReplaySampler
 
     /// <summary>Opens the dataset in <paramref name="directory"/> and starts prefetching.</summary>
     public ReplaySampler(string directory, ReplaySamplerOptions options)
+        : this(OpenChecked(directory, options), null, options, ownsReader: true)
     {
-        if (options.BatchSize < 1) throw new UserErrorException($"batch size {options.BatchSize}: must be >= 1");
-        if (options.Prefetch < 1) throw new UserErrorException($"prefetch {options.Prefetch}: must be >= 1");
-        if (options.Workers < 1) throw new UserErrorException($"workers {options.Workers}: must be >= 1");
+    }
+
+    /// <summary>
+    /// Samples an opened dataset (<see cref="OnDiskDataset"/>'s reader and row index, shared: the sampler reads the
+    /// shards the dataset kept, and leaves the reader open when disposed) and starts prefetching.
+    /// </summary>
+    internal ReplaySampler(DatasetReader reader, ReplayIndex? index, ReplaySamplerOptions options, bool ownsReader = false)
+    {
+        _reader = reader;
+        _ownsReader = ownsReader;
         _options = options;
-        PosixFiles.KeepLargeAllocationsInHeap();
-        _reader = DatasetReader.Open(directory, options.VerifyChecksums);
         try
         {
-            Index = new ReplayIndex(_reader, options.TrainFraction);
-            if (Index.TrainRows.Length == 0) throw new UserErrorException($"{directory} has no usable training states{(_reader.Problems.Count > 0 ? ": " + string.Join("; ", _reader.Problems) : "")}");
+            Check(options);
+            PosixFiles.KeepLargeAllocationsInHeap();
+            Index = index ?? new ReplayIndex(_reader, options.TrainFraction);
+            if (Index.TrainRows.Length == 0) throw new UserErrorException($"{reader.Directory} has no usable training states{(_reader.Problems.Count > 0 ? ": " + string.Join("; ", _reader.Problems) : "")}");
             _builder = new ReplayBatchBuilder(_reader, Index, options.Device ?? CPU);
             Dataset = _reader.Summary();
         }
         catch
         {
-            _reader.Dispose();
+            if (ownsReader) _reader.Dispose();
             throw;
         }
         Position = _start = options.StartPosition;
@@ -50,6 +59,20 @@ public sealed class ReplaySampler : IReplaySampler
         _ready = [.. Enumerable.Range(0, workers).Select(_ => new BlockingCollection<ReplayBatch>(depth))];
         _workers = [.. Enumerable.Range(0, workers).Select(w => new Thread(() => Work(w)) { IsBackground = true, Name = $"replay-prefetch-{w}" })];
         foreach (var t in _workers) t.Start();
+    }
+
+    private static void Check(ReplaySamplerOptions options)
+    {
+        if (options.BatchSize < 1) throw new UserErrorException($"batch size {options.BatchSize}: must be >= 1");
+        if (options.Prefetch < 1) throw new UserErrorException($"prefetch {options.Prefetch}: must be >= 1");
+        if (options.Workers < 1) throw new UserErrorException($"workers {options.Workers}: must be >= 1");
+    }
+
+    // Bad options are refused before the dataset is opened.
+    private static DatasetReader OpenChecked(string directory, ReplaySamplerOptions options)
+    {
+        Check(options);
+        return DatasetReader.Open(directory, options.VerifyChecksums);
     }
 
     /// <inheritdoc />
@@ -108,7 +131,7 @@ public sealed class ReplaySampler : IReplaySampler
             while (queue.TryTake(out var b)) b.Dispose();
             queue.Dispose();
         }
-        _reader.Dispose();
+        if (_ownsReader) _reader.Dispose();
         _stop.Dispose();
     }
 

@@ -27,7 +27,7 @@ public static class SmokeDataset
     {
         var parts = source[Prefix.Length..].Split(',', StringSplitOptions.TrimEntries);
         if (parts.Length != 3 || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int states) || states < 8)
-            throw new UserErrorException($"--data {source}: expected smoke:ENV,STATES,LABELS with STATES >= 8, e.g. smoke:MinAtar/Breakout-v1,600,full");
+            throw new UserErrorException($"`data` {source}: expected smoke:ENV,STATES,LABELS with STATES >= 8, e.g. smoke:MinAtar/Breakout-v1,600,full");
         return Create(parts[0], states, LabelMode.Parse(parts[2]), seed);
     }
 

@@ -28,7 +28,7 @@ public static class ConfigLoader
         var tree = ToTree(new T());
         if (yamlFile != null)
         {
-            if (!File.Exists(yamlFile)) throw new UserErrorException($"config file '{yamlFile}' does not exist; pass an existing YAML file to --config");
+            if (!File.Exists(yamlFile)) throw new UserErrorException($"config file '{yamlFile}' does not exist; pass an existing YAML file to `config`");
             YamlMappingNode file;
             try
             {
@@ -120,7 +120,7 @@ public static class ConfigLoader
     private static void ApplyOverride(YamlMappingNode tree, string pair)
     {
         int eq = pair.IndexOf('=');
-        if (eq <= 0) throw new UserErrorException($"--set '{pair}' is not of the form key.path=value (e.g. --set training.lr=3e-4)");
+        if (eq <= 0) throw new UserErrorException($"`set` '{pair}' is not of the form key.path=value (e.g. `set` training.lr=3e-4)");
         string[] path = pair[..eq].Trim().Split('.');
         string value = pair[(eq + 1)..].Trim();
         var node = tree;
@@ -129,17 +129,17 @@ public static class ConfigLoader
             string prefix = string.Join('.', path.Take(i));
             var key = new YamlScalarNode(path[i]);
             if (!node.Children.TryGetValue(key, out var child))
-                throw UnknownKey(string.Join('.', path.Take(i + 1)), node, prefix.Length == 0 ? "" : prefix + ".", "--set");
+                throw UnknownKey(string.Join('.', path.Take(i + 1)), node, prefix.Length == 0 ? "" : prefix + ".", "`set`");
             if (i == path.Length - 1)
             {
                 if (child is YamlMappingNode m)
-                    throw new UserErrorException($"--set {pair}: {string.Join('.', path)} is a section; set one of its keys: {string.Join(", ", Keys(m))}");
+                    throw new UserErrorException($"`set` {pair}: {string.Join('.', path)} is a section; set one of its keys: {string.Join(", ", Keys(m))}");
                 node.Children[key] = ParseValue(value, child);
             }
             else
             {
                 node = child as YamlMappingNode
-                    ?? throw new UserErrorException($"--set {pair}: {string.Join('.', path.Take(i + 1))} is a value, not a section");
+                    ?? throw new UserErrorException($"`set` {pair}: {string.Join('.', path.Take(i + 1))} is a value, not a section");
             }
         }
     }

@@ -13,9 +13,9 @@ public static class Devices
         if (n == "cuda" || n.StartsWith("cuda:", StringComparison.Ordinal))
         {
             if (!torch.cuda.is_available())
-                throw new UserErrorException($"--device {name}: CUDA is not available in this TorchSharp build; use --device cpu, or install TorchSharp's CUDA packages (libtorch-cuda-*) on a machine with a GPU");
+                throw new UserErrorException($"`device` {name}: CUDA is not available in this TorchSharp build; use `device` cpu, or install TorchSharp's CUDA packages (libtorch-cuda-*) on a machine with a GPU");
             return new torch.Device(n);
         }
-        throw new UserErrorException($"--device {name}: unknown device; use cpu, cuda or cuda:N");
+        throw new UserErrorException($"`device` {name}: unknown device; use cpu, cuda or cuda:N");
     }
 }

@@ -1,3 +1,4 @@
+using SobolevRL.IO;
 using System.Globalization;
 using System.Text.Json;
 
@@ -31,13 +32,13 @@ public sealed class RunDirectory
         {
             string full = System.IO.Path.GetFullPath(outDir);
             if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !resume)
-                throw new UserErrorException($"run directory '{outDir}' already exists and is not empty; choose another --out, or pass --resume to continue it");
+                throw new UserErrorException($"run directory '{outDir}' already exists and is not empty; choose another `out`, or pass `resume` to continue it");
             if (resume && !Directory.Exists(full))
                 throw new UserErrorException($"cannot resume: run directory '{outDir}' does not exist");
             Directory.CreateDirectory(full);
             return new RunDirectory(full);
         }
-        if (resume) throw new UserErrorException("--resume needs --out naming the run directory to continue");
+        if (resume) throw new UserErrorException("`resume` needs `out` naming the run directory to continue");
         string stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         string basePath = System.IO.Path.GetFullPath(System.IO.Path.Combine(root, $"{name}-{stamp}"));
         for (int i = 0; ; i++)
@@ -54,7 +55,7 @@ public sealed class RunDirectory
             }
             catch (UnauthorizedAccessException e)
             {
-                throw new UserErrorException($"cannot create run directory under '{root}': {e.Message}; pass --out to choose a writable place");
+                throw new UserErrorException($"cannot create run directory under '{root}': {e.Message}; pass `out` to choose a writable place");
             }
         }
     }
@@ -73,10 +74,5 @@ public sealed class RunDirectory
     public void WriteSummary<T>(T summary) => WriteAtomic(File(SummaryFile), JsonSerializer.Serialize(summary, Json.Options));
 
     /// <summary>Writes text to a file of the run atomically (temp file + rename).</summary>
-    public static void WriteAtomic(string path, string text)
-    {
-        string temp = path + ".tmp";
-        System.IO.File.WriteAllText(temp, text);
-        System.IO.File.Move(temp, path, overwrite: true);
-    }
+    public static void WriteAtomic(string path, string text) => AtomicFile.WriteText(path, text);
 }

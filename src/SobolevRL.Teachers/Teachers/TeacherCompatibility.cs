@@ -16,7 +16,7 @@ public static class TeacherCompatibility
         if (!policyShape.SequenceEqual(envShape.Select(d => (long)d)))
         {
             string hint = policyShape.Length == 3 && envShape.Length == 3 && policyShape[0] == envShape[2] && policyShape[2] == envShape[0]
-                ? " (the layouts differ: check input.layout in the card or --input-layout)"
+                ? " (the layouts differ: check input.layout in the card or `input_layout`)"
                 : "";
             throw new UserErrorException(
                 $"teacher '{policyName}' takes observations [{string.Join(", ", policyShape)}] but {envId} gives [{string.Join(", ", envShape)}]{hint}; use the environment the teacher was trained on");

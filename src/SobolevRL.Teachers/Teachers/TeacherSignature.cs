@@ -18,9 +18,9 @@ public sealed record TeacherSignature(OnnxValueInfo Input, OnnxValueInfo Output,
     public static TeacherSignature Resolve(IReadOnlyList<OnnxValueInfo> inputs, IReadOnlyList<OnnxValueInfo> outputs, ModelCard card, string source)
     {
         if (!(card.Temperature > 0) || double.IsInfinity(card.Temperature))
-            throw new UserErrorException($"teacher '{source}': temperature {Num(card.Temperature)} must be a finite number > 0 (card field temperature or --temperature)");
+            throw new UserErrorException($"teacher '{source}': temperature {Num(card.Temperature)} must be a finite number > 0 (card field temperature or `temperature`)");
         if (!(card.Input.Scale > 0) || double.IsInfinity(card.Input.Scale))
-            throw new UserErrorException($"teacher '{source}': input scale {Num(card.Input.Scale)} must be a finite number > 0 (card field input.scale or --input-scale)");
+            throw new UserErrorException($"teacher '{source}': input scale {Num(card.Input.Scale)} must be a finite number > 0 (card field input.scale or `input_scale`)");
         OnnxValueInfo input = FindInput(inputs, card, source);
         OnnxValueInfo output = FindOutput(outputs, card, source);
         string dtype = card.Input.Dtype switch
@@ -49,7 +49,7 @@ public sealed record TeacherSignature(OnnxValueInfo Input, OnnxValueInfo Output,
     {
         if (card.PolicyOutput is { } name)
             return outputs.FirstOrDefault(o => o.Name == name)
-                ?? throw new UserErrorException($"teacher '{source}': policy output '{name}' not found; the graph's outputs are {List(outputs)} (card field policy_output or --policy-output)");
+                ?? throw new UserErrorException($"teacher '{source}': policy output '{name}' not found; the graph's outputs are {List(outputs)} (card field policy_output or `policy_output`)");
         int index = card.PolicyOutputIndex;
         return index >= 0 && index < outputs.Count ? outputs[index]
             : throw new UserErrorException($"teacher '{source}': policy output index {index} is out of range; the graph has {outputs.Count} outputs: {List(outputs)}");
@@ -80,7 +80,7 @@ public sealed record TeacherSignature(OnnxValueInfo Input, OnnxValueInfo Output,
         if (model.SequenceEqual(expected)) return (declared, model);
         long count = declared.Aggregate(1L, (a, d) => a * d);
         if (!nhwc && model.Length == 1 && model[0] == count) return (declared, model); // a flat (MLP) input takes the flattened CHW observation
-        string hint = model.Length == 3 && !nhwc && model[2] == declared[0] ? "; the model looks NHWC: set input.layout nhwc (or --input-layout nhwc)" : "";
+        string hint = model.Length == 3 && !nhwc && model[2] == declared[0] ? "; the model looks NHWC: set input.layout nhwc (or `input_layout` nhwc)" : "";
         throw new UserErrorException(
             $"teacher '{source}': the card's input.shape [{string.Join(", ", declared)}] ({card.Input.Layout.ToString().ToLowerInvariant()}) does not match input {input}{hint}");
     }

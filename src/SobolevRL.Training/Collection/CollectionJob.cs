@@ -60,35 +60,35 @@ public static class CollectionJob
     /// <summary>Runs the job; every problem a user can fix is a <see cref="UserErrorException"/> (or an <see cref="EnvException"/>).</summary>
     public static CollectionJobResult Run(CollectionJobOptions job, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default)
     {
-        if (string.IsNullOrWhiteSpace(job.OutDir)) throw new UserErrorException("--out is required: the dataset directory to write");
+        if (string.IsNullOrWhiteSpace(job.OutDir)) throw new UserErrorException("`out` is required: the dataset directory to write");
         var registry = job.Registry ?? EnvRegistry.CreateDefault();
         DatasetManifest? existing = null;
         CollectionOptions options;
         string? teacherPath = job.TeacherPath;
         if (job.Resume)
         {
-            if (!Directory.Exists(job.OutDir)) throw new UserErrorException($"--resume: {job.OutDir} does not exist, nothing to resume; drop --resume to start a new collection there");
+            if (!Directory.Exists(job.OutDir)) throw new UserErrorException($"`resume`: {job.OutDir} does not exist, nothing to resume; drop `resume` to start a new collection there");
             existing = DatasetReader.ReadManifest(job.OutDir);
             options = Collector.OptionsOf(existing, job.Collection.States >= 1 ? job.Collection.States : null, job.Collection.EnvThreads)
                 with
             { LabelShards = job.Collection.LabelShards };
             if (options.Driver is { Kind: DriverKind.Mix, StudentPath: null })
-                options = options with { Driver = options.Driver with { StudentPath = job.Student ?? job.Collection.Driver.StudentPath ?? throw new UserErrorException($"{job.OutDir} was collected with --driver {options.Driver}: give the same --student FILE to resume it") } };
+                options = options with { Driver = options.Driver with { StudentPath = job.Student ?? job.Collection.Driver.StudentPath ?? throw new UserErrorException($"{job.OutDir} was collected with `driver` {options.Driver}: give the same `student` FILE to resume it") } };
             teacherPath ??= existing.Teacher.Path;
         }
         else
         {
             if (Directory.Exists(job.OutDir) || File.Exists(job.OutDir))
-                throw new UserErrorException($"output directory {job.OutDir} already exists; choose a new --out, or pass --resume to continue the collection in it");
+                throw new UserErrorException($"output directory {job.OutDir} already exists; choose a new `out`, or pass `resume` to continue the collection in it");
             options = WithoutEnvFrameStack(job.Collection, registry);
         }
-        if (string.IsNullOrEmpty(teacherPath)) throw new UserErrorException("--teacher is required: the policy .onnx file that labels every state");
+        if (string.IsNullOrEmpty(teacherPath)) throw new UserErrorException("`teacher` is required: the policy .onnx file that labels every state");
         options.Validate();
 
         using var teacher = TeacherLoader.Load(teacherPath, job.Device, job.TeacherOverrides);
         string teacherSha = Sha256Of(teacherPath);
         if (existing != null && !string.Equals(existing.Teacher.Sha256, teacherSha, StringComparison.OrdinalIgnoreCase))
-            throw new UserErrorException($"--teacher {teacherPath} is not the teacher that labelled {job.OutDir} (SHA-256 {teacherSha[..12]}… vs {existing.Teacher.Sha256[..Math.Min(12, existing.Teacher.Sha256.Length)]}…); resume with the original teacher file");
+            throw new UserErrorException($"`teacher` {teacherPath} is not the teacher that labelled {job.OutDir} (SHA-256 {teacherSha[..12]}… vs {existing.Teacher.Sha256[..Math.Min(12, existing.Teacher.Sha256.Length)]}…); resume with the original teacher file");
         using var student = LoadStudent(options.Driver, job.Device);
         string? studentSha = options.Driver.StudentPath is { } sp && File.Exists(sp) ? Sha256Of(sp) : null;
         if (existing?.Collection.StudentSha256 is { } oldStudent && studentSha != null && !string.Equals(oldStudent, studentSha, StringComparison.OrdinalIgnoreCase))
@@ -161,7 +161,7 @@ public static class CollectionJob
     public static IStudentDriver? LoadStudent(DriverSpec driver, Device device)
     {
         if (driver.Kind == DriverKind.Teacher) return null;
-        string path = driver.StudentPath ?? throw new UserErrorException($"--driver {driver} needs a student file");
+        string path = driver.StudentPath ?? throw new UserErrorException($"`driver` {driver} needs a student file");
         if (Directory.Exists(path)) return new PolicyStudentDriver(RunStudent.Load(path, device));
         if (!File.Exists(path)) throw new UserErrorException($"student '{path}' not found; give a policy .onnx file or a distillation run directory");
         return new PolicyStudentDriver(TeacherLoader.Load(path, device));

@@ -76,15 +76,15 @@ public sealed record CollectionOptions
     /// <summary>Checks ranges; throws <see cref="UserErrorException"/> naming the option.</summary>
     public void Validate()
     {
-        if (States < 1) throw new UserErrorException($"--states {States}: must be >= 1");
-        if (Envs < 1) throw new UserErrorException($"--envs {Envs}: must be >= 1");
-        if (EnvThreads < 1) throw new UserErrorException($"--env-threads {EnvThreads}: must be >= 1");
-        if (LabelShards < 0) throw new UserErrorException($"--label-shards {LabelShards}: must be >= 0 (0: one per libtorch thread)");
-        if (Epsilon is < 0 or > 1) throw new UserErrorException($"--epsilon {Epsilon}: must be in [0, 1]");
-        if (!(ActingTemperature > 0)) throw new UserErrorException($"--temperature {ActingTemperature}: must be > 0");
-        if (HeldOutFraction is < 0 or >= 1) throw new UserErrorException($"--heldout-fraction {HeldOutFraction}: must be in [0, 1)");
-        if (FrameStack < 1) throw new UserErrorException($"--frame-stack {FrameStack}: must be >= 1");
-        if (ShardStates < 0) throw new UserErrorException($"--shard-states {ShardStates}: must be >= 0");
+        if (States < 1) throw new UserErrorException($"`states` {States}: must be >= 1");
+        if (Envs < 1) throw new UserErrorException($"`envs` {Envs}: must be >= 1");
+        if (EnvThreads < 1) throw new UserErrorException($"`env_threads` {EnvThreads}: must be >= 1");
+        if (LabelShards < 0) throw new UserErrorException($"`label_shards` {LabelShards}: must be >= 0 (0: one per libtorch thread)");
+        if (Epsilon is < 0 or > 1) throw new UserErrorException($"`epsilon` {Epsilon}: must be in [0, 1]");
+        if (!(ActingTemperature > 0)) throw new UserErrorException($"`temperature` {ActingTemperature}: must be > 0");
+        if (HeldOutFraction is < 0 or >= 1) throw new UserErrorException($"`heldout_fraction` {HeldOutFraction}: must be in [0, 1)");
+        if (FrameStack < 1) throw new UserErrorException($"`frame_stack` {FrameStack}: must be >= 1");
+        if (ShardStates < 0) throw new UserErrorException($"`shard_states` {ShardStates}: must be >= 0");
     }
 
     /// <summary>The manifest record of these settings.</summary>

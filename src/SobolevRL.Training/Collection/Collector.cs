@@ -38,7 +38,7 @@ public static class Collector
         void Check(string who, long[] shape, int a)
         {
             if (!shape.SequenceEqual(expected))
-                throw new UserErrorException($"the {who} takes observations of shape ({string.Join(", ", shape)}), {envId} with frame stack {frameStack} gives ({string.Join(", ", expected)}): use the {who} made for this environment, or set --frame-stack");
+                throw new UserErrorException($"the {who} takes observations of shape ({string.Join(", ", shape)}), {envId} with frame stack {frameStack} gives ({string.Join(", ", expected)}): use the {who} made for this environment, or set `frame_stack`");
             if (a != actions)
                 throw new UserErrorException($"the {who} has {a} actions, {envId} has {actions}: use the {who} made for this environment");
         }
@@ -353,7 +353,7 @@ public static class Collector
         }
         catch (IOException e)
         {
-            throw new UserErrorException($"writing shard {writer.Manifest.Shards.Count} of {writer.Directory} failed ({e.Message}); the {writer.Manifest.Shards.Count} committed shards ({writer.Manifest.States} states) are intact: free disk space and continue with `sobolevrl collect --resume --out {writer.Directory}`");
+            throw new UserErrorException($"writing shard {writer.Manifest.Shards.Count} of {writer.Directory} failed ({e.Message}); the {writer.Manifest.Shards.Count} committed shards ({writer.Manifest.States} states) are intact: free disk space and continue the collection of {writer.Directory} with `resume`");
         }
     }
 }

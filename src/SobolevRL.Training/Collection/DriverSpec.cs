@@ -40,10 +40,10 @@ public sealed record DriverSpec(DriverKind Kind, double Beta, string? StudentPat
         if (t.StartsWith("mix:", StringComparison.OrdinalIgnoreCase)
             && double.TryParse(t.AsSpan(4), NumberStyles.Float, CultureInfo.InvariantCulture, out double beta) && beta is >= 0 and <= 1)
         {
-            if (string.IsNullOrEmpty(student)) throw new UserErrorException($"--driver {text} needs the student that acts otherwise: add --student FILE");
+            if (string.IsNullOrEmpty(student)) throw new UserErrorException($"`driver` {text} needs the student that acts otherwise: add `student` FILE");
             return new(DriverKind.Mix, beta, student);
         }
-        throw new UserErrorException($"--driver '{text}' is not one of teacher, student:FILE, mix:β (0 <= β <= 1, with --student FILE)");
+        throw new UserErrorException($"`driver` '{text}' is not one of teacher, student:FILE, mix:β (0 <= β <= 1, with `student` FILE)");
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using SobolevRL.IO;
 using System.Security.Cryptography;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -37,14 +38,11 @@ public static class Checkpoint
             WriteBlock(w, ToBytes(bw => ((OptimizerHelper)optimizer).save_state_dict(bw)));
         }
         byte[] hash = SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length));
-        string temp = path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        AtomicFile.Write(path, file =>
         {
             file.Write(body.GetBuffer(), 0, (int)body.Length);
             file.Write(hash);
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
+        }, durable: true);
     }
 
     /// <summary>Restores a checkpoint into <paramref name="model"/>, <paramref name="optimizer"/> and <paramref name="generator"/>.</summary>
@@ -54,7 +52,7 @@ public static class Checkpoint
         if (!File.Exists(path)) throw new UserErrorException($"cannot resume: no checkpoint '{path}' (the run never reached its first checkpoint); start a new run");
         byte[] all = File.ReadAllBytes(path);
         if (all.Length < 32 || !SHA256.HashData(all.AsSpan(0, all.Length - 32)).AsSpan().SequenceEqual(all.AsSpan(all.Length - 32)))
-            throw new UserErrorException($"checkpoint '{path}' is corrupted (checksum mismatch); it was not written by a finished save. Nothing was changed; start a new run with another --out");
+            throw new UserErrorException($"checkpoint '{path}' is corrupted (checksum mismatch); it was not written by a finished save. Nothing was changed; start a new run with another `out`");
         try
         {
             using var r = new BinaryReader(new MemoryStream(all, 0, all.Length - 32));

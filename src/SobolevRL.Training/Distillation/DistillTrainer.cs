@@ -36,7 +36,7 @@ public static class DistillTrainer
         DistillationLoss.CheckCompatible(sobolev, summary.Labels);
         var spec = StudentSpec.Parse(o.Student);
         double temperature = o.Loss.Temperature > 0 ? o.Loss.Temperature : summary.Temperature;
-        PrepareConfig(setup);
+        ResumeConfig.SaveOrCheck(setup.Options, setup.Run, setup.Resume, savedRequired: true);
 
         var network = BuildSeeded(spec, summary, o.Seed).to(setup.Device);
         using var student = new ModulePolicy(network, summary.ObservationShape, summary.Actions, spec.InputScale(summary.ObservationShape), temperature);
@@ -70,7 +70,6 @@ public static class DistillTrainer
         for (long step = position.Step; step < total; step++)
         {
             cancel.ThrowIfCancellationRequested();
-            using var torchLock = SnapshotEvaluator.TorchLock.EnterScope();
             using var scope = NewDisposeScope();
             double lr = o.Optim.LrSchedule.At(o.Optim.LearningRate, step, total);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
@@ -153,20 +152,6 @@ public static class DistillTrainer
             random.manual_seed(seed);
             return spec.Build(summary.ObservationShape, summary.Actions);
         }
-    }
-
-    private static void PrepareConfig(DistillSetup setup)
-    {
-        string path = setup.Run.File(RunDirectory.ConfigFile);
-        string yaml = ConfigLoader.ToYaml(setup.Options);
-        if (!setup.Resume)
-        {
-            RunDirectory.WriteAtomic(path, yaml);
-            return;
-        }
-        if (!File.Exists(path)) throw new UserErrorException($"cannot resume: '{path}' is missing; the directory is not a distillation run");
-        if (File.ReadAllText(path) != yaml)
-            throw new UserErrorException($"cannot resume: the config differs from the run's saved '{path}'; resume without --config/--set changes, or start a new run");
     }
 
     private static OptimizerHelper MakeOptimizer(OptimOptions o, Parameter[] parameters) => o.Optimizer switch

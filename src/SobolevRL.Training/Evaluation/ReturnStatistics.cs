@@ -17,6 +17,10 @@ public sealed record ReturnStatistics(int Episodes, double Mean, double Median, 
         2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
     ];
 
+    /// <summary>100 · student / teacher mean return (NaN when either is missing or the teacher's is 0).</summary>
+    public static double PercentOfTeacher(ReturnStatistics? student, ReturnStatistics? teacher) =>
+        student != null && teacher != null && teacher.Mean != 0 ? 100.0 * student.Mean / teacher.Mean : double.NaN;
+
     /// <summary>Statistics of <paramref name="returns"/> (at least one; with a single episode the spread and interval are NaN).</summary>
     public static ReturnStatistics Of(IReadOnlyList<double> returns)
     {

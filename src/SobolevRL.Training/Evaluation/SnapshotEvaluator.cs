@@ -22,13 +22,6 @@ public sealed class SnapshotEvaluator : IDisposable
     /// <summary>File name of the evaluation rows in the run directory.</summary>
     public const string FileName = "eval.csv";
 
-    /// <summary>
-    /// Held by the trainer around each step and by the evaluator around its libtorch work. With libtorch 2.10 CPU here,
-    /// autograd on two .NET threads at once corrupted results (a Sobolev term became NaN right after a snapshot was
-    /// submitted), so the evaluator overlaps training only with its environment steps.
-    /// </summary>
-    public static readonly Lock TorchLock = new();
-
     private readonly BlockingCollection<(long Step, Dictionary<string, Tensor> Weights)> _queue = new();
     private readonly Thread _thread;
     private readonly ModulePolicy _policy;
@@ -86,19 +79,18 @@ public sealed class SnapshotEvaluator : IDisposable
         {
             foreach (var (step, weights) in _queue.GetConsumingEnumerable())
             {
-                HeldOutResult held;
-                lock (TorchLock)
+                // Runs beside the training step, autograd included: libtorch's autograd is safe on several threads
+                // (the trainer's shard threads rely on it too). The NaN that once made this a lock fits TorchSharp freeing
+                // a temporary Scalar mid-call when this thread's allocations ran a GC, fixed since by the kept-alive
+                // scalars (Optimizers/README.md); DistillTrainerTests.ConcurrentSnapshotEvaluationLeaves… checks it.
+                using (no_grad())
                 {
-                    using (no_grad())
-                    {
-                        _policy.Network.load_state_dict(weights);
-                        foreach (var t in weights.Values) t.Dispose();
-                    }
-                    held = HeldOutMetrics.Compute(_policy, _heldOut, _temperature);
+                    _policy.Network.load_state_dict(weights);
+                    foreach (var t in weights.Values) t.Dispose();
                 }
-                var greedy = EpisodeEvaluator.Greedy(_policy);
+                var held = HeldOutMetrics.Compute(_policy, _heldOut, _temperature);
                 ReturnStatistics? returns = _episodes > 0
-                    ? EpisodeEvaluator.Run(_envId!, EvaluationProtocol.Options(_envId!), obs => { lock (TorchLock) return greedy(obs); }, _episodes)
+                    ? EpisodeEvaluator.Run(_envId!, EvaluationProtocol.Options(_envId!), EpisodeEvaluator.Greedy(_policy), _episodes)
                     : null;
                 var result = new SnapshotResult(step, held, returns);
                 lock (_results) _results.Add(result);

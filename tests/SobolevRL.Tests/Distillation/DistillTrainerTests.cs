@@ -88,6 +88,36 @@ public class DistillTrainerTests
         }
     }
 
+    /// <summary>
+    /// Libtorch work of the snapshot evaluator (held-out forward passes, episode acting) on its own thread at the same
+    /// time as Sobolev training whose double backward runs on two shard threads: the training must end with the
+    /// weights of a run without the evaluator, bit for bit, and every snapshot's figures must be finite.
+    /// </summary>
+    [Fact]
+    public void ConcurrentSnapshotEvaluationLeavesShardedSobolevTrainingBitIdentical()
+    {
+        var data = DistillFixtures.Full;
+        var options = DistillFixtures.Options("full", steps: 60);
+        options = options with { Optim = options.Optim with { Shards = 2 } };
+        var alone = options with { Logging = options.Logging with { EvalEvery = 0 } };
+        var beside = options with { Logging = options.Logging with { EvalEvery = 1, EvalEpisodes = 2 } };
+        string aloneDir = DistillFixtures.TempDir(), besideDir = DistillFixtures.TempDir();
+        try
+        {
+            DistillFixtures.Train(alone, data, aloneDir);
+            DistillFixtures.Train(beside, data, besideDir);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(aloneDir, Checkpoint.FileName)), File.ReadAllBytes(Path.Combine(besideDir, Checkpoint.FileName)));
+            var rows = File.ReadAllLines(Path.Combine(besideDir, SnapshotEvaluator.FileName)).Skip(1).ToArray();
+            Assert.Equal(60, rows.Length);
+            Assert.All(rows, r => Assert.All(r.Split(',')[1..6], v => Assert.True(double.IsFinite(double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)), r)));
+        }
+        finally
+        {
+            DistillFixtures.Delete(aloneDir);
+            DistillFixtures.Delete(besideDir);
+        }
+    }
+
     [Fact]
     public void NonFiniteSobolevLabelsStopTrainingWithADiagnosticAndKeepTheLastCheckpoint()
     {

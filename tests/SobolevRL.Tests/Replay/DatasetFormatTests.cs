@@ -139,7 +139,7 @@ public class DatasetFormatTests
         var options = ReplayTestData.Options(states: 20);
         DatasetWriter.Create(dir, ReplayTestData.Manifest(options));
         var exists = Assert.Throws<UserErrorException>(() => DatasetWriter.Create(dir, ReplayTestData.Manifest(options)));
-        Assert.Contains("--resume", exists.Message);
+        Assert.Contains(UserErrorException.Key("resume"), exists.Message);
 
         string manifest = Path.Combine(dir, DatasetManifest.FileName);
         File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"schema_version\": 1", "\"schema_version\": 99"));

@@ -20,7 +20,7 @@ public class RunDirectoryTests
         string dir = Directory.CreateTempSubdirectory("sobolevrl-run-").FullName;
         File.WriteAllText(Path.Combine(dir, "metrics.csv"), "step\n");
         var e = Assert.Throws<UserErrorException>(() => RunDirectory.Create("x", dir));
-        Assert.Contains("--resume", e.Message);
+        Assert.Contains(UserErrorException.Key("resume"), e.Message);
         Assert.Equal("step\n", File.ReadAllText(Path.Combine(dir, "metrics.csv")));
         Assert.Equal(Path.GetFullPath(dir), RunDirectory.Create("x", dir, resume: true).Path);
     }

@@ -1,10 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using SobolevRL.Cli.Infrastructure;
-using SobolevRL.Config;
 using SobolevRL.Distillation;
-using SobolevRL.Runs;
-using SobolevRL.Teachers;
 using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Distill;
@@ -39,30 +36,20 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Data.Length == 0) throw new UserErrorException("--data is required: a dataset directory or smoke:ENV,STATES,LABELS");
         var device = TorchSetup.Apply(settings);
         var overrides = settings.Set.ToList();
         if (settings.Student != null) overrides.Add($"student={settings.Student}");
-        string? configFile = settings.Config;
-        if (settings.Resume)
+        var job = new DistillJobOptions
         {
-            if (settings.Out is null) throw new UserErrorException("--resume needs --out naming the run directory to continue");
-            string saved = Path.Combine(settings.Out, RunDirectory.ConfigFile);
-            if (configFile is null && File.Exists(saved)) configFile = saved;
-        }
-        var options = ConfigLoader.Load<DistillOptions>(configFile, overrides);
-        using var data = DataSource.Open(settings.Data);
-        TeacherInfo? teacher = null;
-        if (settings.Teacher != null)
-        {
-            using var loaded = TeacherLoader.Load(settings.Teacher, TorchSharp.torch.CPU);
-            TeacherFit.Check(loaded, settings.Teacher, data.Summary);
-            teacher = new TeacherInfo(settings.Teacher, loaded.Graph.ParameterCount);
-        }
-        DistillationLoss.CheckCompatible(options.Loss.SobolevMode(), data.Summary.Labels);
-        using (StudentSpec.Parse(options.Student).Build(data.Summary.ObservationShape, data.Summary.Actions)) { } // shape errors before the run directory exists
-        var run = RunDirectory.Create("distill", settings.Out, settings.Resume);
-        var summary = CliProgress.Run(progress => DistillTrainer.Train(new DistillSetup(options, data, run, device, settings.Resume, teacher), progress, cancellationToken), plain: settings.Json);
+            ConfigFile = settings.Config,
+            Overrides = overrides,
+            Data = settings.Data,
+            OutDir = settings.Out,
+            Start = settings.Resume ? DistillStart.Resume : DistillStart.New,
+            TeacherPath = settings.Teacher,
+            Device = device,
+        };
+        var (run, summary, _) = CliProgress.Run(progress => DistillJob.Run(job, progress, cancellationToken, Output.Log), plain: settings.Json);
         if (settings.Json)
         {
             Output.Json(new { run = run.Path, summary });

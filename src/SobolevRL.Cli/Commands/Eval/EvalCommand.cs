@@ -1,11 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
-using SobolevRL.Cli.Commands.Distill;
 using SobolevRL.Cli.Infrastructure;
-using SobolevRL.Distillation;
-using SobolevRL.Envs.Core;
 using SobolevRL.Evaluation;
-using SobolevRL.Teachers;
 using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Eval;
@@ -57,40 +53,22 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Policy.Length == 0) throw new UserErrorException("--policy is required: a .onnx file or a run directory");
-        if (settings.Episodes < 0) throw new UserErrorException($"--episodes {settings.Episodes}: must be >= 0");
         var device = TorchSetup.Apply(settings);
-        bool isRun = Directory.Exists(settings.Policy);
-        string onnx = isRun ? Path.Combine(settings.Policy, DistillTrainer.OnnxFile) : settings.Policy;
-        if (!File.Exists(onnx)) throw new UserErrorException($"policy '{onnx}' does not exist; give a .onnx file or a run directory");
-        using var actor = TeacherActor.Open(onnx);
-        string env = settings.Env ?? (actor.Card.Env.Length > 0 ? actor.Card.Env : null) ?? throw new UserErrorException("--env is required (the policy has no model card naming its environment)");
-        var overrides = EnvOptions.Parse(settings.EnvOptions).Values;
-        string protocol = EvaluationProtocol.Describe(env, EvaluationProtocol.Options(env, overrides));
-
-        ReturnStatistics? student = null, teacher = null;
-        if (settings.Episodes > 0)
+        var r = EvalJob.Run(new EvalJobOptions
         {
-            student = EpisodeEvaluator.Run(env, EvaluationProtocol.Options(env, overrides), actor.Act, settings.Episodes, settings.SeedOffset);
-            if (settings.Teacher != null)
-            {
-                using var teacherActor = TeacherActor.Open(settings.Teacher);
-                teacher = EpisodeEvaluator.Run(env, EvaluationProtocol.Options(env, overrides), teacherActor.Act, settings.Episodes, settings.SeedOffset);
-            }
-        }
-        HeldOutResult? heldOut = null;
-        if (settings.Data != null)
-        {
-            if (!isRun) throw new UserErrorException("--data needs --policy to be a run directory (held-out gradient metrics need the differentiable TorchSharp student)");
-            using var data = DataSource.Open(settings.Data);
-            using var policy = RunStudent.Load(settings.Policy, device);
-            using var batch = data.HeldOut(int.MaxValue, device);
-            heldOut = HeldOutMetrics.Compute(policy, batch, policy.Temperature);
-        }
-        double percent = student != null && teacher != null && teacher.Mean != 0 ? 100.0 * student.Mean / teacher.Mean : double.NaN;
+            Policy = settings.Policy,
+            Env = settings.Env,
+            Episodes = settings.Episodes,
+            Teacher = settings.Teacher,
+            Data = settings.Data,
+            EnvOptions = settings.EnvOptions,
+            SeedOffset = settings.SeedOffset,
+            Device = device,
+        }, Output.Log);
+        var (student, teacher, heldOut, percent) = (r.Returns, r.TeacherReturns, r.HeldOut, r.PercentOfTeacher);
         if (settings.Json)
         {
-            Output.Json(new { policy = settings.Policy, protocol, seed_base = EvaluationProtocol.SeedBase + settings.SeedOffset, returns = student, teacher_returns = teacher, percent_of_teacher = percent, held_out = heldOut });
+            Output.Json(new { policy = r.Policy, protocol = r.Protocol, seed_base = r.SeedBase, returns = student, teacher_returns = teacher, percent_of_teacher = percent, held_out = heldOut });
             return 0;
         }
         string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
@@ -98,7 +76,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         void Returns(string who, ReturnStatistics s) => rows.Add([who, F(s.Mean), F(s.Median), F(s.Std), $"[{F(s.CiLow)}, {F(s.CiHigh)}]", s.Episodes.ToString(CultureInfo.InvariantCulture)]);
         if (student != null) Returns("policy", student);
         if (teacher != null) Returns("teacher", teacher);
-        if (rows.Count > 0) Output.Table($"returns, {protocol}, seeds from {EvaluationProtocol.SeedBase + settings.SeedOffset}", ["who", "mean", "median", "std", "95% CI of mean", "episodes"], rows);
+        if (rows.Count > 0) Output.Table($"returns, {r.Protocol}, seeds from {r.SeedBase}", ["who", "mean", "median", "std", "95% CI of mean", "episodes"], rows);
         if (!double.IsNaN(percent)) Output.Log($"policy return = {F(percent)}% of the teacher's");
         if (heldOut != null)
             Output.Table("held-out dataset metrics", ["states", "KL(teacher||student)", "agreement", "gradient rel. error"],

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Reporting;
-using SobolevRL.Runs;
 using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Report;
@@ -26,10 +25,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        foreach (string r in settings.Runs)
-            if (!Directory.Exists(r)) throw new UserErrorException($"run directory '{r}' does not exist");
-        var dir = RunDirectory.Create("report", settings.Out);
-        string path = DistillationReport.Write(settings.Runs, dir.Path);
+        string path = ReportJob.Run(new ReportJobOptions(settings.Runs, settings.Out));
         Output.Log($"report: {path}");
         return 0;
     }

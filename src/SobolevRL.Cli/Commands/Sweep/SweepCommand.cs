@@ -60,54 +60,24 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        string? configFile = settings.Config;
-        if (configFile is null)
+        var plan = SweepJob.Plan(new SweepJobOptions
         {
-            string saved = settings.Out is null ? "" : Path.Combine(settings.Out, "sweep.yaml");
-            if (!File.Exists(saved)) throw new UserErrorException("--config is required: a sweep YAML file (or --out naming an existing sweep directory to resume)");
-            configFile = saved;
-        }
-        var definition = SweepDefinition.Load(configFile);
-        if (settings.Executor is not ("local" or "slurm"))
-            throw new UserErrorException($"--executor {settings.Executor}: unknown executor; use local or slurm");
-        if (settings.Executor == "slurm" && !ExternalCommand.OnPath("sbatch"))
-            throw new UserErrorException("--executor slurm is not available here: no sbatch on PATH; install Slurm's client tools (and point SLURM_CONF at the cluster) or use --executor local");
-        if (settings.Parallel < 1) throw new UserErrorException($"--parallel {settings.Parallel}: must be >= 1");
-        if (settings.ThreadsPerRun < 0) throw new UserErrorException($"--threads-per-run {settings.ThreadsPerRun}: must be >= 0");
-        _ = Hardware.Devices.Parse(definition.Device);
-        var expanded = SweepPlanner.Expand(definition, Path.GetDirectoryName(Path.GetFullPath(configFile))!);
-
-        string outDir = settings.Out ?? Path.Combine("runs", $"sweep-{definition.Name}");
-        var sweep = new SweepDirectory(outDir);
-        bool existing = File.Exists(sweep.PlanFile);
-        if (!existing && Directory.Exists(sweep.Path) && Directory.EnumerateFileSystemEntries(sweep.Path).Any())
-            throw new UserErrorException($"'{outDir}' exists, is not empty and is not a sweep directory; choose another --out");
-        int threads = settings.ThreadsPerRun > 0 ? settings.ThreadsPerRun
-            : definition.ThreadsPerRun > 0 ? definition.ThreadsPerRun
-            : settings.Executor == "slurm" ? definition.Slurm.CpusPerTask
-            : Math.Max(1, Environment.ProcessorCount / settings.Parallel);
-
-        var states = existing
-            ? expanded.Runs.ToDictionary(r => r.Id, r => Directory.Exists(sweep.RunDir(r.Id)) && File.Exists(Path.Combine(sweep.RunDir(r.Id), "run.json")) ? sweep.StatusOf(r.Id).State : RunState.Pending)
-            : expanded.Runs.ToDictionary(r => r.Id, _ => RunState.Pending);
-        var todo = expanded.Runs.Where(r => states[r.Id] is RunState.Pending or RunState.Interrupted || (settings.RetryFailed && states[r.Id] == RunState.Failed))
-            .Select(r => r.Id).ToArray();
-        int done = states.Values.Count(s => s == RunState.Done), failed = states.Values.Count(s => s == RunState.Failed), running = states.Values.Count(s => s == RunState.Running);
-        Output.Log($"sweep {definition.Name}: {expanded.Runs.Count} runs ({done} done, {failed} failed{(settings.RetryFailed ? ", retried" : "")}, {running} running elsewhere); {todo.Length} to run with {settings.Executor}, {threads} thread(s) each");
-
+            ConfigFile = settings.Config,
+            Executor = settings.Executor,
+            Parallel = settings.Parallel,
+            ThreadsPerRun = settings.ThreadsPerRun,
+            OutDir = settings.Out,
+            RetryFailed = settings.RetryFailed,
+        });
+        Output.Log(plan.Describe());
         var cli = CliInvocation.Current();
         if (settings.DryRun)
         {
-            foreach (var r in expanded.Runs)
-                Console.Out.WriteLine($"{r.Id}  {states[r.Id].ToString().ToLowerInvariant(),-11}  {string.Join(", ", r.Assignments.Select(a => $"{a.Key}={a.Value}"))}");
-            if (settings.Executor == "slurm" && todo.Length > 0)
-                Console.Out.Write(SlurmExecutor.Script(sweep, definition.Name, todo, definition.Slurm, threads, definition.Device, cli));
+            foreach (var run in plan.Runs.Runs)
+                Console.Out.WriteLine($"{run.Id}  {plan.States[run.Id].ToString().ToLowerInvariant(),-11}  {string.Join(", ", run.Assignments.Select(a => $"{a.Key}={a.Value}"))}");
+            if (plan.SlurmScript(cli) is { } script) Console.Out.Write(script);
             return 0;
         }
-
-        sweep.Write(expanded, configFile);
-        if (settings.RetryFailed)
-            foreach (string id in todo.Where(id => states[id] == RunState.Failed)) sweep.ArchiveFailedAttempt(id);
 
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         void Stop(PosixSignalContext signal)
@@ -119,49 +89,36 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
         // Ctrl-C (SIGINT) and SIGTERM (kill, scancel of a sweep run inside a job) both stop cleanly.
         using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        ExecutionOutcome outcome;
-        string? job = null;
-        if (todo.Length == 0) outcome = new ExecutionOutcome(0, 0, 0, 0, 0, []);
-        else if (settings.Executor == "local")
-            outcome = CliProgress.Run(p => LocalExecutor.Run(sweep, todo, settings.Parallel, threads, definition.Device, cli, Output.Log, p, interrupt.Token), plain: settings.Json);
-        else
+        var r = CliProgress.Run(p => SweepJob.Run(plan, cli, wait: !settings.NoWait, Output.Log, p, interrupt.Token), plain: settings.Json);
+        if (r.Report is null)
         {
-            var submission = SlurmExecutor.Submit(sweep, SlurmExecutor.Script(sweep, definition.Name, todo, definition.Slurm, threads, definition.Device, cli), todo);
-            job = submission.JobId;
-            Output.Log($"submitted job array {job} ({todo.Length} tasks): {submission.Script}");
-            if (settings.NoWait)
-            {
-                if (settings.Json) Output.Json(new { sweep = sweep.Path, job, runs = expanded.Runs.Count, submitted = todo.Length });
-                return 0;
-            }
-            outcome = CliProgress.Run(p => SlurmExecutor.Follow(sweep, submission, Output.Log, p, interrupt.Token), plain: settings.Json);
+            if (settings.Json) Output.Json(new { sweep = plan.Sweep.Path, job = r.Job, runs = plan.Runs.Runs.Count, submitted = plan.Todo.Count });
+            return 0;
         }
-
-        var (_, report) = SweepReport.Write(sweep);
-        var all = sweep.Status();
-        var overhead = outcome.StartOverheadSeconds.Order().ToArray();
+        var all = r.Status;
+        var overhead = r.Outcome.StartOverheadSeconds.Order().ToArray();
         var result = new
         {
-            sweep = sweep.Path,
+            sweep = plan.Sweep.Path,
             executor = settings.Executor,
-            job,
+            job = r.Job,
             runs = all.Count,
             done = all.Count(s => s.State == RunState.Done),
             failed = all.Count(s => s.State == RunState.Failed),
             not_finished = all.Count(s => s.State is RunState.Pending or RunState.Interrupted or RunState.Running),
-            executed = outcome.Started,
-            parallel = settings.Executor == "local" ? settings.Parallel : definition.Slurm.MaxParallel,
-            threads_per_run = threads,
-            wall_seconds = outcome.WallSeconds,
+            executed = r.Outcome.Started,
+            parallel = settings.Executor == "local" ? settings.Parallel : plan.Definition.Slurm.MaxParallel,
+            threads_per_run = plan.Threads,
+            wall_seconds = r.Outcome.WallSeconds,
             start_overhead_seconds_min = overhead.Length > 0 ? overhead[0] : double.NaN,
             start_overhead_seconds_median = overhead.Length > 0 ? overhead[overhead.Length / 2] : double.NaN,
-            report,
+            report = r.Report,
         };
         if (settings.Json) Output.Json(result);
         else
         {
             string F(double v) => double.IsNaN(v) ? "–" : v.ToString("F2", CultureInfo.InvariantCulture);
-            Output.Table($"sweep {definition.Name} ({settings.Executor})", ["figure", "value"],
+            Output.Table($"sweep {plan.Definition.Name} ({settings.Executor})", ["figure", "value"],
             [
                 ["runs", result.runs.ToString(CultureInfo.InvariantCulture)],
                 ["done", result.done.ToString(CultureInfo.InvariantCulture)],
@@ -171,7 +128,7 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
                 ["wall seconds", F(result.wall_seconds)],
                 ["start overhead s (min / median)", $"{F(result.start_overhead_seconds_min)} / {F(result.start_overhead_seconds_median)}"],
             ]);
-            Output.Log($"report: {report}");
+            Output.Log($"report: {result.report}");
         }
         return result.failed > 0 || interrupt.IsCancellationRequested ? 1 : 0;
     }

@@ -27,7 +27,6 @@ public sealed class SweepRunTaskCommand : Command<SweepRunTaskCommand.Settings>
     {
         var sweep = SweepDirectory.Open(settings.Dir);
         int threads = settings.Threads > 0 ? settings.Threads : 1;
-        // Sub-commands run in this process (the run task is the isolation boundary) and print into its log.
-        return SweepTask.Run(sweep, settings.Id, threads, settings.Device, CliApp.Run, Output.Log, cancellationToken);
+        return SweepTask.Run(sweep, settings.Id, threads, settings.Device, Output.Log, cancellationToken);
     }
 }

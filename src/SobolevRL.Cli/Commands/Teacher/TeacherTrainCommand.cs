@@ -2,12 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using SobolevRL.Cli.Infrastructure;
-using SobolevRL.Config;
-using SobolevRL.Envs.Registry;
-using SobolevRL.Policies;
-using SobolevRL.Runs;
 using SobolevRL.Teachers;
-using SobolevRL.Teachers.Training;
 using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Teacher;
@@ -50,36 +45,25 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
         public bool Resume { get; init; }
     }
 
-    /// <summary>File of the run listing the command line of every session.</summary>
-    public const string CommandsFile = "commands.txt";
-
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Algo != "ppo") throw new UserErrorException($"--algo {settings.Algo}: unknown algorithm; the implemented one is ppo");
         var device = TorchSetup.Apply(settings);
         var overrides = new List<string>(settings.Set);
         if (settings.Env is not null) overrides.Add($"env={settings.Env}");
         if (settings.Frames is not null) overrides.Add($"frames={settings.Frames.Value.ToString(CultureInfo.InvariantCulture)}");
         if (settings.Envs is not null) overrides.Add($"num_envs={settings.Envs.Value.ToString(CultureInfo.InvariantCulture)}");
         if (settings.Seed is not null) overrides.Add($"seed={settings.Seed.Value.ToString(CultureInfo.InvariantCulture)}");
-
-        string? baseConfig = settings.Config;
-        if (settings.Resume && baseConfig is null && settings.Out is not null)
+        var job = new TeacherTrainJobOptions
         {
-            string saved = Path.Combine(settings.Out, RunDirectory.ConfigFile);
-            if (File.Exists(saved)) baseConfig = saved;
-        }
-        var options = ConfigLoader.Load<PpoOptions>(baseConfig, overrides);
-        // A wrong env id or option is reported before anything is written.
-        using (EnvRegistry.CreateDefault().Make(options.Env, PpoTrainer.EnvOptionsFrom(options.EnvOptions))) { }
-        string game = options.Env.Split('/')[^1];
-        var run = RunDirectory.Create($"teacher-{game}", settings.Out, settings.Resume);
-        ConfigLoader.Save(options, run.File(RunDirectory.ConfigFile));
-        // Every session of the run (first start, resumes) is recorded; the card lists them all.
-        string invocation = "sobolevrl " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
-        File.AppendAllLines(run.File(CommandsFile), [invocation]);
-        if (!settings.Json) Output.Log($"run directory: {run.Path}");
+            ConfigFile = settings.Config,
+            Overrides = overrides,
+            Algorithm = settings.Algo,
+            OutDir = settings.Out,
+            Resume = settings.Resume,
+            Invocation = "sobolevrl " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+            Device = device,
+        };
 
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -95,67 +79,24 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
             signal.Cancel = true;
             cancel.Cancel();
         });
-        PpoTrainingResult result;
+        TeacherTrainJobResult result;
         try
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token, cancellationToken);
-            result = CliProgress.Run(p => PpoTrainer.Train(options, run, device, settings.Resume, p, linked.Token), plain: settings.Json);
+            result = CliProgress.Run(p => TeacherTrainJob.Run(job, p, linked.Token, run =>
+            {
+                if (!settings.Json) Output.Log($"run directory: {run.Path}");
+            }), plain: settings.Json);
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
         }
-
-        using var model = result.Model;
-        if (!result.Completed)
+        if (result.Summary is not { } summary)
         {
-            Output.Log($"stopped at {result.State.Frames} frames; continue with: sobolevrl teacher train --out {run.Path} --resume");
+            Output.Log($"stopped at {result.State.Frames} frames; continue with: sobolevrl teacher train --out {result.Run.Path} --resume");
             return 1;
         }
-        var policy = new ModulePolicy(model.Policy, result.ObservationShape, result.Actions);
-        model.eval();
-        TeacherEvaluation? evaluation = null;
-        if (options.Evaluation.Episodes > 0)
-        {
-            evaluation = CliProgress.Run(p => TeacherExport.Evaluate(policy, options.Env, options.Evaluation,
-                (mode, n) => p.Report(new ProgressInfo($"evaluate {mode}", n, options.Evaluation.Episodes, "episodes"))), plain: settings.Json);
-        }
-        var training = new TrainingRecord
-        {
-            Algorithm = "ppo",
-            Command = string.Join(" ; then ", File.ReadAllLines(run.File(CommandsFile)).Where(l => l.Length > 0)),
-            Frames = result.State.Frames,
-            WallTimeSeconds = Math.Round(result.State.WallTimeSeconds, 1),
-            Seed = options.Seed,
-        };
-        string onnx = run.File("policy.onnx");
-        var card = TeacherExport.Write(policy, onnx, options.Env, TeacherExport.Architecture(options.ConvChannels, options.Hidden), training, evaluation);
-        var summary = new
-        {
-            env = options.Env,
-            algo = "ppo",
-            frames = result.State.Frames,
-            updates = result.State.Updates,
-            wall_time_seconds = result.State.WallTimeSeconds,
-            frames_per_second = result.State.WallTimeSeconds > 0 ? result.State.Frames / result.State.WallTimeSeconds : double.NaN,
-            session_frames_per_second = result.FramesPerSecond,
-            training_episodes = result.State.Episodes,
-            training_return_last_100 = result.State.RecentReturns.Length > 0 ? result.State.RecentReturns.Average() : double.NaN,
-            evaluation = evaluation is null ? null : new
-            {
-                protocol = evaluation.Protocol,
-                greedy_mean = evaluation.Greedy.Mean,
-                greedy_std = evaluation.Greedy.Std,
-                greedy_truncated = evaluation.Greedy.Truncated,
-                stochastic_mean = evaluation.Stochastic.Mean,
-                stochastic_std = evaluation.Stochastic.Std,
-                stochastic_truncated = evaluation.Stochastic.Truncated,
-                acting = card.Evaluation?.Acting,
-            },
-            policy = onnx,
-            card = ModelCard.PathFor(onnx),
-        };
-        run.WriteSummary(summary);
         if (settings.Json)
         {
             Output.Json(summary);
@@ -163,18 +104,18 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
         }
         var rows = new List<string[]>
         {
-            new[] { "frames", result.State.Frames.ToString(CultureInfo.InvariantCulture) },
-            new[] { "wall time (s)", result.State.WallTimeSeconds.ToString("F0", CultureInfo.InvariantCulture) },
-            new[] { "frames/s (whole run)", summary.frames_per_second.ToString("F0", CultureInfo.InvariantCulture) },
-            new[] { "training return (last 100 episodes)", summary.training_return_last_100.ToString("F2", CultureInfo.InvariantCulture) },
+            new[] { "frames", summary.Frames.ToString(CultureInfo.InvariantCulture) },
+            new[] { "wall time (s)", summary.WallTimeSeconds.ToString("F0", CultureInfo.InvariantCulture) },
+            new[] { "frames/s (whole run)", summary.FramesPerSecond.ToString("F0", CultureInfo.InvariantCulture) },
+            new[] { "training return (last 100 episodes)", summary.TrainingReturnLast100.ToString("F2", CultureInfo.InvariantCulture) },
         };
-        if (evaluation is not null)
+        if (result.Evaluation is { } evaluation)
         {
             rows.Add(["greedy return", $"{evaluation.Greedy.Mean.ToString("F2", CultureInfo.InvariantCulture)} ± {evaluation.Greedy.Std.ToString("F2", CultureInfo.InvariantCulture)}"]);
             rows.Add(["stochastic return", $"{evaluation.Stochastic.Mean.ToString("F2", CultureInfo.InvariantCulture)} ± {evaluation.Stochastic.Std.ToString("F2", CultureInfo.InvariantCulture)}"]);
         }
-        rows.Add(["policy", onnx]);
-        Output.Table($"PPO teacher for {options.Env}", ["", "value"], rows);
+        rows.Add(["policy", summary.Policy]);
+        Output.Table($"PPO teacher for {summary.Env}", ["", "value"], rows);
         return 0;
     }
 }

@@ -1,3 +1,4 @@
+using SobolevRL.IO;
 using System.Text.Json;
 using SobolevRL.Runs;
 using TorchSharp;
@@ -18,6 +19,10 @@ public sealed record PpoProgressState(int Updates, long Frames, double WallTimeS
 /// The resumable state of a PPO run in <c>checkpoint/</c> of its run directory: network weights, Adam state and
 /// <see cref="PpoProgressState"/>. Written to a temporary directory first and swapped in, so a run killed while
 /// saving keeps the previous checkpoint.
+/// It stays a format of its own beside the distillation's <c>Distillation/Checkpoint</c> (one checksummed file): a PPO
+/// resume restarts the envs and random streams from seeds (it is reproducible, not bit-identical), so there is no
+/// generator or sampler state to carry, and its human-readable <c>state.json</c> is what the model card's training
+/// record and <c>teacher train --resume</c>'s frame budget read; existing teacher runs keep resuming.
 /// </summary>
 public static class PpoCheckpoint
 {
@@ -35,7 +40,7 @@ public static class PpoCheckpoint
     public static void Save(RunDirectory run, ActorCritic model, OptimizerHelper optimizer, PpoProgressState state)
     {
         string final = run.File(DirectoryName);
-        string temp = final + ".tmp";
+        string temp = final + AtomicFile.TempSuffix;
         string old = final + ".old";
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         Directory.CreateDirectory(temp);

@@ -1,0 +1,11 @@
+namespace SobolevRL;
+
+/// <summary>Exit codes of the CLI and of the jobs sweeps run in process (recorded as a run's result).</summary>
+public static class ExitCodes
+{
+    /// <summary>The work stopped on an error the user can fix (<see cref="UserErrorException.MessageOf"/>).</summary>
+    public const int UserError = 2;
+
+    /// <summary>The work stopped on an unexpected failure (EX_SOFTWARE).</summary>
+    public const int InternalError = 70;
+}

@@ -1,0 +1,89 @@
+using SobolevRL.Distillation;
+using SobolevRL.Envs.Core;
+using SobolevRL.Replay;
+using SobolevRL.Teachers;
+using static SobolevRL.UserErrorException;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Evaluation;
+
+/// <summary>What to evaluate and how, as the config keys of <c>sobolevrl eval</c> name it.</summary>
+public sealed record EvalJobOptions
+{
+    /// <summary>Policy (<c>policy</c>): a .onnx file (with its card) or a distillation run directory.</summary>
+    public string Policy { get; init; } = "";
+
+    /// <summary>Environment id (<c>env</c>; null: the policy card's).</summary>
+    public string? Env { get; init; }
+
+    /// <summary>Evaluation episodes (<c>episodes</c>; 0: dataset metrics only).</summary>
+    public int Episodes { get; init; } = 30;
+
+    /// <summary>Teacher .onnx played under the same protocol (<c>teacher</c>; optional).</summary>
+    public string? Teacher { get; init; }
+
+    /// <summary>Labelled dataset source for held-out metrics (<c>data</c>; optional, needs a run directory as policy).</summary>
+    public string? Data { get; init; }
+
+    /// <summary>Environment options of a held-out variant (<c>env_option</c>, KEY=VALUE).</summary>
+    public IReadOnlyList<string> EnvOptions { get; init; } = [];
+
+    /// <summary>Episodes start from seed <see cref="EvaluationProtocol.SeedBase"/> + this (<c>seed_offset</c>).</summary>
+    public long SeedOffset { get; init; }
+
+    /// <summary>Device of the differentiable student (held-out metrics).</summary>
+    public Device Device { get; init; } = CPU;
+}
+
+/// <summary>What an evaluation found.</summary>
+/// <param name="Policy">The evaluated policy as given.</param>
+/// <param name="Protocol">The evaluation protocol's description.</param>
+/// <param name="SeedBase">Seed of the first episode.</param>
+/// <param name="Returns">The policy's greedy episode returns (null without episodes).</param>
+/// <param name="TeacherReturns">The teacher's under the same protocol (null without a teacher or episodes).</param>
+/// <param name="PercentOfTeacher">100 · policy / teacher mean return (NaN when unknown).</param>
+/// <param name="HeldOut">Held-out dataset metrics (null without a dataset).</param>
+public sealed record EvalJobResult(string Policy, string Protocol, long SeedBase, ReturnStatistics? Returns, ReturnStatistics? TeacherReturns,
+    double PercentOfTeacher, HeldOutResult? HeldOut);
+
+/// <summary>The library entry point of <c>sobolevrl eval</c>: episode returns of a policy and of a teacher under one protocol, and held-out dataset metrics.</summary>
+public static class EvalJob
+{
+    /// <summary>Runs the evaluation; every problem a user can fix is a <see cref="UserErrorException"/> (or an <see cref="EnvException"/>).</summary>
+    public static EvalJobResult Run(EvalJobOptions job, Action<string>? warn = null)
+    {
+        if (job.Policy.Length == 0) throw new UserErrorException($"{Key("policy")} is required: a .onnx file or a run directory");
+        if (job.Episodes < 0) throw new UserErrorException($"{Key("episodes")} {job.Episodes}: must be >= 0");
+        bool isRun = Directory.Exists(job.Policy);
+        string onnx = isRun ? Path.Combine(job.Policy, DistillTrainer.OnnxFile) : job.Policy;
+        if (!File.Exists(onnx)) throw new UserErrorException($"policy '{onnx}' does not exist; give a .onnx file or a run directory");
+        if (job.Data != null && !isRun)
+            throw new UserErrorException($"{Key("data")} needs {Key("policy")} to be a run directory (held-out gradient metrics need the differentiable TorchSharp student)");
+        using var actor = TeacherActor.Open(onnx);
+        string env = job.Env ?? (actor.Card.Env.Length > 0 ? actor.Card.Env : null)
+            ?? throw new UserErrorException($"{Key("env")} is required (the policy has no model card naming its environment)");
+        var overrides = EnvOptions.Parse(job.EnvOptions).Values;
+        string protocol = EvaluationProtocol.Describe(env, EvaluationProtocol.Options(env, overrides));
+
+        ReturnStatistics? student = null, teacher = null;
+        if (job.Episodes > 0)
+        {
+            student = EpisodeEvaluator.Run(env, EvaluationProtocol.Options(env, overrides), actor.Act, job.Episodes, job.SeedOffset);
+            if (job.Teacher != null)
+            {
+                using var teacherActor = TeacherActor.Open(job.Teacher);
+                teacher = EpisodeEvaluator.Run(env, EvaluationProtocol.Options(env, overrides), teacherActor.Act, job.Episodes, job.SeedOffset);
+            }
+        }
+        HeldOutResult? heldOut = null;
+        if (job.Data != null)
+        {
+            using var data = DatasetSource.Open(job.Data, warn);
+            using var policy = RunStudent.Load(job.Policy, job.Device);
+            using var batch = data.HeldOut(int.MaxValue, job.Device);
+            heldOut = HeldOutMetrics.Compute(policy, batch, policy.Temperature);
+        }
+        return new EvalJobResult(job.Policy, protocol, EvaluationProtocol.SeedBase + job.SeedOffset, student, teacher,
+            ReturnStatistics.PercentOfTeacher(student, teacher), heldOut);
+    }
+}
