@@ -16,19 +16,6 @@ public sealed partial class UserErrorException(string message, Exception? inner 
     /// <summary>The message with every <see cref="Key"/> replaced by <paramref name="nameOf"/>(key).</summary>
     public string Render(Func<string, string> nameOf) => KeyPattern().Replace(Message, m => nameOf(m.Groups[1].Value));
 
-    /// <summary>
-    /// The message of an error the user can fix (this type, an environment or ONNX-model error, alone or as the one
-    /// error inside an <see cref="AggregateException"/>), or null for an internal failure.
-    /// </summary>
-    public static string? MessageOf(Exception e) => e switch
-    {
-        UserErrorException u => u.Message,
-        Envs.Core.EnvException env => env.Message,
-        Onnx.OnnxModelException onnx => onnx.Message,
-        AggregateException { InnerExceptions.Count: 1 } a => MessageOf(a.InnerException!),
-        _ => null,
-    };
-
     [GeneratedRegex(@"`([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)`")]
     private static partial Regex KeyPattern();
 }

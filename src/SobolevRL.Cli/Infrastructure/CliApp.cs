@@ -49,7 +49,7 @@ public static class CliApp
         UserErrorException u => CliFlags.Render(u),
         AggregateException { InnerExceptions.Count: 1 } a => UserError(a.InnerException!),
         CommandParseException or CommandRuntimeException => e.Message.TrimEnd('.') + " (see --help)",
-        _ => UserErrorException.MessageOf(e),
+        _ => UserErrors.MessageOf(e),
     };
 
     private static void WriteError(string message) => Console.Error.WriteLine($"error: {message}");

@@ -105,7 +105,7 @@ public static class SweepTask
             job();
             return 0;
         }
-        catch (Exception e) when (UserErrorException.MessageOf(e) is { } message)
+        catch (Exception e) when (UserErrors.MessageOf(e) is { } message)
         {
             log($"error: {message}");
             return ExitCodes.UserError;

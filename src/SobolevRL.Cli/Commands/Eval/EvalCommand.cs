@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Evaluation;
+using SobolevRL.Experiments;
 using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Eval;

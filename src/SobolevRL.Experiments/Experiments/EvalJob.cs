@@ -1,11 +1,12 @@
 using SobolevRL.Distillation;
+using SobolevRL.Evaluation;
 using SobolevRL.Envs.Core;
 using SobolevRL.Replay;
 using SobolevRL.Teachers;
 using static SobolevRL.UserErrorException;
 using static TorchSharp.torch;
 
-namespace SobolevRL.Evaluation;
+namespace SobolevRL.Experiments;
 
 /// <summary>What to evaluate and how, as the config keys of <c>sobolevrl eval</c> name it.</summary>
 public sealed record EvalJobOptions
