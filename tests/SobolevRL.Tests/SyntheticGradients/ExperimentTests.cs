@@ -37,7 +37,14 @@ public sealed class ExperimentTests : IDisposable
     {
         var options = new SyntheticGradientOptions
         {
-            DataDir = TinyDataset(), Cuts = [2, 3], Seeds = 2, Steps = 4, BatchSize = 8, EvalEvery = 2, PredictorChannels = 4, TestExamples = 0,
+            DataDir = TinyDataset(),
+            Cuts = [2, 3],
+            Seeds = 2,
+            Steps = 4,
+            BatchSize = 8,
+            EvalEvery = 2,
+            PredictorChannels = 4,
+            TestExamples = 0,
         };
         string outDir = Path.Combine(_dir, "run");
         var first = SyntheticGradientExperiment.Run(options, outDir, CPU, cancel: TestContext.Current.CancellationToken);
