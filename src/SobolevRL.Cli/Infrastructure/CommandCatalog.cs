@@ -49,8 +49,9 @@ public static class CommandCatalog
         });
         config.AddBranch("experiment", experiment =>
         {
-            experiment.SetDescription("Paper experiments on distillation.");
+            experiment.SetDescription("Paper experiments: distillation, synthetic gradients.");
             experiment.AddCommand<DataEfficiencyCommand>("data-efficiency").WithDescription("Paper experiment 2: Regular vs Sobolev students on growing fractions of one dataset; held-out error, KL, returns; table and plots.");
+            experiment.AddCommand<SyntheticGradientsCommand>("synthetic-gradients").WithDescription("Paper experiment 3: a Fashion-MNIST CNN decoupled at a cut by backprop, DNI synthetic gradients, a critic or a Sobolev critic; test accuracy, cost; table and plots.");
         });
         config.AddBranch("bench", bench =>
         {

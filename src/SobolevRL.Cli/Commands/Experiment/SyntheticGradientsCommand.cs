@@ -1,0 +1,87 @@
+using System.ComponentModel;
+using System.Globalization;
+using SobolevRL.Cli.Infrastructure;
+using SobolevRL.Config;
+using SobolevRL.Runs;
+using SobolevRL.SyntheticGradients;
+using Spectre.Console.Cli;
+
+namespace SobolevRL.Cli.Commands.Experiment;
+
+/// <summary>
+/// <c>sobolevrl experiment synthetic-gradients</c>: paper experiment 3, a Fashion-MNIST classifier decoupled at a cut,
+/// its lower module trained by backprop, a DNI synthetic-gradient module, a critic or a Sobolev critic; test accuracy
+/// against steps, cost per step; table and plots.
+/// </summary>
+public sealed class SyntheticGradientsCommand : Command<SyntheticGradientsCommand.Settings>
+{
+    /// <summary>Options of <c>experiment synthetic-gradients</c>; each flag sets one config key.</summary>
+    public sealed class Settings : RunSettings
+    {
+        /// <summary>Kinds of cut.</summary>
+        [CommandOption("--kinds <LIST>")]
+        [Description("Comma-separated kinds of cut (config key kinds): backprop, sg, critic, sobolev-critic.")]
+        public string? Kinds { get; init; }
+
+        /// <summary>Cut positions.</summary>
+        [CommandOption("--cuts <LIST>")]
+        [Description("Comma-separated cut positions 1..3, after that conv block (config key cuts).")]
+        public string? Cuts { get; init; }
+
+        /// <summary>Seeds.</summary>
+        [CommandOption("--seeds <N>")]
+        [Description("Seeds per cut and kind (config key seeds).")]
+        public int? Seeds { get; init; }
+
+        /// <summary>Steps.</summary>
+        [CommandOption("--steps <N>")]
+        [Description("Training steps of every run (config key steps).")]
+        public int? Steps { get; init; }
+
+        /// <summary>Data directory.</summary>
+        [CommandOption("--data-dir <DIR>")]
+        [Description("Directory of the Fashion-MNIST IDX files (config key data_dir; default: where Debian's dataset-fashion-mnist puts them).")]
+        public string? DataDir { get; init; }
+
+        /// <summary>Continue a killed experiment.</summary>
+        [CommandOption("--resume")]
+        [Description("Continue the experiment in --out: finished runs are kept, unfinished ones start again (runs are deterministic by seed).")]
+        public bool Resume { get; init; }
+    }
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var device = TorchSetup.Apply(settings);
+        var overrides = settings.Set.ToList();
+        void Add(string key, object? value)
+        {
+            if (value != null) overrides.Add(string.Create(CultureInfo.InvariantCulture, $"{key}={value}"));
+        }
+        if (settings.Kinds != null) Add("kinds", $"[{settings.Kinds}]");
+        if (settings.Cuts != null) Add("cuts", $"[{settings.Cuts}]");
+        Add("seeds", settings.Seeds);
+        Add("steps", settings.Steps);
+        Add("data_dir", settings.DataDir);
+        var options = ConfigLoader.Load<SyntheticGradientOptions>(ResumeConfig.File(settings.Config, settings.Out, settings.Resume), overrides);
+        options.Validate("");
+        if (FashionMnist.MissingReason(options.DataDir) is { } missing) throw new UserErrorException(missing);
+        var run = RunDirectory.Create("synthetic-gradients", settings.Out, settings.Resume);
+        ResumeConfig.SaveOrCheck(options, run, settings.Resume);
+        if (!settings.Json) Output.Log($"experiment directory: {run.Path}");
+        var result = CliProgress.Run(progress => SyntheticGradientExperiment.Run(options, run.Path, device, progress, cancellationToken), plain: settings.Json);
+        if (settings.Json)
+        {
+            Output.Json(result);
+            return 0;
+        }
+        static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
+        var rows = result.Summary.Select(s => new[]
+        {
+            s.Cut.ToString(CultureInfo.InvariantCulture), s.Kind, F(s.Accuracy, "F2"), $"[{F(s.CiLow, "F2")}, {F(s.CiHigh, "F2")}]", F(s.MillisecondsPerStep, "F1"), F(s.GradientCosine, "F3"),
+        });
+        Output.Table($"synthetic gradients: final test accuracy over {options.Seeds} seeds", ["cut", "kind", "test accuracy %", "95% CI", "ms / step", "cos(synthetic, true)"], rows);
+        Output.Log($"report: {run.File(RunDirectory.ReportFile)}");
+        return 0;
+    }
+}

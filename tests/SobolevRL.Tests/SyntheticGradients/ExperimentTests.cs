@@ -1,0 +1,80 @@
+using System.Text.Json;
+using SobolevRL.Runs;
+using SobolevRL.SyntheticGradients;
+using SobolevRL.Tests.Cli;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Tests.SyntheticGradients;
+
+[Collection(TorchGlobalState.Name)]
+public sealed class ExperimentTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sg-experiment").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    // A tiny stand-in for Fashion-MNIST in IDX files: the class is written into the brightness of a quadrant, so it is learnable.
+    private string TinyDataset()
+    {
+        string data = Path.Combine(_dir, "data");
+        Directory.CreateDirectory(data);
+        var random = new Random(1);
+        foreach (var (prefix, count) in new[] { ("train", 96), ("t10k", 32) })
+        {
+            var labels = Enumerable.Range(0, count).Select(_ => (byte)random.Next(FashionMnist.Classes)).ToArray();
+            var images = new byte[count * 28 * 28];
+            for (int n = 0; n < count; n++)
+                for (int p = 0; p < 28 * 28; p++)
+                    images[n * 784 + p] = (byte)(random.Next(64) + (p < 392 ? 19 * labels[n] : 0));
+            IdxFileTests.Write(Path.Combine(data, $"{prefix}-images-idx3-ubyte.gz"), [count, 28, 28], images, gzip: true);
+            IdxFileTests.Write(Path.Combine(data, $"{prefix}-labels-idx1-ubyte"), [count], labels, gzip: false);
+        }
+        return data;
+    }
+
+    [Fact]
+    public void TinyRun_WritesReport_AndResumeRedoesOnlyMissingRunsWithTheSameResults()
+    {
+        var options = new SyntheticGradientOptions
+        {
+            DataDir = TinyDataset(),
+            Cuts = [2, 3],
+            Seeds = 2,
+            Steps = 4,
+            BatchSize = 8,
+            EvalEvery = 2,
+            PredictorChannels = 4,
+            TestExamples = 0,
+        };
+        string outDir = Path.Combine(_dir, "run");
+        var first = SyntheticGradientExperiment.Run(options, outDir, CPU, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(2 * 2 * 4, first.Runs.Count);
+        Assert.All(first.Runs, r => Assert.Equal([2L, 4L], r.Curve.Select(p => p.Step)));
+        Assert.All(first.Runs.Where(r => r.Kind != CutKinds.Backprop), r => Assert.True(double.IsFinite(r.Curve[^1].GradientCosine)));
+        Assert.Equal(2 * 3, first.Comparisons.Count);
+        foreach (string file in new[] { RunDirectory.ReportFile, RunDirectory.SummaryFile, SyntheticGradientReport.CurvesFile, SyntheticGradientReport.RunsFile, "accuracy_cut2.png", "cosine_cut3.png" })
+            Assert.True(File.Exists(Path.Combine(outDir, file)), file);
+        Assert.Contains("| 3 | 32×3×3 | sobolev-critic |", File.ReadAllText(Path.Combine(outDir, RunDirectory.ReportFile)));
+
+        // A killed experiment: two runs never finished. Resume trains exactly those again, and by seed gets the same numbers.
+        string runs = Path.Combine(outDir, SyntheticGradientExperiment.RunsFolder);
+        File.Delete(Path.Combine(runs, SyntheticGradientExperiment.RunName(2, CutKinds.SobolevCritic, 1) + ".json"));
+        File.Delete(Path.Combine(runs, SyntheticGradientExperiment.RunName(3, CutKinds.Sg, 0) + ".json"));
+        var kept = File.GetLastWriteTimeUtc(Path.Combine(runs, SyntheticGradientExperiment.RunName(2, CutKinds.Critic, 0) + ".json"));
+        var resumed = SyntheticGradientExperiment.Run(options, outDir, CPU, cancel: TestContext.Current.CancellationToken);
+        Assert.Equal(kept, File.GetLastWriteTimeUtc(Path.Combine(runs, SyntheticGradientExperiment.RunName(2, CutKinds.Critic, 0) + ".json")));
+        static string Curves(SyntheticGradientResult r) => JsonSerializer.Serialize(r.Runs.Select(x => (x.Cut, x.Kind, x.Seed, x.Curve)).ToArray(), Json.Options);
+        Assert.Equal(Curves(first), Curves(resumed));
+    }
+
+    [Fact]
+    public void MissingData_IsOneErrorNamingTheDebianPackage()
+    {
+        var (code, _, stderr) = CliProcess.Run("experiment", "synthetic-gradients", "--data-dir", Path.Combine(_dir, "nowhere"), "--out", Path.Combine(_dir, "out"));
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: Fashion-MNIST not found", stderr);
+        Assert.Contains("apt-get install dataset-fashion-mnist", stderr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "out")));
+    }
+}
