@@ -27,7 +27,7 @@ public sealed class ActivationPattern
 
     /// <summary>True when the teacher's graph has an operator whose derivative jumps (a kink).</summary>
     public static bool HasKinks(OnnxTeacher teacher) =>
-        teacher.Graph.Ops.Keys.Any(op => SignOps.Contains(op) || SelectOps.Contains(op) || ReductionOps.Contains(op) || op == "HardSigmoid");
+        teacher.Graph.Ops.Keys.Any(op => SignOps.Contains(op) || SelectOps.Contains(op) || ReductionOps.Contains(op) || op == "HardSigmoid" || op == "HardSwish");
 
     /// <summary>The pattern of <paramref name="count"/> states (count × observation size floats, environment range).</summary>
     public static ActivationPattern Of(OnnxTeacher teacher, ReadOnlySpan<float> states, int count)
@@ -84,6 +84,7 @@ public sealed class ActivationPattern
         Tensor output = values[node.Output[0]];
         if (SignOps.Contains(op)) Add(values[node.Input[0]].GreaterThan(0), count);
         else if (op == "HardSigmoid") Add(stack([output.GreaterThan(0), output.LessThan(1)], -1), count);
+        else if (op == "HardSwish") Add(stack([values[node.Input[0]].GreaterThan(-3), values[node.Input[0]].LessThan(3)], -1), count); // x · clip(x/6 + 1/2, 0, 1)
         else if (SelectOps.Contains(op))
         {
             // Clip passes its input on inside [min, max]; Max and Min pass on the input equal to the result.
