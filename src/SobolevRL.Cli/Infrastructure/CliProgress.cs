@@ -59,19 +59,21 @@ public static class CliProgress
 
     private sealed class LogLineProgress(TimeSpan every) : IProgress<ProgressInfo>
     {
-        private readonly Dictionary<string, (Stopwatch Clock, TimeSpan LastLog)> _tasks = new();
+        // The clock starts at a task's first report; the rate counts only the work done after it (a first report
+        // after a batch would otherwise credit that batch to no time at all).
+        private readonly Dictionary<string, (Stopwatch Clock, TimeSpan LastLog, long FirstDone)> _tasks = new();
 
         public void Report(ProgressInfo value)
         {
             lock (_tasks)
             {
                 if (!_tasks.TryGetValue(value.Task, out var state))
-                    _tasks[value.Task] = state = (Stopwatch.StartNew(), TimeSpan.Zero);
+                    _tasks[value.Task] = state = (Stopwatch.StartNew(), TimeSpan.Zero, value.Done);
                 var elapsed = state.Clock.Elapsed;
                 bool finished = value.Done >= value.Total;
                 if (!finished && elapsed - state.LastLog < every) return;
-                _tasks[value.Task] = (state.Clock, elapsed);
-                double rate = value.Done / Math.Max(elapsed.TotalSeconds, 1e-9);
+                _tasks[value.Task] = (state.Clock, elapsed, state.FirstDone);
+                double rate = (value.Done - state.FirstDone) / Math.Max(elapsed.TotalSeconds, 1e-9);
                 string eta = rate > 0 && !finished ? TimeSpan.FromSeconds((value.Total - value.Done) / rate).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "00:00:00";
                 Output.Log(string.Create(CultureInfo.InvariantCulture,
                     $"[{DateTime.Now:HH:mm:ss}] {value.Task}: {value.Done}/{value.Total} {value.Unit} ({100.0 * value.Done / Math.Max(1, value.Total):F0}%), {rate:F1} {value.Unit}/s, ETA {eta}"));

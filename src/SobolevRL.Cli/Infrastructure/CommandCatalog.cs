@@ -45,6 +45,7 @@ public static class CommandCatalog
             teacher.AddCommand<TeacherTrainCommand>("train").WithDescription("Train a teacher with PPO; evaluate it; write policy.onnx and its model card.");
             teacher.AddCommand<TeacherInspectCommand>("inspect").WithDescription("Show inputs, outputs (symbolic dims too), operators, parameters and the model card in effect.");
             teacher.AddCommand<TeacherCheckCommand>("check").WithDescription("Compare ONNX Runtime with the rebuilt graph and gradient labels with finite differences; non-zero exit past tolerance.");
+            teacher.AddCommand<TeacherCardCommand>("card").WithDescription("Write a model card template FILE.onnx.card.json from the graph (and --env), with the fields a person must check listed.");
             teacher.AddCommand<TeacherLabelCommand>("label").WithDescription("Label states from an .npy file: logits, log-policy and Jacobians or VJPs, written as .npz.");
         });
         config.AddBranch("experiment", experiment =>

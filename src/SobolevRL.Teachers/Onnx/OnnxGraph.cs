@@ -34,7 +34,7 @@ public sealed class OnnxGraph : IDisposable
                 _constants[initializer.Name] = t;
                 ParameterCount += t.is_floating_point() ? t.numel() : 0;
             }
-            Inputs = graph.Input.Where(i => !_constants.ContainsKey(i.Name)).Select(OnnxValueInfo.From).ToArray();
+            Inputs = OnnxValueInfo.InputsOf(graph);
             Outputs = graph.Output.Select(OnnxValueInfo.From).ToArray();
             _plans = FoldConstants(plans);
         }
@@ -64,6 +64,9 @@ public sealed class OnnxGraph : IDisposable
 
     /// <summary>Outputs in declaration order.</summary>
     public IReadOnlyList<OnnxValueInfo> Outputs { get; } = [];
+
+    /// <summary>The operator type of the node computing <paramref name="valueName"/> (e.g. <c>Softmax</c>); null for an input or constant.</summary>
+    public string? ProducerOf(string valueName) => _plans.LastOrDefault(p => p.Node.Output.Contains(valueName))?.Node.OpType;
 
     /// <summary>Number of nodes of each operator type, as in the file.</summary>
     public IReadOnlyDictionary<string, int> Ops { get; }

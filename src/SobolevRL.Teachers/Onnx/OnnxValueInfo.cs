@@ -30,6 +30,13 @@ public sealed record OnnxValueInfo(string Name, string ElementType, IReadOnlyLis
         return new OnnxValueInfo(proto.Name, OnnxDataTypes.Name(tensorType.ElemType), shape) { ElementTypeCode = tensorType.ElemType };
     }
 
+    /// <summary>The inputs of <paramref name="graph"/> a caller provides (those that are not initializers), as declared.</summary>
+    public static IReadOnlyList<OnnxValueInfo> InputsOf(GraphProto graph)
+    {
+        var initializers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        return graph.Input.Where(i => !initializers.Contains(i.Name)).Select(From).ToArray();
+    }
+
     /// <summary>The ONNX element type number (TensorProto.DataType); 0 when undeclared.</summary>
     public int ElementTypeCode { get; init; }
 

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 
 namespace SobolevRL.Onnx;
@@ -17,9 +18,13 @@ public sealed class OrtPolicy : IDisposable
     readonly string[] _outputNames;
     readonly Dictionary<int, (OrtValue[] Inputs, OrtValue[] Outputs)> _byBatch = [];
     readonly long[] _outputShape;
+    // A model exported without a dynamic batch axis takes exactly one observation: batches run one sample at a time.
+    readonly bool _oneAtATime;
+    readonly Dictionary<int, (OrtValue[] Inputs, OrtValue[] Outputs)> _bySample = [];
 
     /// <summary>Opens <paramref name="path"/>; acts on batches of up to <paramref name="maxBatch"/> observations.</summary>
-    /// <param name="path">ONNX model with one float input whose first dimension is the batch.</param>
+    /// <param name="path">ONNX model with one float input whose first dimension is the batch (dynamic, or fixed at 1); a
+    /// uint8 input that goes straight into a Cast to float is run as a float input (<see cref="OnnxUint8Inputs"/>).</param>
     /// <param name="maxBatch">Largest batch passed to <see cref="Run(ReadOnlySpan{float}, int)"/>.</param>
     /// <param name="outputName">Output to read (default: the model's first output, e.g. the policy logits).</param>
     /// <param name="options">ORT session options (threads, optimisation level); null for defaults.</param>
@@ -30,16 +35,15 @@ public sealed class OrtPolicy : IDisposable
         {
             throw new OnnxModelException($"ONNX model '{path}' does not exist. Check the path.");
         }
+        _session = Open(path, null, options);
         try
         {
-            _session = options is null ? new InferenceSession(path) : new InferenceSession(path, options);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new OnnxModelException($"ONNX Runtime cannot open '{path}': {e.Message}", e);
-        }
-        try
-        {
+            if (_session.InputMetadata.Count == 1 && _session.InputMetadata.First().Value.ElementType == typeof(byte))
+            {
+                byte[] asFloat = OnnxUint8Inputs.AsFloat(OnnxModelFile.Read(path), path).ToByteArray();
+                _session.Dispose();
+                _session = Open(path, asFloat, options);
+            }
             if (_session.InputMetadata.Count != 1)
             {
                 throw new OnnxModelException($"ONNX model '{path}' has {_session.InputMetadata.Count} inputs; a policy takes one observation input.");
@@ -55,6 +59,14 @@ public sealed class OrtPolicy : IDisposable
                 throw new OnnxModelException($"ONNX model '{path}' has no output '{outputName}' (outputs: {string.Join(", ", _session.OutputMetadata.Keys)}).");
             }
             ObservationShape = PerSample(inputMeta, path, inputName);
+            int fixedBatch = inputMeta.Dimensions[0];
+            if (fixedBatch > 1)
+            {
+                throw new OnnxModelException(
+                    $"ONNX model '{path}': input '{inputName}' has a fixed batch of {fixedBatch}; re-export it with a dynamic batch axis " +
+                    $"(torch.onnx.export(..., dynamic_axes={{'{inputName}': {{0: 'batch'}}}})) or with batch 1.");
+            }
+            _oneAtATime = fixedBatch == 1;
             _outputShape = PerSample(outputMeta, path, outputName);
             OutputSize = (int)_outputShape.Aggregate(1L, (a, d) => a * d);
             ObservationSize = (int)ObservationShape.Aggregate(1L, (a, d) => a * d);
@@ -83,6 +95,24 @@ public sealed class OrtPolicy : IDisposable
 
     /// <summary>Largest batch size accepted.</summary>
     public int MaxBatch { get; }
+
+    static InferenceSession Open(string path, byte[]? model, SessionOptions? options)
+    {
+        try
+        {
+            return (model, options) switch
+            {
+                (null, null) => new InferenceSession(path),
+                (null, _) => new InferenceSession(path, options),
+                (_, null) => new InferenceSession(model),
+                _ => new InferenceSession(model, options),
+            };
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new OnnxModelException($"ONNX Runtime cannot open '{path}': {e.Message}", e);
+        }
+    }
 
     static long[] PerSample(NodeMetadata meta, string path, string name)
     {
@@ -145,6 +175,21 @@ public sealed class OrtPolicy : IDisposable
 
     ReadOnlySpan<float> RunFilled(int batch)
     {
+        if (_oneAtATime)
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                if (!_bySample.TryGetValue(b, out var sample))
+                {
+                    sample = (
+                        [OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _input.AsMemory(b * ObservationSize, ObservationSize), [1, .. ObservationShape])],
+                        [OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _output.AsMemory(b * OutputSize, OutputSize), [1, .. _outputShape])]);
+                    _bySample[b] = sample;
+                }
+                _session.Run(_runOptions, _inputNames, sample.Inputs, _outputNames, sample.Outputs);
+            }
+            return _output.AsSpan(0, batch * OutputSize);
+        }
         if (!_byBatch.TryGetValue(batch, out var values))
         {
             values = (
@@ -159,11 +204,12 @@ public sealed class OrtPolicy : IDisposable
     /// <summary>Releases the ORT session and cached tensors.</summary>
     public void Dispose()
     {
-        foreach (OrtValue value in _byBatch.Values.SelectMany(v => v.Inputs.Concat(v.Outputs)))
+        foreach (OrtValue value in _byBatch.Values.Concat(_bySample.Values).SelectMany(v => v.Inputs.Concat(v.Outputs)))
         {
             value.Dispose();
         }
         _byBatch.Clear();
+        _bySample.Clear();
         _session.Dispose();
         _runOptions.Dispose();
     }

@@ -27,17 +27,31 @@ public sealed class ActivationPattern
 
     /// <summary>True when the teacher's graph has an operator whose derivative jumps (a kink).</summary>
     public static bool HasKinks(OnnxTeacher teacher) =>
-        teacher.Graph.Ops.Keys.Any(op => SignOps.Contains(op) || SelectOps.Contains(op) || ReductionOps.Contains(op) || op == "HardSigmoid");
+        teacher.Graph.Ops.Keys.Any(op => SignOps.Contains(op) || SelectOps.Contains(op) || ReductionOps.Contains(op) || op == "HardSigmoid" || op == "HardSwish");
 
     /// <summary>The pattern of <paramref name="count"/> states (count × observation size floats, environment range).</summary>
     public static ActivationPattern Of(OnnxTeacher teacher, ReadOnlySpan<float> states, int count)
     {
+        if (teacher.Signature.OneAtATime && count > 1) return OneAtATime(teacher, states, count);
         var pattern = new ActivationPattern(count);
         using var scope = NewDisposeScope();
         using var gradMode = enable_grad();
         Tensor x = tensor(states[..(count * (int)teacher.ObservationShape.Aggregate(1L, (p, d) => p * d))].ToArray(), [count, .. teacher.ObservationShape])
             .to(teacher.Device).requires_grad_(true);
         teacher.Logits(x, (node, values) => pattern.Record(node, values, count)).Dispose();
+        return pattern;
+    }
+
+    // A graph with a fixed batch of 1 runs state by state: each state's pattern on its own, every mask then per state.
+    static ActivationPattern OneAtATime(OnnxTeacher teacher, ReadOnlySpan<float> states, int count)
+    {
+        int size = (int)teacher.ObservationShape.Aggregate(1L, (p, d) => p * d);
+        var singles = new ActivationPattern[count];
+        for (int b = 0; b < count; b++) singles[b] = Of(teacher, states.Slice(b * size, size), 1);
+        var pattern = new ActivationPattern(count);
+        int masks = singles[0]._perState.Count + singles[0]._shared.Count;
+        for (int k = 0; k < masks; k++)
+            pattern._perState.Add(singles.SelectMany(p => p._perState.Concat(p._shared).ElementAt(k)).ToArray());
         return pattern;
     }
 
@@ -70,6 +84,7 @@ public sealed class ActivationPattern
         Tensor output = values[node.Output[0]];
         if (SignOps.Contains(op)) Add(values[node.Input[0]].GreaterThan(0), count);
         else if (op == "HardSigmoid") Add(stack([output.GreaterThan(0), output.LessThan(1)], -1), count);
+        else if (op == "HardSwish") Add(stack([values[node.Input[0]].GreaterThan(-3), values[node.Input[0]].LessThan(3)], -1), count); // x · clip(x/6 + 1/2, 0, 1)
         else if (SelectOps.Contains(op))
         {
             // Clip passes its input on inside [min, max]; Max and Min pass on the input equal to the result.

@@ -31,8 +31,8 @@ public sealed record ModelInput
 {
     /// <summary>Name of the ONNX input (null: the only input).</summary>
     public string? Name { get; init; }
-    /// <summary>Element type the network takes: <c>float32</c> or <c>uint8</c>.</summary>
-    public string Dtype { get; init; } = "float32";
+    /// <summary>Element type the network takes: <c>float32</c> or <c>uint8</c> (null: as the graph declares).</summary>
+    public string? Dtype { get; init; }
     /// <summary>Layout of the network input.</summary>
     public InputLayout Layout { get; init; } = InputLayout.Nchw;
     /// <summary>Multiplier from environment values (0/1 grids, 0..255 frames) to the network's input range, e.g. 1/255.</summary>
@@ -88,8 +88,8 @@ public sealed record ModelCard
     public string? PolicyOutput { get; init; }
     /// <summary>Index of the policy output among the graph outputs, when <see cref="PolicyOutput"/> is null.</summary>
     public int PolicyOutputIndex { get; init; }
-    /// <summary>What the policy output is.</summary>
-    public PolicyOutputKind OutputKind { get; init; } = PolicyOutputKind.Logits;
+    /// <summary>What the policy output is (null: inferred from the node computing it, see <see cref="TeacherSignature.InferKind"/>).</summary>
+    public PolicyOutputKind? OutputKind { get; init; }
     /// <summary>Softmax temperature τ.</summary>
     public double Temperature { get; init; } = 1.0;
     /// <summary>Number of actions.</summary>
@@ -105,6 +105,12 @@ public sealed record ModelCard
     /// <summary>Remarks for people (optional), e.g. where the policy falls short of a published return and why.</summary>
     public string? Notes { get; init; }
 
+    /// <summary>A card value as the card file spells it, e.g. <c>q_values</c>, <c>nhwc</c>.</summary>
+    public static string Spelling<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+
+    /// <summary>Every value of a card enum as the card file spells them, e.g. <c>logits, q_values, probabilities, log_probabilities</c>.</summary>
+    public static string Spellings<T>() where T : struct, Enum => string.Join(", ", Enum.GetValues<T>().Select(Spelling));
+
     /// <summary>Path of the card for a model file.</summary>
     public static string PathFor(string modelPath) => modelPath + FileSuffix;
 
@@ -112,15 +118,43 @@ public sealed record ModelCard
     public static ModelCard Read(string path)
     {
         if (!File.Exists(path))
-            throw new UserErrorException($"model card '{path}' not found; write one (see README: model cards) or pass the output/input flags");
+            throw new UserErrorException($"model card '{path}' not found; write one (see src/SobolevRL/Teachers/README.md, section Model cards; `sobolevrl teacher card FILE.onnx` writes a template) or pass the output/input flags");
         try
         {
             return JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(path), CardJson) ?? throw new JsonException("empty card");
         }
         catch (JsonException e)
         {
-            throw new UserErrorException($"model card '{path}' is not valid: {e.Message}");
+            throw new UserErrorException($"model card '{path}' is not valid: {Explain(e)} (see src/SobolevRL/Teachers/README.md, section Model cards)");
         }
+    }
+
+    // The serializer's messages name .NET types (System.Nullable`1[SobolevRL.Teachers.PolicyOutputKind]); a card
+    // writer needs the field and its valid values in the card's own spelling.
+    static string Explain(JsonException e)
+    {
+        string field = e.Path is { Length: > 2 } p ? p[2..] : "";
+        string? values = field switch
+        {
+            "output_kind" => Spellings<PolicyOutputKind>(),
+            "input.layout" => Spellings<InputLayout>(),
+            "input.dtype" => "float32, uint8",
+            _ => null,
+        };
+        if (values is not null) return $"field {field} must be one of {values}";
+        var unknown = System.Text.RegularExpressions.Regex.Match(e.Message, "property '([^']*)' could not be mapped to any .NET member contained in type '([^']*)'");
+        if (unknown.Success)
+        {
+            Type type = unknown.Groups[2].Value.EndsWith(nameof(ModelInput), StringComparison.Ordinal) ? typeof(ModelInput)
+                : unknown.Groups[2].Value.EndsWith(nameof(TrainingRecord), StringComparison.Ordinal) ? typeof(TrainingRecord)
+                : unknown.Groups[2].Value.EndsWith(nameof(EvaluationRecord), StringComparison.Ordinal) ? typeof(EvaluationRecord)
+                : typeof(ModelCard);
+            string fields = string.Join(", ", type.GetProperties().Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)));
+            string where = field.Contains('.', StringComparison.Ordinal) ? $" in {field[..field.LastIndexOf('.')]}" : "";
+            return $"unknown field '{unknown.Groups[1].Value}'{where}; the fields are {fields}";
+        }
+        string message = e.Message.Split(". Path:")[0];
+        return field.Length > 0 ? $"field {field}: {message}" : message;
     }
 
     /// <summary>Writes the card as indented JSON.</summary>

@@ -20,7 +20,12 @@ public sealed class OnnxTeacher : IPolicy
     {
         Path = path;
         _graph = graph;
-        Card = card with { Actions = signature.Actions, Input = card.Input with { Shape = signature.ObservationShape } };
+        Card = card with
+        {
+            Actions = signature.Actions,
+            OutputKind = signature.OutputKind,
+            Input = card.Input with { Shape = signature.ObservationShape, Dtype = signature.Input.ElementType == "uint8" ? "uint8" : "float32" },
+        };
         Signature = signature;
         CardSource = cardSource;
     }
@@ -49,6 +54,9 @@ public sealed class OnnxTeacher : IPolicy
     /// <inheritdoc />
     public double Temperature => Card.Temperature;
 
+    /// <summary>What the policy output is (the card's output_kind, or inferred from the graph's final node).</summary>
+    public PolicyOutputKind OutputKind => Signature.OutputKind;
+
     /// <inheritdoc />
     public Device Device => _graph.Device;
 
@@ -58,26 +66,38 @@ public sealed class OnnxTeacher : IPolicy
     /// <summary>Logits as <see cref="Logits(Tensor)"/>, calling <paramref name="observer"/> after each node of the rebuilt graph.</summary>
     public Tensor Logits(Tensor observations, Action<NodeProto, IReadOnlyDictionary<string, Tensor>>? observer)
     {
+        using var scope = NewDisposeScope();
+        return ToLogits(PolicyOutput(observations, observer), OutputKind).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The policy output as the graph computes it (before turning it into logits), batch × actions; a graph exported
+    /// with a fixed batch of 1 runs state by state (<paramref name="observer"/> is then called once per state).
+    /// </summary>
+    public Tensor PolicyOutput(Tensor observations, Action<NodeProto, IReadOnlyDictionary<string, Tensor>>? observer = null)
+    {
         if (observations.dim() != ObservationShape.Length + 1 || !observations.shape.Skip(1).SequenceEqual(ObservationShape))
             throw new UserErrorException($"teacher '{Path}' takes observations [batch, {string.Join(", ", ObservationShape)}], got [{string.Join(", ", observations.shape)}]");
+        if (!Signature.OneAtATime || observations.shape[0] == 1) return BatchOutput(observations, observer);
+        using var scope = NewDisposeScope();
+        Tensor[] rows = Enumerable.Range(0, (int)observations.shape[0]).Select(i => BatchOutput(observations.narrow(0, i, 1), observer)).ToArray();
+        return cat(rows, 0).MoveToOuterDisposeScope();
+    }
+
+    Tensor BatchOutput(Tensor observations, Action<NodeProto, IReadOnlyDictionary<string, Tensor>>? observer)
+    {
         using var scope = NewDisposeScope();
         Tensor x = Card.Input.Scale == 1.0 ? observations : observations.Times(Card.Input.Scale);
         if (Card.Input.Layout == InputLayout.Nhwc) x = x.permute(0, 2, 3, 1);
         else if (Signature.ModelInputShape.Length != ObservationShape.Length) x = x.reshape([x.shape[0], .. Signature.ModelInputShape]);
-        if (Signature.Input.ElementType == "uint8")
-        {
-            if (observations.requires_grad)
-                throw new UserErrorException($"teacher '{Path}' takes uint8 input '{Signature.Input.Name}', through which no input-gradients exist; re-export it with a float32 input for gradient labels");
-            x = x.round().Clamp(0, 255).to(ScalarType.Byte);
-        }
+        // A uint8 input is rebuilt as a float one (OnnxUint8Inputs): observations go in as they are, so gradients exist.
         IReadOnlyDictionary<string, Tensor> outputs = _graph.Forward(new Dictionary<string, Tensor> { [Signature.Input.Name] = x }, observer);
         foreach (var (name, t) in outputs)
             if (name != Signature.Output.Name) t.Dispose();
         Tensor output = outputs[Signature.Output.Name];
         if (output.dim() != 2 || output.shape[1] != Actions)
             throw new UserErrorException($"teacher '{Path}': policy output '{Signature.Output.Name}' came out [{string.Join(", ", output.shape)}], expected [batch, {Actions}]");
-        Tensor logits = ToLogits(output, Card.OutputKind);
-        return logits.MoveToOuterDisposeScope();
+        return output.MoveToOuterDisposeScope();
     }
 
     /// <summary>Turns a policy output of <paramref name="kind"/> into logits z with π = softmax(z/τ).</summary>

@@ -33,6 +33,8 @@ public static class StateLabelling
         var gradients = new float[gradientCount];
         var projections = new float[mode.Kind == LabelKind.Vjp ? n * k * a : 0];
         using var generator = new Generator((ulong)seed);
+        // Reported before the first batch so that progress rates are measured from the start of the work.
+        progress?.Report(new ProgressInfo("label", 0, n, "states"));
         for (int start = 0; start < n; start += batchSize)
         {
             int batch = Math.Min(batchSize, n - start);

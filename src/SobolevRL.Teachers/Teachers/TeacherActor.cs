@@ -14,6 +14,7 @@ public sealed class TeacherActor : IDisposable
 {
     readonly OrtPolicy _ort;
     readonly ModelCard _card;
+    readonly PolicyOutputKind _kind;
     readonly float[] _input;
     readonly float[] _logits;
     readonly int _size;
@@ -22,8 +23,6 @@ public sealed class TeacherActor : IDisposable
 
     internal TeacherActor(OnnxTeacher teacher, int maxBatch, SessionOptions? options)
     {
-        if (teacher.Signature.Input.ElementType != "float")
-            throw new UserErrorException($"teacher '{teacher.Path}': acting through ONNX Runtime needs a float32 input, '{teacher.Signature.Input.Name}' is {teacher.Signature.Input.ElementType}");
         try
         {
             _ort = new OrtPolicy(teacher.Path, maxBatch, teacher.Signature.Output.Name, options);
@@ -33,6 +32,7 @@ public sealed class TeacherActor : IDisposable
             throw new UserErrorException(e.Message, e);
         }
         _card = teacher.Card;
+        _kind = teacher.OutputKind;
         _chw = teacher.ObservationShape;
         _size = (int)_chw.Aggregate(1L, (a, d) => a * d);
         Actions = teacher.Actions;
@@ -121,7 +121,7 @@ public sealed class TeacherActor : IDisposable
         ReadOnlySpan<float> output = _ort.Run(_input.AsSpan(0, batch * _size), batch);
         Span<float> logits = _logits.AsSpan(0, batch * Actions);
         output.CopyTo(logits);
-        OnnxTeacher.ToLogits(logits, _card.OutputKind);
+        OnnxTeacher.ToLogits(logits, _kind);
         return logits;
     }
 

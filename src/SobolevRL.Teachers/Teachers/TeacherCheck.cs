@@ -35,6 +35,17 @@ public sealed record GradientAgreement(string States, int Count, double Step, do
     public bool Passed => MaxErrorOverTolerance <= 1 && 2 * Unresolved <= Count;
 }
 
+/// <summary>Whether the policy output looks like what the card (or the inferred kind) says it is.</summary>
+/// <param name="States">Name of the state set.</param>
+/// <param name="Kind">The output kind in effect, in the card's spelling (e.g. <c>logits</c>).</param>
+/// <param name="FinalOp">Operator computing the policy output (e.g. <c>Softmax</c>), null when it is an input or constant.</param>
+/// <param name="Problem">Why the kind is wrong, with the fix; null when it fits.</param>
+public sealed record OutputKindAgreement(string States, string Kind, string? FinalOp, string? Problem)
+{
+    /// <summary>True when the outputs fit the kind.</summary>
+    public bool Passed => Problem is null;
+}
+
 /// <summary>
 /// Checks a teacher's two paths against each other: logits of ONNX Runtime vs the rebuilt TorchSharp graph, and exact
 /// gradient labels (VJPs of the log-policy) vs central finite differences of the ONNX Runtime log-policy.
@@ -68,6 +79,51 @@ public static class TeacherCheck
             }
         }
         return new OutputAgreement(name, count, maxAbs, maxRel, OutputTolerance);
+    }
+
+    /// <summary>Largest difference from 1 of a row sum (or from 0 of a row's log-sum-exp) taken for a normalised row.</summary>
+    public const double NormalisationTolerance = 1e-3;
+
+    /// <summary>
+    /// Checks the output kind in effect against the node computing the policy output and against the outputs on
+    /// <paramref name="states"/>: probabilities must be rows ≥ 0 summing to 1, log-probabilities rows whose
+    /// log-sum-exp is 0, and logits or Q-values must not be such probability rows (a Softmax head read as logits
+    /// gives a wrong log-policy that both paths agree on).
+    /// </summary>
+    public static OutputKindAgreement CheckOutputKind(OnnxTeacher teacher, float[] states, string name)
+    {
+        string? finalOp = teacher.Graph.ProducerOf(teacher.Signature.Output.Name);
+        PolicyOutputKind kind = teacher.OutputKind;
+        string spelled = ModelCard.Spelling(kind);
+        float[] outputs;
+        using (var scope = NewDisposeScope())
+        using (var mode = no_grad())
+        {
+            Tensor x = tensor(states, [states.Length / ObservationSize(teacher), .. teacher.ObservationShape]).to(teacher.Device);
+            outputs = teacher.PolicyOutput(x).to(ScalarType.Float32).cpu().data<float>().ToArray();
+        }
+        int a = teacher.Actions;
+        var rows = Enumerable.Range(0, outputs.Length / a).Select(b => outputs.AsSpan(b * a, a).ToArray()).ToArray();
+        bool probabilityRows = rows.All(r => r.All(p => p >= 0) && Math.Abs(r.Sum(p => (double)p) - 1) <= NormalisationTolerance);
+        bool logProbabilityRows = rows.All(r => Math.Abs(LogSumExp(r)) <= NormalisationTolerance);
+        string fix = "set output_kind in the card (or --output-kind)";
+        string? problem = kind switch
+        {
+            PolicyOutputKind.Probabilities when finalOp == "LogSoftmax" => $"the output comes from LogSoftmax but is read as probabilities; {fix} to log_probabilities",
+            PolicyOutputKind.Probabilities when !probabilityRows => $"the outputs are read as probabilities but not every row is ≥ 0 and sums to 1; {fix} to logits or q_values",
+            PolicyOutputKind.LogProbabilities when finalOp == "Softmax" => $"the output comes from Softmax but is read as log_probabilities; {fix} to probabilities",
+            PolicyOutputKind.LogProbabilities when !logProbabilityRows => $"the outputs are read as log_probabilities but their rows' log-sum-exp is not 0; {fix} to logits or q_values",
+            PolicyOutputKind.Logits or PolicyOutputKind.QValues when finalOp == "Softmax" || (a > 1 && probabilityRows) =>
+                $"the outputs are probabilities (from {finalOp ?? "the graph"}: every row ≥ 0 and sums to 1) but are read as {spelled}; {fix} to probabilities",
+            _ => null,
+        };
+        return new OutputKindAgreement(name, spelled, finalOp, problem);
+    }
+
+    static double LogSumExp(float[] row)
+    {
+        double max = row.Max();
+        return max + Math.Log(row.Sum(z => Math.Exp(z - max)));
     }
 
     /// <summary>

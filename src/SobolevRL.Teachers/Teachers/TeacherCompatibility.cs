@@ -15,7 +15,10 @@ public static class TeacherCompatibility
     {
         if (!policyShape.SequenceEqual(envShape.Select(d => (long)d)))
         {
-            string hint = policyShape.Length == 3 && envShape.Length == 3 && policyShape[0] == envShape[2] && policyShape[2] == envShape[0]
+            bool three = policyShape.Length == 3 && envShape.Length == 3;
+            string hint = three && policyShape[0] == envShape[1] && policyShape[1] == envShape[2] && policyShape[2] == envShape[0]
+                ? " (the teacher looks NHWC, channels last: give `input_layout` nhwc, or input.layout nhwc in its card)"
+                : three && policyShape[0] == envShape[2] && policyShape[2] == envShape[0]
                 ? " (the layouts differ: check input.layout in the card or `input_layout`)"
                 : "";
             throw new UserErrorException(

@@ -1,4 +1,5 @@
 using SobolevRL.Onnx;
+using SobolevRL.Onnx.Proto;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Teachers;
@@ -12,18 +13,28 @@ public static class TeacherLoader
     /// Every problem (missing or damaged file, unsupported operators, card contradicting the graph) is a
     /// <see cref="UserErrorException"/> naming the file.
     /// </summary>
-    public static OnnxTeacher Load(string path, Device device, TeacherOverrides? overrides = null)
+    /// <param name="path">The .onnx file.</param>
+    /// <param name="device">Device of the rebuilt graph.</param>
+    /// <param name="overrides">Card values given on the command line.</param>
+    /// <param name="readCard">False to ignore a card file beside the model (defaults and overrides only, as
+    /// <c>teacher card</c> needs to make a template from the graph).</param>
+    public static OnnxTeacher Load(string path, Device device, TeacherOverrides? overrides = null, bool readCard = true)
     {
         overrides ??= TeacherOverrides.None;
         if (!File.Exists(path)) throw new UserErrorException($"teacher '{path}' not found; give the path of a policy .onnx file");
         string cardPath = ModelCard.PathFor(path);
-        bool hasCard = File.Exists(cardPath);
+        bool hasCard = readCard && File.Exists(cardPath);
         ModelCard card = overrides.ApplyTo(hasCard ? ModelCard.Read(cardPath) : new ModelCard());
         string source = (hasCard ? cardPath : "defaults (no card file)") + (overrides.Any ? " + flags" : "");
         OnnxGraph graph;
+        IReadOnlyList<OnnxValueInfo> declaredInputs;
         try
         {
-            graph = OnnxGraph.Load(path, device);
+            // A uint8 observation input is rebuilt as a float one (see OnnxUint8Inputs); the card is checked against
+            // the input as the file declares it.
+            ModelProto model = OnnxModelFile.Read(path);
+            graph = OnnxGraph.FromModel(OnnxUint8Inputs.AsFloat(model, path), device, path);
+            declaredInputs = OnnxValueInfo.InputsOf(model.Graph);
         }
         catch (OnnxModelException e)
         {
@@ -31,7 +42,7 @@ public static class TeacherLoader
         }
         try
         {
-            TeacherSignature signature = TeacherSignature.Resolve(graph.Inputs, graph.Outputs, card, path);
+            TeacherSignature signature = TeacherSignature.Resolve(declaredInputs, graph.Outputs, card, path, graph.ProducerOf);
             return new OnnxTeacher(path, graph, card, signature, source);
         }
         catch

@@ -12,10 +12,17 @@ namespace SobolevRL.Teachers;
 /// <param name="ObservationShape">One observation in the environment's CHW layout.</param>
 /// <param name="ModelInputShape">One sample as the network takes it (after layout change or flattening).</param>
 /// <param name="Actions">Number of actions.</param>
-public sealed record TeacherSignature(OnnxValueInfo Input, OnnxValueInfo Output, long[] ObservationShape, long[] ModelInputShape, int Actions)
+/// <param name="OutputKind">What the policy output is: the card's output_kind, or inferred from the node computing it.</param>
+/// <param name="OneAtATime">The graph was exported with a fixed batch of 1 (no dynamic batch axis): it runs one state at a time.</param>
+public sealed record TeacherSignature(OnnxValueInfo Input, OnnxValueInfo Output, long[] ObservationShape, long[] ModelInputShape, int Actions,
+    PolicyOutputKind OutputKind, bool OneAtATime)
 {
-    /// <summary>Resolves <paramref name="card"/> against the declared inputs and outputs of a graph.</summary>
-    public static TeacherSignature Resolve(IReadOnlyList<OnnxValueInfo> inputs, IReadOnlyList<OnnxValueInfo> outputs, ModelCard card, string source)
+    /// <summary>
+    /// Resolves <paramref name="card"/> against the declared inputs and outputs of a graph; <paramref name="producerOf"/>
+    /// gives the operator computing a value (for the output kind a card leaves out).
+    /// </summary>
+    public static TeacherSignature Resolve(IReadOnlyList<OnnxValueInfo> inputs, IReadOnlyList<OnnxValueInfo> outputs, ModelCard card, string source,
+        Func<string, string?> producerOf)
     {
         if (!(card.Temperature > 0) || double.IsInfinity(card.Temperature))
             throw new UserErrorException($"teacher '{source}': temperature {Num(card.Temperature)} must be a finite number > 0 (card field temperature or `temperature`)");
@@ -23,18 +30,38 @@ public sealed record TeacherSignature(OnnxValueInfo Input, OnnxValueInfo Output,
             throw new UserErrorException($"teacher '{source}': input scale {Num(card.Input.Scale)} must be a finite number > 0 (card field input.scale or `input_scale`)");
         OnnxValueInfo input = FindInput(inputs, card, source);
         OnnxValueInfo output = FindOutput(outputs, card, source);
-        string dtype = card.Input.Dtype switch
+        string? dtype = card.Input.Dtype switch
         {
+            null => null,
             "float32" or "float" => "float",
             "uint8" => "uint8",
-            _ => throw new UserErrorException($"teacher '{source}': input dtype '{card.Input.Dtype}' in the card is not float32 or uint8"),
+            _ => throw new UserErrorException($"teacher '{source}': input dtype '{card.Input.Dtype}' in the card is not one of float32, uint8 (or leave input.dtype out: the graph's)"),
         };
-        if (input.ElementType != dtype)
+        if (dtype is not null && input.ElementType != dtype)
             throw new UserErrorException($"teacher '{source}': the card says input dtype {card.Input.Dtype} but input '{input.Name}' is {input.ElementType}; fix input.dtype in the card");
+        if (input.ElementType is not ("float" or "uint8"))
+            throw new UserErrorException($"teacher '{source}': input '{input.Name}' is {input.ElementType}; a teacher takes float32 or uint8 observations");
+        long? fixedBatch = input.Shape is { Count: > 0 } dims ? dims[0].Size : null;
+        if (fixedBatch > 1)
+            throw new UserErrorException(
+                $"teacher '{source}': input {input} has a fixed batch of {fixedBatch}; re-export it with a dynamic batch axis " +
+                $"(torch.onnx.export(..., dynamic_axes={{'{input.Name}': {{0: 'batch'}}}})) or with batch 1");
         var (observation, model) = Shapes(input, card, source);
         int actions = ResolveActions(output, card, source);
-        return new TeacherSignature(input, output, observation, model, actions);
+        PolicyOutputKind kind = card.OutputKind ?? InferKind(producerOf(output.Name));
+        return new TeacherSignature(input, output, observation, model, actions, kind, fixedBatch == 1);
     }
+
+    /// <summary>
+    /// The output kind a final node implies when the card states none: Softmax gives probabilities, LogSoftmax
+    /// log-probabilities, anything else logits.
+    /// </summary>
+    public static PolicyOutputKind InferKind(string? finalOp) => finalOp switch
+    {
+        "Softmax" => PolicyOutputKind.Probabilities,
+        "LogSoftmax" => PolicyOutputKind.LogProbabilities,
+        _ => PolicyOutputKind.Logits,
+    };
 
     static OnnxValueInfo FindInput(IReadOnlyList<OnnxValueInfo> inputs, ModelCard card, string source)
     {

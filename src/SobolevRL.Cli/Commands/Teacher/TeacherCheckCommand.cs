@@ -61,13 +61,16 @@ public sealed class TeacherCheckCommand : Command<TeacherCheckCommand.Settings>
         using TeacherActor actor = teacher.CreateActor(Math.Min(64, settings.States));
         var outputs = sets.Select(s => TeacherCheck.CompareOutputs(teacher, actor, s.States, s.Name)).ToArray();
         var gradients = sets.Select(s => TeacherCheck.CompareGradients(teacher, actor, s.States, s.Name, settings.Seed)).ToArray();
-        bool passed = outputs.All(o => o.Passed) && gradients.All(g => g.Passed);
+        var kinds = sets.Select(s => TeacherCheck.CheckOutputKind(teacher, s.States, s.Name)).ToArray();
+        bool passed = outputs.All(o => o.Passed) && gradients.All(g => g.Passed) && kinds.All(k => k.Passed);
         if (settings.Json)
         {
-            Output.Json(new { file = teacher.Path, passed, outputs, gradients });
+            Output.Json(new { file = teacher.Path, passed, outputs, gradients, output_kind = kinds });
         }
         else
         {
+            Output.Table("output kind (card or inferred from the final node) vs the outputs", ["states", "kind", "final node", "ok"],
+                kinds.Select(k => new[] { k.States, k.Kind, k.FinalOp ?? "-", k.Passed ? "yes" : "NO: " + k.Problem }));
             Output.Table("ONNX Runtime vs rebuilt graph (logits)", ["states", "n", "max abs diff", "max rel diff", "tolerance", "ok"],
                 outputs.Select(o => new[] { o.States, N(o.Count), G(o.MaxAbsDiff), G(o.MaxRelDiff), G(o.Tolerance), o.Passed ? "yes" : "NO" }));
             Output.Table("gradient labels vs finite differences through ONNX Runtime (one-sided where a kink lies on the segment)",

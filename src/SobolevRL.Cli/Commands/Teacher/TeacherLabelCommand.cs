@@ -48,6 +48,7 @@ public sealed class TeacherLabelCommand : Command<TeacherLabelCommand.Settings>
         if (settings.States.Length == 0) throw new UserErrorException("--states is required: the .npy file of states to label");
         if (settings.Out.Length == 0) throw new UserErrorException("--out is required: the .npz file to write");
         if (settings.Batch < 1) throw new UserErrorException($"--batch {settings.Batch}: must be >= 1");
+        TeacherSettings.RequireWritableFile(settings.Out, "--out");
         LabelMode mode = LabelMode.Parse(settings.Jacobian);
         using OnnxTeacher teacher = settings.LoadTeacher();
         NpyArray states = NpyFile.Read(settings.States);

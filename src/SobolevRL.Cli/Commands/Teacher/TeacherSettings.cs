@@ -55,6 +55,18 @@ public class TeacherSettings : DeviceSettings
         InputScale = InputScale is null ? null : ParseScale(InputScale),
     };
 
+    /// <summary>
+    /// Checks, before any work, that the file <paramref name="path"/> given to <paramref name="option"/> can be written:
+    /// its folder exists and it is not itself a folder.
+    /// </summary>
+    public static void RequireWritableFile(string path, string option)
+    {
+        if (Directory.Exists(path)) throw new UserErrorException($"{option} {path}: is a directory; give a file path");
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder))
+            throw new UserErrorException($"{option} {path}: folder '{folder}' does not exist; create it first (mkdir -p) or write elsewhere");
+    }
+
     /// <summary>Loads the teacher with the card overrides on the device of <c>--device</c>.</summary>
     public OnnxTeacher LoadTeacher() => TeacherLoader.Load(File, TorchSetup.Apply(this), Overrides());
 

@@ -23,6 +23,9 @@ internal static class ActivationOps
 #pragma warning disable RS0030
         new("Softplus", c => [F.softplus(c.Input(0))]),
 #pragma warning restore RS0030
+        // x · HardSigmoid(x) with alpha 1/6, beta 1/2 (opset 14).
+        new("HardSwish", c => [c.Input(0).Times(1.0 / 6).Plus(0.5).Clamp(0, 1).mul(c.Input(0))]),
+        new("Erf", c => [c.Input(0).erf()]),
         new("Softmax", c => [SoftmaxLike(c, (x, d) => x.softmax(d))]),
         new("LogSoftmax", c => [SoftmaxLike(c, (x, d) => x.log_softmax(d))]),
     ];

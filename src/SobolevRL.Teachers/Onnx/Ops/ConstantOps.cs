@@ -59,7 +59,8 @@ internal static class ConstantOps
             return [torch.zeros(shape, dtype: ScalarType.Float32, device: c.Device)];
         }
         using Tensor value = TensorProtoConversion.ToTensor(t, c.Device);
-        return [value.reshape(1).expand(shape.Length == 0 ? [] : shape).reshape(shape).clone()];
+        // An empty shape (PyTorch's x.new_ones(()), torch.full((), v)) is a rank-0 scalar: expand to [1], then drop the dimension.
+        return [value.reshape(1).expand(shape.Length == 0 ? [1] : shape).reshape(shape).clone()];
     }
 
     static string? CheckCast(NodeProto node, OnnxNodeAttributes attributes, int opset)

@@ -4,13 +4,15 @@ using SobolevRL.Hardware;
 
 namespace SobolevRL.Onnx.Ops;
 
-/// <summary>Slice and Gather.</summary>
+/// <summary>Slice, Gather and Where.</summary>
 internal static class IndexingOps
 {
     public static IEnumerable<OnnxOpDefinition> All() =>
     [
         new("Slice", Slice),
         new("Gather", Gather),
+        // Elementwise choice with broadcasting; the gradient flows into the chosen input only.
+        new("Where", c => [torch.where(c.Input(0).to(ScalarType.Bool), c.Input(1), c.Input(2))]),
     ];
 
     // starts/ends/axes are attributes before opset 10 and inputs (with optional steps) from 10 on.

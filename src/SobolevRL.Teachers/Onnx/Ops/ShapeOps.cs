@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace SobolevRL.Onnx.Ops;
 
 /// <summary>
-/// Operators that rearrange a tensor's shape: Shape, Flatten, Reshape, Transpose, Squeeze, Unsqueeze.
+/// Operators that rearrange a tensor's shape: Shape, Flatten, Reshape, Transpose, Squeeze, Unsqueeze, Expand, Tile.
 /// Shapes are read from the tensors of the current run, so a dynamic batch dimension flows through.
 /// </summary>
 internal static class ShapeOps
@@ -17,7 +17,24 @@ internal static class ShapeOps
         new("Transpose", Transpose),
         new("Squeeze", Squeeze),
         new("Unsqueeze", Unsqueeze),
+        new("Expand", Expand),
+        new("Tile", c => [c.Input(0).tile(c.InputAsLongs(1))]),
     ];
+
+    // Broadcasts the input against the shape input in both directions (numpy rules): a 1 on either side takes the other size.
+    static Tensor[] Expand(OnnxOpContext c)
+    {
+        Tensor x = c.Input(0);
+        long[] shape = c.InputAsLongs(1);
+        int rank = (int)Math.Max(x.dim(), shape.Length);
+        var result = new long[rank];
+        for (int i = 1; i <= rank; i++)
+        {
+            long a = i <= x.dim() ? x.shape[^i] : 1, b = i <= shape.Length ? shape[^i] : 1;
+            result[^i] = a == 1 ? b : b == 1 || b == a ? a : throw c.Error($"shape [{string.Join(",", shape)}] does not broadcast with input [{string.Join(",", x.shape)}]");
+        }
+        return [x.expand(result)];
+    }
 
     // The input's shape as an int64 tensor on the same device; opset 15 adds an optional [start, end) slice.
     static Tensor[] Shape(OnnxOpContext c)
