@@ -118,14 +118,14 @@ public sealed record ModelCard
     public static ModelCard Read(string path)
     {
         if (!File.Exists(path))
-            throw new UserErrorException($"model card '{path}' not found; write one (see src/SobolevRL/Teachers/README.md, section Model cards; `sobolevrl teacher card FILE.onnx` writes a template) or pass the output/input flags");
+            throw new UserErrorException($"model card '{path}' not found; write one (see src/SobolevRL.Teachers/Teachers/README.md, section Model cards; `sobolevrl teacher card FILE.onnx` writes a template) or pass the output/input flags");
         try
         {
             return JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(path), CardJson) ?? throw new JsonException("empty card");
         }
         catch (JsonException e)
         {
-            throw new UserErrorException($"model card '{path}' is not valid: {Explain(e)} (see src/SobolevRL/Teachers/README.md, section Model cards)");
+            throw new UserErrorException($"model card '{path}' is not valid: {Explain(e)} (see src/SobolevRL.Teachers/Teachers/README.md, section Model cards)");
         }
     }
 

@@ -173,6 +173,6 @@ public sealed class WildTeacherTests : IDisposable
         Assert.Contains("output_kind", e.Message);
         Assert.DoesNotContain("SobolevRL.", e.Message);
         // The section the errors point to exists.
-        Assert.Contains("## Model cards", File.ReadAllText(RepoFiles.RepoFile("src/SobolevRL/Teachers/README.md")));
+        Assert.Contains("## Model cards", File.ReadAllText(RepoFiles.RepoFile("src/SobolevRL.Teachers/Teachers/README.md")));
     }
 }
