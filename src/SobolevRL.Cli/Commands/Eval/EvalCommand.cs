@@ -5,6 +5,7 @@ using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Distillation;
 using SobolevRL.Envs.Core;
 using SobolevRL.Evaluation;
+using SobolevRL.Evaluation.Aggregates;
 using SobolevRL.Teachers;
 using Spectre.Console.Cli;
 
@@ -52,11 +53,40 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [Description("Episodes start from seed 1e9 + N (collection uses seeds below 1e9).")]
         [DefaultValue(0L)]
         public long SeedOffset { get; init; }
+
+        /// <summary>Evaluation preset.</summary>
+        [CommandOption("--preset <NAME>")]
+        [Description("Evaluation protocol: default, machado2018 (sticky 0.25, no no-ops, 108K frames) or mnih2015 (30 no-ops, epsilon 0.05, 18K frames); see src/SobolevRL/Evaluation/README.md.")]
+        [DefaultValue("default")]
+        public string Preset { get; init; } = "default";
+
+        /// <summary>Policies of a suite.</summary>
+        [CommandOption("--suite <FILE|RUN>")]
+        [Description("Suite evaluation: a policy (.onnx with card, or run directory) per game and run (repeatable, replaces --policy): per-game normalised scores and IQM/median/mean/optimality gap with bootstrap CIs.")]
+        public string[] Suite { get; init; } = [];
+
+        /// <summary>Teachers of a suite's games without published scores.</summary>
+        [CommandOption("--suite-teacher <FILE>")]
+        [Description("Teacher .onnx of a suite game without published human scores (MinAtar): its scores are normalised between random play (0) and the teacher (1) (repeatable).")]
+        public string[] SuiteTeachers { get; init; } = [];
+
+        /// <summary>Bootstrap replicates.</summary>
+        [CommandOption("--bootstrap-reps <N>")]
+        [Description("Stratified-bootstrap replicates of the suite's confidence intervals.")]
+        [DefaultValue(StratifiedBootstrap.DefaultReps)]
+        public int BootstrapReps { get; init; } = StratifiedBootstrap.DefaultReps;
+
+        /// <summary>Performance-profile plot.</summary>
+        [CommandOption("--profile <PNG>")]
+        [Description("Suite: write the performance profile (fraction of runs above each normalised score) to this PNG.")]
+        public string? Profile { get; init; }
     }
 
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        var preset = EvaluationPreset.Named(settings.Preset);
+        if (settings.Suite.Length > 0) return SuiteCommand.Run(settings, preset);
         if (settings.Policy.Length == 0) throw new UserErrorException("--policy is required: a .onnx file or a run directory");
         if (settings.Episodes < 0) throw new UserErrorException($"--episodes {settings.Episodes}: must be >= 0");
         var device = TorchSetup.Apply(settings);
@@ -66,16 +96,16 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         using var actor = TeacherActor.Open(onnx);
         string env = settings.Env ?? (actor.Card.Env.Length > 0 ? actor.Card.Env : null) ?? throw new UserErrorException("--env is required (the policy has no model card naming its environment)");
         var overrides = EnvOptions.Parse(settings.EnvOptions).Values;
-        string protocol = EvaluationProtocol.Describe(env, EvaluationProtocol.Options(env, overrides));
+        string protocol = EvaluationProtocol.Describe(env, EvaluationProtocol.Options(env, overrides, preset), preset);
 
         ReturnStatistics? student = null, teacher = null;
         if (settings.Episodes > 0)
         {
-            student = EpisodeEvaluator.Run(env, EvaluationProtocol.Options(env, overrides), actor.Act, settings.Episodes, settings.SeedOffset);
+            student = EpisodeEvaluator.Run(env, preset, overrides, actor.Act, settings.Episodes, settings.SeedOffset);
             if (settings.Teacher != null)
             {
                 using var teacherActor = TeacherActor.Open(settings.Teacher);
-                teacher = EpisodeEvaluator.Run(env, EvaluationProtocol.Options(env, overrides), teacherActor.Act, settings.Episodes, settings.SeedOffset);
+                teacher = EpisodeEvaluator.Run(env, preset, overrides, teacherActor.Act, settings.Episodes, settings.SeedOffset);
             }
         }
         HeldOutResult? heldOut = null;
@@ -87,10 +117,11 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             using var batch = data.HeldOut(int.MaxValue, device);
             heldOut = HeldOutMetrics.Compute(policy, batch, policy.Temperature);
         }
-        double percent = student != null && teacher != null && teacher.Mean != 0 ? 100.0 * student.Mean / teacher.Mean : double.NaN;
+        // Undefined (null in JSON, not a "NaN" string) without both returns or when the teacher's is 0.
+        double? percent = student != null && teacher != null && teacher.Mean != 0 ? 100.0 * student.Mean / teacher.Mean : null;
         if (settings.Json)
         {
-            Output.Json(new { policy = settings.Policy, protocol, seed_base = EvaluationProtocol.SeedBase + settings.SeedOffset, returns = student, teacher_returns = teacher, percent_of_teacher = percent, held_out = heldOut });
+            Output.Json(new { policy = settings.Policy, preset = preset.Name, protocol, seed_base = EvaluationProtocol.SeedBase + settings.SeedOffset, returns = student, teacher_returns = teacher, percent_of_teacher = percent, held_out = heldOut });
             return 0;
         }
         string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
@@ -99,7 +130,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (student != null) Returns("policy", student);
         if (teacher != null) Returns("teacher", teacher);
         if (rows.Count > 0) Output.Table($"returns, {protocol}, seeds from {EvaluationProtocol.SeedBase + settings.SeedOffset}", ["who", "mean", "median", "std", "95% CI of mean", "episodes"], rows);
-        if (!double.IsNaN(percent)) Output.Log($"policy return = {F(percent)}% of the teacher's");
+        if (percent is { } p) Output.Log($"policy return = {F(p)}% of the teacher's");
         if (heldOut != null)
             Output.Table("held-out dataset metrics", ["states", "KL(teacher||student)", "agreement", "gradient rel. error"],
                 [[heldOut.States.ToString(CultureInfo.InvariantCulture), F(heldOut.Kl), F(heldOut.Agreement), F(heldOut.GradientRelativeError)]]);
