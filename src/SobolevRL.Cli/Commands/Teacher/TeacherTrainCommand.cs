@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Config;
-using SobolevRL.Envs.Registry;
 using SobolevRL.Policies;
 using SobolevRL.Runs;
 using SobolevRL.Teachers;
@@ -71,8 +70,8 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
             if (File.Exists(saved)) baseConfig = saved;
         }
         var options = ConfigLoader.Load<PpoOptions>(baseConfig, overrides);
-        // A wrong env id or option is reported before anything is written.
-        using (EnvRegistry.CreateDefault().Make(options.Env, PpoTrainer.EnvOptionsFrom(options.EnvOptions))) { }
+        // A wrong env id, option or observation shape is reported before anything is written.
+        PpoTrainer.CheckEnv(options);
         string game = options.Env.Split('/')[^1];
         var run = RunDirectory.Create($"teacher-{game}", settings.Out, settings.Resume);
         ConfigLoader.Save(options, run.File(RunDirectory.ConfigFile));
