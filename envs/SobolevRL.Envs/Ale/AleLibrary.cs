@@ -14,9 +14,12 @@ public static class AleLibrary
     /// <summary>Environment variable naming the shim library file.</summary>
     public const string PathVariable = "SOBOLEVRL_ALE_LIB";
 
+    /// <summary>ALE's own documentation, which says how to build and install its C++ library.</summary>
+    public const string AleDocumentation = "https://ale.farama.org/getting-started/";
+
     /// <summary>How to get the shim, appended to every "not available" error.</summary>
     public const string BuildHint =
-        "Build ALE (cmake -DBUILD_CPP_LIB=ON -DBUILD_PYTHON_LIB=OFF -DSDL_SUPPORT=OFF -DBUILD_SHARED_LIBS=ON, then install it; " +
+        "Install ALE's C++ library as ALE's documentation describes (" + AleDocumentation + "; " +
         "see envs/SobolevRL.Envs/Ale/README.md), build the shim with `make ale ALE_DIR=<ALE install prefix>`, and set " +
         PathVariable + "=<repo>/artifacts/ale-shim/libsobolevrl_ale.so (or pass the option ale_lib=<path>).";
 
@@ -87,7 +90,9 @@ public static class AleLibrary
         }
         catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
         {
-            throw new EnvException($"the ALE shim library {full} does not load ({e.Message}); it needs ALE's libale.so where it was built against. {BuildHint}", e);
+            // The loader's message spans lines (one per path it tried); errors are one line.
+            string reason = string.Join("; ", e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            throw new EnvException($"the ALE shim library {full} does not load ({reason}); it needs ALE's libale.so where it was built against. {BuildHint}", e);
         }
         if (!NativeLibrary.TryGetExport(handle, "sobolevrl_ale_abi_version", out nint abiVersion))
         {

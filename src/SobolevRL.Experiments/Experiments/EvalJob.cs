@@ -32,6 +32,9 @@ public sealed record EvalJobOptions
     /// <summary>Episodes start from seed <see cref="EvaluationProtocol.SeedBase"/> + this (<c>seed_offset</c>).</summary>
     public long SeedOffset { get; init; }
 
+    /// <summary>Evaluation protocol preset (<c>preset</c>: default, machado2018, mnih2015).</summary>
+    public EvaluationPreset Preset { get; init; } = EvaluationPreset.Named("default");
+
     /// <summary>Device of the differentiable student (held-out metrics).</summary>
     public Device Device { get; init; } = CPU;
 }
@@ -42,10 +45,10 @@ public sealed record EvalJobOptions
 /// <param name="SeedBase">Seed of the first episode.</param>
 /// <param name="Returns">The policy's greedy episode returns (null without episodes).</param>
 /// <param name="TeacherReturns">The teacher's under the same protocol (null without a teacher or episodes).</param>
-/// <param name="PercentOfTeacher">100 · policy / teacher mean return (NaN when unknown).</param>
+/// <param name="PercentOfTeacher">100 · policy / teacher mean return (null when undefined: no returns, or a teacher return of 0).</param>
 /// <param name="HeldOut">Held-out dataset metrics (null without a dataset).</param>
 public sealed record EvalJobResult(string Policy, string Protocol, long SeedBase, ReturnStatistics? Returns, ReturnStatistics? TeacherReturns,
-    double PercentOfTeacher, HeldOutResult? HeldOut);
+    double? PercentOfTeacher, HeldOutResult? HeldOut);
 
 /// <summary>The library entry point of <c>sobolevrl eval</c>: episode returns of a policy and of a teacher under one protocol, and held-out dataset metrics.</summary>
 public static class EvalJob
@@ -64,16 +67,16 @@ public static class EvalJob
         string env = job.Env ?? (actor.Card.Env.Length > 0 ? actor.Card.Env : null)
             ?? throw new UserErrorException($"{Key("env")} is required (the policy has no model card naming its environment)");
         var overrides = EnvOptions.Parse(job.EnvOptions).Values;
-        string protocol = EvaluationProtocol.Describe(env, EvaluationProtocol.Options(env, overrides));
+        string protocol = EvaluationProtocol.Describe(env, EvaluationProtocol.Options(env, overrides, job.Preset), job.Preset);
 
         ReturnStatistics? student = null, teacher = null;
         if (job.Episodes > 0)
         {
-            student = EpisodeEvaluator.Run(env, EvaluationProtocol.Options(env, overrides), actor.Act, job.Episodes, job.SeedOffset);
+            student = EpisodeEvaluator.Run(env, job.Preset, overrides, actor.Act, job.Episodes, job.SeedOffset);
             if (job.Teacher != null)
             {
                 using var teacherActor = TeacherActor.Open(job.Teacher);
-                teacher = EpisodeEvaluator.Run(env, EvaluationProtocol.Options(env, overrides), teacherActor.Act, job.Episodes, job.SeedOffset);
+                teacher = EpisodeEvaluator.Run(env, job.Preset, overrides, teacherActor.Act, job.Episodes, job.SeedOffset);
             }
         }
         HeldOutResult? heldOut = null;
@@ -85,6 +88,6 @@ public static class EvalJob
             heldOut = HeldOutMetrics.Compute(policy, batch, policy.Temperature);
         }
         return new EvalJobResult(job.Policy, protocol, EvaluationProtocol.SeedBase + job.SeedOffset, student, teacher,
-            ReturnStatistics.PercentOfTeacher(student, teacher), heldOut);
+            ReturnStatistics.PercentOfTeacher(student, teacher) is { } p && !double.IsNaN(p) ? p : null, heldOut);
     }
 }

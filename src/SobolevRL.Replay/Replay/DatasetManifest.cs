@@ -130,6 +130,9 @@ public sealed record CollectionRecord
     /// <summary>Fraction of episodes held out.</summary>
     public double HeldOutFraction { get; init; }
 
+    /// <summary>Rule that chose the held-out episodes: <c>episodes</c> (each with probability the fraction; manifests written before the field) or <c>streams</c> (whole env slots).</summary>
+    public string Split { get; init; } = "episodes";
+
     /// <summary>Target number of states.</summary>
     public long TargetStates { get; init; }
 

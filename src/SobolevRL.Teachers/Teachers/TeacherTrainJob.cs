@@ -78,8 +78,8 @@ public static class TeacherTrainJob
     {
         if (job.Algorithm != "ppo") throw new UserErrorException($"{Key("algo")} {job.Algorithm}: unknown algorithm; the implemented one is ppo");
         var options = ConfigLoader.Load<PpoOptions>(ResumeConfig.File(job.ConfigFile, job.OutDir, job.Resume && job.OutDir is not null), job.Overrides);
-        // A wrong env id or option is reported before anything is written.
-        using (EnvRegistry.CreateDefault().Make(options.Env, PpoTrainer.EnvOptionsFrom(options.EnvOptions))) { }
+        // A wrong env id, option or observation shape is reported before anything is written.
+        PpoTrainer.CheckEnv(options);
         string game = options.Env.Split('/')[^1];
         var run = RunDirectory.Create($"teacher-{game}", job.OutDir, job.Resume);
         // Saved, not checked against the saved one: a resumed teacher run may extend its frame budget.

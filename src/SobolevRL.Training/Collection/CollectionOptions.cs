@@ -67,6 +67,14 @@ public sealed record CollectionOptions
     /// <summary>Fraction of episodes held out.</summary>
     public double HeldOutFraction { get; init; } = 0.1;
 
+    /// <summary>How the held-out episodes are chosen (<see cref="HeldOutSplit"/>).</summary>
+    public HeldOutSplit Split { get; init; } = HeldOutSplit.Episodes;
+
+    /// <summary>True when <paramref name="episode"/> belongs to the held-out split under <see cref="Split"/>.</summary>
+    public bool IsHeldOut(long episode) => Split == HeldOutSplit.Episodes
+        ? EpisodeSeeds.IsHeldOut(Seed, episode, HeldOutFraction)
+        : EpisodeSeeds.IsHeldOutSlot(Seed, (int)(episode % Envs), HeldOutFraction, Envs);
+
     /// <summary>Frame-stack depth k.</summary>
     public int FrameStack { get; init; } = 1;
 
@@ -83,6 +91,8 @@ public sealed record CollectionOptions
         if (Epsilon is < 0 or > 1) throw new UserErrorException($"`epsilon` {Epsilon}: must be in [0, 1]");
         if (!(ActingTemperature > 0)) throw new UserErrorException($"`temperature` {ActingTemperature}: must be > 0");
         if (HeldOutFraction is < 0 or >= 1) throw new UserErrorException($"`heldout_fraction` {HeldOutFraction}: must be in [0, 1)");
+        if (Split == HeldOutSplit.Streams && HeldOutFraction > 0 && Envs < 2)
+            throw new UserErrorException($"`split` streams holds out whole env streams and needs `envs` >= 2 (got {Envs}); use more envs or `split` episodes");
         if (FrameStack < 1) throw new UserErrorException($"`frame_stack` {FrameStack}: must be >= 1");
         if (ShardStates < 0) throw new UserErrorException($"`shard_states` {ShardStates}: must be >= 0");
     }
@@ -99,7 +109,40 @@ public sealed record CollectionOptions
         Envs = Envs,
         Seed = Seed,
         HeldOutFraction = HeldOutFraction,
+        Split = Split == HeldOutSplit.Streams ? HeldOutSplits.Streams : HeldOutSplits.Episodes,
         TargetStates = States,
         ShardStates = shardStates,
+    };
+}
+
+/// <summary>The rule that picks the held-out episodes of a collection (recorded in the manifest as <c>split</c>).</summary>
+public enum HeldOutSplit
+{
+    /// <summary>Each episode independently, with probability the held-out fraction (by a hash of seed and episode id). Needs finished episodes to be fair: episodes longer than the collection leave one partial episode per env, often none held out.</summary>
+    Episodes,
+
+    /// <summary>Whole env streams: every episode run in the held-out env slots (round(fraction · envs) of them, at least one, never all), finished or not. Works however long the episodes are; needs ≥ 2 envs.</summary>
+    Streams,
+}
+
+/// <summary>Names of <see cref="HeldOutSplit"/> on the command line and in manifests, and the rule of the <c>auto</c> default.</summary>
+public static class HeldOutSplits
+{
+    /// <summary>Manifest and option name of <see cref="HeldOutSplit.Episodes"/> (also what a manifest without the field means).</summary>
+    public const string Episodes = "episodes";
+
+    /// <summary>Manifest and option name of <see cref="HeldOutSplit.Streams"/>.</summary>
+    public const string Streams = "streams";
+
+    /// <summary>Option value that picks <see cref="Streams"/> for Atari (<c>ALE/</c>) ids with at least 2 envs, whose episodes run to thousands of steps, and <see cref="Episodes"/> otherwise.</summary>
+    public const string Auto = "auto";
+
+    /// <summary>The rule named <paramref name="name"/> for a collection of <paramref name="envId"/> on <paramref name="envs"/> envs.</summary>
+    public static HeldOutSplit Parse(string name, string envId, int envs) => name switch
+    {
+        Episodes => HeldOutSplit.Episodes,
+        Streams => HeldOutSplit.Streams,
+        Auto => envId.StartsWith("ALE/", StringComparison.Ordinal) && envs >= 2 ? HeldOutSplit.Streams : HeldOutSplit.Episodes,
+        _ => throw new UserErrorException($"--split {name}: not {Episodes}, {Streams} or {Auto}"),
     };
 }

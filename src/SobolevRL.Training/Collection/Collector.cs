@@ -98,6 +98,7 @@ public static class Collector
             EnvThreads = envThreads,
             Seed = c.Seed,
             HeldOutFraction = c.HeldOutFraction,
+            Split = c.Split == HeldOutSplits.Streams ? HeldOutSplit.Streams : HeldOutSplit.Episodes,
             FrameStack = manifest.FrameStack,
             ShardStates = c.ShardStates,
         };
@@ -320,7 +321,7 @@ public static class Collector
             long episode = g.Episode[i];
             buffer.Add(g.StagedFrames.AsSpan(i * g.FrameSize, g.FrameSize), g.Actions[i], g.Rewards[i], g.Terminated[i], g.Truncated[i],
                 episode, g.Step[i], g.Logits.AsSpan(i * actions, actions), g.Grads.AsSpan(i * gradBytes, gradBytes),
-                g.Projections.AsSpan(i * vLength, vLength), EpisodeSeeds.IsHeldOut(options.Seed, episode, options.HeldOutFraction));
+                g.Projections.AsSpan(i * vLength, vLength), options.IsHeldOut(episode));
             if (g.Terminated[i] || g.Truncated[i])
             {
                 finished++;

@@ -162,6 +162,9 @@ public class AleFamilyTests
             var notLoadable = Assert.Throws<EnvException>(() => AleLibrary.Load(junk));
             Assert.Contains("does not load", notLoadable.Message);
             Assert.Contains("make ale ALE_DIR=", notLoadable.Message);
+            Assert.Contains(AleLibrary.AleDocumentation, notLoadable.Message);
+            // One line: the loader's multi-line text is joined.
+            Assert.DoesNotContain('\n', notLoadable.Message);
 
             // A real shared library without the shim's functions (the C library is always there on Linux).
             string? libc = new[] { "/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib64/libc.so.6" }.FirstOrDefault(File.Exists);

@@ -133,7 +133,7 @@ public sealed class OnnxTeacherTests : IDisposable
         // Read as NCHW, the same model takes [10, 10, 4] observations: the check against a 4×10×10 environment says why.
         using OnnxTeacher wrong = TeacherLoader.Load(path, CPU, new TeacherOverrides { InputLayout = InputLayout.Nchw });
         string message = Assert.Throws<UserErrorException>(() => TeacherCompatibility.Check(wrong.ObservationShape, 3, [4, 10, 10], 3, "grid", wrong.Path)).Message;
-        Assert.Contains("takes observations [10, 10, 4] but grid gives [4, 10, 10] (the teacher looks NHWC, channels last: give --input-layout nhwc", message);
+        Assert.Contains("takes observations [10, 10, 4] but grid gives [4, 10, 10] (the teacher looks NHWC, channels last: give `input_layout` nhwc", message);
     }
 
     [Fact]

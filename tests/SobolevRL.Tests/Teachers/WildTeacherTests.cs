@@ -151,7 +151,7 @@ public sealed class WildTeacherTests : IDisposable
         Assert.Equal([10L, 10, 2], teacher.ObservationShape);
         var e = Assert.Throws<UserErrorException>(() =>
             TeacherCompatibility.Check(teacher.ObservationShape, teacher.Actions, [2, 10, 10], teacher.Actions, "Grid-v0", path));
-        Assert.Contains("--input-layout nhwc", e.Message);
+        Assert.Contains("`input_layout` nhwc", e.Message);
     }
 
     [Fact]

@@ -21,4 +21,6 @@ fi
 
 cmake -S "$here" -B "$build_dir" -DCMAKE_PREFIX_PATH="$ale_dir" -DCMAKE_BUILD_TYPE=Release
 cmake --build "$build_dir" -j 2
-echo "built $build_dir/libsobolevrl_ale.so; use it with: export SOBOLEVRL_ALE_LIB=$build_dir/libsobolevrl_ale.so"
+# An absolute path, so the export works from any directory.
+shim="$(cd "$build_dir" && pwd)/libsobolevrl_ale.so"
+echo "built $shim; use it with: export SOBOLEVRL_ALE_LIB=$shim"

@@ -104,6 +104,12 @@ public class CollectSettings : DeviceSettings
     [DefaultValue(0.1)]
     public double HeldOutFraction { get; init; } = 0.1;
 
+    /// <summary>Held-out split rule.</summary>
+    [CommandOption("--split <RULE>")]
+    [Description("Held-out split: episodes (each episode with probability --heldout-fraction), streams (whole env streams, for episodes longer than the collection; needs --envs >= 2) or auto (streams for ALE ids, else episodes).")]
+    [DefaultValue(HeldOutSplits.Auto)]
+    public string Split { get; init; } = HeldOutSplits.Auto;
+
     /// <summary>Frame-stack depth.</summary>
     [CommandOption("--frame-stack <K>")]
     [Description("Frames stacked on channels (default: the teacher's input channels over the environment's).")]
@@ -143,6 +149,7 @@ public class CollectSettings : DeviceSettings
         LabelShards = LabelShards,
         Seed = Seed,
         HeldOutFraction = HeldOutFraction,
+        Split = HeldOutSplits.Parse(Split, Env ?? "", Envs),
         FrameStack = FrameStack ?? 1,
         ShardStates = ShardStates,
     };

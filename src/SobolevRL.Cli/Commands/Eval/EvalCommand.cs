@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Evaluation;
+using SobolevRL.Evaluation.Aggregates;
 using SobolevRL.Experiments;
 using Spectre.Console.Cli;
 
@@ -49,14 +50,44 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [Description("Episodes start from seed 1e9 + N (collection uses seeds below 1e9).")]
         [DefaultValue(0L)]
         public long SeedOffset { get; init; }
+
+        /// <summary>Evaluation preset.</summary>
+        [CommandOption("--preset <NAME>")]
+        [Description("Evaluation protocol: default, machado2018 (sticky 0.25, no no-ops, 108K frames) or mnih2015 (30 no-ops, epsilon 0.05, 18K frames); see src/SobolevRL/Evaluation/README.md.")]
+        [DefaultValue("default")]
+        public string Preset { get; init; } = "default";
+
+        /// <summary>Policies of a suite.</summary>
+        [CommandOption("--suite <FILE|RUN>")]
+        [Description("Suite evaluation: a policy (.onnx with card, or run directory) per game and run (repeatable, replaces --policy): per-game normalised scores and IQM/median/mean/optimality gap with bootstrap CIs.")]
+        public string[] Suite { get; init; } = [];
+
+        /// <summary>Teachers of a suite's games without published scores.</summary>
+        [CommandOption("--suite-teacher <FILE>")]
+        [Description("Teacher .onnx of a suite game without published human scores (MinAtar): its scores are normalised between random play (0) and the teacher (1) (repeatable).")]
+        public string[] SuiteTeachers { get; init; } = [];
+
+        /// <summary>Bootstrap replicates.</summary>
+        [CommandOption("--bootstrap-reps <N>")]
+        [Description("Stratified-bootstrap replicates of the suite's confidence intervals.")]
+        [DefaultValue(StratifiedBootstrap.DefaultReps)]
+        public int BootstrapReps { get; init; } = StratifiedBootstrap.DefaultReps;
+
+        /// <summary>Performance-profile plot.</summary>
+        [CommandOption("--profile <PNG>")]
+        [Description("Suite: write the performance profile (fraction of runs above each normalised score) to this PNG.")]
+        public string? Profile { get; init; }
     }
 
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        var preset = EvaluationPreset.Named(settings.Preset);
+        if (settings.Suite.Length > 0) return SuiteCommand.Run(settings, preset);
         var device = TorchSetup.Apply(settings);
         var r = EvalJob.Run(new EvalJobOptions
         {
+            Preset = preset,
             Policy = settings.Policy,
             Env = settings.Env,
             Episodes = settings.Episodes,
@@ -69,7 +100,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var (student, teacher, heldOut, percent) = (r.Returns, r.TeacherReturns, r.HeldOut, r.PercentOfTeacher);
         if (settings.Json)
         {
-            Output.Json(new { policy = r.Policy, protocol = r.Protocol, seed_base = r.SeedBase, returns = student, teacher_returns = teacher, percent_of_teacher = percent, held_out = heldOut });
+            Output.Json(new { policy = r.Policy, preset = preset.Name, protocol = r.Protocol, seed_base = r.SeedBase, returns = student, teacher_returns = teacher, percent_of_teacher = percent, held_out = heldOut });
             return 0;
         }
         string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
@@ -78,7 +109,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (student != null) Returns("policy", student);
         if (teacher != null) Returns("teacher", teacher);
         if (rows.Count > 0) Output.Table($"returns, {r.Protocol}, seeds from {r.SeedBase}", ["who", "mean", "median", "std", "95% CI of mean", "episodes"], rows);
-        if (!double.IsNaN(percent)) Output.Log($"policy return = {F(percent)}% of the teacher's");
+        if (percent is { } p) Output.Log($"policy return = {F(p)}% of the teacher's");
         if (heldOut != null)
             Output.Table("held-out dataset metrics", ["states", "KL(teacher||student)", "agreement", "gradient rel. error"],
                 [[heldOut.States.ToString(CultureInfo.InvariantCulture), F(heldOut.Kl), F(heldOut.Agreement), F(heldOut.GradientRelativeError)]]);

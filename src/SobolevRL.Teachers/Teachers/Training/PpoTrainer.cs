@@ -42,8 +42,7 @@ public static class PpoTrainer
         using var vec = VectorEnvFactory.Create(
             _ => registry.Make(options.Env, EnvOptionsFrom(options.EnvOptions)).WithEpisodeStatistics(), options.NumEnvs, options.EnvThreads);
         long[] shape = vec.SingleObservationSpace.Shape.Select(d => (long)d).ToArray();
-        if (shape.Length != 3 || shape[1] != 10 || shape[2] != 10)
-            throw new UserErrorException($"PPO teachers use the MinAtar CNN, which needs C×10×10 observations; {options.Env} gives {vec.SingleObservationSpace}");
+        RequireSupportedObservations(options.Env, vec.SingleObservationSpace);
         int actions = vec.ActionSpace.N;
 
         random.manual_seed(options.Seed);
@@ -199,6 +198,22 @@ public static class PpoTrainer
         using var noGrad = no_grad();
         var (_, value) = model.call(tensor(observation.ToArray(), [1, .. shape]).to(float32, device));
         return value.cpu().item<float>();
+    }
+
+    /// <summary>
+    /// Makes one environment of <paramref name="options"/> and checks that PPO can train on it, so a wrong env id,
+    /// option or observation shape is reported before a run directory is written.
+    /// </summary>
+    public static void CheckEnv(PpoOptions options)
+    {
+        using var env = EnvRegistry.CreateDefault().Make(options.Env, EnvOptionsFrom(options.EnvOptions));
+        RequireSupportedObservations(options.Env, env.ObservationSpace);
+    }
+
+    private static void RequireSupportedObservations(string envId, BoxSpace space)
+    {
+        if (space.Shape.Length != 3 || space.Shape[1] != 10 || space.Shape[2] != 10)
+            throw new UserErrorException($"PPO teachers use the MinAtar CNN, which needs C×10×10 observations; {envId} gives {space}");
     }
 
     /// <summary>Parses <c>key=value</c> env options, turning format errors into user errors.</summary>

@@ -53,10 +53,23 @@ public class TeacherTrainCliTests
             Assert.Equal(2, code);
             Assert.StartsWith("error:", stderr.Trim());
             Assert.Contains(expected, stderr);
+            Assert.False(Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any(), "a refused run wrote into --out");
         }
         finally
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public void AnAtariEnvIsRefusedBeforeTheRunDirectoryIsWritten()
+    {
+        string? shim = Environment.GetEnvironmentVariable("SOBOLEVRL_ALE_LIB"), roms = Environment.GetEnvironmentVariable("SOBOLEVRL_ROMS");
+        if (shim is null || roms is null || !File.Exists(Path.Combine(roms, "tetris.bin"))) Assert.Skip("needs ALE: SOBOLEVRL_ALE_LIB and SOBOLEVRL_ROMS with tetris.bin");
+        string dir = Path.Combine(Path.GetTempPath(), "sobolevrl-cli-ppo-ale-" + Guid.NewGuid().ToString("N"));
+        var (code, _, stderr) = CliProcess.Run("teacher", "train", "--env", "ALE/Tetris-v5", "--frames", "512", "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Contains("MinAtar CNN", stderr);
+        Assert.False(Directory.Exists(dir), "a refused run created --out");
     }
 }
