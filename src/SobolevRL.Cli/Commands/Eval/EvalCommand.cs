@@ -53,7 +53,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 
         /// <summary>Evaluation preset.</summary>
         [CommandOption("--preset <NAME>")]
-        [Description("Evaluation protocol: default, machado2018 (sticky 0.25, no no-ops, 108K frames) or mnih2015 (30 no-ops, epsilon 0.05, 18K frames); see src/SobolevRL/Evaluation/README.md.")]
+        [Description("Evaluation protocol: default, machado2018 (sticky 0.25, no no-ops, 108K frames) or mnih2015 (30 no-ops, epsilon 0.05, 18K frames); see src/SobolevRL.Training/Evaluation/README.md.")]
         [DefaultValue("default")]
         public string Preset { get; init; } = "default";
 
