@@ -62,7 +62,7 @@ public sealed class OnDiskDataset : IReplayDataset
     public int TrainEpisodes => _index.TrainEpisodes;
 
     /// <inheritdoc />
-    public IReplaySampler OpenSampler(int batchSize, long seed, long position, Device device) =>
+    public IReplaySampler OpenSampler(int batchSize, long seed, long position, Device device, double validationFraction = 0) =>
         new ReplaySampler(_reader.Directory, new ReplaySamplerOptions
         {
             BatchSize = batchSize,
@@ -70,6 +70,7 @@ public sealed class OnDiskDataset : IReplayDataset
             StartPosition = position,
             Device = device,
             TrainFraction = _trainFraction,
+            ValidationFraction = validationFraction,
             // Hash again only when something was left out on open, so the sampler leaves out the same shards.
             VerifyChecksums = _reader.Problems.Count > 0,
         });
@@ -79,6 +80,15 @@ public sealed class OnDiskDataset : IReplayDataset
     {
         var rows = _index.HeldOutRows;
         return new ReplayBatchBuilder(_reader, _index, device).Build(rows.AsSpan(0, Math.Min(maxStates, rows.Length)));
+    }
+
+    /// <inheritdoc />
+    public ReplayBatch Validation(double validationFraction, int maxStates, Device device)
+    {
+        var index = new ReplayIndex(_reader, _trainFraction, validationFraction);
+        var rows = index.ValidationRows;
+        if (rows.Length == 0) throw new UserErrorException($"dataset {_reader.Directory}: validation fraction {validationFraction} gives no validation states");
+        return new ReplayBatchBuilder(_reader, index, device).Build(rows.AsSpan(0, Math.Min(maxStates, rows.Length)));
     }
 
     /// <inheritdoc />

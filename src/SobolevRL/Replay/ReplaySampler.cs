@@ -35,7 +35,7 @@ public sealed class ReplaySampler : IReplaySampler
         _reader = DatasetReader.Open(directory, options.VerifyChecksums);
         try
         {
-            Index = new ReplayIndex(_reader, options.TrainFraction);
+            Index = new ReplayIndex(_reader, options.TrainFraction, options.ValidationFraction);
             if (Index.TrainRows.Length == 0) throw new UserErrorException($"{directory} has no usable training states{(_reader.Problems.Count > 0 ? ": " + string.Join("; ", _reader.Problems) : "")}");
             _builder = new ReplayBatchBuilder(_reader, Index, options.Device ?? CPU);
             Dataset = _reader.Summary();
@@ -54,6 +54,9 @@ public sealed class ReplaySampler : IReplaySampler
 
     /// <inheritdoc />
     public DatasetSummary Dataset { get; }
+
+    /// <inheritdoc />
+    public long TrainStates => Index.TrainRows.Length;
 
     /// <inheritdoc />
     public long Position { get; private set; }
