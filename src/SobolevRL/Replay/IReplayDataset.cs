@@ -16,9 +16,10 @@ public interface IReplayDataset : IDisposable
 
     /// <summary>
     /// Up to <paramref name="maxStates"/> states of the validation split: <paramref name="validationFraction"/> of the
-    /// training split (whole episodes where the dataset knows them), never held-out states.
+    /// training split (whole episodes where the dataset knows them), never held-out states; null when the training split
+    /// is too small to split (a single episode).
     /// </summary>
-    ReplayBatch Validation(double validationFraction, int maxStates, Device device);
+    ReplayBatch? Validation(double validationFraction, int maxStates, Device device);
 
     /// <summary>The first <paramref name="maxStates"/> held-out states with their labels, on <paramref name="device"/>.</summary>
     ReplayBatch HeldOut(int maxStates, Device device);

@@ -22,19 +22,18 @@ public sealed record InMemoryDataset(DatasetSummary Summary, ReplayBatch Train, 
 
     /// <inheritdoc />
     /// <remarks>The last rows of the train part (the in-memory dataset keeps no episode ids).</remarks>
-    public ReplayBatch Validation(double validationFraction, int maxStates, Device device)
+    public ReplayBatch? Validation(double validationFraction, int maxStates, Device device)
     {
         long rows = ValidationRows(validationFraction);
-        if (rows == 0) throw new UserErrorException($"validation fraction {validationFraction} gives no validation states");
+        if (rows == 0) return null;
         return Train.Slice(Train.Size - rows, Math.Min(maxStates, rows), device);
     }
 
-    // Rows of the validation split: the fraction rounded up, at least one row and never every row.
+    // Rows of the validation split: the fraction rounded up, at least one row and never every row (none of one row).
     private long ValidationRows(double fraction)
     {
         if (!(fraction >= 0 && fraction < 1)) throw new UserErrorException($"validation fraction {fraction}: must be in [0, 1)");
-        if (fraction == 0) return 0;
-        if (Train.Size < 2) throw new UserErrorException($"{Train.Size} train state(s) cannot be split into training and validation states; set validation.fraction=0");
+        if (fraction == 0 || Train.Size < 2) return 0;
         return Math.Clamp((long)Math.Ceiling(fraction * Train.Size), 1, Train.Size - 1);
     }
 

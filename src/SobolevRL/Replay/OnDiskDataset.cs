@@ -83,11 +83,11 @@ public sealed class OnDiskDataset : IReplayDataset
     }
 
     /// <inheritdoc />
-    public ReplayBatch Validation(double validationFraction, int maxStates, Device device)
+    public ReplayBatch? Validation(double validationFraction, int maxStates, Device device)
     {
         var index = new ReplayIndex(_reader, _trainFraction, validationFraction);
         var rows = index.ValidationRows;
-        if (rows.Length == 0) throw new UserErrorException($"dataset {_reader.Directory}: validation fraction {validationFraction} gives no validation states");
+        if (rows.Length == 0) return null;
         return new ReplayBatchBuilder(_reader, index, device).Build(rows.AsSpan(0, Math.Min(maxStates, rows.Length)));
     }
 

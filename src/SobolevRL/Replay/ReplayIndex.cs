@@ -14,7 +14,8 @@ public sealed class ReplayIndex
     /// <summary>
     /// Builds the index of <paramref name="reader"/>'s usable shards. <paramref name="validationFraction"/> of the chosen
     /// training episodes' states (whole episodes, in a fixed order of their own, at least one episode and never all of
-    /// them) form the validation split and are left out of the training rows.
+    /// them) form the validation split and are left out of the training rows; with a single chosen episode there is no
+    /// validation split.
     /// </summary>
     public ReplayIndex(DatasetReader reader, double trainFraction, double validationFraction = 0)
     {
@@ -58,10 +59,8 @@ public sealed class ReplayIndex
             }
         }
         var validation = new HashSet<long>();
-        if (validationFraction > 0)
+        if (validationFraction > 0 && chosen.Count > 1)
         {
-            if (chosen.Count < 2)
-                throw new UserErrorException($"dataset {reader.Directory}: {chosen.Count} training episode(s) cannot be split into training and validation episodes; set validation.fraction=0 or train on more episodes");
             long seed = reader.Manifest.Collection.Seed, chosenStates = chosen.Sum(e => trainCounts[e]), taken = 0;
             foreach (long e in chosen.OrderBy(e => SeedMixer.ToUInt32(unchecked(seed * 37 + e), 0x5641_4C49UL)).ThenBy(e => e))
             {
