@@ -19,7 +19,21 @@ namespace SobolevRL.Experiments;
 /// <param name="GradientError">Held-out relative error of the gradient labels.</param>
 /// <param name="ReturnMean">Mean greedy episode return (NaN without episodes).</param>
 /// <param name="RunPath">The student's run directory.</param>
-public sealed record DataEfficiencyRow(double Percent, long TrainStates, long Seed, string Mode, double Kl, double ActionError, double GradientError, double ReturnMean, string RunPath);
+/// <param name="Lambda">λ of the student (0 for Regular; the validation-chosen λ with a λ grid).</param>
+/// <param name="Steps">Optimiser steps done (fewer than the budget when validation stopped early).</param>
+/// <param name="ChosenStep">Step of the kept snapshot (best validation KL).</param>
+/// <param name="Epochs">Samples drawn / training states.</param>
+/// <param name="TrainSeconds">Wall time of training (under the load of the moment).</param>
+/// <param name="CpuSeconds">CPU time of the process during training.</param>
+public sealed record DataEfficiencyRow(double Percent, long TrainStates, long Seed, string Mode, double Kl, double ActionError, double GradientError, double ReturnMean, string RunPath,
+    double Lambda = double.NaN, long Steps = 0, long ChosenStep = 0, double Epochs = double.NaN, double TrainSeconds = double.NaN, double CpuSeconds = double.NaN)
+{
+    /// <summary>The row of <paramref name="student"/>.</summary>
+    public static DataEfficiencyRow Of(double percent, long trainStates, long seed, string mode, double lambda, StudentResult student) =>
+        new(percent, trainStates, seed, mode, student.Distill.HeldOutKl, 1 - student.Distill.HeldOutAgreement, student.Distill.HeldOutGradientError,
+            student.Returns?.Mean ?? double.NaN, student.RunPath, lambda, student.Distill.Steps, student.Distill.ChosenStep, student.Distill.Epochs,
+            student.Distill.TrainSeconds, student.Distill.CpuSeconds);
+}
 
 /// <summary>Everything the data-efficiency experiment measured (<c>summary.json</c>).</summary>
 /// <param name="Env">Environment id.</param>
@@ -36,7 +50,9 @@ public sealed record DataEfficiencyResult(string Env, string Teacher, ReturnStat
 /// Paper experiment 2 (Czarnecki et al. 2017, distillation with limited data): records one dataset with the teacher, then
 /// for every fraction of its training split and every seed distils a Regular and a Sobolev student with identical
 /// settings, scores them on the held-out episodes' states (KL, action-prediction error, gradient error) and in greedy
-/// episodes, and writes a table and plots. Killed runs resume (see <see cref="StudentRuns.Train"/>).
+/// episodes, and writes a table and plots. With <see cref="DataEfficiencyOptions.LambdaGrid"/> the Sobolev student is the
+/// <see cref="LambdaSearch"/> winner on validation and the Regular one is its λ = 0 trial. Killed runs resume (see
+/// <see cref="StudentRuns.Train"/>).
 /// </summary>
 public static class DataEfficiencyExperiment
 {
@@ -62,21 +78,39 @@ public static class DataEfficiencyExperiment
         var teacherReturns = o.Episodes > 0 ? TeacherReturns(teacherPath, plan, Path.Combine(outDir, "teacher.json")) : null;
 
         var rows = new List<DataEfficiencyRow>();
-        long runs = o.Fractions.Length * o.Seeds * 2L, done = 0;
+        long runs = o.Fractions.Length * o.Seeds * (o.LambdaGrid.Length > 0 ? 1L : 2L), done = 0;
         foreach (double percent in o.Fractions.Order())
         {
             using var data = OnDiskDataset.Open(datasetDir, percent / 100.0, verifyChecksums: false);
             for (long seed = 0; seed < o.Seeds; seed++)
-                foreach (var (mode, term) in new[] { ("regular", "off"), ("sobolev", o.Sobolev) })
+            {
+                if (o.LambdaGrid.Length > 0)
+                {
+                    progress?.Report(new ProgressInfo("data-efficiency", done, runs, "λ searches"));
+                    var searchOptions = o.Distill with { Seed = o.Distill.Seed + seed, Loss = o.Distill.Loss with { Sobolev = o.Sobolev } };
+                    string searchName = string.Create(CultureInfo.InvariantCulture, $"p{percent:G6}-s{seed}-search");
+                    var search = LambdaSearch.Run(searchOptions, o.LambdaGrid, data, Path.Combine(outDir, "runs", searchName), device, info, plan, progress, cancel);
+                    rows.Add(DataEfficiencyRow.Of(percent, data.Summary.TrainStates, searchOptions.Seed, "regular", 0, search.Trials[0].Student));
+                    rows.Add(DataEfficiencyRow.Of(percent, data.Summary.TrainStates, searchOptions.Seed, "sobolev", search.Chosen.Lambda, search.Chosen.Student));
+                    progress?.Report(new ProgressInfo("data-efficiency", ++done, runs, "λ searches"));
+                    continue;
+                }
+                double sobolevSeconds = 0;
+                // Under an equal-time budget the Sobolev student trains first and sets its Regular pair's wall time.
+                var order = o.Budget == BudgetKind.EqualTime ? new[] { ("sobolev", o.Sobolev), ("regular", "off") } : [("regular", "off"), ("sobolev", o.Sobolev)];
+                foreach (var (mode, term) in order)
                 {
                     progress?.Report(new ProgressInfo("data-efficiency", done, runs, "students"));
                     var options = o.Distill with { Seed = o.Distill.Seed + seed, Loss = o.Distill.Loss with { Sobolev = term } };
+                    if (mode == "regular" && o.Budget == BudgetKind.EqualTime)
+                        options = options with { Optim = options.Optim with { Steps = options.Optim.Steps * 20, MaxSeconds = sobolevSeconds } };
                     string name = string.Create(CultureInfo.InvariantCulture, $"p{percent:G6}-s{seed}-{mode}");
                     var r = StudentRuns.Train(name, options, data, Path.Combine(outDir, "runs", name), device, info, plan, progress, cancel);
-                    rows.Add(new DataEfficiencyRow(percent, data.Summary.TrainStates, options.Seed, mode, r.Distill.HeldOutKl, 1 - r.Distill.HeldOutAgreement,
-                        r.Distill.HeldOutGradientError, r.Returns?.Mean ?? double.NaN, r.RunPath));
+                    if (mode == "sobolev") sobolevSeconds = r.Distill.TrainSeconds;
+                    rows.Add(DataEfficiencyRow.Of(percent, data.Summary.TrainStates, options.Seed, mode, mode == "regular" ? 0 : options.Loss.Weight, r));
                     progress?.Report(new ProgressInfo("data-efficiency", ++done, runs, "students"));
                 }
+            }
         }
         string protocol = $"{EvaluationProtocol.Describe(o.Data.Env, EvaluationProtocol.Options(o.Data.Env))}, greedy, {o.Episodes} episodes from seed {EvaluationProtocol.SeedBase}"
             + (o.MaxEpisodeSteps > 0 ? $", cut at {o.MaxEpisodeSteps} steps" : "");

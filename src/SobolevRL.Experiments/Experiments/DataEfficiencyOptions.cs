@@ -4,6 +4,16 @@ using SobolevRL.Sobolev;
 
 namespace SobolevRL.Experiments;
 
+/// <summary>How the students of a comparison share compute.</summary>
+public enum BudgetKind
+{
+    /// <summary>Every student trains <c>distill.optim.steps</c> steps (early stopping may end it sooner).</summary>
+    EqualSteps,
+
+    /// <summary>The Sobolev student trains first; its Regular pair then trains for the same wall time (up to 20× the steps).</summary>
+    EqualTime,
+}
+
 /// <summary>
 /// The config of <c>sobolevrl experiment data-efficiency</c> (paper experiment 2; YAML keys in snake_case, each settable
 /// with <c>--set</c>): one dataset recorded with the teacher; Regular and Sobolev students trained on growing fractions
@@ -19,6 +29,15 @@ public sealed record DataEfficiencyOptions : IValidatable
 
     /// <summary>Seeds per fraction and mode (students' initialisation and batches; the subset of episodes does not depend on it).</summary>
     public int Seeds { get; init; } = 3;
+
+    /// <summary>
+    /// λ grid searched per fraction and seed on the validation split (0 is always in it; empty: the fixed
+    /// <c>distill.loss.weight</c>). Needs <c>distill.validation.fraction</c> above 0.
+    /// </summary>
+    public double[] LambdaGrid { get; init; } = [];
+
+    /// <summary>How the students share compute (equal_steps or equal_time; equal_time needs an empty <see cref="LambdaGrid"/>).</summary>
+    public BudgetKind Budget { get; init; } = BudgetKind.EqualSteps;
 
     /// <summary>Sobolev term of the Sobolev students.</summary>
     public string Sobolev { get; init; } = "full";
@@ -49,5 +68,10 @@ public sealed record DataEfficiencyOptions : IValidatable
         Check.NonNegative(MaxEpisodeSteps, "max_episode_steps");
         SobolevTerm.Check(Sobolev, Data.LabelMode(), "sobolev");
         Distill.Validate("distill");
+        foreach (double l in LambdaGrid) Check.NonNegative(l, "lambda_grid");
+        if (LambdaGrid.Length > 0 && Budget == BudgetKind.EqualTime)
+            throw new UserErrorException("config budget: equal_time pairs one Sobolev student with one Regular student; leave lambda_grid empty or use budget=equal_steps");
+        if (LambdaGrid.Length > 0 && !(Distill.Validation.Fraction > 0))
+            throw new UserErrorException("config lambda_grid: λ is chosen by validation KL; set distill.validation.fraction above 0");
     }
 }

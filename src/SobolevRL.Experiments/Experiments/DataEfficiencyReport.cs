@@ -20,14 +20,16 @@ public static class DataEfficiencyReport
     /// <summary>Writes <c>report.md</c>, <c>results.csv</c>, <c>table.csv</c> and PNG plots into <paramref name="outDir"/>; returns the report path.</summary>
     public static string Write(DataEfficiencyResult result, DataEfficiencyOptions options, string outDir)
     {
-        var csv = new StringBuilder("percent,train_states,seed,mode,kl,action_error,gradient_error,return_mean,run\n");
+        var csv = new StringBuilder("percent,train_states,seed,mode,kl,action_error,gradient_error,return_mean,run,lambda,steps,chosen_step,epochs,train_seconds,cpu_seconds\n");
         foreach (var r in result.Rows)
-            csv.Append(CultureInfo.InvariantCulture, $"{r.Percent},{r.TrainStates},{r.Seed},{r.Mode},{r.Kl:R},{r.ActionError:R},{r.GradientError:R},{r.ReturnMean:R},{Path.GetFileName(r.RunPath)}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{r.Percent},{r.TrainStates},{r.Seed},{r.Mode},{r.Kl:R},{r.ActionError:R},{r.GradientError:R},{r.ReturnMean:R},{Path.GetFileName(r.RunPath)},")
+               .Append(CultureInfo.InvariantCulture, $"{r.Lambda:R},{r.Steps},{r.ChosenStep},{r.Epochs:R},{r.TrainSeconds:R},{r.CpuSeconds:R}\n");
         RunDirectory.WriteAtomic(Path.Combine(outDir, ResultsFile), csv.ToString());
 
         var fractions = result.Rows.GroupBy(r => r.Percent).OrderBy(g => g.Key).ToArray();
         var table = new MarkdownTable("% of training states", "states", "action error % Regular", "action error % Sobolev", "KL Regular", "KL Sobolev",
-            "gradient error Regular", "gradient error Sobolev", "return Regular", "return Sobolev");
+            "gradient error Regular", "gradient error Sobolev", "return Regular", "return Sobolev",
+            "KL Sobolev − Regular, paired (95% CI)", "λ chosen", "steps / epochs / CPU s Regular", "steps / epochs / CPU s Sobolev");
         var tableCsv = new StringBuilder("percent,train_states,seeds,action_error_regular_mean,action_error_regular_std,action_error_sobolev_mean,action_error_sobolev_std,"
             + "kl_regular_mean,kl_regular_std,kl_sobolev_mean,kl_sobolev_std,gradient_error_regular_mean,gradient_error_sobolev_mean,return_regular_mean,return_regular_std,return_sobolev_mean,return_sobolev_std\n");
         foreach (var g in fractions)
@@ -43,7 +45,8 @@ public static class DataEfficiencyReport
             var (rrM, rrS) = Stats(reg, r => r.ReturnMean);
             var (rsM, rsS) = Stats(sob, r => r.ReturnMean);
             long states = g.First().TrainStates;
-            table.Row(F(g.Key), states.ToString(CultureInfo.InvariantCulture), Pm(erM, erS), Pm(esM, esS), Pm(krM, krS), Pm(ksM, ksS), Pm(grM, grS), Pm(gsM, gsS), Pm(rrM, rrS), Pm(rsM, rsS));
+            table.Row(F(g.Key), states.ToString(CultureInfo.InvariantCulture), Pm(erM, erS), Pm(esM, esS), Pm(krM, krS), Pm(ksM, ksS), Pm(grM, grS), Pm(gsM, gsS), Pm(rrM, rrS), Pm(rsM, rsS),
+                PairedKl(reg, sob), string.Join(" ", sob.Select(r => F(r.Lambda))), Compute(reg), Compute(sob));
             tableCsv.Append(CultureInfo.InvariantCulture,
                 $"{g.Key},{states},{reg.Length},{erM:R},{erS:R},{esM:R},{esS:R},{krM:R},{krS:R},{ksM:R},{ksS:R},{grM:R},{gsM:R},{rrM:R},{rrS:R},{rsM:R},{rsS:R}\n");
         }
@@ -81,6 +84,18 @@ public static class DataEfficiencyReport
         RunDirectory.WriteAtomic(path, md.ToString());
         return path;
     }
+
+    // Mean of the per-seed differences Sobolev − Regular of the held-out KL with its 95% Student-t interval.
+    private static string PairedKl(IReadOnlyList<DataEfficiencyRow> regular, IReadOnlyList<DataEfficiencyRow> sobolev)
+    {
+        var differences = sobolev.Join(regular, s => s.Seed, r => r.Seed, (s, r) => s.Kl - r.Kl).Where(double.IsFinite).ToArray();
+        if (differences.Length == 0) return "–";
+        var d = Evaluation.ReturnStatistics.Of(differences);
+        return differences.Length > 1 ? $"{F(d.Mean)} [{F(d.CiLow)}, {F(d.CiHigh)}]" : F(d.Mean);
+    }
+
+    private static string Compute(IReadOnlyList<DataEfficiencyRow> rows) =>
+        rows.Count == 0 ? "–" : $"{F(rows.Average(r => (double)r.Steps))} / {F(rows.Average(r => r.Epochs))} / {F(rows.Average(r => r.CpuSeconds))}";
 
     private static (double Mean, double Std) Stats(IReadOnlyList<DataEfficiencyRow> rows, Func<DataEfficiencyRow, double> value)
     {

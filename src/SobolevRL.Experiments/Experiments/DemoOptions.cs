@@ -22,6 +22,12 @@ public sealed record DemoOptions : IValidatable
     /// <summary>Sobolev term of the Sobolev student (the Regular student has none).</summary>
     public string Sobolev { get; init; } = "full";
 
+    /// <summary>
+    /// λ grid searched on the validation split (0, the Regular student, is always in it); the Sobolev student is the
+    /// winner. Empty: the fixed <c>distill.loss.weight</c>.
+    /// </summary>
+    public double[] LambdaGrid { get; init; } = [];
+
     /// <summary>Evaluation episodes per policy (teacher and both students, the same seeds).</summary>
     public int Episodes { get; init; } = 100;
 
@@ -45,6 +51,9 @@ public sealed record DemoOptions : IValidatable
         Check.NonNegative(MaxEpisodeSteps, "max_episode_steps");
         SobolevTerm.Check(Sobolev, Data.LabelMode(), "sobolev");
         Distill.Validate("distill");
+        foreach (double l in LambdaGrid) Check.NonNegative(l, "lambda_grid");
+        if (LambdaGrid.Length > 0 && !(Distill.Validation.Fraction > 0))
+            throw new UserErrorException("config lambda_grid: λ is chosen by validation KL; set distill.validation.fraction above 0");
     }
 }
 

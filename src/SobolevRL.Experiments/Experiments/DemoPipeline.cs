@@ -67,7 +67,16 @@ public static class DemoPipeline
         var plan = new EpisodePlan(o.Data.Env, o.Episodes, o.MaxEpisodeSteps);
         var baseOptions = o.Distill with { Seed = o.Seed };
         var students = new List<StudentResult>();
-        foreach (var (name, term) in new[] { ("regular", "off"), ("sobolev", o.Sobolev) })
+        if (o.LambdaGrid.Length > 0)
+        {
+            // λ chosen on the validation split; its λ = 0 trial is the Regular student.
+            var search = LambdaSearch.Run(baseOptions with { Loss = baseOptions.Loss with { Sobolev = o.Sobolev } }, o.LambdaGrid, data,
+                Path.Combine(outDir, "lambda-search"), device, info, plan, progress, cancel);
+            students.Add(search.Trials[0].Student with { Name = "regular" });
+            students.Add(search.Chosen.Student with { Name = "sobolev" });
+            seconds["lambda_search"] = Lap();
+        }
+        foreach (var (name, term) in o.LambdaGrid.Length > 0 ? Array.Empty<(string, string)>() : new[] { ("regular", "off"), ("sobolev", o.Sobolev) })
         {
             var options = baseOptions with { Loss = baseOptions.Loss with { Sobolev = term } };
             students.Add(StudentRuns.Train(name, options, data, Path.Combine(outDir, name), device, info, plan, progress, cancel));
@@ -93,15 +102,17 @@ public static class DemoPipeline
 
     private static List<string[]> TableRows(long teacherParameters, ReturnStatistics? teacherReturns, IReadOnlyList<StudentResult> students)
     {
-        List<string[]> rows = [["teacher", teacherParameters.ToString(CultureInfo.InvariantCulture), Returns(teacherReturns), teacherReturns is null ? "–" : "100", "–", "–", "–"]];
+        List<string[]> rows = [["teacher", teacherParameters.ToString(CultureInfo.InvariantCulture), Returns(teacherReturns), teacherReturns is null ? "–" : "100", "–", "–", "–", "–", "–", "–"]];
         foreach (var s in students)
             rows.Add([s.Name, s.Distill.StudentParameters.ToString(CultureInfo.InvariantCulture), Returns(s.Returns),
-                F(ReturnStatistics.PercentOfTeacher(s.Returns, teacherReturns)), F(s.Distill.HeldOutKl), F(s.Distill.HeldOutAgreement), F(s.Distill.HeldOutGradientError)]);
+                F(ReturnStatistics.PercentOfTeacher(s.Returns, teacherReturns)), F(s.Distill.HeldOutKl), F(s.Distill.HeldOutAgreement), F(s.Distill.HeldOutGradientError),
+                F(s.Distill.Lambda), $"{s.Distill.ChosenStep} / {s.Distill.Steps}", F(s.Distill.CpuSeconds)]);
         return rows;
     }
 
     /// <summary>Column headers of <see cref="Rows"/>.</summary>
-    public static readonly string[] Headers = ["policy", "parameters", "return (mean ± 95% CI)", "% of teacher", "held-out KL", "agreement", "gradient rel. error"];
+    public static readonly string[] Headers = ["policy", "parameters", "return (mean ± 95% CI)", "% of teacher", "held-out KL", "agreement", "gradient rel. error", "λ",
+        "kept step / steps (validation)", "train CPU s"];
 
     private static string Preamble(DemoOptions o, string teacherPath, long teacherParameters, ReturnStatistics? teacherReturns, DatasetSummary data, string protocol,
         IReadOnlyList<StudentResult> students)

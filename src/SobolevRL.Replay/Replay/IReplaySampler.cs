@@ -9,6 +9,9 @@ public interface IReplaySampler : IDisposable
     /// <summary>What the dataset holds.</summary>
     DatasetSummary Dataset { get; }
 
+    /// <summary>States the batches are drawn from (the training split without its validation part).</summary>
+    long TrainStates { get; }
+
     /// <summary>Number of batches drawn so far (including the start position given at creation).</summary>
     long Position { get; }
 

@@ -17,8 +17,26 @@ namespace SobolevRL.Replay;
 public sealed record InMemoryDataset(DatasetSummary Summary, ReplayBatch Train, ReplayBatch HeldOut) : IReplayDataset
 {
     /// <inheritdoc />
-    public IReplaySampler OpenSampler(int batchSize, long seed, long position, Device device) =>
-        new InMemoryReplaySampler(this, batchSize, seed, position, device);
+    /// <remarks>The in-memory dataset keeps no episode ids: its validation split is the last rows of the train part.</remarks>
+    public IReplaySampler OpenSampler(int batchSize, long seed, long position, Device device, double validationFraction = 0) =>
+        new InMemoryReplaySampler(this, batchSize, seed, position, device, Train.Size - ValidationRows(validationFraction));
+
+    /// <inheritdoc />
+    /// <remarks>The last rows of the train part (the in-memory dataset keeps no episode ids).</remarks>
+    public ReplayBatch? Validation(double validationFraction, int maxStates, Device device)
+    {
+        long rows = ValidationRows(validationFraction);
+        if (rows == 0) return null;
+        return Train.Slice(Train.Size - rows, Math.Min(maxStates, rows), device);
+    }
+
+    // Rows of the validation split: the fraction rounded up, at least one row and never every row (none of one row).
+    private long ValidationRows(double fraction)
+    {
+        if (!(fraction >= 0 && fraction < 1)) throw new UserErrorException($"validation fraction {fraction}: must be in [0, 1)");
+        if (fraction == 0 || Train.Size < 2) return 0;
+        return Math.Clamp((long)Math.Ceiling(fraction * Train.Size), 1, Train.Size - 1);
+    }
 
     /// <inheritdoc />
     ReplayBatch IReplayDataset.HeldOut(int maxStates, Device device) =>

@@ -14,10 +14,15 @@ public sealed class InMemoryReplaySampler : IReplaySampler
     private readonly long _seed;
     private readonly int _batchSize;
     private readonly Device _device;
+    private readonly long _trainRows;
 
-    /// <summary>Samples batches of <paramref name="batchSize"/> train states of <paramref name="data"/>, starting at <paramref name="position"/>.</summary>
-    public InMemoryReplaySampler(InMemoryDataset data, int batchSize, long seed, long position, Device device)
+    /// <summary>
+    /// Samples batches of <paramref name="batchSize"/> train states of <paramref name="data"/> among its first
+    /// <paramref name="trainRows"/> (all when null), starting at <paramref name="position"/>.
+    /// </summary>
+    public InMemoryReplaySampler(InMemoryDataset data, int batchSize, long seed, long position, Device device, long? trainRows = null)
     {
+        _trainRows = trainRows ?? data.Train.Size;
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         _data = data;
@@ -31,13 +36,16 @@ public sealed class InMemoryReplaySampler : IReplaySampler
     public DatasetSummary Dataset => _data.Summary;
 
     /// <inheritdoc />
+    public long TrainStates => _trainRows;
+
+    /// <inheritdoc />
     public long Position { get; private set; }
 
     /// <inheritdoc />
     public ReplayBatch Next()
     {
         using var generator = new Generator(unchecked((ulong)Mix(_seed, Position)));
-        using var indices = randint(0, _data.Train.Size, [_batchSize], dtype: ScalarType.Int64, generator: generator);
+        using var indices = randint(0, _trainRows, [_batchSize], dtype: ScalarType.Int64, generator: generator);
         Position++;
         return _data.Train.Select(indices, _device);
     }

@@ -62,14 +62,15 @@ public sealed class OnDiskDataset : IReplayDataset
     public int TrainEpisodes => _index.TrainEpisodes;
 
     /// <inheritdoc />
-    public IReplaySampler OpenSampler(int batchSize, long seed, long position, Device device) =>
-        new ReplaySampler(_reader, _index, new ReplaySamplerOptions
+    public IReplaySampler OpenSampler(int batchSize, long seed, long position, Device device, double validationFraction = 0) =>
+        new ReplaySampler(_reader, validationFraction > 0 ? new ReplayIndex(_reader, _trainFraction, validationFraction) : _index, new ReplaySamplerOptions
         {
             BatchSize = batchSize,
             Seed = seed,
             StartPosition = position,
             Device = device,
             TrainFraction = _trainFraction,
+            ValidationFraction = validationFraction,
         });
 
     /// <inheritdoc />
@@ -77,6 +78,15 @@ public sealed class OnDiskDataset : IReplayDataset
     {
         var rows = _index.HeldOutRows;
         return new ReplayBatchBuilder(_reader, _index, device).Build(rows.AsSpan(0, Math.Min(maxStates, rows.Length)));
+    }
+
+    /// <inheritdoc />
+    public ReplayBatch? Validation(double validationFraction, int maxStates, Device device)
+    {
+        var index = new ReplayIndex(_reader, _trainFraction, validationFraction);
+        var rows = index.ValidationRows;
+        if (rows.Length == 0) return null;
+        return new ReplayBatchBuilder(_reader, index, device).Build(rows.AsSpan(0, Math.Min(maxStates, rows.Length)));
     }
 
     /// <inheritdoc />

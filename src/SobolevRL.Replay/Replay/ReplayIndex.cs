@@ -11,10 +11,16 @@ public sealed class ReplayIndex
 {
     private readonly int[]? _previous;
 
-    /// <summary>Builds the index of <paramref name="reader"/>'s usable shards.</summary>
-    public ReplayIndex(DatasetReader reader, double trainFraction)
+    /// <summary>
+    /// Builds the index of <paramref name="reader"/>'s usable shards. <paramref name="validationFraction"/> of the chosen
+    /// training episodes' states (whole episodes, in a fixed order of their own, at least one episode and never all of
+    /// them) form the validation split and are left out of the training rows; with a single chosen episode there is no
+    /// validation split.
+    /// </summary>
+    public ReplayIndex(DatasetReader reader, double trainFraction, double validationFraction = 0)
     {
         if (!(trainFraction > 0 && trainFraction <= 1)) throw new UserErrorException($"train fraction {trainFraction}: must be in (0, 1]");
+        if (!(validationFraction >= 0 && validationFraction < 1)) throw new UserErrorException($"validation fraction {validationFraction}: must be in [0, 1)");
         if (reader.Rows > int.MaxValue) throw new NotSupportedException("datasets of more than 2^31 states");
         int rows = (int)reader.Rows;
         int stack = reader.Manifest.FrameStack;
@@ -52,17 +58,37 @@ public sealed class ReplayIndex
                 taken += trainCounts[e];
             }
         }
+        var validation = new HashSet<long>();
+        if (validationFraction > 0 && chosen.Count > 1)
+        {
+            long seed = reader.Manifest.Collection.Seed, chosenStates = chosen.Sum(e => trainCounts[e]), taken = 0;
+            foreach (long e in chosen.OrderBy(e => SeedMixer.ToUInt32(unchecked(seed * 37 + e), 0x5641_4C49UL)).ThenBy(e => e))
+            {
+                if ((taken >= validationFraction * chosenStates && taken > 0) || validation.Count == chosen.Count - 1) break;
+                validation.Add(e);
+                taken += trainCounts[e];
+            }
+        }
         var train = new List<int>();
+        var validationRows = new List<int>();
         foreach (var shard in reader.Shards)
         {
             var episodes = shard[ReplayArrays.Episode];
             for (long r = 0; r < shard.Rows; r++)
-                if (chosen.Contains(episodes.Get<long>(r))) train.Add((int)(shard.FirstRow + r));
+            {
+                long e = episodes.Get<long>(r);
+                if (validation.Contains(e)) validationRows.Add((int)(shard.FirstRow + r));
+                else if (chosen.Contains(e)) train.Add((int)(shard.FirstRow + r));
+            }
         }
         TrainRows = [.. train];
+        ValidationRows = [.. validationRows];
         HeldOutRows = [.. heldOut];
-        TrainEpisodes = chosen.Count;
+        TrainEpisodes = chosen.Count - validation.Count;
     }
+
+    /// <summary>Rows of the validation episodes (taken from the chosen training episodes), ascending.</summary>
+    public int[] ValidationRows { get; }
 
     /// <summary>Rows sampled for training, ascending.</summary>
     public int[] TrainRows { get; }
@@ -70,7 +96,7 @@ public sealed class ReplayIndex
     /// <summary>Rows of held-out episodes, ascending.</summary>
     public int[] HeldOutRows { get; }
 
-    /// <summary>Training episodes selected.</summary>
+    /// <summary>Training episodes selected (without the validation episodes).</summary>
     public int TrainEpisodes { get; }
 
     /// <summary>The row of the previous step of <paramref name="row"/>'s episode, or −1 at its first state (or without frame stacking).</summary>

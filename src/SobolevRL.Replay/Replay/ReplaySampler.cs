@@ -44,7 +44,7 @@ public sealed class ReplaySampler : IReplaySampler
         {
             Check(options);
             PosixFiles.KeepLargeAllocationsInHeap();
-            Index = index ?? new ReplayIndex(_reader, options.TrainFraction);
+            Index = index ?? new ReplayIndex(_reader, options.TrainFraction, options.ValidationFraction);
             if (Index.TrainRows.Length == 0) throw new UserErrorException($"{reader.Directory} has no usable training states{(_reader.Problems.Count > 0 ? ": " + string.Join("; ", _reader.Problems) : "")}");
             _builder = new ReplayBatchBuilder(_reader, Index, options.Device ?? CPU);
             Dataset = _reader.Summary();
@@ -77,6 +77,9 @@ public sealed class ReplaySampler : IReplaySampler
 
     /// <inheritdoc />
     public DatasetSummary Dataset { get; }
+
+    /// <inheritdoc />
+    public long TrainStates => Index.TrainRows.Length;
 
     /// <inheritdoc />
     public long Position { get; private set; }

@@ -24,6 +24,9 @@ public sealed record ReplaySamplerOptions
     /// </summary>
     public double TrainFraction { get; init; } = 1.0;
 
+    /// <summary>Fraction of the chosen training episodes' states held out for validation and never sampled (see <see cref="ReplayIndex"/>).</summary>
+    public double ValidationFraction { get; init; }
+
     /// <summary>Ready batches kept ahead by the background workers (at least one per worker).</summary>
     public int Prefetch { get; init; } = 4;
 

@@ -34,6 +34,9 @@ public sealed record DistillJobOptions : RunJobOptions
 
     /// <summary>Teacher .onnx file (<c>teacher</c>; optional): checked against the dataset, its size gives the compression ratio.</summary>
     public string? TeacherPath { get; init; }
+
+    /// <summary>Fraction of the dataset's training episodes to train on (<c>train_fraction</c>, in (0, 1]).</summary>
+    public double TrainFraction { get; init; } = 1.0;
 }
 
 /// <summary>What a distillation job did.</summary>
@@ -52,11 +55,17 @@ public static class DistillJob
     /// <summary>Runs the job from its options; every problem a user can fix is a <see cref="UserErrorException"/>.</summary>
     public static DistillJobResult Run(DistillJobOptions job, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default, Action<string>? warn = null)
     {
-        if (job.Data.Length == 0) throw new UserErrorException($"{Key("data")} is required: a dataset directory or smoke:ENV,STATES,LABELS");
-        var options = ConfigLoader.Load<DistillOptions>(ResumeConfig.File(job.ConfigFile, job.OutDir, Resumes(job.Start, job.OutDir)), job.Overrides);
-        using var data = DatasetSource.Open(job.Data, warn);
+        var options = ResolveOptions(job);
+        using var data = DatasetSource.Open(job.Data, warn, job.TrainFraction);
         TeacherInfo? teacher = job.TeacherPath is null ? null : FittingTeacher(job.TeacherPath, data.Summary);
         return Run(options, data, job.OutDir, "distill", job.Start, teacher, job.Device, progress, cancel);
+    }
+
+    /// <summary>The job's resolved options: its config file (on resume the run's saved one) with its overrides.</summary>
+    public static DistillOptions ResolveOptions(DistillJobOptions job)
+    {
+        if (job.Data.Length == 0) throw new UserErrorException($"{Key("data")} is required: a dataset directory or smoke:ENV,STATES,LABELS");
+        return ConfigLoader.Load<DistillOptions>(ResumeConfig.File(job.ConfigFile, job.OutDir, Resumes(job.Start, job.OutDir)), job.Overrides);
     }
 
     /// <summary>Runs the job with resolved options on an opened dataset (experiments that hold both).</summary>
@@ -80,7 +89,8 @@ public static class DistillJob
         return new TeacherInfo(path, loaded.Graph.ParameterCount);
     }
 
-    private static bool Resumes(DistillStart start, string? outDir) => start switch
+    /// <summary>Whether a job started as <paramref name="start"/> continues the run in <paramref name="outDir"/>.</summary>
+    public static bool Resumes(DistillStart start, string? outDir) => start switch
     {
         DistillStart.Resume => true,
         DistillStart.ResumeIfCheckpointed => outDir is not null && File.Exists(Path.Combine(outDir, Checkpoint.FileName)),

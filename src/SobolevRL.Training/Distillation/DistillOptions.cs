@@ -48,6 +48,22 @@ public sealed record LossOptions : IValidatable
     /// <summary>Distance between student and teacher derivatives.</summary>
     public DerivativeLossKind DerivativeLoss { get; init; } = DerivativeLossKind.SquaredL2;
 
+    /// <summary>Which distance of the derivatives the Sobolev term is (rows: per label row by <see cref="DerivativeLoss"/>).</summary>
+    public DerivativeForm DerivativeForm { get; init; } = DerivativeForm.Rows;
+
+    /// <summary>Lower bound of ‖J_t‖²_F in the relative form's denominator (states whose teacher is flat).</summary>
+    public double RelativeFloor { get; init; } = 1e-3;
+
+    /// <summary>Random directions per state of the projection form, redrawn every step.</summary>
+    public int Projections { get; init; } = 1;
+
+    /// <summary>
+    /// Standard deviation σ of Gaussian noise added to the student's input (input units, before input scaling) while it
+    /// matches the teacher's labels at the clean state: the input-noise-augmentation control of Regular distillation
+    /// (σ² = 2λ matches the Fisher form's λ). 0: off; only without a Sobolev term.
+    /// </summary>
+    public double InputNoise { get; init; }
+
     /// <summary>Exact (double backward) or finite-difference estimate of the student's derivatives.</summary>
     public SobolevEstimator Estimator { get; init; } = SobolevEstimator.Exact;
 
@@ -70,6 +86,12 @@ public sealed record LossOptions : IValidatable
         WeightSchedule.Validate(path + ".weight_schedule");
         Check.Positive(FdDirections, path + ".fd_directions");
         Check.Positive(FdStep, path + ".fd_step");
+        Check.Positive(RelativeFloor, path + ".relative_floor");
+        Check.NonNegative(InputNoise, path + ".input_noise");
+        if (InputNoise > 0 && SobolevMode().Kind != LabelKind.None)
+            throw new UserErrorException($"config {path}.input_noise: input-noise augmentation is the control of Regular distillation; set {path}.sobolev=off or {path}.input_noise=0");
+        Check.Positive(Projections, path + ".projections");
+        DerivativeForms.CheckCompatible(DerivativeForm, SobolevMode(), Estimator, path);
         if (Estimator == SobolevEstimator.Fd && DerivativeLoss != DerivativeLossKind.SquaredL2)
             throw new UserErrorException($"config {path}.derivative_loss: the finite-difference estimator matches directional derivatives with squared_l2 only");
     }
@@ -106,6 +128,12 @@ public sealed record OptimOptions : IValidatable
     public long Steps { get; init; } = 5000;
 
     /// <summary>
+    /// Stop after this many seconds of training-loop wall time in this process (0: no limit); for equal-time budgets.
+    /// Schedules still run over <see cref="Steps"/>, and a resumed run counts its time afresh.
+    /// </summary>
+    public double MaxSeconds { get; init; }
+
+    /// <summary>
     /// Shards of each batch whose gradients are computed at once, each on its own thread with one libtorch thread, and
     /// combined by size (0: automatic, libtorch's thread count on a CPU and 1 on CUDA; 1: the whole batch at once with
     /// libtorch's own threads). The finite-difference estimator always uses 1.
@@ -120,6 +148,7 @@ public sealed record OptimOptions : IValidatable
         Check.NonNegative(GradClip, path + ".grad_clip");
         Check.Positive(BatchSize, path + ".batch_size");
         Check.Positive(Steps, path + ".steps");
+        Check.NonNegative(MaxSeconds, path + ".max_seconds");
         Check.NonNegative(Shards, path + ".shards");
     }
 }
@@ -171,6 +200,9 @@ public sealed record DistillOptions : IValidatable
     /// <summary>Logging, checkpoints and snapshot evaluation.</summary>
     public LoggingOptions Logging { get; init; } = new();
 
+    /// <summary>Validation split, early stopping and best-snapshot selection.</summary>
+    public ValidationOptions Validation { get; init; } = new();
+
     /// <inheritdoc />
     public void Validate(string path)
     {
@@ -179,5 +211,6 @@ public sealed record DistillOptions : IValidatable
         Loss.Validate("loss");
         Optim.Validate("optim");
         Logging.Validate("logging");
+        Validation.Validate("validation");
     }
 }

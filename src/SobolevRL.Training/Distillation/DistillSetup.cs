@@ -32,5 +32,11 @@ public sealed record DistillSetup(DistillOptions Options, IReplayDataset Data, R
 /// <param name="OnnxPath">Exported student.</param>
 /// <param name="OnnxMaxAbsDiff">Largest |ORT − TorchSharp| logit difference on held-out states.</param>
 /// <param name="TrainSeconds">Wall time of the training loop in this process.</param>
+/// <param name="ChosenStep">Step of the weights the student ends with (the best validation snapshot, or the last step).</param>
+/// <param name="ValidationKl">Validation KL of the chosen snapshot (NaN without a validation split).</param>
+/// <param name="CpuSeconds">CPU time of this process (all its threads) during the training loop.</param>
+/// <param name="Epochs">Training samples drawn / training states.</param>
+/// <param name="Lambda">Weight λ of the Sobolev term (0 when it is off).</param>
 public sealed record DistillSummary(string Student, long StudentParameters, long TeacherParameters, double CompressionRatio, string Sobolev,
-    long Steps, double FinalLoss, double HeldOutKl, double HeldOutAgreement, double HeldOutGradientError, string OnnxPath, double OnnxMaxAbsDiff, double TrainSeconds);
+    long Steps, double FinalLoss, double HeldOutKl, double HeldOutAgreement, double HeldOutGradientError, string OnnxPath, double OnnxMaxAbsDiff, double TrainSeconds,
+    long ChosenStep = 0, double ValidationKl = double.NaN, double CpuSeconds = double.NaN, double Epochs = double.NaN, double Lambda = double.NaN);

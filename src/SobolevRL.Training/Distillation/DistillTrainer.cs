@@ -53,7 +53,8 @@ public static class DistillTrainer
         }
 
         using var heldOut = data.HeldOut(o.Logging.HeldOutStates, setup.Device);
-        using var sampler = data.OpenSampler(o.Optim.BatchSize, o.Seed, position.SamplerPosition, setup.Device);
+        using var sampler = data.OpenSampler(o.Optim.BatchSize, o.Seed, position.SamplerPosition, setup.Device, o.Validation.Fraction);
+        using var validation = new ValidationTracker(o.Validation, data, setup.Run, temperature, setup.Device, position.Step);
         using var metrics = new MetricsLogger(setup.Run);
         var evalPolicy = new ModulePolicy(spec.Build(summary.ObservationShape, summary.Actions), summary.ObservationShape, summary.Actions,
             student.InputScale, temperature);
@@ -65,9 +66,12 @@ public static class DistillTrainer
         long total = o.Optim.Steps, lastGood = position.Step;
         double lastLoss = double.NaN;
         var clock = Stopwatch.StartNew();
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        long done = position.Step;
         var window = Stopwatch.StartNew();
         long windowSamples = 0;
-        for (long step = position.Step; step < total; step++)
+        bool stopped = validation.Exhausted;
+        for (long step = position.Step; step < total && !stopped; step++)
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
@@ -84,7 +88,7 @@ public static class DistillTrainer
             double gradNorm = nn.utils.clip_grad_norm_(parameters, o.Optim.GradClip > 0 ? o.Optim.GradClip : double.PositiveInfinity);
             if (!double.IsFinite(gradNorm)) throw Diverged(setup, step, "gradient norm", value, derivative, lastGood);
             optimizer.step();
-            long done = step + 1;
+            done = step + 1;
             windowSamples += batch.Size;
             lastLoss = value + lambda * derivative;
             if (done % o.Logging.MetricsEvery == 0 || done == total)
@@ -102,17 +106,24 @@ public static class DistillTrainer
                 window.Restart();
                 windowSamples = 0;
             }
-            if (done % o.Logging.CheckpointEvery == 0 || done == total)
+            bool outOfTime = o.Optim.MaxSeconds > 0 && clock.Elapsed.TotalSeconds >= o.Optim.MaxSeconds;
+            bool last = done == total || outOfTime;
+            if (validation.Due(done, total) || (last && validation.Enabled)) validation.Evaluate(done, student);
+            stopped = outOfTime || validation.Exhausted;
+            last |= stopped;
+            if (done % o.Logging.CheckpointEvery == 0 || last)
             {
                 Checkpoint.Save(checkpointPath, new Checkpoint.Position(done, sampler.Position), network, optimizer, directions);
                 lastGood = done;
             }
-            if ((o.Logging.EvalEvery > 0 && done % o.Logging.EvalEvery == 0) || done == total) evaluator.Submit(done, network);
+            if ((o.Logging.EvalEvery > 0 && done % o.Logging.EvalEvery == 0) || last) evaluator.Submit(done, network);
             progress?.Report(new ProgressInfo($"distill {spec} sobolev={sobolev}", done, total));
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
+        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
         shards.Dispose();
         evaluator.Complete();
+        long chosenStep = validation.SelectInto(student, done);
 
         var final = HeldOutMetrics.Compute(student, heldOut, temperature);
         string onnxPath = setup.Run.File(OnnxFile);
@@ -122,19 +133,22 @@ public static class DistillTrainer
         var result = new DistillSummary(spec.ToString(), studentParams, teacherParams,
             teacherParams > 0 ? (double)teacherParams / studentParams : double.NaN,
             sobolev.Kind == LabelKind.None ? "off" : $"{sobolev} ({o.Loss.Estimator.ToString().ToLowerInvariant()})",
-            total, lastLoss, final.Kl, final.Agreement, final.GradientRelativeError, onnxPath, onnxDiff, trainSeconds);
+            done, lastLoss, final.Kl, final.Agreement, final.GradientRelativeError, onnxPath, onnxDiff, trainSeconds,
+            chosenStep, validation.KlAt(chosenStep), cpuSeconds,
+            (double)done * o.Optim.BatchSize / sampler.TrainStates, sobolev.Kind == LabelKind.None ? 0 : o.Loss.Weight);
         setup.Run.WriteSummary(result);
         return result;
     }
 
     /// <summary>
     /// Shards per batch for <paramref name="o"/> on <paramref name="device"/>: <c>optim.shards</c>, or automatic when 0,
-    /// never more than the batch's rows, and 1 for the finite-difference estimator (whose random directions come from one
-    /// generator in a fixed order).
+    /// never more than the batch's rows, and 1 for the finite-difference estimator, the projection form and input noise
+    /// (whose random draws come from one generator in a fixed order).
     /// </summary>
     public static int ShardCount(DistillOptions o, Device device)
     {
-        if (o.Loss.Estimator == SobolevEstimator.Fd && o.Loss.SobolevMode().Kind != LabelKind.None) return 1;
+        if ((o.Loss.Estimator == SobolevEstimator.Fd || o.Loss.DerivativeForm == DerivativeForm.Projection) && o.Loss.SobolevMode().Kind != LabelKind.None) return 1;
+        if (o.Loss.InputNoise > 0) return 1;
         int shards = o.Optim.Shards > 0 ? o.Optim.Shards : ShardThreads.Auto(device);
         return Math.Min(shards, o.Optim.BatchSize);
     }

@@ -27,6 +27,8 @@ public static class DistillationLoss
         double weight, Generator? directions = null, bool explicitGradients = true)
     {
         using var scope = NewDisposeScope();
+        if (options.InputNoise > 0)
+            batch = batch with { Observations = Noisy(batch.Observations, options.InputNoise, directions ?? throw new ArgumentNullException(nameof(directions), "input noise is drawn from a generator")) };
         bool exact = sobolev.Kind != LabelKind.None && options.Estimator == SobolevEstimator.Exact;
         var chain = explicitGradients && student is ModulePolicy module ? ExplicitInputGradients.TryCreate(module.Network) : null;
         if (chain is { HasStridedConvolution: false }) chain = null;
@@ -37,7 +39,7 @@ public static class DistillationLoss
         Tensor derivative = sobolev.Kind == LabelKind.None
             ? zeros([], dtype: value.dtype, device: value.device)
             : exact
-                ? ExactTerm(logp, x, batch, sobolev, options.DerivativeLoss, chain, temperature, (student as ModulePolicy)?.InputScale ?? 1.0)
+                ? ExactTerm(logp, x, batch, sobolev, options, chain, temperature, (student as ModulePolicy)?.InputScale ?? 1.0, directions)
                 : FiniteDifferenceTerm(student, batch, sobolev, options, temperature, directions ?? throw new ArgumentNullException(nameof(directions)));
         var total = weight == 0 || sobolev.Kind == LabelKind.None ? value.Plus(derivative.Times(0.0)) : value.Plus(derivative.Times(weight));
         var parts = new LossParts(value, derivative, total);
@@ -78,15 +80,28 @@ public static class DistillationLoss
                 $"set loss.sobolev={(labels.Kind == LabelKind.None ? "off" : labels.ToString())} or collect a dataset with matching labels");
     }
 
-    private static Tensor ExactTerm(Tensor logp, Tensor x, ReplayBatch batch, LabelMode sobolev, DerivativeLossKind kind,
-        ExplicitInputGradients? chain, double temperature, double inputScale)
+    // The term of options.DerivativeForm; the projection form first replaces the label rows by random projections of them
+    // (drawn from directions) and then compares rows in squared L2.
+    private static Tensor ExactTerm(Tensor logp, Tensor x, ReplayBatch batch, LabelMode sobolev, LossOptions options,
+        ExplicitInputGradients? chain, double temperature, double inputScale, Generator? directions)
     {
         var (teacher, v) = TeacherRows(batch, sobolev);
-        if (chain is not null) return DerivativeLoss.Compute(ExplicitRows(chain, logp, v, temperature, inputScale), teacher, kind);
-        var student = v is null
-            ? InputDerivatives.Jacobian(logp, x, createGraph: true)
-            : InputDerivatives.VectorJacobianProducts(logp, x, v.to(logp.dtype), createGraph: true);
-        return DerivativeLoss.Compute(student, teacher, kind);
+        var form = options.DerivativeForm;
+        var rowLoss = options.DerivativeLoss;
+        double scale = 1.0;
+        if (form == DerivativeForm.Projection)
+        {
+            var projected = DerivativeForms.Project(teacher, v, options.Projections,
+                directions ?? throw new ArgumentNullException(nameof(directions), "the projection form draws its directions from a generator"));
+            (teacher, v, scale, form, rowLoss) = (projected.Teacher, projected.Directions, projected.Scale, DerivativeForm.Rows, DerivativeLossKind.SquaredL2);
+        }
+        var student = chain is not null
+            ? ExplicitRows(chain, logp, v, temperature, inputScale)
+            : v is null
+                ? InputDerivatives.Jacobian(logp, x, createGraph: true)
+                : InputDerivatives.VectorJacobianProducts(logp, x, v.to(logp.dtype), createGraph: true);
+        var teacherLogPolicy = form == DerivativeForm.Fisher ? F.log_softmax(batch.TeacherLogits.to(logp.dtype).DividedBy(temperature), -1) : logp;
+        return DerivativeForms.Compute(student, teacher, form, rowLoss, teacherLogPolicy, options.RelativeFloor).Times(scale);
     }
 
     // Rows ∂⟨v_k, ℓ⟩/∂x of ℓ = log softmax(z/τ), [B, K, *in] (v null: the identity rows, the full Jacobian). The cotangent at
@@ -98,6 +113,14 @@ public static class DistillationLoss
             : v.to(logp.dtype).transpose(0, 1);
         var cotangents = (rows - logp.exp().unsqueeze(0) * rows.sum(-1, keepdim: true)).DividedBy(temperature);
         return Scaled(chain.Vjp(cotangents), inputScale).transpose(0, 1);
+    }
+
+    // x + σ·δ with δ ~ N(0, I) drawn on the CPU generator (the same draws on every device).
+    private static Tensor Noisy(Tensor x, double sigma, Generator generator)
+    {
+        var clean = x.is_floating_point() ? x : x.to(ScalarType.Float32);
+        var noise = randn(x.shape, dtype: ScalarType.Float32, device: CPU, generator: generator).to(clean.dtype, clean.device);
+        return clean.Plus(noise.Times(sigma));
     }
 
     private static Tensor Scaled(Tensor t, double scale) => scale == 1.0 ? t : t.Times(scale);

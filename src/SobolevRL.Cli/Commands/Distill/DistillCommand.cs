@@ -31,6 +31,21 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
         [CommandOption("--teacher <FILE>")]
         [Description("Teacher .onnx, to record its parameter count and the compression ratio.")]
         public string? Teacher { get; init; }
+
+        /// <summary>Fraction of the training episodes used.</summary>
+        [CommandOption("--train-fraction <F>")]
+        [Description("Train on this fraction of the dataset's training episodes (whole episodes in a fixed order: smaller fractions are subsets of larger ones, as in 'experiment data-efficiency').")]
+        public double TrainFraction { get; init; } = 1.0;
+
+        /// <summary>Validation fraction (overrides the config key validation.fraction).</summary>
+        [CommandOption("--validation <FRACTION>")]
+        [Description("Fraction of the training episodes held out for validation: early stopping and the best snapshot by validation KL (0: none, the last snapshot; sets config key 'validation.fraction', default 0.1).")]
+        public string? Validation { get; init; }
+
+        /// <summary>λ grid of a search chosen by validation KL.</summary>
+        [CommandOption("--lambda-search <GRID>")]
+        [Description("Train one student per λ (comma-separated, 0 always added; 'default' = 0,0.01,0.03,0.1,0.3,1,3) into OUT/lambda-λ and keep the λ of lowest validation KL.")]
+        public string? LambdaSearch { get; init; }
     }
 
     /// <inheritdoc />
@@ -39,6 +54,7 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
         var device = TorchSetup.Apply(settings);
         var overrides = settings.Set.ToList();
         if (settings.Student != null) overrides.Add($"student={settings.Student}");
+        if (settings.Validation != null) overrides.Add($"validation.fraction={settings.Validation}");
         var job = new DistillJobOptions
         {
             ConfigFile = settings.Config,
@@ -47,8 +63,11 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
             OutDir = settings.Out,
             Start = settings.Resume ? DistillStart.Resume : DistillStart.New,
             TeacherPath = settings.Teacher,
+            TrainFraction = settings.TrainFraction,
             Device = device,
         };
+        if (settings.LambdaSearch != null)
+            return Search(job, Experiments.LambdaSearch.ParseGrid(settings.LambdaSearch, "--lambda-search"), settings.Json, cancellationToken);
         var (run, summary, _) = CliProgress.Run(progress => DistillJob.Run(job, progress, cancellationToken, Output.Log), plain: settings.Json);
         if (settings.Json)
         {
@@ -59,6 +78,9 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
         Output.Table($"distill {summary.Student}, sobolev {summary.Sobolev}", ["figure", "value"],
         [
             ["steps", summary.Steps.ToString(CultureInfo.InvariantCulture)],
+            ["epochs", F(summary.Epochs)],
+            ["chosen step (validation)", summary.ChosenStep.ToString(CultureInfo.InvariantCulture)],
+            ["validation KL", F(summary.ValidationKl)],
             ["student parameters", summary.StudentParameters.ToString(CultureInfo.InvariantCulture)],
             ["compression ratio", F(summary.CompressionRatio)],
             ["held-out KL", F(summary.HeldOutKl)],
@@ -66,8 +88,31 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
             ["held-out gradient error", F(summary.HeldOutGradientError)],
             ["onnx max |diff|", F(summary.OnnxMaxAbsDiff)],
             ["train seconds", F(summary.TrainSeconds)],
+            ["train CPU seconds", F(summary.CpuSeconds)],
         ]);
         Output.Log($"run: {run.Path}");
+        return 0;
+    }
+
+    private static int Search(DistillJobOptions job, IReadOnlyList<double> grid, bool json, CancellationToken cancel)
+    {
+        var (run, result) = CliProgress.Run(progress => Experiments.LambdaSearch.Run(job, grid, progress, cancel, Output.Log), plain: json);
+        var options = ConfigLoader.Load<DistillOptions>(run.File(RunDirectory.ConfigFile), []);
+        if (json)
+        {
+            Output.Json(new { run = run.Path, result });
+            return 0;
+        }
+        string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+        Output.Table($"λ search, {options.Student}, sobolev {options.Loss.Sobolev} ({options.Loss.DerivativeForm.ToString().ToLowerInvariant()})",
+            ["λ", "validation KL", "chosen step", "steps", "held-out KL", "train s", "CPU s", ""],
+            [.. result.Trials.Select(t => new[]
+            {
+                F(t.Lambda), F(t.Student.Distill.ValidationKl), t.Student.Distill.ChosenStep.ToString(CultureInfo.InvariantCulture),
+                t.Student.Distill.Steps.ToString(CultureInfo.InvariantCulture), F(t.Student.Distill.HeldOutKl), F(t.Student.Distill.TrainSeconds),
+                F(t.Student.Distill.CpuSeconds), t == result.Chosen ? "chosen" : "",
+            })]);
+        Output.Log($"chosen λ = {F(result.Chosen.Lambda)} (validation KL {F(result.Chosen.Student.Distill.ValidationKl)}, step {result.Chosen.Student.Distill.ChosenStep}); run: {result.Chosen.Student.RunPath}");
         return 0;
     }
 }

@@ -52,6 +52,16 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
         [Description("Evaluation episodes per student and for the teacher (config key episodes).")]
         public int? Episodes { get; init; }
 
+        /// <summary>λ grid.</summary>
+        [CommandOption("--lambda-grid <LIST>")]
+        [Description("Comma-separated λ grid chosen per fraction and seed by validation KL, 0 always included (config key lambda_grid), e.g. 0.01,0.1,1.")]
+        public string? LambdaGrid { get; init; }
+
+        /// <summary>Budget.</summary>
+        [CommandOption("--budget <KIND>")]
+        [Description("equal-steps (default): every student the same steps; equal-time: Regular trains for as long (wall time) as its Sobolev pair took (config key budget).")]
+        public string? Budget { get; init; }
+
         /// <summary>Continue a killed experiment.</summary>
         [CommandOption("--resume")]
         [Description("Continue the experiment in --out: finished students are kept, killed ones resume from their checkpoints.")]
@@ -74,6 +84,8 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
         Add("seeds", settings.Seeds);
         Add("distill.optim.steps", settings.Steps);
         Add("episodes", settings.Episodes);
+        if (settings.LambdaGrid != null) Add("lambda_grid", $"[{settings.LambdaGrid}]");
+        Add("budget", settings.Budget?.Replace('-', '_'));
         var options = ConfigLoader.Load<DataEfficiencyOptions>(ResumeConfig.File(settings.Config, settings.Out, settings.Resume), overrides);
         options.Validate("");
         ShippedAgents.Resolve(options.Data.Teacher);

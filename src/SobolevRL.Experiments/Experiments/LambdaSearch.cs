@@ -1,0 +1,97 @@
+using System.Globalization;
+using SobolevRL.Config;
+using SobolevRL.Distillation;
+using SobolevRL.Replay;
+using SobolevRL.Runs;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Experiments;
+
+/// <summary>One λ of a search: its student and validation figures.</summary>
+/// <param name="Lambda">The Sobolev weight (0: the Regular student, Sobolev term off).</param>
+/// <param name="Student">The trained student.</param>
+public sealed record LambdaTrial(double Lambda, StudentResult Student);
+
+/// <summary>A finished λ search.</summary>
+/// <param name="Chosen">The trial of lowest validation KL (the smaller λ on ties).</param>
+/// <param name="Trials">Every trial, by ascending λ.</param>
+public sealed record LambdaSearchResult(LambdaTrial Chosen, IReadOnlyList<LambdaTrial> Trials);
+
+/// <summary>
+/// Chooses the Sobolev weight λ on data: one student per λ of a grid, each trained on the training split with the same
+/// budget, seed and early stopping, and the λ of lowest validation KL is chosen. λ = 0 (the Regular student) is always in
+/// the grid, so the chosen student is never worse than Regular on validation. The held-out split plays no part.
+/// Each trial is a resumable <see cref="StudentRuns"/> run in <c>DIR/lambda-λ</c>.
+/// </summary>
+public static class LambdaSearch
+{
+    /// <summary>The default grid: 0 and log-spaced 0.01 … 3.</summary>
+    public static IReadOnlyList<double> DefaultGrid { get; } = [0, 0.01, 0.03, 0.1, 0.3, 1, 3];
+
+    /// <summary>
+    /// Parses a grid: <c>default</c>, or comma-separated non-negative weights (0 is added when missing). Throws a
+    /// <see cref="UserErrorException"/> naming <paramref name="option"/> on bad input.
+    /// </summary>
+    public static IReadOnlyList<double> ParseGrid(string text, string option)
+    {
+        if (text.Trim() == "default") return DefaultGrid;
+        var values = new List<double> { 0 };
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v >= 0) || double.IsInfinity(v))
+                throw new UserErrorException($"{option} '{text}': '{part}' is not a non-negative number; give e.g. 0,0.01,0.1,1 or default");
+            values.Add(v);
+        }
+        return [.. values.Distinct().Order()];
+    }
+
+    /// <summary>Checks that <paramref name="options"/> can be searched (a Sobolev term and a validation split); a user error otherwise.</summary>
+    public static void Check(DistillOptions options)
+    {
+        if (options.Loss.SobolevMode().Kind == Teachers.LabelKind.None)
+            throw new UserErrorException("a λ search needs a Sobolev term: set loss.sobolev=full or vjp:K");
+        if (options.Validation.Fraction <= 0)
+            throw new UserErrorException("a λ search chooses by validation KL: set validation.fraction above 0 (e.g. 0.1)");
+    }
+
+    /// <summary>
+    /// The λ search of <c>distill --lambda-search</c>: the distillation job's config and dataset, its checks before the run
+    /// directory exists, then one student per λ inside that directory.
+    /// </summary>
+    public static (RunDirectory Run, LambdaSearchResult Result) Run(DistillJobOptions job, IReadOnlyList<double> grid,
+        IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default, Action<string>? warn = null)
+    {
+        var options = DistillJob.ResolveOptions(job);
+        Check(options);
+        using var data = DatasetSource.Open(job.Data, warn, job.TrainFraction);
+        TeacherInfo? teacher = job.TeacherPath is null ? null : DistillJob.FittingTeacher(job.TeacherPath, data.Summary);
+        DistillationLoss.CheckCompatible(options.Loss.SobolevMode(), data.Summary.Labels);
+        using (StudentSpec.Parse(options.Student).Build(data.Summary.ObservationShape, data.Summary.Actions)) { } // shape errors before the run directory exists
+        var run = RunDirectory.Create("lambda-search", job.OutDir, DistillJob.Resumes(job.Start, job.OutDir));
+        RunDirectory.WriteAtomic(run.File(RunDirectory.ConfigFile), ConfigLoader.ToYaml(options));
+        var result = Run(options, grid, data, run.Path, job.Device, teacher, new EpisodePlan(data.Summary.EnvId, 0, 0), progress, cancel);
+        return (run, result);
+    }
+
+    /// <summary>Trains (or resumes) one student per λ of <paramref name="grid"/> in <paramref name="directory"/> and chooses λ by validation KL.</summary>
+    public static LambdaSearchResult Run(DistillOptions options, IReadOnlyList<double> grid, IReplayDataset data, string directory, Device device,
+        TeacherInfo? teacher, EpisodePlan episodes, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default)
+    {
+        Check(options);
+        var trials = new List<LambdaTrial>();
+        foreach (double lambda in grid.Distinct().Order())
+        {
+            var o = lambda == 0
+                ? options with { Loss = options.Loss with { Sobolev = "off", Weight = 0 } }
+                : options with { Loss = options.Loss with { Weight = lambda } };
+            string name = string.Create(CultureInfo.InvariantCulture, $"lambda-{lambda:G6}");
+            trials.Add(new LambdaTrial(lambda, StudentRuns.Train(name, o, data, Path.Combine(directory, name), device, teacher, episodes, progress, cancel)));
+        }
+        var chosen = trials[0];
+        foreach (var t in trials.Skip(1))
+            if (t.Student.Distill.ValidationKl < chosen.Student.Distill.ValidationKl) chosen = t;
+        var result = new LambdaSearchResult(chosen, trials);
+        RunDirectory.WriteAtomic(Path.Combine(directory, "lambda-search.json"), Json.Serialize(result));
+        return result;
+    }
+}

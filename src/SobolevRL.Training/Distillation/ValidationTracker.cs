@@ -1,0 +1,163 @@
+using System.Globalization;
+using SobolevRL.Config;
+using SobolevRL.Evaluation;
+using SobolevRL.Policies;
+using SobolevRL.Replay;
+using SobolevRL.Runs;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Distillation;
+
+/// <summary>The validation split of a distillation run: early stopping and best-snapshot selection on its KL.</summary>
+public sealed record ValidationOptions : IValidatable
+{
+    /// <summary>
+    /// Fraction of the training episodes' states held out for validation (whole episodes; 0: no validation, the last
+    /// snapshot is the student). Never the held-out states, which stay for the final figures.
+    /// </summary>
+    public double Fraction { get; init; } = 0.1;
+
+    /// <summary>Validation states evaluated (at most the split).</summary>
+    public int States { get; init; } = 1024;
+
+    /// <summary>Steps between validation evaluations (one is always made at the end).</summary>
+    public long Every { get; init; } = 250;
+
+    /// <summary>Evaluations without a new best validation KL after which training stops (0: never stops early).</summary>
+    public int Patience { get; init; }
+
+    /// <summary>End with the snapshot of lowest validation KL instead of the last one.</summary>
+    public bool SelectBest { get; init; } = true;
+
+    /// <inheritdoc />
+    public void Validate(string path)
+    {
+        if (!(Fraction >= 0 && Fraction < 1)) throw new UserErrorException($"config {path}.fraction: {Fraction} must be in [0, 1)");
+        Check.Positive(States, path + ".states");
+        Check.Positive(Every, path + ".every");
+        Check.NonNegative(Patience, path + ".patience");
+    }
+}
+
+/// <summary>
+/// Evaluates a training student's KL(teacher ‖ student) on the validation split every <see cref="ValidationOptions.Every"/>
+/// steps (rows of <c>validation.csv</c>), keeps each new best snapshot's weights in <c>best-STEP.bin</c> (written before its
+/// row, so a row's weights survive a kill) and says when patience is exhausted. A resumed run recovers its best step and
+/// patience count from the CSV (trimmed to the checkpoint); <see cref="SelectInto"/> removes the snapshots not chosen.
+/// </summary>
+public sealed class ValidationTracker : IDisposable
+{
+    /// <summary>File name of the validation rows in the run directory.</summary>
+    public const string FileName = "validation.csv";
+
+    private const string BestPrefix = "best-";
+
+    private readonly ValidationOptions _options;
+    private readonly ReplayBatch? _batch;
+    private readonly double _temperature;
+    private readonly string _csv;
+    private readonly RunDirectory _run;
+    private readonly Dictionary<long, double> _kl = [];
+    private int _sinceBest;
+
+    /// <summary>Opens the validation split of <paramref name="data"/> for a run in <paramref name="run"/> resumed at <paramref name="resumedStep"/> (0: new run).</summary>
+    public ValidationTracker(ValidationOptions options, IReplayDataset data, RunDirectory run, double temperature, Device device, long resumedStep)
+    {
+        _options = options;
+        _temperature = temperature;
+        _csv = run.File(FileName);
+        _run = run;
+        // A training split of one episode has no validation split: the run then keeps its last snapshot.
+        using var full = options.Fraction > 0 ? data.Validation(options.Fraction, options.States, device) : null;
+        // Only the KL is needed: without gradient labels the evaluation runs no backward pass.
+        if (full is not null) _batch = new ReplayBatch(full.Observations.clone(), full.TeacherLogits.clone(), full.TeacherActions.clone(), null, null);
+        if (resumedStep == 0)
+        {
+            if (File.Exists(_csv)) File.Delete(_csv);
+            return;
+        }
+        CsvRows.DropAfter(_csv, resumedStep);
+        if (!File.Exists(_csv)) return;
+        foreach (var line in File.ReadLines(_csv).Skip(1))
+        {
+            var cells = line.Split(',');
+            Record(long.Parse(cells[0], CultureInfo.InvariantCulture), double.Parse(cells[1], CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>True when the run validates at all.</summary>
+    public bool Enabled => _batch is not null;
+
+    /// <summary>Validation states evaluated.</summary>
+    public long States => _batch?.Size ?? 0;
+
+    /// <summary>Step of the lowest validation KL so far (0: none yet).</summary>
+    public long BestStep { get; private set; }
+
+    /// <summary>Lowest validation KL so far (NaN: none yet).</summary>
+    public double BestKl { get; private set; } = double.NaN;
+
+    /// <summary>True when <see cref="ValidationOptions.Patience"/> evaluations in a row brought no new best.</summary>
+    public bool Exhausted => _options.Patience > 0 && _sinceBest >= _options.Patience;
+
+    /// <summary>True when step <paramref name="done"/> is validated (every <see cref="ValidationOptions.Every"/> steps and the last).</summary>
+    public bool Due(long done, long total) => Enabled && (done % _options.Every == 0 || done == total);
+
+    /// <summary>Evaluates <paramref name="student"/> after step <paramref name="done"/>; a new best saves its weights.</summary>
+    public double Evaluate(long done, ModulePolicy student)
+    {
+        var batch = _batch ?? throw new InvalidOperationException("the run has no validation split");
+        double kl = HeldOutMetrics.Compute(student, batch, _temperature).Kl;
+        if (Record(done, kl))
+        {
+            string path = BestPath(done);
+            student.Network.save(path + ".tmp");
+            File.Move(path + ".tmp", path, overwrite: true);
+        }
+        bool header = !File.Exists(_csv);
+        using var w = new StreamWriter(_csv, append: true);
+        if (header) w.WriteLine("step,kl");
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{done},{kl:R}"));
+        return kl;
+    }
+
+    /// <summary>
+    /// Loads the best snapshot's weights into <paramref name="student"/> when selection is on and removes the snapshot
+    /// files; returns the step of the weights the student ends with.
+    /// </summary>
+    public long SelectInto(ModulePolicy student, long lastStep)
+    {
+        long chosen = lastStep;
+        if (Enabled && _options.SelectBest && BestStep > 0 && BestStep != lastStep)
+        {
+            string path = BestPath(BestStep);
+            if (!File.Exists(path)) throw new UserErrorException($"the best validation snapshot '{path}' is missing; start a new run");
+            student.Network.load(path);
+            chosen = BestStep;
+        }
+        // The chosen snapshot stays, so a run killed after this point resumes to the same student.
+        string kept = BestPath(chosen);
+        foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(_csv)!, BestPrefix + "*.bin").Where(f => f != kept)) File.Delete(file);
+        return chosen;
+    }
+
+    private string BestPath(long step) => _run.File(string.Create(CultureInfo.InvariantCulture, $"{BestPrefix}{step}.bin"));
+
+    /// <summary>Validation KL evaluated after step <paramref name="step"/> (NaN when that step was not validated).</summary>
+    public double KlAt(long step) => _kl.GetValueOrDefault(step, double.NaN);
+
+    private bool Record(long step, double kl)
+    {
+        _kl[step] = kl;
+        if (double.IsNaN(BestKl) || kl < BestKl)
+        {
+            (BestKl, BestStep, _sinceBest) = (kl, step, 0);
+            return true;
+        }
+        _sinceBest++;
+        return false;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _batch?.Dispose();
+}
