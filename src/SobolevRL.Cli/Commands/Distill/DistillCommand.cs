@@ -1,7 +1,9 @@
 using System.ComponentModel;
 using System.Globalization;
 using SobolevRL.Cli.Infrastructure;
+using SobolevRL.Config;
 using SobolevRL.Distillation;
+using SobolevRL.Runs;
 using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Distill;
