@@ -9,6 +9,9 @@ namespace SobolevRL.Cli.Commands.Report;
 /// <summary><c>sobolevrl report</c>: Markdown report with learning curves and final figures of distillation runs.</summary>
 public sealed class ReportCommand : Command<ReportCommand.Settings>
 {
+    /// <summary>Folder inside the one run given where its report goes when no <c>--out</c> is given.</summary>
+    public const string DefaultFolder = "report";
+
     /// <summary>Options of <c>report</c>.</summary>
     public sealed class Settings : CommonSettings
     {
@@ -19,17 +22,19 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
 
         /// <summary>Output directory.</summary>
         [CommandOption("--out <DIR>")]
-        [Description("Report directory (default: runs/report-<timestamp>/). Never overwritten.")]
+        [Description("Report directory (default: RUN/report/ for one RUN, rewritten on every call; runs/report-<timestamp>/ for several). A given --out is never overwritten.")]
         public string? Out { get; init; }
     }
 
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        foreach (string r in settings.Runs)
-            if (!Directory.Exists(r)) throw new UserErrorException($"run directory '{r}' does not exist");
-        var dir = RunDirectory.Create("report", settings.Out);
-        string path = DistillationReport.Write(settings.Runs, dir.Path);
+        // Checked before any directory is made, so a wrong argument leaves nothing behind.
+        var runs = DistillationReport.ResolveRuns(settings.Runs);
+        string dir = settings.Out == null && settings.Runs.Length == 1
+            ? Path.Combine(settings.Runs[0], DefaultFolder)
+            : RunDirectory.Create("report", settings.Out).Path;
+        string path = DistillationReport.Write(runs, dir);
         Output.Log($"report: {path}");
         return 0;
     }
