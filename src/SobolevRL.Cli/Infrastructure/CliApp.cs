@@ -12,9 +12,20 @@ public static class CliApp
     /// <summary>Exit code of unexpected failures.</summary>
     public const int InternalErrorExitCode = 70;
 
+    /// <summary>Columns laid out when stdout is not a terminal.</summary>
+    public const int RedirectedWidth = 200;
+
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
     public static int Run(string[] args)
     {
+        if (args is ["--version"])
+        {
+            Console.Out.WriteLine(VersionInfo.Text());
+            return 0;
+        }
+        // Piped or logged output has no width; Spectre then assumes 80 columns and wraps table cells (inside numbers) and
+        // help descriptions into narrow columns. Without a terminal nothing needs to fit, so lay out wide enough.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, RedirectedWidth);
         var app = new CommandApp();
         app.Configure(config =>
         {
