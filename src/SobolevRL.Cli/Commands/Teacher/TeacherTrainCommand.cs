@@ -48,6 +48,11 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
         [CommandOption("--resume")]
         [Description("Continue the run directory given by --out from its last checkpoint (its config.yaml is the base config).")]
         public bool Resume { get; init; }
+
+        /// <summary>Run the default plan.</summary>
+        [CommandOption("--yes")]
+        [Description("Run even when only defaults define the job (without --frames or --config it refuses and prints its plan).")]
+        public bool Yes { get; init; }
     }
 
     /// <summary>File of the run listing the command line of every session.</summary>
@@ -73,6 +78,8 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
         var options = ConfigLoader.Load<PpoOptions>(baseConfig, overrides);
         // A wrong env id or option is reported before anything is written.
         using (EnvRegistry.CreateDefault().Make(options.Env, PpoTrainer.EnvOptionsFrom(options.EnvOptions))) { }
+        LongJob.Confirm("teacher train", string.Create(CultureInfo.InvariantCulture, $"PPO on {options.Env} for {options.Frames:N0} frames with {options.NumEnvs} envs"),
+            settings.Frames != null || settings.Config != null || settings.Resume, settings.Yes, "--frames", settings.Json);
         string game = options.Env.Split('/')[^1];
         var run = RunDirectory.Create($"teacher-{game}", settings.Out, settings.Resume);
         ConfigLoader.Save(options, run.File(RunDirectory.ConfigFile));
@@ -110,7 +117,7 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
         if (!result.Completed)
         {
             Output.Log($"stopped at {result.State.Frames} frames; continue with: sobolevrl teacher train --out {run.Path} --resume");
-            return 1;
+            return CliApp.InterruptedExitCode;
         }
         var policy = new ModulePolicy(model.Policy, result.ObservationShape, result.Actions);
         model.eval();
