@@ -9,6 +9,9 @@ public static class CliApp
     /// <summary>Exit code of errors the user can fix.</summary>
     public const int UserErrorExitCode = 2;
 
+    /// <summary>Exit code of a job stopped by Ctrl-C (128 + SIGINT), as shells report an interrupted command.</summary>
+    public const int InterruptedExitCode = 130;
+
     /// <summary>Exit code of unexpected failures.</summary>
     public const int InternalErrorExitCode = 70;
 
@@ -38,6 +41,13 @@ public static class CliApp
         try
         {
             return app.Run(args);
+        }
+        catch (OperationCanceledException)
+        {
+            // A long job stopped by Ctrl-C (or SIGTERM) after its clean stop: the shell's convention for an interrupt.
+            AnsiConsole.Console.Profile.Out.Writer.Flush();
+            WriteError("stopped by an interrupt; what was finished is saved (--resume continues where a command has it)");
+            return InterruptedExitCode;
         }
         catch (Exception e) when (UserError(e) is { } message)
         {
