@@ -73,7 +73,7 @@ public static class DataEfficiencyReport
                 var points = fractions.Select(g => (Percent: g.Key, Values: g.Where(r => r.Mode == mode).Select(value).Where(v => double.IsFinite(v) && (!logY || v > 0)).ToArray()))
                     .Where(p => p.Values.Length > 0).Select(p => (p.Percent, Stats: ReturnStatistics.Of(p.Values))).ToArray();
                 if (points.Length > 0)
-                    series.Add(new PlotSeries(mode == "regular" ? "Regular" : "Sobolev", points.Select(p => p.Percent).ToArray(), points.Select(p => p.Stats.Mean).ToArray(),
+                    series.Add(new PlotSeries((mode == "regular" ? "Regular" : "Sobolev") + " (mean, 95% CI)", points.Select(p => p.Percent).ToArray(), points.Select(p => p.Stats.Mean).ToArray(),
                         points.Select(p => p.Stats.CiLow).ToArray(), points.Select(p => p.Stats.CiHigh).ToArray()));
             }
             if (series.Count == 0) continue;
