@@ -16,13 +16,13 @@ public static class ResumeConfig
     }
 
     /// <summary>Saves <paramref name="options"/> in a new run; on resume refuses a config that differs from the saved one.</summary>
-    public static void SaveOrCheck<T>(T options, RunDirectory run, bool resume) where T : notnull
+    public static void SaveOrCheck<T>(T options, RunDirectory run, bool resume) where T : notnull, new()
     {
         string path = run.File(RunDirectory.ConfigFile);
         string yaml = ConfigLoader.ToYaml(options);
         if (resume && System.IO.File.Exists(path))
         {
-            if (System.IO.File.ReadAllText(path) != yaml)
+            if (ConfigLoader.Canonical<T>(path) != yaml)
                 throw new UserErrorException($"cannot resume: the config differs from the saved '{path}'; resume without --config/--set changes, or start a new run");
             return;
         }

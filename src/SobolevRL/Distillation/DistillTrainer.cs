@@ -165,7 +165,7 @@ public static class DistillTrainer
             return;
         }
         if (!File.Exists(path)) throw new UserErrorException($"cannot resume: '{path}' is missing; the directory is not a distillation run");
-        if (File.ReadAllText(path) != yaml)
+        if (ConfigLoader.Canonical<DistillOptions>(path) != yaml)
             throw new UserErrorException($"cannot resume: the config differs from the run's saved '{path}'; resume without --config/--set changes, or start a new run");
     }
 
