@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -38,9 +39,18 @@ public static class CliApp
             CommandCatalog.Register(config);
         });
         bool verbose = args.Contains("--verbose");
+        // Ctrl-C asks the running command to stop cleanly (its token is cancelled; a long job stops at its next step and
+        // ends with exit code 130); a second Ctrl-C, if the command handles none itself, ends the process at once.
+        using var interrupt = new CancellationTokenSource();
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal =>
+        {
+            if (interrupt.IsCancellationRequested) return;
+            signal.Cancel = true;
+            interrupt.Cancel();
+        });
         try
         {
-            return app.Run(args);
+            return app.Run(args, interrupt.Token);
         }
         catch (OperationCanceledException)
         {
