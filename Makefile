@@ -19,7 +19,8 @@ test:
 demo: setup
 	./sobolevrl demo
 
-# Benchmarks print tables (add --json for scripts); `bench label` runs the PyTorch peer beside ours when
+# Benchmarks print tables (add --json for scripts); `bench label` and `bench train` run the repository's PyTorch
+# reference (tests/benchmarks/peer/torch_reference.py) beside ours when
 # Debian's python3-torch is installed.
 bench: setup
 	./sobolevrl env bench --env MinAtar/Breakout-v1 --steps 5000000

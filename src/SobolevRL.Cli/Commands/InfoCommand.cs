@@ -1,4 +1,3 @@
-using System.Reflection;
 using SobolevRL.Cli.Infrastructure;
 using Spectre.Console.Cli;
 using TorchSharp;
@@ -16,12 +15,13 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
     {
         var info = new
         {
-            sobolevrl = typeof(InfoCommand).Assembly.GetName().Version?.ToString(),
+            sobolevrl = VersionInfo.SobolevRL,
             dotnet = Environment.Version.ToString(),
-            torchsharp = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0],
+            torchsharp = VersionInfo.TorchSharp,
+            libtorch = VersionInfo.LibTorch,
             libtorch_threads = torch.get_num_threads(),
             cuda_available = torch.cuda.is_available(),
-            onnxruntime = typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version?.ToString(),
+            onnxruntime = VersionInfo.OnnxRuntime,
             processors = Environment.ProcessorCount,
         };
         if (settings.Json) Output.Json(info);

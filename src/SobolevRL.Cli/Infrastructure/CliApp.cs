@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -9,12 +10,26 @@ public static class CliApp
     /// <summary>Exit code of errors the user can fix.</summary>
     public const int UserErrorExitCode = ExitCodes.UserError;
 
+    /// <summary>Exit code of a job stopped by Ctrl-C (128 + SIGINT), as shells report an interrupted command.</summary>
+    public const int InterruptedExitCode = 130;
+
     /// <summary>Exit code of unexpected failures.</summary>
     public const int InternalErrorExitCode = ExitCodes.InternalError;
+
+    /// <summary>Columns laid out when stdout is not a terminal.</summary>
+    public const int RedirectedWidth = 200;
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
     public static int Run(string[] args)
     {
+        if (args is ["--version"])
+        {
+            Console.Out.WriteLine(VersionInfo.Text());
+            return 0;
+        }
+        // Piped or logged output has no width; Spectre then assumes 80 columns and wraps table cells (inside numbers) and
+        // help descriptions into narrow columns. Without a terminal nothing needs to fit, so lay out wide enough.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, RedirectedWidth);
         var app = new CommandApp();
         app.Configure(config =>
         {
@@ -24,9 +39,25 @@ public static class CliApp
             CommandCatalog.Register(config);
         });
         bool verbose = args.Contains("--verbose");
+        // Ctrl-C asks the running command to stop cleanly (its token is cancelled; a long job stops at its next step and
+        // ends with exit code 130); a second Ctrl-C, if the command handles none itself, ends the process at once.
+        using var interrupt = new CancellationTokenSource();
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal =>
+        {
+            if (interrupt.IsCancellationRequested) return;
+            signal.Cancel = true;
+            interrupt.Cancel();
+        });
         try
         {
-            return app.Run(args);
+            return app.Run(args, interrupt.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // A long job stopped by Ctrl-C (or SIGTERM) after its clean stop: the shell's convention for an interrupt.
+            AnsiConsole.Console.Profile.Out.Writer.Flush();
+            WriteError("stopped by an interrupt; what was finished is saved (--resume continues where a command has it)");
+            return InterruptedExitCode;
         }
         catch (Exception e) when (UserError(e) is { } message)
         {

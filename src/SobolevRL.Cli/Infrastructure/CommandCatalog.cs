@@ -21,9 +21,12 @@ public static class CommandCatalog
     public static void Register(IConfigurator config)
     {
         config.AddCommand<InfoCommand>("info").WithDescription("Show versions, threads and devices; check that the native libraries load.");
-        config.AddCommand<DemoCommand>("demo").WithDescription("The main job: shipped MinAtar Breakout teacher -> dataset -> Regular and Sobolev students -> returns, held-out KL, agreement -> report.");
-        config.AddCommand<RegressionCommand>("regression").WithDescription("Paper experiment 1: Regular vs Sobolev MLP fits of 2-D test functions; results, surfaces and plots.");
-        config.AddCommand<DistillCommand>("distill").WithDescription("Distil a student from a labelled dataset: value loss + lambda * Sobolev loss; checkpoints, metrics, ONNX export.");
+        config.AddCommand<DemoCommand>("demo").WithDescription("The main job: shipped MinAtar Breakout teacher -> dataset -> Regular and Sobolev students -> returns, held-out KL, agreement -> report.")
+            .WithExample("demo", "--set", "data.states=20000", "--set", "distill.optim.steps=2000");
+        config.AddCommand<RegressionCommand>("regression").WithDescription("Paper experiment 1: Regular vs Sobolev MLP fits of 2-D test functions; results, surfaces and plots.")
+            .WithExample("regression", "--functions", "styblinski-tang", "--set", "learning_rate=3e-4");
+        config.AddCommand<DistillCommand>("distill").WithDescription("Distil a student from a labelled dataset: value loss + lambda * Sobolev loss; checkpoints, metrics, ONNX export.")
+            .WithExample("distill", "--data", "smoke:MinAtar/Breakout-v1,2000,full", "--student", "minatar:8,64", "--set", "loss.sobolev=full", "--set", "optim.steps=500");
         config.AddCommand<CollectCommand>("collect").WithDescription("Roll out a policy, label every state with the teacher (logits + gradient labels) into a crash-safe replay dataset; --resume continues.");
         config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a policy: episode returns (and % of a teacher's), held-out KL, agreement, gradient error.");
         config.AddCommand<ReportCommand>("report").WithDescription("Markdown report with learning curves and final figures of distillation runs.");
@@ -42,7 +45,8 @@ public static class CommandCatalog
         config.AddBranch("teacher", teacher =>
         {
             teacher.SetDescription("Teachers: train them (PPO); from ONNX files: inspect, check both paths agree, label states.");
-            teacher.AddCommand<TeacherTrainCommand>("train").WithDescription("Train a teacher with PPO; evaluate it; write policy.onnx and its model card.");
+            teacher.AddCommand<TeacherTrainCommand>("train").WithDescription("Train a teacher with PPO; evaluate it; write policy.onnx and its model card.")
+                .WithExample("teacher", "train", "--env", "MinAtar/Breakout-v1", "--frames", "1000000", "--set", "learning_rate=3e-4");
             teacher.AddCommand<TeacherInspectCommand>("inspect").WithDescription("Show inputs, outputs (symbolic dims too), operators, parameters and the model card in effect.");
             teacher.AddCommand<TeacherCheckCommand>("check").WithDescription("Compare ONNX Runtime with the rebuilt graph and gradient labels with finite differences; non-zero exit past tolerance.");
             teacher.AddCommand<TeacherCardCommand>("card").WithDescription("Write a model card template FILE.onnx.card.json from the graph (and --env), with the fields a person must check listed.");
@@ -51,7 +55,9 @@ public static class CommandCatalog
         config.AddBranch("experiment", experiment =>
         {
             experiment.SetDescription("Paper experiments: distillation, synthetic gradients.");
-            experiment.AddCommand<DataEfficiencyCommand>("data-efficiency").WithDescription("Paper experiment 2: Regular vs Sobolev students on growing fractions of one dataset; held-out error, KL, returns; table and plots.");
+            experiment.AddCommand<DataEfficiencyCommand>("data-efficiency").WithDescription("Paper experiment 2: Regular vs Sobolev students on growing fractions of one dataset; held-out error, KL, returns; table and plots.")
+                .WithExample("experiment", "data-efficiency", "--env", "MinAtar/Breakout-v1", "--teacher", "agents/minatar/breakout/policy.onnx", "--states", "20000",
+                    "--fractions", "5,100", "--seeds", "2", "--set", "distill.loss.weight=0.3");
             experiment.AddCommand<SyntheticGradientsCommand>("synthetic-gradients").WithDescription("Paper experiment 3: a Fashion-MNIST CNN decoupled at a cut by backprop, DNI synthetic gradients, a critic or a Sobolev critic; test accuracy, cost; table and plots.");
         });
         config.AddBranch("bench", bench =>

@@ -47,7 +47,7 @@ public class RunSettings : DeviceSettings
 
     /// <summary>Overrides of config keys.</summary>
     [CommandOption("--set <KEY=VALUE>")]
-    [Description("Override one config key, e.g. --set training.lr=3e-4 (repeatable).")]
+    [Description("Override one config key, KEY=VALUE with the key's dotted path (repeatable); the examples below use keys this command accepts.")]
     public string[] Set { get; init; } = [];
 
     /// <summary>Run directory.</summary>

@@ -6,7 +6,7 @@ using SobolevRL.Hardware;
 namespace SobolevRL.Bench;
 
 /// <summary>
-/// The label workloads of the PyTorch peer (torch_sobolev_bench.py): the teacher network, its input scale and the batch
+/// The label workloads of the PyTorch peer (tests/benchmarks/peer/torch_reference.py): the teacher network, its input scale and the batch
 /// of 64 states, defined exactly as there.
 /// </summary>
 /// <param name="Name"><c>nature</c> or <c>minatar</c>.</param>

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace SobolevRL.Bench;
 
-/// <summary>Runs the PyTorch peer script (torch_sobolev_bench.py) with Debian's /usr/bin/python3 and reads its JSON.</summary>
+/// <summary>Runs a PyTorch peer script (by default the project's own, <see cref="ScriptInRepository"/>) with Debian's /usr/bin/python3 and reads its JSON.</summary>
 public static class PeerBenchmark
 {
     /// <summary>The Python the peer runs with (Debian's, which has python3-torch).</summary>
@@ -18,18 +18,24 @@ public static class PeerBenchmark
         return code == 0;
     }
 
-    /// <summary>The default peer script: <c>../shared/peers/torch_sobolev_bench.py</c> from the repository root.</summary>
-    public static string DefaultScript()
+    /// <summary>Path of the project's own PyTorch reference script inside the repository.</summary>
+    public const string ScriptInRepository = "tests/benchmarks/peer/torch_reference.py";
+
+    /// <summary>
+    /// The project's PyTorch reference script (<see cref="ScriptInRepository"/>) found above the working directory or
+    /// the executable, or null when neither is inside a clone of the repository.
+    /// </summary>
+    public static string? DefaultScript()
     {
         foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                if (File.Exists(Path.Combine(dir.FullName, "SobolevRL.sln")))
-                    return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "peers", "torch_sobolev_bench.py"));
+                string script = Path.Combine(dir.FullName, ScriptInRepository);
+                if (File.Exists(Path.Combine(dir.FullName, "SobolevRL.sln")) && File.Exists(script)) return script;
             }
         }
-        return Path.GetFullPath(Path.Combine("..", "shared", "peers", "torch_sobolev_bench.py"));
+        return null;
     }
 
     /// <summary>Runs the peer on <paramref name="workload"/> and returns its JSON result.</summary>

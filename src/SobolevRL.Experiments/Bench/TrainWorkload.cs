@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace SobolevRL.Bench;
 
 /// <summary>
-/// The training workloads of the PyTorch peer (torch_sobolev_bench.py): the peer's teacher labels its 64 states with
+/// The training workloads of the PyTorch peer (tests/benchmarks/peer/torch_reference.py): the peer's teacher labels its 64 states with
 /// logits and one VJP each (a random unit vector v in action space), and a student (Nature CNN at half width, or the
 /// MinAtar CNN conv8/fc64) trains on the first 32 with KL(teacher ‖ student) at temperature 1, plus λ times the squared
 /// error of its own VJP with the same v for the Sobolev step.

@@ -57,7 +57,8 @@ public sealed record DataEfficiencyResult(string Env, string Teacher, ReturnStat
 public static class DataEfficiencyExperiment
 {
     /// <summary>Runs (or continues) the experiment in <paramref name="outDir"/>.</summary>
-    public static DataEfficiencyResult Run(DataEfficiencyOptions o, string outDir, Device device, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default)
+    public static DataEfficiencyResult Run(DataEfficiencyOptions o, string outDir, Device device, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default,
+        Action<string>? warn = null)
     {
         o.Validate("");
         string teacherPath = ShippedAgents.Resolve(o.Data.Teacher);
@@ -74,6 +75,8 @@ public static class DataEfficiencyExperiment
             whole = full.Summary;
         }
         var info = new TeacherInfo(teacherPath, teacherParameters);
+        if (warn != null)
+            foreach (string w in SmallDataWarnings(o, datasetDir, Math.Min(whole.HeldOutStates, o.Distill.Logging.HeldOutStates))) warn(w);
         var plan = new EpisodePlan(o.Data.Env, o.Episodes, o.MaxEpisodeSteps);
         var teacherReturns = o.Episodes > 0 ? TeacherReturns(teacherPath, plan, Path.Combine(outDir, "teacher.json")) : null;
 
@@ -119,6 +122,38 @@ public static class DataEfficiencyExperiment
         RunDirectory.WriteAtomic(Path.Combine(outDir, RunDirectory.SummaryFile), Json.Serialize(result));
         DataEfficiencyReport.Write(result, o, outDir);
         return result;
+    }
+
+    /// <summary>Fewer training episodes than this in a fraction: its students depend on which episodes they are.</summary>
+    public const int MinEpisodesPerFraction = 10;
+
+    /// <summary>Fewer held-out states than this: agreement and KL are too coarse to separate students.</summary>
+    public const int MinHeldOutStates = 1000;
+
+    /// <summary>
+    /// Warnings about data too small for the experiment to say much: fractions with fewer than
+    /// <see cref="MinEpisodesPerFraction"/> episodes, fractions that select the same episodes, and a held-out set of
+    /// fewer than <see cref="MinHeldOutStates"/> states.
+    /// </summary>
+    public static IReadOnlyList<string> SmallDataWarnings(DataEfficiencyOptions o, string datasetDir, long heldOutStates)
+    {
+        var warnings = new List<string>();
+        var episodes = new List<(double Percent, int Episodes, long States)>();
+        foreach (double percent in o.Fractions.Order())
+        {
+            using var data = OnDiskDataset.Open(datasetDir, percent / 100.0, verifyChecksums: false);
+            episodes.Add((percent, data.TrainEpisodes, data.Summary.TrainStates));
+        }
+        foreach (var f in episodes.Where(f => f.Episodes < MinEpisodesPerFraction))
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"warning: fraction {f.Percent:G6}% holds {f.Episodes} training episode(s) ({f.States} states), fewer than {MinEpisodesPerFraction}: its students depend on which episodes these are; record more states (data.states)"));
+        foreach (var same in episodes.GroupBy(f => f.States).Where(g => g.Count() > 1))
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"warning: fractions {string.Join(", ", same.Select(f => $"{f.Percent:G6}%"))} select the same {same.First().Episodes} episode(s) ({same.Key} states): their rows train on identical data"));
+        if (heldOutStates < MinHeldOutStates)
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"warning: {heldOutStates} held-out states, fewer than {MinHeldOutStates}: one state moves agreement by {100.0 / Math.Max(1, heldOutStates):G2} points; record more states or raise data.held_out_fraction"));
+        return warnings;
     }
 
     private static ReturnStatistics TeacherReturns(string teacherPath, EpisodePlan plan, string cache)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SobolevRL.Evaluation;
 using SobolevRL.Reporting;
 using SobolevRL.Runs;
 
@@ -31,7 +32,7 @@ public static class DataEfficiencyReport
             "gradient error Regular", "gradient error Sobolev", "return Regular", "return Sobolev",
             "KL Sobolev − Regular, paired (95% CI)", "λ chosen", "steps / epochs / CPU s Regular", "steps / epochs / CPU s Sobolev");
         var tableCsv = new StringBuilder("percent,train_states,seeds,action_error_regular_mean,action_error_regular_std,action_error_sobolev_mean,action_error_sobolev_std,"
-            + "kl_regular_mean,kl_regular_std,kl_sobolev_mean,kl_sobolev_std,gradient_error_regular_mean,gradient_error_sobolev_mean,return_regular_mean,return_regular_std,return_sobolev_mean,return_sobolev_std\n");
+            + "kl_regular_mean,kl_regular_std,kl_sobolev_mean,kl_sobolev_std,gradient_error_regular_mean,gradient_error_regular_std,gradient_error_sobolev_mean,gradient_error_sobolev_std,return_regular_mean,return_regular_std,return_sobolev_mean,return_sobolev_std\n");
         foreach (var g in fractions)
         {
             var reg = g.Where(r => r.Mode == "regular").ToArray();
@@ -48,7 +49,7 @@ public static class DataEfficiencyReport
             table.Row(F(g.Key), states.ToString(CultureInfo.InvariantCulture), Pm(erM, erS), Pm(esM, esS), Pm(krM, krS), Pm(ksM, ksS), Pm(grM, grS), Pm(gsM, gsS), Pm(rrM, rrS), Pm(rsM, rsS),
                 PairedKl(reg, sob), string.Join(" ", sob.Select(r => F(r.Lambda))), Compute(reg), Compute(sob));
             tableCsv.Append(CultureInfo.InvariantCulture,
-                $"{g.Key},{states},{reg.Length},{erM:R},{erS:R},{esM:R},{esS:R},{krM:R},{krS:R},{ksM:R},{ksS:R},{grM:R},{gsM:R},{rrM:R},{rrS:R},{rsM:R},{rsS:R}\n");
+                $"{g.Key},{states},{reg.Length},{erM:R},{erS:R},{esM:R},{esS:R},{krM:R},{krS:R},{ksM:R},{ksS:R},{grM:R},{grS:R},{gsM:R},{gsS:R},{rrM:R},{rrS:R},{rsM:R},{rsS:R}\n");
         }
         RunDirectory.WriteAtomic(Path.Combine(outDir, TableFile), tableCsv.ToString());
 
@@ -69,17 +70,20 @@ public static class DataEfficiencyReport
             ("return.png", "greedy episode return", "mean return", false, r => r.ReturnMean),
         })
         {
-            var series = new List<(string, double[], double[])>();
+            var series = new List<PlotSeries>();
             foreach (string mode in new[] { "regular", "sobolev" })
             {
-                var points = fractions.Select(g => (g.Key, Stats(g.Where(r => r.Mode == mode).ToArray(), value).Mean)).Where(p => double.IsFinite(p.Mean) && (!logY || p.Mean > 0)).ToArray();
-                if (points.Length > 0) series.Add((mode == "regular" ? "Regular" : "Sobolev", points.Select(p => p.Key).ToArray(), points.Select(p => p.Mean).ToArray()));
+                var points = fractions.Select(g => (Percent: g.Key, Values: g.Where(r => r.Mode == mode).Select(value).Where(v => double.IsFinite(v) && (!logY || v > 0)).ToArray()))
+                    .Where(p => p.Values.Length > 0).Select(p => (p.Percent, Stats: ReturnStatistics.Of(p.Values))).ToArray();
+                if (points.Length > 0)
+                    series.Add(new PlotSeries((mode == "regular" ? "Regular" : "Sobolev") + " (mean, 95% CI)", points.Select(p => p.Percent).ToArray(), points.Select(p => p.Stats.Mean).ToArray(),
+                        points.Select(p => p.Stats.CiLow).ToArray(), points.Select(p => p.Stats.CiHigh).ToArray()));
             }
             if (series.Count == 0) continue;
-            LinePlot.Save(Path.Combine(outDir, file), $"{result.Env}: {title}", "% of training states", y, series, logY, logX: true);
+            LinePlot.Save(Path.Combine(outDir, file), $"{result.Env}: {title}", "% of training states (log scale)", y + (logY ? " (log scale)" : ""), series, logY, logX: true);
             md.Append(CultureInfo.InvariantCulture, $"![{title}]({file})\n\n");
         }
-        md.Append(CultureInfo.InvariantCulture, $"Every student: `{ResultsFile}`; this table as CSV: `{TableFile}`.\n");
+        md.Append(CultureInfo.InvariantCulture, $"Lines: means over seeds; shaded bands: 95% Student-t intervals of the means (none with one seed). Every student: `{ResultsFile}`; this table as CSV: `{TableFile}`.\n");
         string path = Path.Combine(outDir, RunDirectory.ReportFile);
         RunDirectory.WriteAtomic(path, md.ToString());
         return path;

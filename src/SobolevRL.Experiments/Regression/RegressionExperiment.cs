@@ -35,7 +35,7 @@ public static class RegressionExperiment
         Directory.CreateDirectory(outputDirectory);
         var clock = Stopwatch.StartNew();
 
-        var tests = functions.Select((f, i) => RegressionSample.Uniform(f, options.TestPoints, DerivedSeed(options.BaseSeed, i, 0, -1))).ToArray();
+        var tests = functions.Select((f, i) => RegressionSample.Uniform(f, options.TestPoints, DerivedSeed(options.BaseSeed, f, 0, -1))).ToArray();
         var infos = functions.Select((f, i) => Describe(f, tests[i])).ToArray();
         var jobs = (from f in Enumerable.Range(0, functions.Count)
                     from size in options.Sizes
@@ -54,7 +54,7 @@ public static class RegressionExperiment
             for (int j = 0; j < jobs.Length; j++)
             {
                 var (f, size, s) = jobs[j];
-                results[j] = RunJob(options, functions[f], infos[f], tests[f], f, size, s, device, outputDirectory, cancellationToken);
+                results[j] = RunJob(options, functions[f], infos[f], tests[f], size, s, device, outputDirectory, cancellationToken);
                 foreach (var run in results[j])
                 {
                     progress?.Report(new RegressionProgress(++completed, jobs.Length * 2, run));
@@ -83,9 +83,9 @@ public static class RegressionExperiment
     // One training sample: Regular and Sobolev from the same data and initial weights.
     private static RegressionRun[] RunJob(
         RegressionOptions options, TestFunction function, RegressionFunctionInfo info, RegressionSample test,
-        int functionIndex, int size, int seedIndex, Device device, string outputDirectory, CancellationToken cancellationToken)
+        int size, int seedIndex, Device device, string outputDirectory, CancellationToken cancellationToken)
     {
-        var sampleSeed = DerivedSeed(options.BaseSeed, functionIndex, size, seedIndex);
+        var sampleSeed = DerivedSeed(options.BaseSeed, function, size, seedIndex);
         var train = RegressionSample.Uniform(function, size, sampleSeed);
         var normalisation = Normalisation.Fit(function, train);
         var grid = options.GridSize > 1 && size == options.Sizes.Min() && seedIndex == 0
@@ -122,9 +122,14 @@ public static class RegressionExperiment
         return runs.ToArray();
     }
 
-    // Distinct, reproducible seeds per (function, size, seed); size −1 marks the test set.
-    private static long DerivedSeed(int baseSeed, int function, int size, int seed) =>
-        (((long)baseSeed * 1_000_003) + (function * 10_007L) + (size * 101L) + seed) & 0x7FFF_FFFF;
+    // Distinct, reproducible seeds per (function, size, seed); size −1 marks the test set. A function enters by its
+    // fixed place in the catalog (i.e. by name), not its place in --functions, so a subset reproduces the full run's
+    // numbers for the functions it keeps.
+    private static long DerivedSeed(int baseSeed, TestFunction function, int size, int seed) =>
+        (((long)baseSeed * 1_000_003) + (CatalogIndex(function) * 10_007L) + (size * 101L) + seed) & 0x7FFF_FFFF;
+
+    private static int CatalogIndex(TestFunction function) =>
+        TestFunctions.All.Select((f, i) => (f, i)).First(p => p.f.Name == function.Name).i;
 
     private static RegressionFunctionInfo Describe(TestFunction function, RegressionSample test)
     {

@@ -35,7 +35,8 @@ public static class SurfacePlot
         }
 
         var lastPlot = multiplot.GetPlot(panels.Count - 1);
-        lastPlot.Add.ColorBar(lastPlot.GetPlottables<ScottPlot.Plottables.Heatmap>().First());
+        var colorBar = lastPlot.Add.ColorBar(lastPlot.GetPlottables<ScottPlot.Plottables.Heatmap>().First());
+        colorBar.Label = $"{function.Name} value f(x1, x2) (all panels)";
         multiplot.SavePng(path, 460 * panels.Count, 420);
     }
 

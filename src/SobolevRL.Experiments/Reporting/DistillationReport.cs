@@ -22,8 +22,7 @@ public static class DistillationReport
     /// </summary>
     public static string Write(IReadOnlyList<string> runPaths, string outDir, string? preamble = null)
     {
-        if (runPaths.Count == 0) throw new UserErrorException("give at least one run directory");
-        var runs = runPaths.Select(Read).ToArray();
+        var runs = ResolveRuns(runPaths).Select(Read).ToArray();
         Directory.CreateDirectory(outDir);
         var md = new StringBuilder("# Distillation report\n\n");
         md.Append("Runs: ").AppendJoin(", ", runs.Select(r => $"`{r.Name}`")).Append("\n\n");
@@ -37,8 +36,10 @@ public static class DistillationReport
                 s.Steps.ToString(CultureInfo.InvariantCulture), F(s.HeldOutKl), F(s.HeldOutAgreement), F(s.HeldOutGradientError), F(Last(r.Eval, "return_mean")));
         }
         md.Append(table).Append("\n\n## Learning curves\n\n");
-        Plot(md, outDir, "loss_total.png", "training loss (total)", "loss", runs, r => r.Metrics, "loss_total", logY: true);
-        Plot(md, outDir, "kl.png", "held-out KL(teacher || student)", "KL", runs, r => r.Eval, "kl", logY: true);
+        // The totals of a Regular and a Sobolev run are different objectives: each part is plotted on its own.
+        Plot(md, outDir, "loss_value.png", "training loss: value term (same objective in every run)", "value loss (log scale)", runs, r => r.Metrics, "loss_value", logY: true);
+        Plot(md, outDir, "loss_sobolev.png", "training loss: derivative term (unweighted, Sobolev runs)", "derivative loss (log scale)", runs.Where(r => !r.IsRegular), r => r.Metrics, "loss_sobolev", logY: true);
+        Plot(md, outDir, "kl.png", "held-out KL(teacher || student)", "KL (log scale)", runs, r => r.Eval, "kl", logY: true);
         Plot(md, outDir, "agreement.png", "held-out action agreement", "agreement", runs, r => r.Eval, "agreement");
         Plot(md, outDir, "grad_error.png", "held-out gradient-label relative error", "relative error", runs, r => r.Eval, "grad_rel_error");
         Plot(md, outDir, "return.png", "evaluation return", "mean return", runs, r => r.Eval, "return_mean");
@@ -48,7 +49,7 @@ public static class DistillationReport
         {
             var members = groups[i].ToArray();
             md.Append(CultureInfo.InvariantCulture, $"## Regular vs Sobolev ({string.Join(" vs ", members.Select(m => m.Name))})\n\n");
-            Plot(md, outDir, $"compare{i + 1}-kl.png", "Regular vs Sobolev: held-out KL", "KL", members, r => r.Eval, "kl", logY: true);
+            Plot(md, outDir, $"compare{i + 1}-kl.png", "Regular vs Sobolev: held-out KL", "KL (log scale)", members, r => r.Eval, "kl", logY: true);
             Plot(md, outDir, $"compare{i + 1}-grad.png", "Regular vs Sobolev: gradient-label error", "relative error", members, r => r.Eval, "grad_rel_error");
         }
         string path = Path.Combine(outDir, RunDirectory.ReportFile);
@@ -83,14 +84,45 @@ public static class DistillationReport
         public bool IsRegular => Summary.Sobolev == "off";
     }
 
+    /// <summary>
+    /// The distillation runs behind <paramref name="paths"/>: a finished distillation run stands for itself; a directory
+    /// that holds finished runs one level down (a demo or experiment directory) stands for them. Throws a
+    /// <see cref="UserErrorException"/> naming the first path that is neither, before anything is written.
+    /// </summary>
+    public static IReadOnlyList<string> ResolveRuns(IReadOnlyList<string> paths)
+    {
+        if (paths.Count == 0) throw new UserErrorException("give at least one run directory");
+        var runs = new List<string>();
+        foreach (string path in paths)
+        {
+            var run = RunDirectory.Open(path);
+            if (Summary(run.Path) != null) { runs.Add(run.Path); continue; }
+            var inner = Directory.EnumerateDirectories(run.Path).Order(StringComparer.Ordinal).Where(d => Summary(d) != null).ToArray();
+            if (inner.Length == 0)
+                throw new UserErrorException($"'{path}' is not a finished distillation run (no {RunDirectory.SummaryFile} with a student) and holds none one level down; give a run directory of distill, demo or sweep");
+            runs.AddRange(inner);
+        }
+        return runs;
+    }
+
+    // The distillation summary of a run directory, or null when it has none (unfinished, or another command's summary).
+    private static DistillSummary? Summary(string dir)
+    {
+        string summaryPath = Path.Combine(dir, RunDirectory.SummaryFile);
+        if (!File.Exists(summaryPath)) return null;
+        try
+        {
+            var summary = JsonSerializer.Deserialize<DistillSummary>(File.ReadAllText(summaryPath), Json.Options);
+            // Another command's summary.json (demo, experiment) deserializes with the distillation fields missing.
+            return summary is { Student: not null, Sobolev: not null } ? summary : null;
+        }
+        catch (JsonException) { return null; }
+    }
+
     private static RunData Read(string path)
     {
         var run = RunDirectory.Open(path);
-        string summaryPath = run.File(RunDirectory.SummaryFile);
-        if (!File.Exists(summaryPath)) throw new UserErrorException($"'{path}' has no {RunDirectory.SummaryFile}: not a finished distillation run");
-        DistillSummary summary;
-        try { summary = JsonSerializer.Deserialize<DistillSummary>(File.ReadAllText(summaryPath), Json.Options) ?? throw new JsonException("empty"); }
-        catch (JsonException e) { throw new UserErrorException($"'{summaryPath}' is not a distillation summary: {e.Message}"); }
+        var summary = Summary(run.Path) ?? throw new UserErrorException($"'{path}' is not a finished distillation run");
         string metrics = run.File("metrics.csv"), eval = run.File(SnapshotEvaluator.FileName), config = run.File(RunDirectory.ConfigFile);
         string stripped = File.Exists(config)
             ? string.Join('\n', File.ReadAllLines(config).Where(l => !SobolevKeys.Any(k => l.TrimStart().StartsWith(k, StringComparison.Ordinal))))

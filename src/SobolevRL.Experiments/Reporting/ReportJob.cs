@@ -7,15 +7,24 @@ namespace SobolevRL.Reporting;
 /// <param name="OutDir">Report directory, never overwritten.</param>
 public sealed record ReportJobOptions(IReadOnlyList<string> Runs, string? OutDir);
 
-/// <summary>The library entry point of <c>sobolevrl report</c>: checks the runs exist, then writes <see cref="DistillationReport"/> into a new directory.</summary>
+/// <summary>
+/// The library entry point of <c>sobolevrl report</c>: resolves the runs (a demo or experiment directory stands for the
+/// runs inside it) before any directory is made, then writes <see cref="DistillationReport"/>: into
+/// <c>RUN/</c><see cref="DefaultFolder"/> for one run without <c>out</c>, else into a new directory.
+/// </summary>
 public static class ReportJob
 {
+    /// <summary>Folder inside the one run given where its report goes when no <c>out</c> is given.</summary>
+    public const string DefaultFolder = "report";
+
     /// <summary>Writes the report; returns the path of its Markdown file.</summary>
     public static string Run(ReportJobOptions job)
     {
-        foreach (string r in job.Runs)
-            if (!Directory.Exists(r)) throw new UserErrorException($"run directory '{r}' does not exist");
-        var dir = RunDirectory.Create("report", job.OutDir);
-        return DistillationReport.Write(job.Runs, dir.Path);
+        // Checked before any directory is made, so a wrong argument leaves nothing behind.
+        var runs = DistillationReport.ResolveRuns(job.Runs);
+        string dir = job.OutDir == null && job.Runs.Count == 1
+            ? Path.Combine(job.Runs[0], DefaultFolder)
+            : RunDirectory.Create("report", job.OutDir).Path;
+        return DistillationReport.Write(runs, dir);
     }
 }

@@ -51,7 +51,8 @@ public static class SweepPlanner
                 {
                     throw new UserErrorException($"sweep '{definition.Name}'{where}: {e.Message.Replace("(from `set`)", "(from the sweep)", StringComparison.Ordinal)}");
                 }
-                string yaml = ConfigLoader.ToYaml(options);
+                // Points that differ only in keys the run does not use (loss.weight with loss.sobolev=off) are one run.
+                string yaml = ConfigLoader.ToYaml(options with { Loss = options.Loss.WithInactiveKeysAtDefaults() });
                 if (!identities.TryGetValue(data, out string? identity)) identities[data] = identity = data.Identity();
                 string id = DataSpec.Hash($"distill\n{yaml}\n{identity}");
                 if (configs.ContainsKey(id)) continue;

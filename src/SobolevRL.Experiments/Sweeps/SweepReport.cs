@@ -117,11 +117,20 @@ public static class SweepReport
             .GroupBy(r => r.Regular ? "Regular" : "Sobolev")
             .Select(g =>
             {
-                var points = g.GroupBy(r => X(r.Run.Assignments.GetValueOrDefault(key, ""))).OrderBy(p => p.Key).ToArray();
-                return (g.Key, points.Select(p => p.Key).ToArray(), points.Select(p => p.Average(r => r.Value)).ToArray());
-            }).Where(s => s.Item2.Length > 0).ToArray();
-        if (series.Length == 0) return false;
-        LinePlot.Save(path, $"{title} vs {key}", numeric ? key : $"{key} ({string.Join(", ", values)})", title, series);
+                var points = g.GroupBy(r => X(r.Run.Assignments.GetValueOrDefault(key, ""))).OrderBy(p => p.Key)
+                    .Select(p => (X: p.Key, Stats: ReturnStatistics.Of(p.Select(r => r.Value).ToArray()))).ToArray();
+                return new PlotSeries(g.Key, points.Select(p => p.X).ToArray(), points.Select(p => p.Stats.Mean).ToArray(),
+                    points.Select(p => p.Stats.CiLow).ToArray(), points.Select(p => p.Stats.CiHigh).ToArray());
+            }).Where(s => s.X.Length > 0).ToList();
+        if (series.Count == 0) return false;
+        // Regular runs that do not depend on the key (loss.weight with the Sobolev term off: one run per seed, see
+        // SweepPlanner) are one point: draw it as a level line across the key's range.
+        double[] range = [.. values.Select(X).Order()];
+        for (int i = 0; i < series.Count; i++)
+            if (series[i] is { X.Length: 1 } single && range.Length > 1 && series.Count > 1)
+                series[i] = new PlotSeries(single.Name + $" (does not use {key})", [range[0], range[^1]], [single.Y[0], single.Y[0]],
+                    [single.Low![0], single.Low[0]], [single.High![0], single.High[0]]);
+        LinePlot.Save(path, $"{title} vs {key}", numeric ? key : $"{key} ({string.Join(", ", values)})", title + " (mean, 95% CI)", series);
         return true;
     }
 

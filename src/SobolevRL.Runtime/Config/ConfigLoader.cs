@@ -12,14 +12,18 @@ namespace SobolevRL.Config;
 /// </summary>
 public static class ConfigLoader
 {
+    // Enum values are written as the docs and --set spell them (kl, squared_l2, rms_prop); reading accepts those and
+    // the PascalCase names older run directories saved.
     private static readonly ISerializer Serializer = new SerializerBuilder()
         .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .WithEnumNamingConvention(UnderscoredNamingConvention.Instance)
         .ConfigureDefaultValuesHandling(DefaultValuesHandling.Preserve)
         .DisableAliases()
         .Build();
 
     private static readonly IDeserializer Deserializer = new DeserializerBuilder()
         .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .WithEnumNamingConvention(UnderscoredNamingConvention.Instance)
         .Build();
 
     /// <summary>Loads options: defaults, then <paramref name="yamlFile"/> (optional), then <paramref name="overrides"/> (<c>a.b=value</c>).</summary>
@@ -52,6 +56,12 @@ public static class ConfigLoader
 
     /// <summary>Serialises options to YAML (the resolved config saved into run directories).</summary>
     public static string ToYaml<T>(T options) where T : notnull => Serializer.Serialize(options);
+
+    /// <summary>
+    /// The YAML <see cref="ToYaml{T}"/> writes for the config saved in <paramref name="path"/>: what a resume compares
+    /// its options with, so a file saved by an older version in another spelling still matches.
+    /// </summary>
+    public static string Canonical<T>(string path) where T : notnull, new() => ToYaml(Load<T>(path, []));
 
     /// <summary>Writes the resolved options to <paramref name="path"/> as YAML.</summary>
     public static void Save<T>(T options, string path) where T : notnull => File.WriteAllText(path, ToYaml(options));
@@ -120,7 +130,7 @@ public static class ConfigLoader
     private static void ApplyOverride(YamlMappingNode tree, string pair)
     {
         int eq = pair.IndexOf('=');
-        if (eq <= 0) throw new UserErrorException($"`set` '{pair}' is not of the form key.path=value (e.g. `set` training.lr=3e-4)");
+        if (eq <= 0) throw new UserErrorException($"`set` '{pair}' is not of the form key.path=value (the command's help shows examples)");
         string[] path = pair[..eq].Trim().Split('.');
         string value = pair[(eq + 1)..].Trim();
         var node = tree;

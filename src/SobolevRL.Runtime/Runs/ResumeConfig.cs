@@ -22,13 +22,14 @@ public static class ResumeConfig
     /// resumed run must end as the uninterrupted one would). With <paramref name="savedRequired"/> a resumed run
     /// without a saved config is refused (it is not a run of this kind); otherwise the config is saved then.
     /// </summary>
-    public static void SaveOrCheck<T>(T options, RunDirectory run, bool resume, bool savedRequired = false) where T : notnull
+    public static void SaveOrCheck<T>(T options, RunDirectory run, bool resume, bool savedRequired = false) where T : notnull, new()
     {
         string path = run.File(RunDirectory.ConfigFile);
         string yaml = ConfigLoader.ToYaml(options);
         if (resume && System.IO.File.Exists(path))
         {
-            if (System.IO.File.ReadAllText(path) != yaml)
+            // Compared after reading it back, so a file saved in an older spelling (e.g. PascalCase enum values) still resumes.
+            if (ConfigLoader.Canonical<T>(path) != yaml)
                 throw new UserErrorException($"cannot resume: the config differs from the run's saved '{path}'; resume without {UserErrorException.Key("config")}/{UserErrorException.Key("set")} changes, or start a new run");
             return;
         }

@@ -20,6 +20,9 @@ public sealed record TeacherTrainJobOptions : RunJobOptions
 
     /// <summary>The command line of this session, recorded in the run and on the card.</summary>
     public string Invocation { get; init; } = "";
+
+    /// <summary>Called with the resolved options after the checks and before anything is written (a front end shows or refuses the plan here).</summary>
+    public Action<PpoOptions>? ConfirmPlan { get; init; }
 }
 
 /// <summary>Final figures of a teacher training (<c>summary.json</c> of its run).</summary>
@@ -80,6 +83,7 @@ public static class TeacherTrainJob
         var options = ConfigLoader.Load<PpoOptions>(ResumeConfig.File(job.ConfigFile, job.OutDir, job.Resume && job.OutDir is not null), job.Overrides);
         // A wrong env id, option or observation shape is reported before anything is written.
         PpoTrainer.CheckEnv(options);
+        job.ConfirmPlan?.Invoke(options);
         string game = options.Env.Split('/')[^1];
         var run = RunDirectory.Create($"teacher-{game}", job.OutDir, job.Resume);
         // Saved, not checked against the saved one: a resumed teacher run may extend its frame budget.

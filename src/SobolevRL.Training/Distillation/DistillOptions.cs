@@ -76,6 +76,14 @@ public sealed record LossOptions : IValidatable
     /// <summary>The parsed Sobolev term (<see cref="LabelMode.None"/> when off).</summary>
     public LabelMode SobolevMode() => LabelMode.Parse(Sobolev);
 
+    /// <summary>
+    /// These options with the keys that act only through the Sobolev term (weight, its schedule, derivative loss,
+    /// estimator, finite-difference settings) at their defaults when the term is off: two such runs train identically,
+    /// so a sweep runs them once.
+    /// </summary>
+    public LossOptions WithInactiveKeysAtDefaults() =>
+        SobolevMode() == LabelMode.None ? new LossOptions { Value = Value, Temperature = Temperature, Sobolev = Sobolev } : this;
+
     /// <inheritdoc />
     public void Validate(string path)
     {

@@ -9,7 +9,7 @@ namespace SobolevRL.Tests.Bench;
 [Collection(TorchGlobalState.Name)]
 public class BenchTrainTests
 {
-    // Parameter counts of the peer's student and teacher (torch_sobolev_bench.py: nature(0.5), nature(1.0), minatar(8,64), minatar(16,128)).
+    // Parameter counts of the peer's student and teacher (tests/benchmarks/peer/torch_reference.py: nature at half and full width, minatar conv 8/fc 64 and conv 16/fc 128).
     [Theory]
     [InlineData("nature", 424790, 1687206)]
     [InlineData("minatar", 33518, 132566)]
@@ -47,6 +47,18 @@ public class BenchTrainTests
             Assert.True(json.GetProperty(key).GetDouble() > 0, key);
         Assert.True(json.GetProperty("sobolev_ms").GetProperty("backward_ms").GetDouble() > 0);
         Assert.Equal(JsonValueKind.Null, json.GetProperty("ratio_plain").ValueKind);
+    }
+
+    [Fact]
+    public void TheRepositorysOwnPeerScriptRunsBesideOurs()
+    {
+        Assert.SkipUnless(PeerBenchmark.TorchAvailable(), $"needs Debian's PyTorch ({PeerBenchmark.Python} with torch: apt-get install python3-torch)");
+        var (code, stdout, stderr) = CliProcess.Run("bench", "train", "--workload", "minatar", "--peer", "--seconds", "0.05",
+            "--repeats", "1", "--phases", "0", "--threads", "1", "--json");
+        Assert.True(code == 0, stderr);
+        var json = JsonDocument.Parse(stdout).RootElement;
+        foreach (string key in new[] { "peer_train_steps_per_s_plain", "peer_train_steps_per_s_sobolev", "ratio_plain", "ratio_sobolev" })
+            Assert.True(json.GetProperty(key).GetDouble() > 0, key);
     }
 
     [Fact]

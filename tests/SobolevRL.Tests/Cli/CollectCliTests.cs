@@ -257,6 +257,11 @@ public sealed class CollectCliTests : IDisposable
         Assert.Equal("mix:0.5", DatasetReader.ReadManifest(mix).Collection.Driver);
         Assert.Contains("--student", UserError(CliProcess.Run("collect", "--resume", "--out", mix, "--states", "128")));
         Assert.Equal(128, Ok(CliProcess.Run("collect", "--resume", "--out", mix, "--states", "128", "--student", Teacher(), "--json")).GetProperty("states").GetInt64());
+        // data info shows the extended dataset against the new target, never "128 of 64".
+        var (code, table, stderr) = CliProcess.Run("data", "info", mix);
+        Assert.True(code == 0, stderr);
+        Assert.DoesNotContain("128 of 64", table);
+        Assert.Matches(@"128 (of 128 \(complete\)|\(complete; a resume raised the target from the 64 first recorded\))", table);
     }
 
     static int CommittedShards(string dir)

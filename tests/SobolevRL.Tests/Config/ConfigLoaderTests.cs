@@ -83,4 +83,24 @@ public class ConfigLoaderTests
         Assert.Equal("x", back.Name);
         Assert.Equal(o.Training.Sizes, back.Training.Sizes);
     }
+
+    [Fact]
+    public void EnumValuesAreWrittenAsTheDocsSpellThemAndOldSpellingsStillLoad()
+    {
+        var options = ConfigLoader.Load<SobolevRL.Distillation.DistillOptions>(null, ["loss.derivative_loss=squared_l2", "optim.optimizer=rms_prop", "loss.value=mse"]);
+        string yaml = ConfigLoader.ToYaml(options);
+        Assert.Contains("value: mse", yaml);
+        Assert.Contains("derivative_loss: squared_l2", yaml);
+        Assert.Contains("optimizer: rms_prop", yaml);
+        Assert.DoesNotContain("SquaredL2", yaml);
+
+        // A config.yaml saved before (PascalCase enum values) loads to the same options.
+        string file = Path.Combine(Path.GetTempPath(), $"sobolevrl-enum-{Guid.NewGuid():N}.yaml");
+        try
+        {
+            File.WriteAllText(file, yaml.Replace("squared_l2", "SquaredL2", StringComparison.Ordinal).Replace("rms_prop", "RmsProp", StringComparison.Ordinal).Replace("value: mse", "value: Mse", StringComparison.Ordinal));
+            Assert.Equal(yaml, ConfigLoader.Canonical<SobolevRL.Distillation.DistillOptions>(file));
+        }
+        finally { File.Delete(file); }
+    }
 }

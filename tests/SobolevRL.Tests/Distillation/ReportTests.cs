@@ -17,7 +17,7 @@ public class ReportTests
             DistillFixtures.Train(DistillFixtures.Options("full", steps: 60), DistillFixtures.Full, sobolev);
             string path = DistillationReport.Write([regular, sobolev], report);
             string md = File.ReadAllText(path);
-            foreach (string png in new[] { "loss_total.png", "kl.png", "agreement.png", "grad_error.png", "compare1-kl.png", "compare1-grad.png" })
+            foreach (string png in new[] { "loss_value.png", "loss_sobolev.png", "kl.png", "agreement.png", "grad_error.png", "compare1-kl.png", "compare1-grad.png" })
             {
                 Assert.True(new FileInfo(Path.Combine(report, png)).Length > 1000, png);
                 Assert.Contains($"({png})", md);

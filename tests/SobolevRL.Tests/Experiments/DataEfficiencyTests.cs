@@ -43,7 +43,14 @@ public class DataEfficiencyTests
             Assert.All(result.Rows.Where(r => r.Percent == 100), r => Assert.Equal(result.TrainStates, r.TrainStates));
             Assert.All(result.Rows, r => Assert.InRange(r.ActionError, 0, 1));
             Assert.Equal(5, File.ReadAllLines(Path.Combine(dir, DataEfficiencyReport.ResultsFile)).Length);
-            Assert.Equal(3, File.ReadAllLines(Path.Combine(dir, DataEfficiencyReport.TableFile)).Length);
+            var table = File.ReadAllLines(Path.Combine(dir, DataEfficiencyReport.TableFile));
+            Assert.Equal(3, table.Length);
+            Assert.Contains("gradient_error_regular_mean,gradient_error_regular_std,gradient_error_sobolev_mean,gradient_error_sobolev_std", table[0]);
+
+            // 600 states are a few episodes: every fraction and the held-out set are flagged, with their sizes.
+            var warnings = DataEfficiencyExperiment.SmallDataWarnings(options, Path.Combine(dir, "dataset"), result.HeldOutStates);
+            Assert.Contains(warnings, w => w.StartsWith("warning: fraction 20% holds ", StringComparison.Ordinal) && w.Contains("fewer than 10", StringComparison.Ordinal));
+            Assert.Contains(warnings, w => w.StartsWith($"warning: {result.HeldOutStates} held-out states, fewer than 1000", StringComparison.Ordinal));
             Assert.True(File.Exists(Path.Combine(dir, "action_error.png")));
             Assert.Contains("| 20 |", File.ReadAllText(Path.Combine(dir, RunDirectory.ReportFile)));
         }

@@ -64,6 +64,20 @@ public class DemoPipelineTests
             using var json = JsonDocument.Parse(stdout);
             Assert.Equal(2, json.RootElement.GetProperty("students").GetArrayLength());
             Assert.True(File.Exists(json.RootElement.GetProperty("report").GetString()));
+
+            // `report` on the demo directory reports on the runs inside it, into the directory it reports on.
+            var report = CliProcess.Run(["report", dir + "/"]);
+            Assert.True(report.Code == 0, report.Stderr);
+            string md = File.ReadAllText(Path.Combine(dir, "report", "report.md"));
+            Assert.Contains("`regular`", md);
+            Assert.Contains("`sobolev`", md);
+
+            // A directory that holds no run is refused before anything is written.
+            string cwd = Path.GetDirectoryName(dir)!;
+            var notRun = CliProcess.RunIn(cwd, "report", Path.Combine(dir, "dataset"));
+            Assert.Equal(2, notRun.Code);
+            Assert.Contains("is not a finished distillation run", notRun.Stderr);
+            Assert.False(Directory.Exists(Path.Combine(cwd, "runs")));
         }
         finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }
     }

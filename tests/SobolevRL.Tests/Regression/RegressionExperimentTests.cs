@@ -52,6 +52,15 @@ public sealed class RegressionExperimentTests : IDisposable
     }
 
     [Fact]
+    public void AFunctionGivesTheSameResultsAloneAsInAList()
+    {
+        var options = Quick with { Seeds = 2, Steps = 10, Hidden = 8, TestPoints = 100, GridSize = 0 };
+        var alone = RegressionExperiment.Run(options with { Functions = ["mccormick"] }, Path.Combine(_directory, "alone"), cancellationToken: TestContext.Current.CancellationToken);
+        var listed = RegressionExperiment.Run(options with { Functions = ["booth", "mccormick"] }, Path.Combine(_directory, "listed"), cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(alone.Runs.Select(r => r with { Seconds = 0 }), listed.Runs.Where(r => r.Function == "mccormick").Select(r => r with { Seconds = 0 }));
+    }
+
+    [Fact]
     public void SameOptions_GiveTheSameResults()
     {
         var options = Quick with { Functions = ["booth"], Seeds = 2, Steps = 10, Hidden = 8, TestPoints = 100, GridSize = 0 };

@@ -17,12 +17,14 @@ public class SweepPlannerTests : IDisposable
     private const string Data = "data: {env: MinAtar/Breakout-v1, states: 64, labels: full}\n";
 
     [Fact]
-    public void GridTimesSeedsExpandsInFileOrderWithStableDistinctIds()
+    public void GridTimesSeedsExpandsInFileOrderWithStableDistinctIdsAndRunsEqualConfigsOnce()
     {
         string yaml = Data + "grid:\n  loss.sobolev: [\"off\", full]\n  loss.weight: [0.1, 1.0, 10]\nseeds: [0, 1]\n";
         var first = Expand(yaml);
-        Assert.Equal(12, first.Runs.Count);
-        Assert.Equal(12, first.Runs.Select(r => r.Id).Distinct().Count());
+        // With the Sobolev term off the weight is not used: the three off points are one run per seed.
+        Assert.Equal(2 + 6, first.Runs.Count);
+        Assert.Equal(8, first.Runs.Select(r => r.Id).Distinct().Count());
+        Assert.Equal(2, first.Runs.Count(r => r.Assignments["loss.sobolev"] == "off"));
         Assert.Equal(["loss.sobolev", "loss.weight", "seed"], first.Plan.SweptKeys);
         Assert.Equal(new Dictionary<string, string> { ["loss.sobolev"] = "off", ["loss.weight"] = "0.1", ["seed"] = "0" }, first.Runs[0].Assignments);
         Assert.Equal("1", first.Runs[1].Assignments["seed"]);
@@ -31,8 +33,8 @@ public class SweepPlannerTests : IDisposable
 
         // A changed grid keeps the ids of the points it shares with the old one: only the new points are new runs.
         var changed = Expand(yaml.Replace("[0.1, 1.0, 10]", "[0.1, 1.0, 10, 100]", StringComparison.Ordinal));
-        Assert.Equal(16, changed.Runs.Count);
-        Assert.Equal(4, changed.Runs.Select(r => r.Id).Except(first.Runs.Select(r => r.Id)).Count());
+        Assert.Equal(10, changed.Runs.Count);
+        Assert.Equal(2, changed.Runs.Select(r => r.Id).Except(first.Runs.Select(r => r.Id)).Count());
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public abstract class PeerBenchSettings : DeviceSettings
 
     /// <summary>Run the peer.</summary>
     [CommandOption("--peer")]
-    [Description("Also run the PyTorch peer and report ratios (default: on when /usr/bin/python3 has torch).")]
+    [Description("Also run the PyTorch peer and report ratios; an error if it cannot run (default: run it when /usr/bin/python3 has torch, else say so in one line).")]
     public bool? Peer { get; init; }
 
     /// <summary>Skip the peer.</summary>
@@ -38,7 +38,7 @@ public abstract class PeerBenchSettings : DeviceSettings
 
     /// <summary>Peer script.</summary>
     [CommandOption("--peer-script <FILE>")]
-    [Description("The peer script (default: ../shared/peers/torch_sobolev_bench.py from the repository root).")]
+    [Description("The peer script (default: the repository's tests/benchmarks/peer/torch_reference.py).")]
     public string? PeerScript { get; init; }
 
     /// <summary>Checks the shared options; returns whether the peer runs and its script.</summary>
@@ -46,9 +46,15 @@ public abstract class PeerBenchSettings : DeviceSettings
     {
         if (!(Seconds > 0)) throw new UserErrorException($"--seconds {Seconds}: must be > 0");
         if (Repeats < 1) throw new UserErrorException($"--repeats {Repeats}: must be >= 1");
-        bool run = !NoPeer && (Peer ?? PeerBenchmark.TorchAvailable());
-        string script = PeerScript ?? PeerBenchmark.DefaultScript();
-        if (run && !File.Exists(script)) throw new UserErrorException($"peer script '{script}' not found; pass --peer-script FILE or --no-peer");
-        return (run, script);
+        if (NoPeer) return (false, "");
+        if (PeerScript != null && !File.Exists(PeerScript)) throw new UserErrorException($"peer script '{PeerScript}' not found; pass an existing --peer-script FILE or --no-peer");
+        string? script = PeerScript ?? PeerBenchmark.DefaultScript();
+        string? missing = script == null ? $"the reference script {PeerBenchmark.ScriptInRepository} is not above the working directory (run from a clone, or pass --peer-script FILE)"
+            : !PeerBenchmark.TorchAvailable() ? $"{PeerBenchmark.Python} cannot import torch (apt-get install python3-torch)"
+            : null;
+        if (missing == null) return (true, script!);
+        if (Peer == true) throw new UserErrorException($"--peer: {missing}; or drop --peer");
+        Output.Log($"no peer: {missing}");
+        return (false, "");
     }
 }

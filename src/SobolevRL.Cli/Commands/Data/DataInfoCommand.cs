@@ -71,7 +71,7 @@ public sealed class DataInfoCommand : Command<DataInfoCommand.Settings>
             new[] { "teacher", $"{m.Teacher.Path} (sha256 {m.Teacher.Sha256[..Math.Min(12, m.Teacher.Sha256.Length)]}…, τ {F(m.Teacher.Temperature)})" },
             new[] { "labels", $"{m.Labels}, gradients as {m.GradDtype}" },
             new[] { "driver", $"{m.Collection.Driver}, {m.Collection.Acting}, ε {F(m.Collection.Epsilon)}, seed {m.Collection.Seed}" },
-            new[] { "states", $"{info.States} of {m.Collection.TargetStates} ({(m.Complete ? "complete" : "incomplete: `collect --resume` continues")})" },
+            new[] { "states", StatesText(info.States, m.Collection.TargetStates, m.Complete) },
             new[] { "shards", $"{reader.Shards.Count} usable of {m.Shards.Count}" },
             new[] { "split", $"train {info.TrainStates} states, held out {info.HeldOutStates} states ({info.HeldOutEpisodes} of {info.Episodes} episodes; {m.Collection.Split} rule, fraction {F(m.Collection.HeldOutFraction)})" },
             new[] { "partial episodes", info.PartialEpisodes.ToString(CultureInfo.InvariantCulture) },
@@ -84,4 +84,10 @@ public sealed class DataInfoCommand : Command<DataInfoCommand.Settings>
         foreach (string p in info.Problems) Output.Log($"problem: {p}");
         return 0;
     }
+
+    // The states line: collected of the target. A resume with a larger --states extends a dataset past the target its
+    // manifest first recorded; that is said rather than printed as "8000 of 5000".
+    private static string StatesText(long states, long target, bool complete) =>
+        states > target ? $"{states} ({(complete ? "complete" : "incomplete")}; a resume raised the target from the {target} first recorded)"
+        : $"{states} of {target} ({(complete ? "complete" : "incomplete: `collect --resume` continues")})";
 }

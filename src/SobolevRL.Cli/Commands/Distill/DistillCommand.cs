@@ -84,7 +84,7 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
             ["chosen step (validation)", summary.ChosenStep.ToString(CultureInfo.InvariantCulture)],
             ["validation KL", F(summary.ValidationKl)],
             ["student parameters", summary.StudentParameters.ToString(CultureInfo.InvariantCulture)],
-            ["compression ratio", F(summary.CompressionRatio)],
+            ["compression ratio", double.IsNaN(summary.CompressionRatio) ? "- (give --teacher FILE to compare sizes)" : F(summary.CompressionRatio)],
             ["held-out KL", F(summary.HeldOutKl)],
             ["held-out agreement", F(summary.HeldOutAgreement)],
             ["held-out gradient error", F(summary.HeldOutGradientError)],

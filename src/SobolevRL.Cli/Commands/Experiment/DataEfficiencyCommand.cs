@@ -66,6 +66,11 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
         [CommandOption("--resume")]
         [Description("Continue the experiment in --out: finished students are kept, killed ones resume from their checkpoints.")]
         public bool Resume { get; init; }
+
+        /// <summary>Run the default plan.</summary>
+        [CommandOption("--yes")]
+        [Description("Run even when only defaults define the job (without --states or --config it refuses and prints its plan).")]
+        public bool Yes { get; init; }
     }
 
     /// <inheritdoc />
@@ -88,11 +93,15 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
         Add("budget", settings.Budget?.Replace('-', '_'));
         var options = ConfigLoader.Load<DataEfficiencyOptions>(ResumeConfig.File(settings.Config, settings.Out, settings.Resume), overrides);
         options.Validate("");
+        int students = 2 * options.Fractions.Length * options.Seeds;
+        LongJob.Confirm("experiment data-efficiency", string.Create(CultureInfo.InvariantCulture,
+            $"record {options.Data.States:N0} states of {options.Data.Env} with {options.Data.Teacher}, then {students} students ({options.Fractions.Length} fractions x {options.Seeds} seeds x Regular/Sobolev) of {options.Distill.Optim.Steps:N0} steps, {options.Episodes} episodes each"),
+            settings.States != null || settings.Config != null || settings.Resume, settings.Yes, "--states", settings.Json);
         ShippedAgents.Resolve(options.Data.Teacher);
         var run = RunDirectory.Create("data-efficiency", settings.Out, settings.Resume);
         ResumeConfig.SaveOrCheck(options, run, settings.Resume);
         if (!settings.Json) Output.Log($"experiment directory: {run.Path}");
-        var result = CliProgress.Run(progress => DataEfficiencyExperiment.Run(options, run.Path, device, progress, cancellationToken), plain: settings.Json);
+        var result = CliProgress.Run(progress => DataEfficiencyExperiment.Run(options, run.Path, device, progress, cancellationToken, Output.Log), plain: settings.Json);
         if (settings.Json)
         {
             Output.Json(result);

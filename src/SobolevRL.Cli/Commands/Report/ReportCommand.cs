@@ -8,6 +8,9 @@ namespace SobolevRL.Cli.Commands.Report;
 /// <summary><c>sobolevrl report</c>: Markdown report with learning curves and final figures of distillation runs.</summary>
 public sealed class ReportCommand : Command<ReportCommand.Settings>
 {
+    /// <summary>Folder inside the one run given where its report goes when no <c>--out</c> is given.</summary>
+    public const string DefaultFolder = ReportJob.DefaultFolder;
+
     /// <summary>Options of <c>report</c>.</summary>
     public sealed class Settings : CommonSettings
     {
@@ -18,7 +21,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
 
         /// <summary>Output directory.</summary>
         [CommandOption("--out <DIR>")]
-        [Description("Report directory (default: runs/report-<timestamp>/). Never overwritten.")]
+        [Description("Report directory (default: RUN/report/ for one RUN, rewritten on every call; runs/report-<timestamp>/ for several). A given --out is never overwritten.")]
         public string? Out { get; init; }
     }
 

@@ -43,6 +43,11 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
         [CommandOption("--resume")]
         [Description("Continue the run directory given by --out from its last checkpoint (its config.yaml is the base config).")]
         public bool Resume { get; init; }
+
+        /// <summary>Run the default plan.</summary>
+        [CommandOption("--yes")]
+        [Description("Run even when only defaults define the job (without --frames or --config it refuses and prints its plan).")]
+        public bool Yes { get; init; }
     }
 
     /// <inheritdoc />
@@ -62,6 +67,8 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
             OutDir = settings.Out,
             Resume = settings.Resume,
             Invocation = "sobolevrl " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+            ConfirmPlan = o => LongJob.Confirm("teacher train", string.Create(CultureInfo.InvariantCulture, $"PPO on {o.Env} for {o.Frames:N0} frames with {o.NumEnvs} envs"),
+                settings.Frames != null || settings.Config != null || settings.Resume, settings.Yes, "--frames", settings.Json),
             Device = device,
         };
 
@@ -95,7 +102,7 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
         if (result.Summary is not { } summary)
         {
             Output.Log($"stopped at {result.State.Frames} frames; continue with: sobolevrl teacher train --out {result.Run.Path} --resume");
-            return 1;
+            return CliApp.InterruptedExitCode;
         }
         if (settings.Json)
         {

@@ -26,7 +26,7 @@ public class TeacherTrainCliTests
             Assert.Contains("teacher train --env MinAtar/Freeway-v1", card.Training!.Command);
 
             // The existing run is never overwritten; --resume continues it (here: one more update).
-            var (again, _, againErr) = CliProcess.Run("teacher", "train", "--out", dir, "--json");
+            var (again, _, againErr) = CliProcess.Run("teacher", "train", "--out", dir, "--frames", "1024", "--json");
             Assert.Equal(2, again);
             Assert.Contains("--resume", againErr);
             var (resumed, resumedOut, resumedErr) = CliProcess.Run("teacher", "train", "--out", dir, "--resume", "--frames", "1536", "--json");

@@ -1,0 +1,24 @@
+namespace SobolevRL.Tests.Cli;
+
+/// <summary>Jobs whose defaults run for many minutes refuse to start from the defaults alone and say what they would do.</summary>
+public class LongJobDefaultsTests
+{
+    [Theory]
+    [InlineData("teacher train", "PPO on MinAtar/Breakout-v1 for 5,000,000 frames", "--frames")]
+    [InlineData("experiment data-efficiency", "record 100,000 states of MinAtar/Breakout-v1", "30 students")]
+    public void NoOptionsPrintsThePlanAndStartsNothing(string command, string plan, string more)
+    {
+        string cwd = Directory.CreateTempSubdirectory("sobolevrl-longjob-").FullName;
+        try
+        {
+            var (code, _, stderr) = CliProcess.RunIn(cwd, command.Split(' '));
+            Assert.Equal(2, code);
+            Assert.StartsWith("error: ", stderr);
+            Assert.Contains(plan, stderr);
+            Assert.Contains(more, stderr);
+            Assert.Contains("--yes", stderr);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(cwd));
+        }
+        finally { Directory.Delete(cwd, true); }
+    }
+}
