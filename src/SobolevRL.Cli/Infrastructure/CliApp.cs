@@ -51,7 +51,7 @@ public static class CliApp
         Onnx.OnnxModelException onnx => onnx.Message,
         CommandParseException or CommandRuntimeException => e.Message.TrimEnd('.') + " (see --help)",
         AggregateException { InnerExceptions.Count: 1 } a => UserError(a.InnerException!),
-        _ => null,
+        _ => IO.IoErrors.Describe(e),
     };
 
     private static void WriteError(string message) => Console.Error.WriteLine($"error: {message}");

@@ -22,8 +22,7 @@ public static class ResumeConfig
         string yaml = ConfigLoader.ToYaml(options);
         if (resume && System.IO.File.Exists(path))
         {
-            if (System.IO.File.ReadAllText(path) != yaml)
-                throw new UserErrorException($"cannot resume: the config differs from the saved '{path}'; resume without --config/--set changes, or start a new run");
+            ConfigLoader.CheckUnchanged(path, yaml);
             return;
         }
         RunDirectory.WriteAtomic(path, yaml);

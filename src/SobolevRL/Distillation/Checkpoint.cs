@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using SobolevRL.IO;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -37,14 +38,11 @@ public static class Checkpoint
             WriteBlock(w, ToBytes(bw => ((OptimizerHelper)optimizer).save_state_dict(bw)));
         }
         byte[] hash = SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length));
-        string temp = path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        AtomicFile.Write(path, file =>
         {
             file.Write(body.GetBuffer(), 0, (int)body.Length);
             file.Write(hash);
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
+        }, durable: true);
     }
 
     /// <summary>Restores a checkpoint into <paramref name="model"/>, <paramref name="optimizer"/> and <paramref name="generator"/>.</summary>

@@ -37,6 +37,7 @@ public static class DistillTrainer
         var spec = StudentSpec.Parse(o.Student);
         double temperature = o.Loss.Temperature > 0 ? o.Loss.Temperature : summary.Temperature;
         PrepareConfig(setup);
+        RunIdentity.RecordOrCheck(setup.Run, RunIdentity.Of(data), setup.Resume);
 
         var network = BuildSeeded(spec, summary, o.Seed).to(setup.Device);
         using var student = new ModulePolicy(network, summary.ObservationShape, summary.Actions, spec.InputScale(summary.ObservationShape), temperature);
@@ -48,6 +49,9 @@ public static class DistillTrainer
         if (setup.Resume)
         {
             position = Checkpoint.Load(checkpointPath, network, optimizer, directions);
+            // A finished run has nothing to resume: its summary stays as training wrote it.
+            if (position.Step >= o.Optim.Steps && File.Exists(setup.Run.File(RunDirectory.SummaryFile)))
+                return System.Text.Json.JsonSerializer.Deserialize<DistillSummary>(File.ReadAllText(setup.Run.File(RunDirectory.SummaryFile)), Json.Options)!;
             CsvRows.DropAfter(setup.Run.File("metrics.csv"), position.Step);
             CsvRows.DropAfter(setup.Run.File(SnapshotEvaluator.FileName), position.Step);
         }
@@ -63,7 +67,8 @@ public static class DistillTrainer
         using var shards = new ShardThreads(ShardCount(o, setup.Device));
         if (optimizer is KeptAliveAdam adam) adam.Shards = shards;
         long total = o.Optim.Steps, lastGood = position.Step;
-        double lastLoss = double.NaN;
+        // A run killed after its last step but before its summary: the final loss is the one its metrics logged.
+        double lastLoss = position.Step >= total ? CsvRows.Value(setup.Run.File("metrics.csv"), total, "loss_total") : double.NaN;
         var clock = Stopwatch.StartNew();
         var window = Stopwatch.StartNew();
         long windowSamples = 0;
@@ -165,8 +170,7 @@ public static class DistillTrainer
             return;
         }
         if (!File.Exists(path)) throw new UserErrorException($"cannot resume: '{path}' is missing; the directory is not a distillation run");
-        if (File.ReadAllText(path) != yaml)
-            throw new UserErrorException($"cannot resume: the config differs from the run's saved '{path}'; resume without --config/--set changes, or start a new run");
+        ConfigLoader.CheckUnchanged(path, yaml);
     }
 
     private static OptimizerHelper MakeOptimizer(OptimOptions o, Parameter[] parameters) => o.Optimizer switch

@@ -11,12 +11,7 @@ public static class NpyFile
     /// <summary>Writes <paramref name="array"/> to <paramref name="path"/> atomically (temp file + rename).</summary>
     public static void Write(string path, NpyArray array)
     {
-        string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-        {
-            Write(stream, array);
-        }
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.Write(path, stream => Write(stream, array));
     }
 
     /// <summary>Writes header and data of <paramref name="array"/> to <paramref name="stream"/>.</summary>

@@ -11,10 +11,9 @@ public static class NpzFile
     /// </summary>
     public static void Write(string path, IEnumerable<KeyValuePair<string, NpyArray>> arrays, bool compress = false)
     {
-        string temp = path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-        using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+        AtomicFile.Write(path, file =>
         {
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
             var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (name, array) in arrays)
             {
@@ -23,8 +22,7 @@ public static class NpzFile
                 using Stream stream = entry.Open();
                 NpyFile.Write(stream, array);
             }
-        }
-        File.Move(temp, path, overwrite: true);
+        });
     }
 
     /// <summary>Reads every array of an .npz archive, keyed by name (without <c>.npy</c>).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using SobolevRL.IO;
 
 namespace SobolevRL.Runs;
 
@@ -66,6 +67,12 @@ public sealed class RunDirectory
         return new RunDirectory(System.IO.Path.GetFullPath(path));
     }
 
+    /// <summary>
+    /// Takes the run's exclusive writer lock (released on dispose or when the process dies); a
+    /// <see cref="UserErrorException"/> naming the holder when another process writes this run.
+    /// </summary>
+    public FileLock LockForWriting() => FileLock.AcquireWriter(Path);
+
     /// <summary>Path of a file inside the run.</summary>
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
@@ -73,10 +80,5 @@ public sealed class RunDirectory
     public void WriteSummary<T>(T summary) => WriteAtomic(File(SummaryFile), JsonSerializer.Serialize(summary, Json.Options));
 
     /// <summary>Writes text to a file of the run atomically (temp file + rename).</summary>
-    public static void WriteAtomic(string path, string text)
-    {
-        string temp = path + ".tmp";
-        System.IO.File.WriteAllText(temp, text);
-        System.IO.File.Move(temp, path, overwrite: true);
-    }
+    public static void WriteAtomic(string path, string text) => AtomicFile.WriteText(path, text);
 }

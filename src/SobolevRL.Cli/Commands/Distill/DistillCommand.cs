@@ -3,6 +3,7 @@ using System.Globalization;
 using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Config;
 using SobolevRL.Distillation;
+using SobolevRL.IO;
 using SobolevRL.Runs;
 using SobolevRL.Teachers;
 using Spectre.Console.Cli;
@@ -30,6 +31,11 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
         [Description("Continue the run in --out from its last checkpoint (same config; ends with the same weights on CPU).")]
         public bool Resume { get; init; }
 
+        /// <summary>Train on the intact shards of a damaged dataset.</summary>
+        [CommandOption("--allow-damaged")]
+        [Description("Train on the intact shards when some shards of --data are damaged (default: refuse and list them).")]
+        public bool AllowDamaged { get; init; }
+
         /// <summary>Teacher file for the compression ratio.</summary>
         [CommandOption("--teacher <FILE>")]
         [Description("Teacher .onnx, to record its parameter count and the compression ratio.")]
@@ -47,11 +53,12 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
         if (settings.Resume)
         {
             if (settings.Out is null) throw new UserErrorException("--resume needs --out naming the run directory to continue");
+            if (Directory.Exists(settings.Out)) FileLock.ThrowIfWriterBusy(settings.Out);
             string saved = Path.Combine(settings.Out, RunDirectory.ConfigFile);
             if (configFile is null && File.Exists(saved)) configFile = saved;
         }
         var options = ConfigLoader.Load<DistillOptions>(configFile, overrides);
-        using var data = DataSource.Open(settings.Data);
+        using var data = DataSource.Open(settings.Data, settings.AllowDamaged);
         TeacherInfo? teacher = null;
         if (settings.Teacher != null)
         {
@@ -62,6 +69,7 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
         DistillationLoss.CheckCompatible(options.Loss.SobolevMode(), data.Summary.Labels);
         using (StudentSpec.Parse(options.Student).Build(data.Summary.ObservationShape, data.Summary.Actions)) { } // shape errors before the run directory exists
         var run = RunDirectory.Create("distill", settings.Out, settings.Resume);
+        using var writing = run.LockForWriting();
         var summary = CliProgress.Run(progress => DistillTrainer.Train(new DistillSetup(options, data, run, device, settings.Resume, teacher), progress, cancellationToken), plain: settings.Json);
         if (settings.Json)
         {

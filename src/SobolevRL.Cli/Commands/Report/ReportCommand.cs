@@ -29,6 +29,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
         foreach (string r in settings.Runs)
             if (!Directory.Exists(r)) throw new UserErrorException($"run directory '{r}' does not exist");
         var dir = RunDirectory.Create("report", settings.Out);
+        using var writing = dir.LockForWriting();
         string path = DistillationReport.Write(settings.Runs, dir.Path);
         Output.Log($"report: {path}");
         return 0;
