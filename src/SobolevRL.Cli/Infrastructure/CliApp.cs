@@ -51,6 +51,7 @@ public static class CliApp
         Onnx.OnnxModelException onnx => onnx.Message,
         CommandParseException or CommandRuntimeException => e.Message.TrimEnd('.') + " (see --help)",
         AggregateException { InnerExceptions.Count: 1 } a => UserError(a.InnerException!),
+        NotFiniteNumberException nan => "policy: " + nan.Message,
         _ => IO.IoErrors.Describe(e),
     };
 

@@ -57,15 +57,21 @@ public static class ConfigLoader
     /// Refuses to resume when <paramref name="yaml"/> (the resolved config now) differs from the config saved in
     /// <paramref name="savedPath"/>, naming each key that changed with its saved and new value.
     /// </summary>
-    public static void CheckUnchanged(string savedPath, string yaml)
+    /// <param name="savedPath">The run's saved config.</param>
+    /// <param name="yaml">The resolved config now.</param>
+    /// <param name="defaultsYaml">The defaults now: a key the saved config lacks (added by a later version) is accepted at its default.</param>
+    public static void CheckUnchanged(string savedPath, string yaml, string? defaultsYaml = null)
     {
         string saved = File.ReadAllText(savedPath);
         if (saved == yaml) return;
         var before = Flatten(saved);
         var now = Flatten(yaml);
+        var defaults = defaultsYaml is null ? [] : Flatten(defaultsYaml);
         var changed = before.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
             .Where(k => before.GetValueOrDefault(k) != now.GetValueOrDefault(k))
+            .Where(k => before.ContainsKey(k) || !defaults.TryGetValue(k, out string? d) || d != now.GetValueOrDefault(k))
             .Select(k => $"{k} ({before.GetValueOrDefault(k) ?? "absent"} → {now.GetValueOrDefault(k) ?? "absent"})").ToList();
+        if (changed.Count == 0 && defaultsYaml != null) return; // only keys added since, at their defaults
         string what = changed.Count > 0 ? "config key " + string.Join(", ", changed) + " changed" : "the config text differs";
         throw new UserErrorException($"cannot resume: {what} since the run was started (saved in '{savedPath}'); resume without --config/--set/--student changes, or start a new run");
     }

@@ -69,6 +69,7 @@ public static class DistillTrainer
         long total = o.Optim.Steps, lastGood = position.Step;
         // A run killed after its last step but before its summary: the final loss is the one its metrics logged.
         double lastLoss = position.Step >= total ? CsvRows.Value(setup.Run.File("metrics.csv"), total, "loss_total") : double.NaN;
+        var divergence = new DivergenceMonitor(o.Divergence);
         var clock = Stopwatch.StartNew();
         var window = Stopwatch.StartNew();
         long windowSamples = 0;
@@ -86,9 +87,10 @@ public static class DistillTrainer
                 b => DistillationLoss.Compute(student, b, o.Loss, sobolev, temperature, lambda, directions));
             double value = parts.Value.item<float>(), derivative = parts.Sobolev.item<float>();
             if (!double.IsFinite(value) || !double.IsFinite(derivative))
-                throw Diverged(setup, step, !double.IsFinite(value) ? "value" : "sobolev", value, derivative, lastGood);
+                throw Diverged(setup, NotFinite(step, !double.IsFinite(value) ? "value" : "sobolev", value, derivative), lastGood);
             double gradNorm = nn.utils.clip_grad_norm_(parameters, o.Optim.GradClip > 0 ? o.Optim.GradClip : double.PositiveInfinity);
-            if (!double.IsFinite(gradNorm)) throw Diverged(setup, step, "gradient norm", value, derivative, lastGood);
+            if (!double.IsFinite(gradNorm)) throw Diverged(setup, NotFinite(step, "gradient norm", value, derivative), lastGood);
+            if (divergence.Add(step + 1, value) is { } grew) throw Diverged(setup, grew, lastGood);
             optimizer.step();
             long done = step + 1;
             windowSamples += batch.Size;
@@ -121,6 +123,7 @@ public static class DistillTrainer
         evaluator.Complete();
 
         var final = HeldOutMetrics.Compute(student, heldOut, temperature);
+        if (divergence.CheckFinal(total, final.Kl, heldOut, temperature) is { } worse) throw Diverged(setup, worse, total);
         string onnxPath = setup.Run.File(OnnxFile);
         double onnxDiff = StudentExport.Export(student, spec, summary, sobolev, o, onnxPath, heldOut);
         long studentParams = PolicyNetworks.ParameterCount(network);
@@ -169,8 +172,8 @@ public static class DistillTrainer
             RunDirectory.WriteAtomic(path, yaml);
             return;
         }
-        if (!File.Exists(path)) throw new UserErrorException($"cannot resume: '{path}' is missing; the directory is not a distillation run");
-        ConfigLoader.CheckUnchanged(path, yaml);
+        if (!File.Exists(path)) throw new UserErrorException($"cannot resume: '{path}' is missing: the directory is not a distillation run, or one killed before it saved its config; start a new run with another --out");
+        ConfigLoader.CheckUnchanged(path, yaml, ConfigLoader.ToYaml(new DistillOptions()));
     }
 
     private static OptimizerHelper MakeOptimizer(OptimOptions o, Parameter[] parameters) => o.Optimizer switch
@@ -179,12 +182,14 @@ public static class DistillTrainer
         _ => new KeptAliveAdam(parameters, o.LearningRate),
     };
 
-    private static UserErrorException Diverged(DistillSetup setup, long step, string term, double value, double derivative, long lastGood)
+    private static string NotFinite(long step, string term, double value, double derivative) =>
+        string.Create(CultureInfo.InvariantCulture, $"{term} is not finite at step {step + 1} (loss_value={value}, loss_sobolev={derivative})");
+
+    private static UserErrorException Diverged(DistillSetup setup, string what, long lastGood)
     {
         string checkpoint = lastGood > 0
             ? $"last good checkpoint: step {lastGood} in {setup.Run.File(Checkpoint.FileName)}"
             : "no checkpoint was written yet";
-        return new UserErrorException(string.Create(CultureInfo.InvariantCulture,
-            $"training diverged: {term} is not finite at step {step + 1} (loss_value={value}, loss_sobolev={derivative}); {checkpoint}; lower optim.learning_rate or loss.weight, or check the dataset's labels"));
+        return new UserErrorException($"training diverged: {what}; {checkpoint}; lower optim.learning_rate or loss.weight, or check the dataset's labels (divergence.enabled=false turns off all but the non-finite check)");
     }
 }
