@@ -44,7 +44,17 @@ public static class EnvPlayer
             StepResult result;
             do
             {
-                result = env.Step(policy(observation), observation);
+                int action;
+                try
+                {
+                    action = policy(observation);
+                }
+                catch (NotFiniteNumberException e)
+                {
+                    // Name the state, so the failure can be replayed: env play / eval with this seed reach it again.
+                    throw new NotFiniteNumberException($"at episode {episode} step {length} (episodes from seed {seed}): {e.Message}", e);
+                }
+                result = env.Step(action, observation);
                 total += result.Reward;
                 length++;
                 Record();

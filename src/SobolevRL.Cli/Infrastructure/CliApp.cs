@@ -80,7 +80,8 @@ public static class CliApp
         UserErrorException u => CliFlags.Render(u),
         AggregateException { InnerExceptions.Count: 1 } a => UserError(a.InnerException!),
         CommandParseException or CommandRuntimeException => e.Message.TrimEnd('.') + " (see --help)",
-        _ => UserErrors.MessageOf(e),
+        NotFiniteNumberException nan => "policy: " + nan.Message,
+        _ => UserErrors.MessageOf(e) ?? IO.IoErrors.Describe(e),
     };
 
     private static void WriteError(string message) => Console.Error.WriteLine($"error: {message}");

@@ -1,3 +1,4 @@
+using SobolevRL.IO;
 using SobolevRL.Runs;
 
 namespace SobolevRL.Reporting;
@@ -23,8 +24,9 @@ public static class ReportJob
         // Checked before any directory is made, so a wrong argument leaves nothing behind.
         var runs = DistillationReport.ResolveRuns(job.Runs);
         string dir = job.OutDir == null && job.Runs.Count == 1
-            ? Path.Combine(job.Runs[0], DefaultFolder)
+            ? Directory.CreateDirectory(Path.Combine(job.Runs[0], DefaultFolder)).FullName
             : RunDirectory.Create("report", job.OutDir).Path;
+        using var writing = FileLock.AcquireWriter(dir);
         return DistillationReport.Write(runs, dir);
     }
 }

@@ -1,3 +1,4 @@
+using SobolevRL.IO;
 using SobolevRL.Runs;
 
 namespace SobolevRL.Sweeps;

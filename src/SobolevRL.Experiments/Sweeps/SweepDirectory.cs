@@ -1,3 +1,4 @@
+using SobolevRL.IO;
 using System.Text.Json;
 using SobolevRL.Runs;
 

@@ -1,3 +1,4 @@
+using SobolevRL.IO;
 using System.Diagnostics;
 using System.Globalization;
 using SobolevRL.Collection;

@@ -36,6 +36,7 @@ public sealed class DatasetReader : IDisposable
             _shards.Add(new ReplayShard(shard.Name, rows, shard.Rows, arrays));
             rows += shard.Rows;
         }
+        Damaged = [.. problems];
         var listed = manifest.Shards.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         foreach (string dir in System.IO.Directory.EnumerateDirectories(directory, "shard-*").Order(StringComparer.Ordinal))
         {
@@ -57,6 +58,21 @@ public sealed class DatasetReader : IDisposable
     /// <summary>What was wrong and left out, one line each.</summary>
     public IReadOnlyList<string> Problems { get; }
 
+    /// <summary>The committed shards left out as damaged (torn, missing, failing their checksum), one line each; a subset of <see cref="Problems"/>.</summary>
+    public IReadOnlyList<string> Damaged { get; }
+
+    /// <summary>
+    /// Throws a <see cref="UserErrorException"/> listing the damaged shards, unless there are none or
+    /// <paramref name="allowDamaged"/> (then the caller warns and uses the intact ones).
+    /// </summary>
+    public void RefuseDamaged(bool allowDamaged, string allowHint)
+    {
+        if (Damaged.Count == 0 || allowDamaged) return;
+        throw new UserErrorException($"dataset {Directory} has {Damaged.Count} damaged shard(s): {string.Join("; ", Damaged)}. " +
+            "A damaged shard cannot be repaired in place: collect the dataset again into a new directory with the same settings " +
+            $"(`sobolevrl data info {Directory}` lists them), or {allowHint}");
+    }
+
     /// <summary>Usable shards, in order.</summary>
     public IReadOnlyList<ReplayShard> Shards => _shards;
 
@@ -73,7 +89,14 @@ public sealed class DatasetReader : IDisposable
     public static DatasetManifest ReadManifest(string directory)
     {
         string path = Path.Combine(directory, DatasetManifest.FileName);
-        if (!File.Exists(path)) throw new UserErrorException($"{directory} is not a replay dataset (no {DatasetManifest.FileName}); create one with `sobolevrl collect`");
+        if (!File.Exists(path))
+        {
+            // collect refuses an existing directory, so the fix names a new one.
+            bool shards = System.IO.Directory.Exists(directory) && System.IO.Directory.EnumerateDirectories(directory, "shard-*").Any();
+            throw new UserErrorException(shards
+                ? $"{directory} has shard folders but no {DatasetManifest.FileName} (deleted, or the collection never committed): without it the shards cannot be read or resumed; collect again into a new directory with `sobolevrl collect --out NEW_DIR ...`"
+                : $"{directory} is not a replay dataset (no {DatasetManifest.FileName}); create one with `sobolevrl collect --out NEW_DIR ...` (a directory that does not exist yet)");
+        }
         JsonDocument doc;
         try
         {

@@ -10,17 +10,20 @@ namespace SobolevRL.Replay;
 /// Appends shards to a dataset directory, crash-safely: a shard is written under <c>shard-NNNNNN.tmp/</c>, every file
 /// fsynced, the directory renamed to <c>shard-NNNNNN/</c>, and only then the manifest replaced atomically (temp file,
 /// fsync, rename). A crash at any point leaves the last committed manifest and its shards intact; anything not in the
-/// manifest is ignored by readers and removed by <see cref="Resume"/>.
+/// manifest is ignored by readers and removed by <see cref="Resume"/>. The writer holds the dataset's exclusive
+/// <see cref="FileLock.AcquireWriter">writer lock</see> until disposed, so two collections never write one dataset.
 /// </summary>
-public sealed class DatasetWriter
+public sealed class DatasetWriter : IDisposable
 {
+    private readonly FileLock _lock;
     private volatile DatasetManifest _manifest;
     private ShardBuffer _spare;
     private Task? _committing;
     private int _committingRows;
 
-    private DatasetWriter(string directory, DatasetManifest manifest)
+    private DatasetWriter(string directory, DatasetManifest manifest, FileLock held)
     {
+        _lock = held;
         Directory = directory;
         _manifest = manifest;
         var mode = manifest.LabelMode();
@@ -49,8 +52,16 @@ public sealed class DatasetWriter
         if (System.IO.Directory.Exists(directory) || File.Exists(directory))
             throw new UserErrorException($"output directory {directory} already exists; choose a new `out`, or pass `resume` to continue the collection in it");
         System.IO.Directory.CreateDirectory(directory);
-        var writer = new DatasetWriter(directory, manifest with { Shards = [], SchemaVersion = DatasetManifest.CurrentSchemaVersion });
-        WriteManifest(directory, writer._manifest);
+        var writer = new DatasetWriter(directory, manifest with { Shards = [], SchemaVersion = DatasetManifest.CurrentSchemaVersion }, FileLock.AcquireWriter(directory));
+        try
+        {
+            WriteManifest(directory, writer._manifest);
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
         return writer;
     }
 
@@ -60,19 +71,79 @@ public sealed class DatasetWriter
     /// </summary>
     public static DatasetWriter Resume(string directory, out IReadOnlyList<string> removed)
     {
-        var manifest = DatasetReader.ReadManifest(directory);
-        var listed = manifest.Shards.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        var gone = new List<string>();
-        foreach (string dir in System.IO.Directory.EnumerateDirectories(directory, "shard-*"))
+        var held = FileLock.AcquireWriter(directory);
+        try
         {
-            string name = Path.GetFileName(dir);
-            if (listed.Contains(name)) continue;
-            System.IO.Directory.Delete(dir, recursive: true);
+            return OpenLocked(directory, held, out removed);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    private static DatasetWriter OpenLocked(string directory, FileLock held, out IReadOnlyList<string> removed)
+    {
+        DatasetManifest manifest;
+        using (var check = DatasetReader.Open(directory))
+        {
+            check.RefuseDamaged(allowDamaged: false, "move the dataset aside and keep it for reading only");
+            manifest = check.Manifest;
+        }
+        // Only the shard the last commit was writing may be removed unasked: any other folder the manifest does not
+        // list was not written by this collection, and deleting it would lose someone's data.
+        string next = ShardName(manifest.Shards.Count);
+        var listed = manifest.Shards.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var unlisted = System.IO.Directory.EnumerateDirectories(directory, "shard-*").Select(Path.GetFileName).OfType<string>()
+            .Where(name => !listed.Contains(name)).Order(StringComparer.Ordinal).ToList();
+        var foreign = unlisted.Where(name => name != next && name != next + ".tmp").ToList();
+        if (foreign.Count > 0)
+            throw new UserErrorException($"{directory} holds folders the manifest does not list and the last commit did not write: {string.Join(", ", foreign)}; move them out of the dataset directory, then resume again");
+        var gone = new List<string>();
+        foreach (string name in unlisted)
+        {
+            System.IO.Directory.Delete(Path.Combine(directory, name), recursive: true);
             gone.Add(name);
         }
         foreach (string tmp in System.IO.Directory.EnumerateFiles(directory, "*" + AtomicFile.TempSuffix)) File.Delete(tmp);
         removed = gone;
-        return new DatasetWriter(directory, manifest);
+        return new DatasetWriter(directory, manifest, held);
+    }
+
+    /// <summary>Waits for a background commit, then releases the writer lock.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            WaitForCommit();
+        }
+        catch (IOException)
+        {
+            // the commit's error was (or will be) reported by Commit; the lock must be released regardless
+        }
+        finally
+        {
+            _lock.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Commits <paramref name="targetStates"/> as the collection's target (and completeness against it) when it differs
+    /// from the manifest's, before any new state is collected: a kill after it leaves a dataset whose target is the one
+    /// a plain <c>collect --resume</c> continues to and <c>data info</c> reports.
+    /// </summary>
+    public void Retarget(long targetStates)
+    {
+        WaitForCommit();
+        if (targetStates == _manifest.Collection.TargetStates) return;
+        var next = _manifest with
+        {
+            Collection = _manifest.Collection with { TargetStates = targetStates },
+            Complete = _manifest.Complete && _manifest.States >= targetStates,
+        };
+        WriteManifest(Directory, next);
+        _manifest = next;
     }
 
     /// <summary>
@@ -176,11 +247,13 @@ public sealed class DatasetWriter
                 sums[file] = Convert.ToHexStringLower(hash.GetHashAndReset());
             }
             FsyncDirectory(temp);
+            KillPoint.Reach(KillPoint.BeforeRename);
             System.IO.Directory.Move(temp, final);
             FsyncDirectory(Directory);
+            KillPoint.Reach(KillPoint.AfterRename);
             return new ShardRecord { Name = name, Rows = buffer.Rows, Sha256 = sums };
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(temp);
             TryDelete(final);
@@ -190,8 +263,7 @@ public sealed class DatasetWriter
 
     private static void WriteManifest(string directory, DatasetManifest manifest)
     {
-        string path = Path.Combine(directory, DatasetManifest.FileName);
-        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, manifest, Json.Options), durable: true);
+        AtomicFile.Write(Path.Combine(directory, DatasetManifest.FileName), stream => JsonSerializer.Serialize(stream, manifest, Json.Options), durable: true);
         FsyncDirectory(directory);
     }
 

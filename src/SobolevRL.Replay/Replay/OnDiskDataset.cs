@@ -55,6 +55,12 @@ public sealed class OnDiskDataset : IReplayDataset
     /// <summary>The manifest.</summary>
     public DatasetManifest Manifest => _reader.Manifest;
 
+    /// <summary>Committed shards left out on open as damaged (see <see cref="DatasetReader.Damaged"/>).</summary>
+    public IReadOnlyList<string> Damaged => _reader.Damaged;
+
+    /// <summary>Refuses damaged shards unless <paramref name="allowDamaged"/> (see <see cref="DatasetReader.RefuseDamaged"/>).</summary>
+    public void RefuseDamaged(bool allowDamaged, string allowHint) => _reader.RefuseDamaged(allowDamaged, allowHint);
+
     /// <summary>Shards left out on open (torn, missing, failing their checksum), one line each.</summary>
     public IReadOnlyList<string> Problems => _reader.Problems;
 

@@ -63,6 +63,49 @@ public static class ConfigLoader
     /// </summary>
     public static string Canonical<T>(string path) where T : notnull, new() => ToYaml(Load<T>(path, []));
 
+    /// <summary>
+    /// Refuses to resume when <paramref name="yaml"/> (the resolved config now) differs from the config saved in
+    /// <paramref name="savedPath"/>, naming each key that changed with its saved and new value.
+    /// </summary>
+    /// <param name="savedPath">The run's saved config.</param>
+    /// <param name="yaml">The resolved config now.</param>
+    /// <param name="defaultsYaml">The defaults now: a key the saved config lacks (added by a later version) is accepted at its default.</param>
+    public static void CheckUnchanged(string savedPath, string yaml, string? defaultsYaml = null)
+    {
+        string saved = File.ReadAllText(savedPath);
+        if (saved == yaml) return;
+        var before = Flatten(saved);
+        var now = Flatten(yaml);
+        var defaults = defaultsYaml is null ? [] : Flatten(defaultsYaml);
+        var changed = before.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
+            .Where(k => before.GetValueOrDefault(k) != now.GetValueOrDefault(k))
+            .Where(k => before.ContainsKey(k) || !defaults.TryGetValue(k, out string? d) || d != now.GetValueOrDefault(k))
+            .Select(k => $"{k} ({before.GetValueOrDefault(k) ?? "absent"} → {now.GetValueOrDefault(k) ?? "absent"})").ToList();
+        if (changed.Count == 0 && defaultsYaml != null) return; // only keys added since, at their defaults
+        string what = changed.Count > 0 ? "config key " + string.Join(", ", changed) + " changed" : "the config text differs";
+        throw new UserErrorException($"cannot resume: {what} since the run was started (saved in '{savedPath}'); resume without {UserErrorException.Key("config")}/{UserErrorException.Key("set")}/{UserErrorException.Key("student")} changes, or start a new run");
+    }
+
+    // Dotted key → scalar value (sequences joined by commas) of a YAML mapping.
+    private static Dictionary<string, string> Flatten(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        var flat = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode root) Flatten(root, "", flat);
+        return flat;
+    }
+
+    private static void Flatten(YamlMappingNode node, string prefix, Dictionary<string, string> flat)
+    {
+        foreach (var (k, v) in node.Children)
+        {
+            string key = prefix + ((YamlScalarNode)k).Value;
+            if (v is YamlMappingNode m) Flatten(m, key + ".", flat);
+            else flat[key] = v is YamlSequenceNode seq ? string.Join(",", seq.Children.Select(c => c.ToString())) : ((YamlScalarNode)v).Value ?? "";
+        }
+    }
+
     /// <summary>Writes the resolved options to <paramref name="path"/> as YAML.</summary>
     public static void Save<T>(T options, string path) where T : notnull => File.WriteAllText(path, ToYaml(options));
 
@@ -87,8 +130,22 @@ public static class ConfigLoader
             var reparsed = new YamlStream();
             reparsed.Load(new StringReader(text.ToString()));
             string key = KeyAtLine((YamlMappingNode)reparsed.Documents[0].RootNode, e.Start.Line) ?? "?";
+            if (TypeAt(typeof(T), key) is { IsEnum: true } choices)
+                throw new UserErrorException($"config {key}: {Innermost(e).Message.TrimEnd('.')}; valid values: {string.Join(", ", Enum.GetNames(choices).Select(n => n.ToLowerInvariant()))}");
             throw new UserErrorException($"config {key}: {Innermost(e).Message.TrimEnd('.')}; fix the value's type");
         }
+    }
+
+    // The property type behind a dotted config key (names as the underscored naming convention writes them), or null.
+    private static Type? TypeAt(Type type, string key)
+    {
+        foreach (string part in key.Split('.'))
+        {
+            var property = type.GetProperties().FirstOrDefault(p => UnderscoredNamingConvention.Instance.Apply(p.Name) == part);
+            if (property is null) return null;
+            type = property.PropertyType;
+        }
+        return type;
     }
 
     private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);

@@ -4,7 +4,8 @@ namespace SobolevRL.IO;
 
 /// <summary>
 /// The one way files are replaced: written to <c>PATH.tmp</c> beside the target, then renamed over it, so a reader (or
-/// a process killed mid-write) sees the old content or the new one, never a part of it.
+/// a process killed mid-write) sees the old content or the new one, never a part of it. When writing fails (disk full,
+/// read-only file system, permission) the temporary file is removed and the old file is left as it was.
 /// </summary>
 public static class AtomicFile
 {
@@ -19,12 +20,22 @@ public static class AtomicFile
     public static void Write(string path, Action<Stream> write, bool durable = false)
     {
         string temp = path + TempSuffix;
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        try
         {
-            write(stream);
-            if (durable) stream.Flush(flushToDisk: true);
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: durable);
+            }
+            KillPoint.Reach(KillPoint.BeforeRename);
+            File.Move(temp, path, overwrite: true);
+            KillPoint.Reach(KillPoint.AfterRename);
         }
-        File.Move(temp, path, overwrite: true);
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
     }
 
     /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte-order mark) to <paramref name="path"/>.</summary>
@@ -33,4 +44,20 @@ public static class AtomicFile
         using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
         writer.Write(text);
     }, durable);
+
+    private static void TryDelete(string temp)
+    {
+        try
+        {
+            File.Delete(temp);
+        }
+        catch (IOException)
+        {
+            // best effort: the original error is the one to report
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // idem
+        }
+    }
 }

@@ -28,9 +28,9 @@ public static class ResumeConfig
         string yaml = ConfigLoader.ToYaml(options);
         if (resume && System.IO.File.Exists(path))
         {
-            // Compared after reading it back, so a file saved in an older spelling (e.g. PascalCase enum values) still resumes.
-            if (ConfigLoader.Canonical<T>(path) != yaml)
-                throw new UserErrorException($"cannot resume: the config differs from the run's saved '{path}'; resume without {UserErrorException.Key("config")}/{UserErrorException.Key("set")} changes, or start a new run");
+            // Compared after reading it back, so a file saved in an older spelling (e.g. PascalCase enum values) or
+            // without keys added since (at their defaults) still resumes; a real change is refused naming its keys.
+            if (ConfigLoader.Canonical<T>(path) != yaml) ConfigLoader.CheckUnchanged(path, yaml);
             return;
         }
         if (resume && savedRequired) throw new UserErrorException($"cannot resume: '{path}' is missing; the directory is not a run of this kind");

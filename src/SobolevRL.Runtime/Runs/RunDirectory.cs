@@ -1,6 +1,6 @@
-using SobolevRL.IO;
 using System.Globalization;
 using System.Text.Json;
+using SobolevRL.IO;
 
 namespace SobolevRL.Runs;
 
@@ -66,6 +66,12 @@ public sealed class RunDirectory
         if (!Directory.Exists(path)) throw new UserErrorException($"run directory '{path}' does not exist");
         return new RunDirectory(System.IO.Path.GetFullPath(path));
     }
+
+    /// <summary>
+    /// Takes the run's exclusive writer lock (released on dispose or when the process dies); a
+    /// <see cref="UserErrorException"/> naming the holder when another process writes this run.
+    /// </summary>
+    public FileLock LockForWriting() => FileLock.AcquireWriter(Path);
 
     /// <summary>Path of a file inside the run.</summary>
     public string File(string name) => System.IO.Path.Combine(Path, name);

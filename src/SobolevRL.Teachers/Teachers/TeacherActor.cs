@@ -85,9 +85,14 @@ public sealed class TeacherActor : IDisposable
         ActionSelection.Greedy(Logits(observations, batch), Actions, actions);
 
     /// <summary>The greedy action of one byte observation.</summary>
+    /// <exception cref="NotFiniteNumberException">The policy's logits are not all finite: their arg-max would silently be action 0.</exception>
     public int Act(ReadOnlySpan<byte> observation)
     {
-        ActGreedy(observation, 1, _single);
+        var logits = Logits(observation, 1);
+        foreach (float z in logits)
+            if (!float.IsFinite(z))
+                throw new NotFiniteNumberException($"the policy outputs non-finite logits [{string.Join(", ", logits.ToArray().Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))}], whose arg-max would silently be action 0; check or retrain the policy", z);
+        ActionSelection.Greedy(logits, Actions, _single);
         return _single[0];
     }
 

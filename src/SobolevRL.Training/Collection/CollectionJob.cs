@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using SobolevRL.Distillation;
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;
+using SobolevRL.IO;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
 using SobolevRL.Teachers;
@@ -68,6 +69,7 @@ public static class CollectionJob
         if (job.Resume)
         {
             if (!Directory.Exists(job.OutDir)) throw new UserErrorException($"`resume`: {job.OutDir} does not exist, nothing to resume; drop `resume` to start a new collection there");
+            FileLock.ThrowIfWriterBusy(job.OutDir);
             existing = DatasetReader.ReadManifest(job.OutDir);
             options = Collector.OptionsOf(existing, job.Collection.States >= 1 ? job.Collection.States : null, job.Collection.EnvThreads)
                 with
@@ -105,24 +107,29 @@ public static class CollectionJob
         options = options with { FrameStack = frameStack };
         Collector.CheckCompatible(teacher, student, observation, actions, frameStack, options.EnvId);
 
-        DatasetWriter writer;
+        DatasetWriter? writer = null;
         IReadOnlyList<string> removed = [];
         if (existing != null)
         {
             if (!existing.FrameShape.SequenceEqual(observation.Shape) || existing.Actions != actions)
                 throw new UserErrorException($"{options.EnvId} now gives frames ({string.Join(", ", observation.Shape)}) and {actions} actions, {job.OutDir} holds ({string.Join(", ", existing.FrameShape)}) and {existing.Actions}: resume with the environment build that collected it");
             writer = DatasetWriter.Resume(job.OutDir, out removed);
+            // A new target is committed before collecting, so a kill leaves a manifest whose target says what --resume continues to.
+            writer.Retarget(options.States);
         }
         else
         {
             var record = new TeacherRecord { Path = teacherPath, Sha256 = teacherSha, Temperature = teacher.Temperature, Card = teacher.Card };
             writer = DatasetWriter.Create(job.OutDir, Collector.NewManifest(options, observation, actions, record, studentSha));
         }
-        long start = writer.Manifest.States;
-        var relative = progress is null ? null : new OffsetProgress(progress, start);
-        var envOptions = options.EnvOptions;
-        var result = Collector.Run(teacher, student, _ => registry.Make(options.EnvId, new EnvOptions(envOptions)), writer, options, relative, cancel);
-        return new CollectionJobResult(result, writer.Manifest, existing != null, removed);
+        using (writer)
+        {
+            long start = writer.Manifest.States;
+            var relative = progress is null ? null : new OffsetProgress(progress, start);
+            var envOptions = options.EnvOptions;
+            var result = Collector.Run(teacher, student, _ => registry.Make(options.EnvId, new EnvOptions(envOptions)), writer, options, relative, cancel);
+            return new CollectionJobResult(result, writer.Manifest, existing != null, removed);
+        }
     }
 
     /// <summary>Name of the environment option that stacks frames inside the environment (ALE's <c>frame_stack</c>).</summary>

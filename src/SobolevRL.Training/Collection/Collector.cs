@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SobolevRL.Envs.Core;
 using SobolevRL.Hardware;
+using SobolevRL.IO;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
 using SobolevRL.Teachers;
@@ -352,9 +353,10 @@ public static class Collector
             if (background) writer.CommitInBackground(inFlight, partial, complete);
             else writer.Commit(inFlight, partial, complete);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UserErrorException($"writing shard {writer.Manifest.Shards.Count} of {writer.Directory} failed ({e.Message}); the {writer.Manifest.Shards.Count} committed shards ({writer.Manifest.States} states) are intact: free disk space and continue the collection of {writer.Directory} with `resume`");
+            string cause = IoErrors.Describe(e) ?? $"{e.Message}; check the disk";
+            throw new UserErrorException($"writing shard {writer.Manifest.Shards.Count} of {writer.Directory} failed: {cause}; the {writer.Manifest.Shards.Count} committed shards ({writer.Manifest.States} states) are intact: then continue with `sobolevrl collect --resume --out {writer.Directory}`");
         }
     }
 }

@@ -1,3 +1,4 @@
+using SobolevRL.IO;
 using SobolevRL.Config;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
@@ -37,6 +38,9 @@ public sealed record DistillJobOptions : RunJobOptions
 
     /// <summary>Fraction of the dataset's training episodes to train on (<c>train_fraction</c>, in (0, 1]).</summary>
     public double TrainFraction { get; init; } = 1.0;
+
+    /// <summary>Train on the intact shards of a dataset with damaged ones (<c>allow_damaged</c>); refused by default.</summary>
+    public bool AllowDamaged { get; init; }
 }
 
 /// <summary>What a distillation job did.</summary>
@@ -56,7 +60,9 @@ public static class DistillJob
     public static DistillJobResult Run(DistillJobOptions job, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default, Action<string>? warn = null)
     {
         var options = ResolveOptions(job);
-        using var data = DatasetSource.Open(job.Data, warn, job.TrainFraction);
+        // A second writer is refused before any work, naming the one at work.
+        if (Resumes(job.Start, job.OutDir) && Directory.Exists(job.OutDir)) FileLock.ThrowIfWriterBusy(job.OutDir!);
+        using var data = DatasetSource.Open(job.Data, warn, job.TrainFraction, job.AllowDamaged);
         TeacherInfo? teacher = job.TeacherPath is null ? null : FittingTeacher(job.TeacherPath, data.Summary);
         return Run(options, data, job.OutDir, "distill", job.Start, teacher, job.Device, progress, cancel);
     }
@@ -77,6 +83,7 @@ public static class DistillJob
         bool resume = Resumes(start, outDir);
         if (start == DistillStart.ResumeIfCheckpointed && !resume && Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
         var run = RunDirectory.Create(runName, outDir, resume);
+        using var writing = run.LockForWriting();
         var summary = DistillTrainer.Train(new DistillSetup(options, data, run, device, resume, teacher), progress, cancel);
         return new DistillJobResult(run, summary, resume);
     }

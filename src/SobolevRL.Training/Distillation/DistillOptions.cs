@@ -190,6 +190,26 @@ public sealed record LoggingOptions : IValidatable
     }
 }
 
+/// <summary>Divergence diagnostics beyond non-finite losses (see <see cref="DivergenceMonitor"/>).</summary>
+public sealed record DivergenceOptions : IValidatable
+{
+    /// <summary>Stop a run whose value loss grew or whose student ends worse than the uniform policy (false: only NaN/∞ stops it).</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Steps per window of the loss-growth test.</summary>
+    public long Window { get; init; } = 100;
+
+    /// <summary>A window whose mean value loss exceeds this many times the run's first loss is divergence.</summary>
+    public double Growth { get; init; } = 10.0;
+
+    /// <inheritdoc />
+    public void Validate(string path)
+    {
+        Check.Positive(Window, path + ".window");
+        if (!(Growth > 1)) throw new UserErrorException($"config {path}.growth: {Growth} must be > 1 (a factor of loss growth)");
+    }
+}
+
 /// <summary>The config of <c>sobolevrl distill</c> (YAML keys in snake_case; every key can be set with <c>--set</c>).</summary>
 public sealed record DistillOptions : IValidatable
 {
@@ -210,6 +230,8 @@ public sealed record DistillOptions : IValidatable
 
     /// <summary>Validation split, early stopping and best-snapshot selection.</summary>
     public ValidationOptions Validation { get; init; } = new();
+    /// <summary>Divergence diagnostics.</summary>
+    public DivergenceOptions Divergence { get; init; } = new();
 
     /// <inheritdoc />
     public void Validate(string path)
@@ -220,5 +242,6 @@ public sealed record DistillOptions : IValidatable
         Optim.Validate("optim");
         Logging.Validate("logging");
         Validation.Validate("validation");
+        Divergence.Validate("divergence");
     }
 }

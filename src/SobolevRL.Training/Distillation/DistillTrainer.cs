@@ -37,6 +37,7 @@ public static class DistillTrainer
         var spec = StudentSpec.Parse(o.Student);
         double temperature = o.Loss.Temperature > 0 ? o.Loss.Temperature : summary.Temperature;
         ResumeConfig.SaveOrCheck(setup.Options, setup.Run, setup.Resume, savedRequired: true);
+        RunIdentity.RecordOrCheck(setup.Run, RunIdentity.Of(data), setup.Resume);
 
         var network = BuildSeeded(spec, summary, o.Seed).to(setup.Device);
         using var student = new ModulePolicy(network, summary.ObservationShape, summary.Actions, spec.InputScale(summary.ObservationShape), temperature);
@@ -48,6 +49,9 @@ public static class DistillTrainer
         if (setup.Resume)
         {
             position = Checkpoint.Load(checkpointPath, network, optimizer, directions);
+            // A finished run has nothing to resume: its summary stays as training wrote it.
+            if (position.Step >= o.Optim.Steps && File.Exists(setup.Run.File(RunDirectory.SummaryFile)))
+                return System.Text.Json.JsonSerializer.Deserialize<DistillSummary>(File.ReadAllText(setup.Run.File(RunDirectory.SummaryFile)), Json.Options)!;
             CsvRows.DropAfter(setup.Run.File("metrics.csv"), position.Step);
             CsvRows.DropAfter(setup.Run.File(SnapshotEvaluator.FileName), position.Step);
         }
@@ -64,7 +68,9 @@ public static class DistillTrainer
         using var shards = new ShardThreads(ShardCount(o, setup.Device));
         if (optimizer is KeptAliveAdam adam) adam.Shards = shards;
         long total = o.Optim.Steps, lastGood = position.Step;
-        double lastLoss = double.NaN;
+        // A run killed after its last step but before its summary: the final loss is the one its metrics logged.
+        double lastLoss = position.Step >= total ? CsvRows.Value(setup.Run.File("metrics.csv"), total, "loss_total") : double.NaN;
+        var divergence = new DivergenceMonitor(o.Divergence);
         var clock = Stopwatch.StartNew();
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         long done = position.Step;
@@ -84,9 +90,10 @@ public static class DistillTrainer
                 b => DistillationLoss.Compute(student, b, o.Loss, sobolev, temperature, lambda, directions));
             double value = parts.Value.item<float>(), derivative = parts.Sobolev.item<float>();
             if (!double.IsFinite(value) || !double.IsFinite(derivative))
-                throw Diverged(setup, step, !double.IsFinite(value) ? "value" : "sobolev", value, derivative, lastGood);
+                throw Diverged(setup, NotFinite(step, !double.IsFinite(value) ? "value" : "sobolev", value, derivative), lastGood);
             double gradNorm = nn.utils.clip_grad_norm_(parameters, o.Optim.GradClip > 0 ? o.Optim.GradClip : double.PositiveInfinity);
-            if (!double.IsFinite(gradNorm)) throw Diverged(setup, step, "gradient norm", value, derivative, lastGood);
+            if (!double.IsFinite(gradNorm)) throw Diverged(setup, NotFinite(step, "gradient norm", value, derivative), lastGood);
+            if (divergence.Add(step + 1, value) is { } grew) throw Diverged(setup, grew, lastGood);
             optimizer.step();
             done = step + 1;
             windowSamples += batch.Size;
@@ -126,6 +133,7 @@ public static class DistillTrainer
         long chosenStep = validation.SelectInto(student, done);
 
         var final = HeldOutMetrics.Compute(student, heldOut, temperature);
+        if (divergence.CheckFinal(total, final.Kl, heldOut, temperature) is { } worse) throw Diverged(setup, worse, total);
         string onnxPath = setup.Run.File(OnnxFile);
         double onnxDiff = StudentExport.Export(student, spec, summary, sobolev, o, onnxPath, heldOut);
         long studentParams = PolicyNetworks.ParameterCount(network);
@@ -174,12 +182,14 @@ public static class DistillTrainer
         _ => new KeptAliveAdam(parameters, o.LearningRate),
     };
 
-    private static UserErrorException Diverged(DistillSetup setup, long step, string term, double value, double derivative, long lastGood)
+    private static string NotFinite(long step, string term, double value, double derivative) =>
+        string.Create(CultureInfo.InvariantCulture, $"{term} is not finite at step {step + 1} (loss_value={value}, loss_sobolev={derivative})");
+
+    private static UserErrorException Diverged(DistillSetup setup, string what, long lastGood)
     {
         string checkpoint = lastGood > 0
             ? $"last good checkpoint: step {lastGood} in {setup.Run.File(Checkpoint.FileName)}"
             : "no checkpoint was written yet";
-        return new UserErrorException(string.Create(CultureInfo.InvariantCulture,
-            $"training diverged: {term} is not finite at step {step + 1} (loss_value={value}, loss_sobolev={derivative}); {checkpoint}; lower optim.learning_rate or loss.weight, or check the dataset's labels"));
+        return new UserErrorException($"training diverged: {what}; {checkpoint}; lower optim.learning_rate or loss.weight, or check the dataset's labels (divergence.enabled=false turns off all but the non-finite check)");
     }
 }

@@ -26,7 +26,7 @@ public class CollectorSetupTests
         string dir = ReplayTestData.TempDirectory();
         using var teacher = ReplayTestData.Teacher();
         var options = ReplayTestData.Options(states: 200) with { Envs = 4 };
-        var writer = DatasetWriter.Create(dir, ReplayTestData.Manifest(options));
+        using var writer = DatasetWriter.Create(dir, ReplayTestData.Manifest(options));
         int made = 0, disposed = 0;
         IEnv Make(int slot)
         {

@@ -137,7 +137,7 @@ public class DatasetFormatTests
     {
         string dir = ReplayTestData.TempDirectory();
         var options = ReplayTestData.Options(states: 20);
-        DatasetWriter.Create(dir, ReplayTestData.Manifest(options));
+        using (DatasetWriter.Create(dir, ReplayTestData.Manifest(options))) { }
         var exists = Assert.Throws<UserErrorException>(() => DatasetWriter.Create(dir, ReplayTestData.Manifest(options)));
         Assert.Contains(UserErrorException.Key("resume"), exists.Message);
 
@@ -168,7 +168,7 @@ public class DatasetFormatTests
         Assert.False(first.Complete);
         Assert.InRange(first.States, 150, 399);
         var before = DatasetReader.ReadManifest(cut);
-        var writer = DatasetWriter.Resume(cut, out var removed);
+        using var writer = DatasetWriter.Resume(cut, out var removed);
         Assert.Empty(removed);
         var second = Collector.Run(teacher, null, _ => ReplayTestData.MakeEnv(), writer, options, null, TestContext.Current.CancellationToken);
         Assert.True(second.Complete);

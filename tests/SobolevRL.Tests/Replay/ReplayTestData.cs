@@ -49,7 +49,7 @@ internal static class ReplayTestData
 
     public static CollectionResult CollectUntil(string directory, CollectionOptions options, IPolicy teacher, IProgress<ProgressInfo>? progress, CancellationToken cancel)
     {
-        var writer = DatasetWriter.Create(directory, Manifest(options));
+        using var writer = DatasetWriter.Create(directory, Manifest(options));
         return Collector.Run(teacher, null, _ => MakeEnv(), writer, options, progress, cancel);
     }
 

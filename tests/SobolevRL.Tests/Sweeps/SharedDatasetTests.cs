@@ -1,3 +1,4 @@
+using SobolevRL.IO;
 using System.Diagnostics;
 using SobolevRL.Sweeps;
 

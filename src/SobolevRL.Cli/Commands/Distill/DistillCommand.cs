@@ -3,6 +3,7 @@ using System.Globalization;
 using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Config;
 using SobolevRL.Distillation;
+using SobolevRL.IO;
 using SobolevRL.Runs;
 using Spectre.Console.Cli;
 
@@ -28,6 +29,11 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
         [CommandOption("--resume")]
         [Description("Continue the run in --out from its last checkpoint (same config; ends with the same weights on CPU).")]
         public bool Resume { get; init; }
+
+        /// <summary>Train on the intact shards of a damaged dataset.</summary>
+        [CommandOption("--allow-damaged")]
+        [Description("Train on the intact shards when some shards of --data are damaged (default: refuse and list them).")]
+        public bool AllowDamaged { get; init; }
 
         /// <summary>Teacher file for the compression ratio.</summary>
         [CommandOption("--teacher <FILE>")]
@@ -66,6 +72,7 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
             Start = settings.Resume ? DistillStart.Resume : DistillStart.New,
             TeacherPath = settings.Teacher,
             TrainFraction = settings.TrainFraction,
+            AllowDamaged = settings.AllowDamaged,
             Device = device,
         };
         if (settings.LambdaSearch != null)
