@@ -161,7 +161,7 @@ public sealed class WildTeacherTests : IDisposable
         File.WriteAllText(ModelCard.PathFor(path), """{ "output_kind": "softmax" }""");
         var e = Assert.Throws<UserErrorException>(() => TeacherLoader.Load(path, CPU).Dispose());
         Assert.Contains("output_kind must be one of logits, q_values, probabilities, log_probabilities", e.Message);
-        Assert.DoesNotContain("SobolevRL.", e.Message);
+        Assert.DoesNotContain("SobolevRL.Teachers.", e.Message);
 
         File.WriteAllText(ModelCard.PathFor(path), """{ "input": { "layout": "hwc" } }""");
         e = Assert.Throws<UserErrorException>(() => TeacherLoader.Load(path, CPU).Dispose());
@@ -171,7 +171,7 @@ public sealed class WildTeacherTests : IDisposable
         e = Assert.Throws<UserErrorException>(() => TeacherLoader.Load(path, CPU).Dispose());
         Assert.Contains("unknown field 'kind'", e.Message);
         Assert.Contains("output_kind", e.Message);
-        Assert.DoesNotContain("SobolevRL.", e.Message);
+        Assert.DoesNotContain("SobolevRL.Teachers.", e.Message);
         // The section the errors point to exists.
         Assert.Contains("## Model cards", File.ReadAllText(RepoFiles.RepoFile("src/SobolevRL.Teachers/Teachers/README.md")));
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Evaluation;
+using SobolevRL.Experiments;
 using SobolevRL.Evaluation.Aggregates;
 using SobolevRL.Reporting;
 

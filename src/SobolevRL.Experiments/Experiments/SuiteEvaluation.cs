@@ -1,9 +1,10 @@
 using SobolevRL.Distillation;
+using SobolevRL.Evaluation;
 using SobolevRL.Envs.Ale;
 using SobolevRL.Evaluation.Aggregates;
 using SobolevRL.Teachers;
 
-namespace SobolevRL.Evaluation;
+namespace SobolevRL.Experiments;
 
 /// <summary>The score of one run (one policy) on one game: its evaluation returns.</summary>
 /// <param name="Env">Environment id.</param>
