@@ -115,7 +115,7 @@ public static class SuiteEvaluation
     {
         if (!x.Games.Select(g => g.Env).SequenceEqual(y.Games.Select(g => g.Env)))
             throw new UserErrorException($"the two suites cover different games ({string.Join(", ", x.Games.Select(g => g.Env))} vs {string.Join(", ", y.Games.Select(g => g.Env))})");
-        return Aggregates.ProbabilityOfImprovement.WithInterval(x.ScoreTable, y.ScoreTable, bootstrap);
+        return Evaluation.Aggregates.ProbabilityOfImprovement.WithInterval(x.ScoreTable, y.ScoreTable, bootstrap);
     }
 
     /// <summary>The human-normalisation reference of an <c>ALE/</c> id with published scores, else null.</summary>
