@@ -20,6 +20,10 @@ public sealed class DatasetWriter : IDisposable
     private ShardBuffer _spare;
     private Task? _committing;
     private int _committingRows;
+    // Guards the pair (_manifest, _committingRows): a background commit publishes its manifest and clears the rows it
+    // was committing in one step, so States never counts those rows twice (which stopped a collection short of its
+    // target and marked it complete) nor drops them.
+    private readonly Lock _countLock = new();
 
     private DatasetWriter(string directory, DatasetManifest manifest, FileLock held)
     {
@@ -44,7 +48,13 @@ public sealed class DatasetWriter : IDisposable
     public ShardBuffer Pending { get; private set; }
 
     /// <summary>Committed plus being committed plus pending states.</summary>
-    public long States => _manifest.States + Volatile.Read(ref _committingRows) + Pending.Rows;
+    public long States
+    {
+        get
+        {
+            lock (_countLock) return _manifest.States + _committingRows + Pending.Rows;
+        }
+    }
 
     /// <summary>Creates a new dataset; refuses an existing directory (use <see cref="Resume"/> to continue one).</summary>
     public static DatasetWriter Create(string directory, DatasetManifest manifest)
@@ -168,7 +178,7 @@ public sealed class DatasetWriter : IDisposable
         var full = Pending;
         var partial = partialEpisodes.ToList();
         Pending = _spare;
-        Volatile.Write(ref _committingRows, full.Rows);
+        lock (_countLock) _committingRows = full.Rows;
         _committing = Task.Run(() =>
         {
             try
@@ -179,7 +189,8 @@ public sealed class DatasetWriter : IDisposable
             {
                 full.Clear();
                 _spare = full;
-                Volatile.Write(ref _committingRows, 0);
+                lock (_countLock) _committingRows = 0; // already 0 after a commit; after a failure the rows were not committed
+
             }
         });
     }
@@ -219,7 +230,11 @@ public sealed class DatasetWriter : IDisposable
             Complete = complete,
         };
         WriteManifest(Directory, next);
-        _manifest = next;
+        lock (_countLock)
+        {
+            _manifest = next;
+            _committingRows = 0;
+        }
         buffer.Clear();
     }
 
