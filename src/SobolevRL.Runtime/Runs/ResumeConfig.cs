@@ -33,7 +33,7 @@ public static class ResumeConfig
             if (ConfigLoader.Canonical<T>(path) != yaml) ConfigLoader.CheckUnchanged(path, yaml);
             return;
         }
-        if (resume && savedRequired) throw new UserErrorException($"cannot resume: '{path}' is missing; the directory is not a run of this kind");
+        if (resume && savedRequired) throw new UserErrorException($"cannot resume: '{path}' is missing: the directory is not a run of this kind, or one killed before it saved its config; start a new run with another {UserErrorException.Key("out")}");
         RunDirectory.WriteAtomic(path, yaml);
     }
 }
