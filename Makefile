@@ -4,7 +4,7 @@ DOTNET ?= dotnet
 CLI_BIN := src/SobolevRL.Cli/bin/Release/net10.0/linux-x64/SobolevRL.Cli
 SOURCES := $(shell find src envs -name '*.cs' -o -name '*.csproj' -o -name '*.proto' -o -name '*.targets' 2>/dev/null) Directory.Build.props Directory.Packages.props Directory.Build.targets
 
-.PHONY: setup test demo bench clean ale format
+.PHONY: setup test test-fast demo bench clean ale format
 
 setup: sobolevrl
 
@@ -15,6 +15,10 @@ sobolevrl: $(SOURCES)
 
 test:
 	$(DOTNET) test SobolevRL.sln -c Release
+
+# Day-to-day subset: leaves out the test classes marked [Trait("speed", "slow")] (CLI processes, training runs, sweeps).
+test-fast:
+	$(DOTNET) test SobolevRL.sln -c Release --filter "speed!=slow"
 
 demo: setup
 	./sobolevrl demo

@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace SobolevRL.Tests.Bench;
 
 [Collection(TorchGlobalState.Name)]
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public class BenchTrainTests
 {
     // Parameter counts of the peer's student and teacher (tests/benchmarks/peer/torch_reference.py: nature at half and full width, minatar conv 8/fc 64 and conv 16/fc 128).

@@ -8,6 +8,7 @@ namespace SobolevRL.Tests.Bench;
 /// <c>bench label</c> and <c>bench collect</c> measure both labelling paths (libtorch's intra-op threads and batch
 /// shards) and compare collection with the faster one, so the reference is never the slower path.
 /// </summary>
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public class LabelPathBenchCliTests
 {
     static JsonElement Ok((int Code, string Stdout, string Stderr) r)

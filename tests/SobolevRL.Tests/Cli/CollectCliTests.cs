@@ -9,6 +9,7 @@ using SobolevRL.Tests.Replay;
 namespace SobolevRL.Tests.Cli;
 
 /// <summary>The real <c>collect</c> and <c>data info</c> processes with the shipped Space Invaders teacher.</summary>
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class CollectCliTests : IDisposable
 {
     const string Env = "MinAtar/SpaceInvaders-v1";

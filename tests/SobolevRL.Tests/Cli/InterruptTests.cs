@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace SobolevRL.Tests.Cli;
 
 /// <summary>Ctrl-C (SIGINT) on a long job: a clean stop, what was finished kept, exit code 130.</summary>
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public class InterruptTests
 {
     private const string Python = "/usr/bin/python3";

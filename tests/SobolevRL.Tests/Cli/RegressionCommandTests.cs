@@ -2,6 +2,7 @@ using System.Text.Json;
 
 namespace SobolevRL.Tests.Cli;
 
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class RegressionCommandTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"sobolevrl-regression-cli-{Guid.NewGuid():N}");

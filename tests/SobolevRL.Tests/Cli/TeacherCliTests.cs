@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Cli;
 
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class TeacherCliTests : IDisposable
 {
     readonly TeacherFixtures _fx = new();

@@ -9,6 +9,7 @@ using SobolevRL.Tests.Teachers;
 namespace SobolevRL.Tests.Cli;
 
 /// <summary>The teacher commands on PyTorch 1.13 exports (issue 19; fixtures of make_teacher_fixtures.py).</summary>
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class TeacherWildCliTests : IDisposable
 {
     readonly TeacherFixtures _fx = new();

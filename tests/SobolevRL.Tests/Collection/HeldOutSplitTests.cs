@@ -7,6 +7,7 @@ using static SobolevRL.Tests.RepoFiles;
 
 namespace SobolevRL.Tests.Collection;
 
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class HeldOutSplitTests : IDisposable
 {
     readonly string _root = Directory.CreateDirectory(ReplayTestData.TempDirectory()).FullName;

@@ -6,6 +6,7 @@ using SobolevRL.Tests.Cli;
 namespace SobolevRL.Tests.Distillation;
 
 [Collection(TorchGlobalState.Name)]
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public class DistillCliTests
 {
     public DistillCliTests() => DistillFixtures.SingleThread();

@@ -12,6 +12,7 @@ namespace SobolevRL.Tests.Distillation;
 
 /// <summary>Distillation from datasets on disk written by the real collector (MinAtar Breakout, a random CNN teacher).</summary>
 [Collection(TorchGlobalState.Name)]
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class OnDiskDistillTests : IDisposable
 {
     private readonly string _full = ReplayTestData.TempDirectory();

@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace SobolevRL.Tests.Experiments;
 
 [Collection(TorchGlobalState.Name)]
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public class DataEfficiencyTests
 {
     public DataEfficiencyTests() => DistillFixtures.SingleThread();

@@ -2,6 +2,7 @@ using SobolevRL.Regression;
 
 namespace SobolevRL.Tests.Regression;
 
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class RegressionExperimentTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"sobolevrl-regression-{Guid.NewGuid():N}");

@@ -9,6 +9,7 @@ namespace SobolevRL.Tests.Reliability;
 /// by default with the list of damaged shards; <c>--allow-damaged</c> trains on the rest. A resume re-verifies committed
 /// shards and never deletes a folder it did not write.
 /// </summary>
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class DamagedDataTests : IDisposable
 {
     private readonly string _dir = TempDir("damaged");

@@ -8,6 +8,7 @@ namespace SobolevRL.Tests.Reliability;
 /// student ends worse than uniform) is stopped with one clear error; <c>divergence.enabled=false</c> keeps such a run.
 /// Bad optimiser names list the valid ones.
 /// </summary>
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class DivergenceTests
 {
     private static string[] Wild(string dir, params string[] extra) =>

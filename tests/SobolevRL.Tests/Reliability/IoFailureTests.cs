@@ -9,6 +9,7 @@ namespace SobolevRL.Tests.Reliability;
 /// Read-only and full file systems (real tmpfs mounts; skipped with the reason where mounting is not allowed): one clear
 /// <c>error:</c> line with exit 2 instead of an internal error, no <c>.tmp</c> left behind, nothing committed lost.
 /// </summary>
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class IoFailureTests
 {
     [Fact]

@@ -12,6 +12,7 @@ namespace SobolevRL.Tests.Reliability;
 /// commit point in turn, then resumed: nothing committed is lost, and a resumed run ends with the same weights as an
 /// uninterrupted one. The loop stops at the first count the process runs through without reaching.
 /// </summary>
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class KillPointTests
 {
     private static Dictionary<string, string> KillAt(int n) => new() { [KillPoint.Variable] = n.ToString(CultureInfo.InvariantCulture) };

@@ -9,6 +9,7 @@ namespace SobolevRL.Tests.Reliability;
 /// A policy whose outputs are NaN (here: the shipped teacher with a NaN output bias) is refused by <c>eval</c> and
 /// <c>env play</c> with the state named, instead of acting with arg-max(NaN) = action 0 and reporting returns.
 /// </summary>
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class NanPolicyTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace SobolevRL.Tests.Reliability;
 /// A resume continues the same question or refuses, naming what changed: other data (a dataset or a smoke source), another
 /// student or loss. A finished run resumed keeps its summary; an extended dataset records its new target before collecting.
 /// </summary>
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class ResumeIdentityTests
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace SobolevRL.Tests.Reliability;
 /// Two writers of one dataset or run directory: the second gets one clear error naming the first's PID and command, and
 /// the first finishes with nothing lost (before the lock, both wrote and a committed shard lost its arrays).
 /// </summary>
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class WriterLockTests
 {
     [Fact]

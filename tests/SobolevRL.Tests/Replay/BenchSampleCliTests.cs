@@ -3,6 +3,7 @@ using SobolevRL.Tests.Cli;
 
 namespace SobolevRL.Tests.Replay;
 
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class BenchSampleCliTests : IDisposable
 {
     private readonly string _dir = ReplayTestData.TempDirectory();

@@ -4,6 +4,7 @@ using SobolevRL.Tests.Cli;
 namespace SobolevRL.Tests.Sweeps;
 
 /// <summary>The <c>sweep</c> command on the local executor, end to end through real CLI processes.</summary>
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public class LocalSweepTests : IDisposable
 {
     private readonly string _dir = SweepFixtures.TempDir();

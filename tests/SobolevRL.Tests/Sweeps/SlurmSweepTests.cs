@@ -4,6 +4,7 @@ using SobolevRL.Tests.Cli;
 namespace SobolevRL.Tests.Sweeps;
 
 /// <summary>A tiny real sweep through a Slurm cluster (the one-node cluster of tests/slurm/start-cluster.sh in CI).</summary>
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public class SlurmSweepTests : IDisposable
 {
     private readonly string _dir = SweepFixtures.TempDir();

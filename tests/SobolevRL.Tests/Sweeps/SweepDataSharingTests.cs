@@ -4,6 +4,7 @@ using SobolevRL.Tests.Cli;
 namespace SobolevRL.Tests.Sweeps;
 
 /// <summary>Runs of a sweep that need the same collected dataset share one collection (the real <c>collect</c> command).</summary>
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public class SweepDataSharingTests : IDisposable
 {
     private readonly string _dir = SweepFixtures.TempDir();

@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace SobolevRL.Tests.SyntheticGradients;
 
 [Collection(TorchGlobalState.Name)]
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class ExperimentTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sg-experiment").FullName;

@@ -6,6 +6,7 @@ using SobolevRL.Tests.IO;
 
 namespace SobolevRL.Tests.SyntheticGradients;
 
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public sealed class IdxFileTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("idx-tests").FullName;

@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace SobolevRL.Tests.Teachers.Training;
 
 [Collection(TorchGlobalState.Name)]
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public class PpoTrainingTests
 {
     private const long Frames = 20_480;

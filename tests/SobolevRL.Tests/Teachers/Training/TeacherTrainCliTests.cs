@@ -4,6 +4,7 @@ using SobolevRL.Tests.Cli;
 
 namespace SobolevRL.Tests.Teachers.Training;
 
+[Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)
 public class TeacherTrainCliTests
 {
     [Fact]
