@@ -75,7 +75,7 @@ public static class SuiteEvaluation
         }
         foreach (var env in policyEnvs.Select(p => p.Env).Distinct())
             if (AtariReference(env) is null && !teacherByEnv.ContainsKey(env))
-                throw new UserErrorException($"{env} has no published random/human scores; give its teacher (--suite-teacher FILE) to normalise between random play and the teacher");
+                throw new UserErrorException($"{env} has no published random/human scores; give its teacher ({UserErrorException.Key("suite_teacher")} FILE) to normalise between random play and the teacher");
 
         var runs = new List<SuiteRun>();
         foreach (var (path, env) in policyEnvs)

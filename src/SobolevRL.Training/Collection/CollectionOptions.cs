@@ -143,6 +143,6 @@ public static class HeldOutSplits
         Episodes => HeldOutSplit.Episodes,
         Streams => HeldOutSplit.Streams,
         Auto => envId.StartsWith("ALE/", StringComparison.Ordinal) && envs >= 2 ? HeldOutSplit.Streams : HeldOutSplit.Episodes,
-        _ => throw new UserErrorException($"--split {name}: not {Episodes}, {Streams} or {Auto}"),
+        _ => throw new UserErrorException($"{UserErrorException.Key("split")} {name}: not {Episodes}, {Streams} or {Auto}"),
     };
 }

@@ -356,7 +356,7 @@ public static class Collector
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             string cause = IoErrors.Describe(e) ?? $"{e.Message}; check the disk";
-            throw new UserErrorException($"writing shard {writer.Manifest.Shards.Count} of {writer.Directory} failed: {cause}; the {writer.Manifest.Shards.Count} committed shards ({writer.Manifest.States} states) are intact: then continue with `sobolevrl collect --resume --out {writer.Directory}`");
+            throw new UserErrorException($"writing shard {writer.Manifest.Shards.Count} of {writer.Directory} failed: {cause}; the {writer.Manifest.Shards.Count} committed shards ({writer.Manifest.States} states) are intact: then continue the collection of {writer.Directory} with `resume`");
         }
     }
 }

@@ -64,7 +64,7 @@ public static class RunIdentity
             {
                 string now = identity.GetValueOrDefault(key) ?? "absent";
                 if (now != was)
-                    throw new UserErrorException($"cannot resume {run.Path}: {key} changed ({was} → {now}); the run was trained on other data. Resume with the original --data, or start a new run with another --out");
+                    throw new UserErrorException($"cannot resume {run.Path}: {key} changed ({was} → {now}); the run was trained on other data. Resume with the original {UserErrorException.Key("data")}, or start a new run with another {UserErrorException.Key("out")}");
             }
             return;
         }

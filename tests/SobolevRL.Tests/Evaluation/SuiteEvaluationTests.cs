@@ -84,7 +84,7 @@ public class SuiteEvaluationTests
         Assert.Equal(0.0, result.Aggregate.OptimalityGap.Point, 12);
 
         var missing = Assert.Throws<UserErrorException>(() => SuiteEvaluation.Run([breakout], [], EvaluationPreset.Default, 3, 0, new StratifiedBootstrap()));
-        Assert.Contains("--suite-teacher", missing.Message);
+        Assert.Contains("`suite_teacher`", missing.Message);
     }
 
     [Fact]
