@@ -10,7 +10,8 @@ namespace SobolevRL.Reporting;
 /// <summary>
 /// Markdown report over distillation runs: learning curves (training loss; held-out KL, agreement, gradient error and
 /// return of the snapshot evaluations), Regular-vs-Sobolev figures for runs whose configs differ only in the Sobolev
-/// term, and a table of final figures.
+/// term, a table of final figures, and for runs whose configs differ only in their seed the mean over seeds with 95%
+/// Student-t intervals (table and banded curves).
 /// </summary>
 public static class DistillationReport
 {
@@ -52,6 +53,7 @@ public static class DistillationReport
             Plot(md, outDir, $"compare{i + 1}-kl.png", "Regular vs Sobolev: held-out KL", "KL (log scale)", members, r => r.Eval, "kl", logY: true);
             Plot(md, outDir, $"compare{i + 1}-grad.png", "Regular vs Sobolev: gradient-label error", "relative error", members, r => r.Eval, "grad_rel_error");
         }
+        AcrossSeeds(md, outDir, runs);
         string path = Path.Combine(outDir, RunDirectory.ReportFile);
         RunDirectory.WriteAtomic(path, md.ToString());
         return path;
@@ -74,12 +76,76 @@ public static class DistillationReport
         md.Append(CultureInfo.InvariantCulture, $"![{title}]({file})\n\n");
     }
 
+    // Runs that differ only in their seed are repeats of one configuration: their mean and spread are the figures a
+    // reader can compare, where single curves would show noise as differences.
+    private static void AcrossSeeds(StringBuilder md, string outDir, IReadOnlyList<RunData> runs)
+    {
+        var groups = runs.GroupBy(r => r.ConfigWithoutSeed).Select(g => g.ToArray()).Where(g => g.Length > 1).ToArray();
+        if (groups.Length == 0) return;
+        md.Append("## Across seeds\n\nRuns whose configs differ only in `seed`: mean and 95% Student-t interval of the mean over the seeds ")
+          .Append("(final figures; curves at the steps every seed evaluated).\n\n");
+        var table = new MarkdownTable("runs", "seeds", "sobolev", "held-out KL", "agreement", "gradient rel. error", "return (last eval)");
+        string Cell(RunData[] g, Func<RunData, double> value)
+        {
+            var values = g.Select(value).Where(double.IsFinite).ToArray();
+            if (values.Length == 0) return "–";
+            var s = ReturnStatistics.Of(values);
+            return values.Length > 1 ? $"{F(s.Mean)} ± {F((s.CiHigh - s.CiLow) / 2)}" : F(s.Mean);
+        }
+        var labels = groups.Select(g => string.Join(", ", g.Select(r => r.Name))).ToArray();
+        for (int i = 0; i < groups.Length; i++)
+        {
+            var g = groups[i];
+            table.Row(labels[i], g.Length.ToString(CultureInfo.InvariantCulture), g[0].Summary.Sobolev, Cell(g, r => r.Summary.HeldOutKl),
+                Cell(g, r => r.Summary.HeldOutAgreement), Cell(g, r => r.Summary.HeldOutGradientError), Cell(g, r => Last(r.Eval, "return_mean")));
+        }
+        md.Append(table).Append("\n\n");
+        foreach (var (file, title, yLabel, column, logY) in new[]
+        {
+            ("seeds-kl.png", "held-out KL(teacher || student), mean over seeds", "KL (log scale)", "kl", true),
+            ("seeds-agreement.png", "held-out action agreement, mean over seeds", "agreement", "agreement", false),
+            ("seeds-return.png", "evaluation return, mean over seeds", "mean return", "return_mean", false),
+        })
+        {
+            var series = new List<PlotSeries>();
+            for (int i = 0; i < groups.Length; i++)
+                if (SeedBand(groups[i], column, logY) is { } band)
+                    series.Add(band with { Name = $"group {i + 1} ({groups[i][0].Summary.Sobolev}, {groups[i].Length} seeds)" });
+            if (series.Count == 0) continue;
+            LinePlot.Save(Path.Combine(outDir, file), title, "step", yLabel + ", band: 95% CI", series, logY);
+            md.Append(CultureInfo.InvariantCulture, $"![{title}]({file})\n\n");
+        }
+        md.AppendJoin("", labels.Select((l, i) => string.Create(CultureInfo.InvariantCulture, $"Group {i + 1}: {l}.\n"))).Append('\n');
+    }
+
+    /// <summary>
+    /// Mean and 95% Student-t band over the runs of <paramref name="group"/> of one evaluation column, at the steps all of
+    /// them evaluated with a finite (and, on a log axis, positive) value; null when there are none.
+    /// </summary>
+    private static PlotSeries? SeedBand(RunData[] group, string column, bool logY)
+    {
+        var perRun = new List<Dictionary<double, double>>();
+        foreach (var r in group)
+        {
+            if (r.Eval is not { } t || !t.TryGetValue(column, out var ys) || !t.TryGetValue("step", out var xs)) return null;
+            var byStep = new Dictionary<double, double>();
+            foreach (var (x, y) in xs.Zip(ys))
+                if (double.IsFinite(y) && (!logY || y > 0)) byStep[x] = y;
+            perRun.Add(byStep);
+        }
+        var steps = perRun[0].Keys.Where(x => perRun.All(p => p.ContainsKey(x))).Order().ToArray();
+        if (steps.Length == 0) return null;
+        var stats = steps.Select(x => ReturnStatistics.Of(perRun.Select(p => p[x]).ToArray())).ToArray();
+        return new PlotSeries("", steps, stats.Select(s => s.Mean).ToArray(), stats.Select(s => s.CiLow).ToArray(), stats.Select(s => s.CiHigh).ToArray());
+    }
+
     private static double Last(Dictionary<string, List<double>>? t, string column) =>
         t != null && t.TryGetValue(column, out var v) && v.Count > 0 ? v[^1] : double.NaN;
 
     private static string F(double v) => double.IsNaN(v) ? "–" : v.ToString("G4", CultureInfo.InvariantCulture);
 
-    private sealed record RunData(string Name, DistillSummary Summary, Dictionary<string, List<double>>? Metrics, Dictionary<string, List<double>>? Eval, string ConfigWithoutSobolev)
+    private sealed record RunData(string Name, DistillSummary Summary, Dictionary<string, List<double>>? Metrics, Dictionary<string, List<double>>? Eval,
+        string ConfigWithoutSobolev, string ConfigWithoutSeed)
     {
         public bool IsRegular => Summary.Sobolev == "off";
     }
@@ -124,10 +190,11 @@ public static class DistillationReport
         var run = RunDirectory.Open(path);
         var summary = Summary(run.Path) ?? throw new UserErrorException($"'{path}' is not a finished distillation run");
         string metrics = run.File("metrics.csv"), eval = run.File(SnapshotEvaluator.FileName), config = run.File(RunDirectory.ConfigFile);
-        string stripped = File.Exists(config)
-            ? string.Join('\n', File.ReadAllLines(config).Where(l => !SobolevKeys.Any(k => l.TrimStart().StartsWith(k, StringComparison.Ordinal))))
-            : path;
+        string[] lines = File.Exists(config) ? File.ReadAllLines(config) : [];
+        string Without(Func<string, bool> dropped) => lines.Length > 0 ? string.Join('\n', lines.Where(l => !dropped(l))) : path;
+        // `seed` is a top-level key of a distillation config; nested keys named seed (if any) belong to other parts.
         return new RunData(Path.GetFileName(run.Path.TrimEnd('/')), summary,
-            File.Exists(metrics) ? MetricsLogger.ReadCsv(metrics) : null, File.Exists(eval) ? MetricsLogger.ReadCsv(eval) : null, stripped);
+            File.Exists(metrics) ? MetricsLogger.ReadCsv(metrics) : null, File.Exists(eval) ? MetricsLogger.ReadCsv(eval) : null,
+            Without(l => SobolevKeys.Any(k => l.TrimStart().StartsWith(k, StringComparison.Ordinal))), Without(l => l.StartsWith("seed:", StringComparison.Ordinal)));
     }
 }
