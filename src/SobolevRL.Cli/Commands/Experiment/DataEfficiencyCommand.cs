@@ -14,6 +14,11 @@ namespace SobolevRL.Cli.Commands.Experiment;
 /// </summary>
 public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settings>
 {
+    // Wall seconds per student step, everything included (recording, validation, episodes), on this project's 2-core
+    // reference machine: the defaults (30 students of 4,000 steps, 100K states) took 9 min end to end (issue 21); with
+    // the larger or Sobolev-heavy mixes up to twice that per step.
+    private static readonly (double Low, double High) SecondsPerStudentStep = (0.0045, 0.009);
+
     /// <summary>Options of <c>experiment data-efficiency</c>; each flag sets one config key.</summary>
     public sealed class Settings : RunSettings
     {
@@ -95,7 +100,7 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
         options.Validate("");
         int students = 2 * options.Fractions.Length * options.Seeds;
         LongJob.Confirm("experiment data-efficiency", string.Create(CultureInfo.InvariantCulture,
-            $"record {options.Data.States:N0} states of {options.Data.Env} with {options.Data.Teacher}, then {students} students ({options.Fractions.Length} fractions x {options.Seeds} seeds x Regular/Sobolev) of {options.Distill.Optim.Steps:N0} steps, {options.Episodes} episodes each"),
+            $"record {options.Data.States:N0} states of {options.Data.Env} with {options.Data.Teacher}, then {students} students ({options.Fractions.Length} fractions x {options.Seeds} seeds x Regular/Sobolev) of {options.Distill.Optim.Steps:N0} steps, {options.Episodes} episodes each, {LongJob.Estimate(students * options.Distill.Optim.Steps * SecondsPerStudentStep.Low, students * options.Distill.Optim.Steps * SecondsPerStudentStep.High)}"),
             settings.States != null || settings.Config != null || settings.Resume, settings.Yes, "--states", settings.Json);
         ShippedAgents.Resolve(options.Data.Teacher);
         var run = RunDirectory.Create("data-efficiency", settings.Out, settings.Resume);

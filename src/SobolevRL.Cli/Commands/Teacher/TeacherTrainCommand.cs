@@ -10,6 +10,10 @@ namespace SobolevRL.Cli.Commands.Teacher;
 /// <summary><c>sobolevrl teacher train</c>: trains a teacher policy with PPO, evaluates it and writes policy.onnx with its model card.</summary>
 public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
 {
+    // PPO frames per second on this project's 2-core reference machine (docs/components.md): 8,800 on a quiet machine at
+    // best, 3,300 for the 5M-frame defaults measured end to end (25 min); the plan's estimate spans the two.
+    private static readonly (double Low, double High) PpoFramesPerSecond = (3_300, 8_800);
+
     /// <summary>Options of <c>teacher train</c>; flags override the matching config keys.</summary>
     public sealed class Settings : RunSettings
     {
@@ -67,7 +71,7 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
             OutDir = settings.Out,
             Resume = settings.Resume,
             Invocation = "sobolevrl " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
-            ConfirmPlan = o => LongJob.Confirm("teacher train", string.Create(CultureInfo.InvariantCulture, $"PPO on {o.Env} for {o.Frames:N0} frames with {o.NumEnvs} envs"),
+            ConfirmPlan = o => LongJob.Confirm("teacher train", string.Create(CultureInfo.InvariantCulture, $"PPO on {o.Env} for {o.Frames:N0} frames with {o.NumEnvs} envs, {LongJob.Estimate(o.Frames / PpoFramesPerSecond.High, o.Frames / PpoFramesPerSecond.Low)}"),
                 settings.Frames != null || settings.Config != null || settings.Resume, settings.Yes, "--frames", settings.Json),
             Device = device,
         };
