@@ -18,12 +18,11 @@ public static class RegressionTrainer
     {
         var model = new RegressionMlp(options.Hidden, device, initSeed);
         using var optimiser = new KeptAliveAdam(model.parameters(), options.LearningRate);
-        var sobolev = new SobolevLoss(new SobolevOptions { Order1 = Order1Estimator.FullJacobian, Order1Weight = options.DerivativeWeight });
+        var sobolev = new SobolevLoss(options.DerivativeWeight);
 
         using var x = normalisation.Inputs(train, device);
         using var y = normalisation.Values(train, device);
         using var jacobian = normalisation.Jacobian(train, device);
-        var target = new JacobianTarget(y, jacobian);
 
         double finalLoss = double.NaN;
         for (int step = 0; step < options.Steps; step++)
@@ -31,7 +30,7 @@ public static class RegressionTrainer
             using var scope = NewDisposeScope();
             optimiser.zero_grad();
             var loss = mode == RegressionMode.Sobolev
-                ? sobolev.Compute(model.forward, x, target).Total
+                ? sobolev.Compute(model.forward, x, y, jacobian).Total
                 : (model.forward(x) - y).Square().mean();
             loss.backward();
             optimiser.step();

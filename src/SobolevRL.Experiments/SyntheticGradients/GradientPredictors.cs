@@ -118,12 +118,7 @@ public sealed class Critic : GradientPredictor
     public Critic(long[] cutShape, int classes, int channels, double derivativeWeight, long seed, Device device, ScalarType dtype = ScalarType.Float32)
         : base(cutShape, classes, channels, nn.Sequential(("flatten", nn.Flatten()), ("value", nn.Linear(channels * cutShape[1] * cutShape[2], 1))), seed, device, dtype)
     {
-        _loss = new SobolevLoss(new SobolevOptions
-        {
-            Order1 = derivativeWeight == 0 ? Order1Estimator.None : Order1Estimator.FullJacobian,
-            Order1Weight = derivativeWeight,
-            DerivativeLoss = DerivativeLossKind.SquaredL2,
-        });
+        _loss = new SobolevLoss(derivativeWeight);
     }
 
     /// <summary>The predicted losses <c>[B, 1]</c>.</summary>
@@ -139,5 +134,5 @@ public sealed class Critic : GradientPredictor
 
     /// <inheritdoc />
     public override Tensor TrainingLoss(Tensor h, Tensor oneHot, Tensor losses, Tensor trueGradients) =>
-        _loss.Compute(x => Value(x, oneHot), h, new JacobianTarget(losses.unsqueeze(1), trueGradients.unsqueeze(1))).Total;
+        _loss.Compute(x => Value(x, oneHot), h, losses.unsqueeze(1), trueGradients.unsqueeze(1)).Total;
 }

@@ -5,117 +5,54 @@ using SobolevRL.Hardware;
 namespace SobolevRL.Sobolev;
 
 /// <summary>
-/// Sobolev loss (Czarnecki et al., NIPS 2017, Eq. 1): a value loss plus Σ_j λ_j times a loss on
-/// the j-th input-derivatives of the student against the target's.
+/// Sobolev regression loss (Czarnecki et al., NIPS 2017, Eq. 1) on labelled values and input Jacobians: a value loss
+/// plus λ times the <see cref="SobolevTerm"/> between the student's input Jacobian and the labels (paper experiment 1,
+/// and the synthetic-gradient critic).
 /// </summary>
 /// <remarks>
-/// Student derivatives are computed with <c>create_graph</c>, so <c>Total.backward()</c> reaches
-/// the student parameters through the derivatives (double backward). All new tensors are created
-/// on the device and dtype of the input batch. Call inside a dispose scope.
+/// Student derivatives are computed with <c>create_graph</c>, so <c>Total.backward()</c> reaches the student parameters
+/// through the derivatives (double backward). Call inside a dispose scope.
 /// </remarks>
 public sealed class SobolevLoss
 {
-    private readonly SobolevOptions _options;
+    private readonly double _weight;
+    private readonly DerivativeTermOptions _term;
     private readonly Func<Tensor, Tensor, Tensor> _valueLoss;
 
     /// <summary>
-    /// Creates the loss. <paramref name="valueLoss"/> compares student and target values
-    /// (both <c>[B, O]</c>); the default is the mean squared error.
+    /// Creates the loss with the derivative weight λ (0: values only, no derivatives computed) and the distance of the
+    /// derivative term. <paramref name="valueLoss"/> compares student and target values (both <c>[B, O]</c>); the default
+    /// is the mean squared error.
     /// </summary>
-    public SobolevLoss(SobolevOptions options, Func<Tensor, Tensor, Tensor>? valueLoss = null)
+    public SobolevLoss(double derivativeWeight, DerivativeTermOptions? term = null, Func<Tensor, Tensor, Tensor>? valueLoss = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.Projections, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.HessianProjections, 1);
-        _options = options;
+        _weight = derivativeWeight;
+        _term = term ?? new DerivativeTermOptions();
         _valueLoss = valueLoss ?? ((s, t) => (s - t).Square().mean());
     }
 
-    /// <summary>The options this loss was created with.</summary>
-    public SobolevOptions Options => _options;
-
     /// <summary>
-    /// Evaluates the loss of <paramref name="student"/> (input <c>[B, *in]</c> → output
-    /// <c>[B, O]</c>) on the batch <paramref name="x"/> against <paramref name="target"/> bound to
-    /// the same batch. <paramref name="directions"/> seeds the random directions of the stochastic
-    /// estimators (required when <see cref="SobolevOptions.IsStochastic"/>).
+    /// Evaluates the loss of <paramref name="student"/> (input <c>[B, *in]</c> → output <c>[B, O]</c>) on the batch
+    /// <paramref name="x"/> against the labels <paramref name="values"/> <c>[B, O]</c> and <paramref name="jacobian"/>
+    /// <c>[B, O, *in]</c>. <paramref name="generator"/> draws the directions of the projection form.
     /// </summary>
-    public SobolevLossParts Compute(Func<Tensor, Tensor> student, Tensor x, ISobolevTarget target, Generator? directions = null)
+    public SobolevLossParts Compute(Func<Tensor, Tensor> student, Tensor x, Tensor values, Tensor jacobian, Generator? generator = null)
     {
-        if (_options.IsStochastic && directions is null)
+        if (values.dim() != 2 || jacobian.dim() < 3 || jacobian.shape[0] != values.shape[0] || jacobian.shape[1] != values.shape[1])
         {
-            throw new ArgumentException("Stochastic derivative estimators need a generator for their random directions.", nameof(directions));
+            throw new ArgumentException(
+                $"Expected values [B, O] and a Jacobian [B, O, *in]; got [{string.Join(", ", values.shape)}] and [{string.Join(", ", jacobian.shape)}].");
         }
 
-        bool needsInputGrad = _options.Order1 is Order1Estimator.FullJacobian or Order1Estimator.OutputProjection or Order1Estimator.InputProjection
-            || _options.Order2Weight != 0.0;
-        var input = needsInputGrad ? x.detach().requires_grad_(true) : x;
+        var input = _weight != 0.0 ? x.detach().requires_grad_(true) : x;
         var y = student(input);
-        var value = _valueLoss(y, target.Values());
-
-        var order1 = Order1(student, input, y, target, directions);
-        var order2 = _options.Order2Weight != 0.0 ? Order2(input, y, target, directions!) : null;
-
-        var total = value;
-        if (order1 is not null && _options.Order1Weight != 0.0)
+        var value = _valueLoss(y, values.detach());
+        if (_weight == 0.0)
         {
-            total = total.Plus(order1.Times(_options.Order1Weight));
+            return new SobolevLossParts(value, value, null);
         }
 
-        if (order2 is not null)
-        {
-            total = total.Plus(order2.Times(_options.Order2Weight));
-        }
-
-        return new SobolevLossParts(total, value, order1, order2);
+        var derivative = SobolevTerm.Exact(SobolevTerm.Autograd(y, input), jacobian.detach(), null, _term, generator: generator);
+        return new SobolevLossParts(value.Plus(derivative.Times(_weight)), value, derivative);
     }
-
-    private Tensor? Order1(Func<Tensor, Tensor> student, Tensor x, Tensor y, ISobolevTarget target, Generator? directions)
-    {
-        var kind = _options.DerivativeLoss;
-        int k = _options.Projections;
-        switch (_options.Order1)
-        {
-            case Order1Estimator.None:
-                return null;
-            case Order1Estimator.FullJacobian:
-                return DerivativeLoss.Compute(InputDerivatives.Jacobian(y, x, createGraph: true), target.Jacobian(), kind);
-            case Order1Estimator.OutputProjection:
-                {
-                    var v = RandomDirections.UnitVectors(y.shape[0], k, [y.shape[1]], directions!, y.dtype, y.device);
-                    var student1 = InputDerivatives.VectorJacobianProducts(y, x, v, createGraph: true);
-                    return DerivativeLoss.Compute(student1, target.VectorJacobianProducts(v), kind);
-                }
-
-            case Order1Estimator.InputProjection:
-                {
-                    var u = InputDirections(x, k, directions!);
-                    var student1 = InputDerivatives.JacobianVectorProducts(y, x, u, createGraph: true);
-                    return DerivativeLoss.Compute(student1, target.JacobianVectorProducts(u), kind);
-                }
-
-            case Order1Estimator.FiniteDifference:
-                {
-                    var u = InputDirections(x, k, directions!);
-                    var student1 = FiniteDifferenceDirectional.Estimate(student, x.detach(), u, _options.FiniteDifferenceStep);
-                    return DerivativeLoss.Compute(student1, target.JacobianVectorProducts(u), kind);
-                }
-
-            default:
-                throw new ArgumentOutOfRangeException(nameof(directions), _options.Order1, "Unknown first-order estimator.");
-        }
-    }
-
-    private Tensor Order2(Tensor x, Tensor y, ISobolevTarget target, Generator directions)
-    {
-        // A vector output is reduced to one random projection per example; a scalar output is used as is.
-        var v = y.shape[1] == 1
-            ? ones_like(y)
-            : RandomDirections.UnitVectors(y.shape[0], 1, [y.shape[1]], directions, y.dtype, y.device).squeeze(1);
-        var u = InputDirections(x, _options.HessianProjections, directions);
-        var student2 = InputDerivatives.HessianVectorProducts((y * v).sum(dim: 1), x, u, createGraph: true);
-        return DerivativeLoss.Compute(student2, target.HessianVectorProducts(v, u), _options.DerivativeLoss);
-    }
-
-    private static Tensor InputDirections(Tensor x, int count, Generator directions) =>
-        RandomDirections.UnitVectors(x.shape[0], count, x.shape[1..], directions, x.dtype, x.device);
 }

@@ -99,7 +99,7 @@ public sealed record LossOptions : IValidatable
         if (InputNoise > 0 && SobolevMode().Kind != LabelKind.None)
             throw new UserErrorException($"config {path}.input_noise: input-noise augmentation is the control of Regular distillation; set {path}.sobolev=off or {path}.input_noise=0");
         Check.Positive(Projections, path + ".projections");
-        DerivativeForms.CheckCompatible(DerivativeForm, SobolevMode(), Estimator, path);
+        DistillationLoss.CheckForm(DerivativeForm, SobolevMode(), Estimator, path);
         if (Estimator == SobolevEstimator.Fd && DerivativeLoss != DerivativeLossKind.SquaredL2)
             throw new UserErrorException($"config {path}.derivative_loss: the finite-difference estimator matches directional derivatives with squared_l2 only");
     }

@@ -7,6 +7,7 @@ using SobolevRL.Hardware;
 using SobolevRL.Policies;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
+using SobolevRL.Sobolev;
 using SobolevRL.Teachers;
 using TorchSharp;
 using TorchSharp.Modules;

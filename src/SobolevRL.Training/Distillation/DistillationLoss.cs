@@ -80,29 +80,29 @@ public static class DistillationLoss
                 $"set loss.sobolev={(labels.Kind == LabelKind.None ? "off" : labels.ToString())} or collect a dataset with matching labels");
     }
 
-    // The term of options.DerivativeForm; the projection form first replaces the label rows by random projections of them
-    // (drawn from directions) and then compares rows in squared L2.
+    /// <summary>Checks that the derivative form <paramref name="form"/> can be computed from the Sobolev term <paramref name="sobolev"/>; a user error otherwise.</summary>
+    public static void CheckForm(DerivativeForm form, LabelMode sobolev, SobolevEstimator estimator, string path)
+    {
+        if (form == DerivativeForm.Rows || sobolev.Kind == LabelKind.None) return;
+        if (estimator != SobolevEstimator.Exact)
+            throw new UserErrorException($"config {path}.derivative_form: the finite-difference estimator supports only the rows form; set {path}.estimator=exact or {path}.derivative_form=rows");
+        if (DerivativeForms.NeedsFullLabels(form) && sobolev.Kind != LabelKind.Full)
+            throw new UserErrorException($"config {path}.derivative_form: {form.ToString().ToLowerInvariant()} needs full Jacobian labels (loss.sobolev=full), not '{sobolev}'; use derivative_form=projection or relative with vjp labels");
+    }
+
+    // The term of options.DerivativeForm on the student's log-policy rows, through the one derivative-loss path.
     private static Tensor ExactTerm(Tensor logp, Tensor x, ReplayBatch batch, LabelMode sobolev, LossOptions options,
         ExplicitInputGradients? chain, double temperature, double inputScale, Generator? directions)
     {
         var (teacher, v) = TeacherRows(batch, sobolev);
-        var form = options.DerivativeForm;
-        var rowLoss = options.DerivativeLoss;
-        double scale = 1.0;
-        if (form == DerivativeForm.Projection)
-        {
-            var projected = DerivativeForms.Project(teacher, v, options.Projections,
-                directions ?? throw new ArgumentNullException(nameof(directions), "the projection form draws its directions from a generator"));
-            (teacher, v, scale, form, rowLoss) = (projected.Teacher, projected.Directions, projected.Scale, DerivativeForm.Rows, DerivativeLossKind.SquaredL2);
-        }
-        var student = chain is not null
-            ? ExplicitRows(chain, logp, v, temperature, inputScale)
-            : v is null
-                ? InputDerivatives.Jacobian(logp, x, createGraph: true)
-                : InputDerivatives.VectorJacobianProducts(logp, x, v.to(logp.dtype), createGraph: true);
-        var teacherLogPolicy = form == DerivativeForm.Fisher ? F.log_softmax(batch.TeacherLogits.to(logp.dtype).DividedBy(temperature), -1) : logp;
-        return DerivativeForms.Compute(student, teacher, form, rowLoss, teacherLogPolicy, options.RelativeFloor).Times(scale);
+        StudentRows student = chain is not null ? rows => ExplicitRows(chain, logp, rows, temperature, inputScale) : SobolevTerm.Autograd(logp, x);
+        return SobolevTerm.Exact(student, teacher, v, TermOptions(options),
+            () => F.log_softmax(batch.TeacherLogits.to(logp.dtype).DividedBy(temperature), -1), directions);
     }
+
+    /// <summary>The <see cref="SobolevTerm"/> options of a distillation loss's <c>loss.*</c> keys.</summary>
+    public static DerivativeTermOptions TermOptions(LossOptions options) =>
+        new(options.DerivativeForm, options.DerivativeLoss, options.Projections, options.RelativeFloor);
 
     // Rows ∂⟨v_k, ℓ⟩/∂x of ℓ = log softmax(z/τ), [B, K, *in] (v null: the identity rows, the full Jacobian). The cotangent at
     // the logits is (v_k − π·Σv_k)/τ, and the network sees x·scale, hence the final factor.
@@ -125,20 +125,12 @@ public static class DistillationLoss
 
     private static Tensor Scaled(Tensor t, double scale) => scale == 1.0 ? t : t.Times(scale);
 
-    // Directional version: for unit input directions u_m, compares ⟨v, J_s u_m⟩ (central differences, forward passes only)
-    // with ⟨g_t, u_m⟩. Since E[⟨a, u⟩²] = ‖a‖²/|X| for u uniform on the unit sphere, scaling by |X|/M makes it an
-    // unbiased estimate of the exact squared-L2 term.
+    // The finite-difference estimate of the rows term, on the log-policy ℓ = log softmax(z/τ).
     private static Tensor FiniteDifferenceTerm(IPolicy student, ReplayBatch batch, LabelMode sobolev, LossOptions options, double temperature, Generator directions)
     {
         var (teacher, v) = TeacherRows(batch, sobolev);
-        var x = batch.Observations;
-        long b = x.shape[0], size = x[0].numel();
-        var u = RandomDirections.UnitVectors(b, options.FdDirections, x.shape[1..], directions, x.dtype, x.device);
-        var teacherDirectional = teacher.flatten(2).to(x.dtype).bmm(u.flatten(2).transpose(1, 2));
-        var studentJu = FiniteDifferenceDirectional.Estimate(
-            input => F.log_softmax(student.Logits(input).DividedBy(temperature), -1), x, u, options.FdStep).transpose(1, 2);
-        var studentDirectional = v is null ? studentJu : v.to(x.dtype).bmm(studentJu);
-        return DerivativeLoss.Compute(studentDirectional, teacherDirectional, DerivativeLossKind.SquaredL2).Times((double)size / options.FdDirections);
+        return SobolevTerm.FiniteDifference(input => F.log_softmax(student.Logits(input).DividedBy(temperature), -1),
+            batch.Observations, teacher, v, options.FdDirections, options.FdStep, directions);
     }
 
     private static (Tensor Teacher, Tensor? V) TeacherRows(ReplayBatch batch, LabelMode sobolev)

@@ -26,14 +26,4 @@ internal sealed class TanhModel
         var slope = 1 - tanh(x.matmul(B.t())).square(); // [N, H]
         return einsum("oh,nh,hi->noi", A, slope, B);
     }
-
-    /// <summary>Hessian of ⟨v, m⟩ at x: Σ_o v_o Σ_h A_oh · (−2 t_h (1 − t_h²)) B_h ⊗ B_h, shape [N, I, I].</summary>
-    public Tensor ClosedFormProjectedHessian(Tensor x, Tensor v)
-    {
-        using var _ = no_grad();
-        var t = tanh(x.matmul(B.t()));
-        var curvature = -2 * t * (1 - t.square()); // [N, H]
-        var weights = v.matmul(A) * curvature; // [N, H]
-        return einsum("nh,hi,hj->nij", weights, B, B);
-    }
 }

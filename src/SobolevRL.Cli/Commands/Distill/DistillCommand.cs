@@ -5,6 +5,7 @@ using SobolevRL.Config;
 using SobolevRL.Distillation;
 using SobolevRL.IO;
 using SobolevRL.Runs;
+using SobolevRL.Sobolev;
 using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Distill;

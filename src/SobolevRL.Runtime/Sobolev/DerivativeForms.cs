@@ -1,10 +1,8 @@
 using SobolevRL.Hardware;
-using SobolevRL.Sobolev;
-using SobolevRL.Teachers;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SobolevRL.Distillation;
+namespace SobolevRL.Sobolev;
 
 /// <summary>Which distance between the student's and the teacher's log-policy input derivatives the Sobolev term is.</summary>
 public enum DerivativeForm
@@ -52,9 +50,9 @@ public static class DerivativeForms
     /// <summary>
     /// The term of <paramref name="form"/> (not <see cref="DerivativeForm.Projection"/>, which is <see cref="DerivativeForm.Rows"/>
     /// with squared L2 on projected rows times <see cref="ProjectedRows.Scale"/>). <paramref name="teacherLogPolicy"/> [B, A]
-    /// weights the Fisher form; <paramref name="relativeFloor"/> bounds the relative form's denominator from below.
+    /// weights the Fisher form (only it needs one); <paramref name="relativeFloor"/> bounds the relative form's denominator from below.
     /// </summary>
-    public static Tensor Compute(Tensor student, Tensor teacher, DerivativeForm form, DerivativeLossKind rowLoss, Tensor teacherLogPolicy, double relativeFloor)
+    public static Tensor Compute(Tensor student, Tensor teacher, DerivativeForm form, DerivativeLossKind rowLoss, Tensor? teacherLogPolicy, double relativeFloor)
     {
         if (form == DerivativeForm.Rows) return DerivativeLoss.Compute(student, teacher, rowLoss);
         if (!student.shape.SequenceEqual(teacher.shape) || student.dim() < 3)
@@ -66,7 +64,7 @@ public static class DerivativeForms
         Tensor result = form switch
         {
             DerivativeForm.Centered => (difference - difference.mean([1], keepdim: true)).Square().sum(2).mean(),
-            DerivativeForm.Fisher => (difference.Square().sum(2) * teacherLogPolicy.to(s.dtype).exp()).sum(1).mean(),
+            DerivativeForm.Fisher => (difference.Square().sum(2) * (teacherLogPolicy ?? throw new ArgumentNullException(nameof(teacherLogPolicy), "the Fisher form weights rows by the teacher's policy")).to(s.dtype).exp()).sum(1).mean(),
             DerivativeForm.Relative => (difference.Square().sum([1, 2]) / t.Square().sum([1, 2]).AtLeast(relativeFloor)).mean(),
             _ => throw new ArgumentOutOfRangeException(nameof(form), form, "the projection form is computed on projected rows"),
         };
@@ -110,16 +108,6 @@ public static class DerivativeForms
         var result = new ProjectedRows(directions.to(labels.dtype).MoveToOuterDisposeScope(),
             teacher.reshape(shape).to(labels.dtype).MoveToOuterDisposeScope(), scale);
         return result;
-    }
-
-    /// <summary>Checks that <paramref name="form"/> can be computed from the Sobolev term <paramref name="sobolev"/>; a user error otherwise.</summary>
-    public static void CheckCompatible(DerivativeForm form, LabelMode sobolev, SobolevEstimator estimator, string path)
-    {
-        if (form == DerivativeForm.Rows || sobolev.Kind == LabelKind.None) return;
-        if (estimator != SobolevEstimator.Exact)
-            throw new UserErrorException($"config {path}.derivative_form: the finite-difference estimator supports only the rows form; set {path}.estimator=exact or {path}.derivative_form=rows");
-        if (NeedsFullLabels(form) && sobolev.Kind != LabelKind.Full)
-            throw new UserErrorException($"config {path}.derivative_form: {form.ToString().ToLowerInvariant()} needs full Jacobian labels (loss.sobolev=full), not '{sobolev}'; use derivative_form=projection or relative with vjp labels");
     }
 }
 
