@@ -125,7 +125,10 @@ public static class CollectionJob
         else
         {
             var record = new TeacherRecord { Path = teacherPath, Sha256 = teacherSha, Temperature = teacher.Temperature, Card = teacher.Card };
-            writer = DatasetWriter.Create(job.OutDir, Collector.NewManifest(options, observation, actions, record, studentSha));
+            if (options.StoreTeacherState && teacher.StateSize == 0)
+                throw new UserErrorException($"`store_teacher_state`: teacher {teacherPath} is not recurrent (its card lists no recurrent.state); drop `store_teacher_state`");
+            var manifest = Collector.NewManifest(options, observation, actions, record, studentSha) with { TeacherStateSize = options.StoreTeacherState ? teacher.StateSize : 0 };
+            writer = DatasetWriter.Create(job.OutDir, manifest);
         }
         using (writer)
         {

@@ -108,6 +108,7 @@ public static class Collector
             Split = c.Split == HeldOutSplits.Streams ? HeldOutSplit.Streams : HeldOutSplit.Episodes,
             FrameStack = manifest.FrameStack,
             ShardStates = c.ShardStates,
+            StoreTeacherState = manifest.TeacherStateSize > 0,
         };
     }
 
@@ -331,7 +332,8 @@ public static class Collector
             long episode = g.Episode[i];
             buffer.Add(g.StagedFrames.AsSpan(i * g.FrameSize, g.FrameSize), g.Actions[i], g.Rewards[i], g.Terminated[i], g.Truncated[i],
                 episode, g.Step[i], g.Logits.AsSpan(i * actions, actions), g.Grads.AsSpan(i * gradBytes, gradBytes),
-                g.Projections.AsSpan(i * vLength, vLength), options.IsHeldOut(episode));
+                g.Projections.AsSpan(i * vLength, vLength), options.IsHeldOut(episode),
+                g.TeacherState.AsSpan(i * buffer.TeacherStateSize, buffer.TeacherStateSize));
             if (g.Terminated[i] || g.Truncated[i])
             {
                 finished++;
