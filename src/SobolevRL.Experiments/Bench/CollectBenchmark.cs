@@ -128,7 +128,7 @@ public static class CollectBenchmark
     }
 
     /// <summary>
-    /// States/s of <see cref="Labeler.Label(ShardThreads, IPolicy, Tensor, LabelMode, Generator?, long)"/> on
+    /// States/s of <see cref="Labeler.Label(ShardThreads, IPolicy, Tensor, LabelMode, Generator?, long, Tensor?)"/> on
     /// <paramref name="states"/> (one batch per call) in <paramref name="shards"/> shards (1: libtorch's intra-op
     /// threads), and CPU milliseconds per state.
     /// </summary>

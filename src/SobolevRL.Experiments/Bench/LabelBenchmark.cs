@@ -25,7 +25,7 @@ public sealed record LabelBenchResult(string Workload, int Threads, double Label
 
 /// <summary>
 /// Times labelling through the real teacher path: the workload teacher exported to ONNX, loaded with
-/// <see cref="TeacherLoader"/>, labelled with <see cref="Labeler.Label(IPolicy, Tensor, LabelMode, Generator?, long)"/> (vjp:1), with the peer's timing rule.
+/// <see cref="TeacherLoader"/>, labelled with <see cref="Labeler.Label(IPolicy, Tensor, LabelMode, Generator?, long, Tensor?)"/> (vjp:1), with the peer's timing rule.
 /// </summary>
 public static class LabelBenchmark
 {

@@ -44,6 +44,9 @@ public sealed record DatasetManifest
     /// <summary>Storage type of gradient labels (<c>float16</c>, <c>bfloat16</c>, <c>float32</c>).</summary>
     public string GradDtype { get; init; } = "float16";
 
+    /// <summary>Floats of a recurrent teacher's state stored per state in <c>teacher_state.npy</c> (0: not stored).</summary>
+    public int TeacherStateSize { get; init; }
+
     /// <summary>Seed of the generator of vjp projection vectors (the vectors are also stored, in <c>v.npy</c>).</summary>
     public long ProjectionSeed { get; init; }
 

@@ -26,7 +26,7 @@ public sealed class DatasetReader : IDisposable
         long rows = 0;
         foreach (var shard in manifest.Shards)
         {
-            string? problem = Check(directory, shard, mode, verifyChecksums);
+            string? problem = Check(directory, shard, mode, verifyChecksums, manifest.TeacherStateSize);
             if (problem != null)
             {
                 problems.Add($"shard {shard.Name}: {problem}; ignored ({shard.Rows} states)");
@@ -165,13 +165,14 @@ public sealed class DatasetReader : IDisposable
         return n;
     }
 
-    private static string? Check(string directory, ShardRecord shard, LabelMode mode, bool verifyChecksums)
+    private static string? Check(string directory, ShardRecord shard, LabelMode mode, bool verifyChecksums, int teacherStateSize)
     {
         string dir = Path.Combine(directory, shard.Name);
         if (!System.IO.Directory.Exists(dir)) return "directory is missing";
         var required = new List<string> { ReplayArrays.Frames, ReplayArrays.Actions, ReplayArrays.Rewards, ReplayArrays.Terminated, ReplayArrays.Truncated, ReplayArrays.Episode, ReplayArrays.Step, ReplayArrays.Logits };
         if (mode.Kind != LabelKind.None) required.Add(ReplayArrays.Grads);
         if (mode.Kind == LabelKind.Vjp) required.Add(ReplayArrays.Projections);
+        if (teacherStateSize > 0) required.Add(ReplayArrays.TeacherState);
         foreach (string array in required)
             if (!shard.Sha256.ContainsKey(array + ".npy")) return $"manifest lists no {array}.npy";
         foreach (var (file, sum) in shard.Sha256)

@@ -34,7 +34,7 @@ public sealed class DatasetWriter : IDisposable
         long x = manifest.ObservationShape().Aggregate(1L, (a, b) => a * b);
         int gradRows = mode.Kind switch { Teachers.LabelKind.Full => manifest.Actions, Teachers.LabelKind.Vjp => mode.Projections, _ => 0 };
         Pending = new ShardBuffer(manifest.FrameShape.Aggregate(1, (a, b) => a * b), manifest.Actions, gradRows, x,
-            manifest.GradStorage(), mode.Kind == Teachers.LabelKind.Vjp ? mode.Projections : 0);
+            manifest.GradStorage(), mode.Kind == Teachers.LabelKind.Vjp ? mode.Projections : 0, manifest.TeacherStateSize);
         _spare = Pending.EmptyLike();
     }
 

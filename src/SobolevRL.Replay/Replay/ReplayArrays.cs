@@ -23,7 +23,9 @@ public static class ReplayArrays
     public const string Grads = "grads";
     /// <summary>Projection vectors v_k of vjp:K labels, float32, N × K × A.</summary>
     public const string Projections = "v";
+    /// <summary>A recurrent teacher's state before the step, float32, N × S; stored only when the collection asked for it.</summary>
+    public const string TeacherState = "teacher_state";
 
     /// <summary>Every array a shard can have, in writing order.</summary>
-    public static readonly string[] All = [Frames, Actions, Rewards, Terminated, Truncated, Episode, Step, Logits, Grads, Projections];
+    public static readonly string[] All = [Frames, Actions, Rewards, Terminated, Truncated, Episode, Step, Logits, Grads, Projections, TeacherState];
 }

@@ -11,8 +11,9 @@ public sealed class ShardBuffer
     private readonly HashSet<long> _heldOutEpisodes = [];
 
     /// <summary>Creates a buffer for rows of the given layout.</summary>
-    public ShardBuffer(int frameSize, int actions, int gradRows, long observationSize, GradDtype gradDtype, int projections)
+    public ShardBuffer(int frameSize, int actions, int gradRows, long observationSize, GradDtype gradDtype, int projections, int teacherStateSize = 0)
     {
+        TeacherStateSize = teacherStateSize;
         FrameSize = frameSize;
         Actions = actions;
         GradRows = gradRows;
@@ -22,7 +23,10 @@ public sealed class ShardBuffer
     }
 
     /// <summary>An empty buffer of the same layout.</summary>
-    public ShardBuffer EmptyLike() => new(FrameSize, Actions, GradRows, ObservationSize, GradDtype, Projections);
+    public ShardBuffer EmptyLike() => new(FrameSize, Actions, GradRows, ObservationSize, GradDtype, Projections, TeacherStateSize);
+
+    /// <summary>Floats of a recurrent teacher's state stored per row (0: not stored).</summary>
+    public int TeacherStateSize { get; }
 
     /// <summary>Bytes of one frame.</summary>
     public int FrameSize { get; }
@@ -62,8 +66,9 @@ public sealed class ShardBuffer
     /// (<see cref="GradBytesPerRow"/> bytes); <paramref name="projections"/> K × A floats (empty unless vjp).
     /// </summary>
     public void Add(ReadOnlySpan<byte> frame, int action, float reward, bool terminated, bool truncated, long episode, int step,
-        ReadOnlySpan<float> logits, ReadOnlySpan<byte> grads, ReadOnlySpan<float> projections, bool heldOut)
+        ReadOnlySpan<float> logits, ReadOnlySpan<byte> grads, ReadOnlySpan<float> projections, bool heldOut, ReadOnlySpan<float> teacherState = default)
     {
+        if (teacherState.Length != TeacherStateSize) throw new ArgumentException($"teacher state has {teacherState.Length} values, expected {TeacherStateSize}");
         if (frame.Length != FrameSize) throw new ArgumentException($"frame has {frame.Length} bytes, expected {FrameSize}");
         if (logits.Length != Actions) throw new ArgumentException($"logits have {logits.Length} values, expected {Actions}");
         if (grads.Length != GradBytesPerRow) throw new ArgumentException($"gradient labels have {grads.Length} bytes, expected {GradBytesPerRow}");
@@ -78,6 +83,7 @@ public sealed class ShardBuffer
         _columns[ReplayArrays.Logits].Write(MemoryMarshal.AsBytes(logits));
         _columns[ReplayArrays.Grads].Write(grads);
         _columns[ReplayArrays.Projections].Write(MemoryMarshal.AsBytes(projections));
+        _columns[ReplayArrays.TeacherState].Write(MemoryMarshal.AsBytes(teacherState));
         Rows++;
         if (heldOut)
         {
@@ -102,6 +108,8 @@ public sealed class ShardBuffer
             yield return (ReplayArrays.Grads, new(GradDtype.NpyType(), [n, GradRows, ObservationSize]), _columns[ReplayArrays.Grads].WrittenMemory);
         if (Projections > 0)
             yield return (ReplayArrays.Projections, new(NpyDtype.Float32, [n, Projections, Actions]), _columns[ReplayArrays.Projections].WrittenMemory);
+        if (TeacherStateSize > 0)
+            yield return (ReplayArrays.TeacherState, new(NpyDtype.Float32, [n, TeacherStateSize]), _columns[ReplayArrays.TeacherState].WrittenMemory);
     }
 
     /// <summary>
@@ -125,6 +133,7 @@ public sealed class ShardBuffer
         Room(ReplayArrays.Logits, sizeof(float) * (long)Actions);
         Room(ReplayArrays.Grads, GradBytesPerRow);
         Room(ReplayArrays.Projections, sizeof(float) * (long)Projections * Actions);
+        Room(ReplayArrays.TeacherState, sizeof(float) * (long)TeacherStateSize);
     }
 
     /// <summary>Empties the buffer (after a commit).</summary>

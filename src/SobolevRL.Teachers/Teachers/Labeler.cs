@@ -13,27 +13,30 @@ public static class Labeler
     /// Labels a batch. <paramref name="observations"/> is float32 B × X on the policy's device. For <c>vjp:K</c> the
     /// projection vectors are drawn from <paramref name="projections"/> (uniform on the unit sphere of action space).
     /// Labels that are NaN or infinite are a <see cref="UserErrorException"/> naming the states, numbered from
-    /// <paramref name="firstStateIndex"/> (the position of this batch in the caller's data).
+    /// <paramref name="firstStateIndex"/> (the position of this batch in the caller's data). A recurrent teacher
+    /// (<see cref="IRecurrentPolicy"/>) is labelled given <paramref name="state"/> (B × S; null: the zero state of an
+    /// episode's start): the gradients are those with respect to the current observation with the state held fixed, and
+    /// <see cref="TeacherLabels.NextState"/> is the state after the step.
     /// </summary>
-    public static TeacherLabels Label(IPolicy policy, Tensor observations, LabelMode mode, Generator? projections = null, long firstStateIndex = 0)
+    public static TeacherLabels Label(IPolicy policy, Tensor observations, LabelMode mode, Generator? projections = null, long firstStateIndex = 0, Tensor? state = null)
     {
         using var scope = NewDisposeScope();
         var v = Directions(policy, observations, mode, projections);
-        return KeepOutside(LabelWith(policy, observations, mode, v, firstStateIndex));
+        return KeepOutside(LabelWith(policy, observations, mode, v, firstStateIndex, state));
     }
 
     /// <summary>
-    /// Labels a batch as <see cref="Label(IPolicy, Tensor, LabelMode, Generator?, long)"/> does, split into contiguous
+    /// Labels a batch as <see cref="Label(IPolicy, Tensor, LabelMode, Generator?, long, Tensor?)"/> does, split into contiguous
     /// shards labelled at once on <paramref name="shards"/>' threads (one libtorch thread each), which beats libtorch's
     /// own intra-op threads on small CPU batches. The projection vectors are drawn for the whole batch first, so they are
     /// the ones the unsharded call draws; the other labels agree with it up to float rounding. Call it from the thread
     /// that created <paramref name="shards"/>. NaN or infinite labels: the states of the lowest failing shard are named.
     /// </summary>
-    public static TeacherLabels Label(ShardThreads shards, IPolicy policy, Tensor observations, LabelMode mode, Generator? projections = null, long firstStateIndex = 0)
+    public static TeacherLabels Label(ShardThreads shards, IPolicy policy, Tensor observations, LabelMode mode, Generator? projections = null, long firstStateIndex = 0, Tensor? state = null)
     {
         long rows = observations.shape[0];
         int used = (int)Math.Min(shards.Count, rows);
-        if (used <= 1) return Label(policy, observations, mode, projections, firstStateIndex);
+        if (used <= 1) return Label(policy, observations, mode, projections, firstStateIndex, state);
         using var scope = NewDisposeScope();
         var v = Directions(policy, observations, mode, projections);
         var parts = new TeacherLabels?[used];
@@ -46,10 +49,11 @@ public static class Labeler
                 // Work threads have no dispose scope: everything they make is disposed here or owned by parts[s].
                 using var x = observations.narrow(0, start, length);
                 using var vs = v?.narrow(0, start, length);
-                parts[s] = LabelWith(policy, x, mode, vs, firstStateIndex + start);
+                using var ss = state?.narrow(0, start, length);
+                parts[s] = LabelWith(policy, x, mode, vs, firstStateIndex + start, ss);
             });
             Tensor? Joined(Func<TeacherLabels, Tensor?> pick) => parts[0] is { } first && pick(first) is null ? null : cat(parts.Select(p => pick(p!)!).ToArray(), 0);
-            return KeepOutside(new TeacherLabels(Joined(p => p.Logits)!, Joined(p => p.LogPolicy)!, Joined(p => p.Gradients), v));
+            return KeepOutside(new TeacherLabels(Joined(p => p.Logits)!, Joined(p => p.LogPolicy)!, Joined(p => p.Gradients), v) { NextState = Joined(p => p.NextState) });
         }
         finally
         {
@@ -63,13 +67,20 @@ public static class Labeler
             : null;
 
     /// <summary>Labels with the given projection vectors <paramref name="v"/> (vjp only); the result is outside any dispose scope.</summary>
-    private static TeacherLabels LabelWith(IPolicy policy, Tensor observations, LabelMode mode, Tensor? v, long firstStateIndex)
+    private static TeacherLabels LabelWith(IPolicy policy, Tensor observations, LabelMode mode, Tensor? v, long firstStateIndex, Tensor? state)
     {
         using var scope = NewDisposeScope();
         bool needGrad = mode.Kind != LabelKind.None;
         using var x = observations.detach().requires_grad_(needGrad);
         using var gradMode = needGrad ? enable_grad() : no_grad();
-        var logits = policy.Logits(x);
+        Tensor logits;
+        Tensor? next = null;
+        if (state is not null)
+        {
+            if (policy is not IRecurrentPolicy recurrent) throw new ArgumentException("a state is given but the policy is not recurrent", nameof(state));
+            (logits, next) = recurrent.Step(x, state);
+        }
+        else logits = policy.Logits(x);
         var logp = F.log_softmax(logits.DividedBy(policy.Temperature), -1);
         Tensor? gradients = mode.Kind switch
         {
@@ -77,7 +88,7 @@ public static class Labeler
             LabelKind.Vjp => InputDerivatives.VectorJacobianProducts(logp, x, v!, createGraph: false),
             _ => null,
         };
-        var labels = new TeacherLabels(logits.detach(), logp.detach(), gradients?.detach(), v?.detach());
+        var labels = new TeacherLabels(logits.detach(), logp.detach(), gradients?.detach(), v?.detach()) { NextState = next };
         RequireFinite(labels, firstStateIndex);
         return KeepOutside(labels);
     }
@@ -88,6 +99,7 @@ public static class Labeler
         labels.LogPolicy.MoveToOuterDisposeScope();
         labels.Gradients?.MoveToOuterDisposeScope();
         labels.Projections?.MoveToOuterDisposeScope();
+        labels.NextState?.MoveToOuterDisposeScope();
         return labels;
     }
 

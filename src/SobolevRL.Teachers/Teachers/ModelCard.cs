@@ -41,6 +41,27 @@ public sealed record ModelInput
     public long[] Shape { get; init; } = [];
 }
 
+/// <summary>One recurrent state tensor of a teacher: the graph input that takes it and the graph output that gives its next value.</summary>
+public sealed record RecurrentStateCard
+{
+    /// <summary>Name of the graph input holding the state before the step, e.g. <c>h</c>.</summary>
+    public string Input { get; init; } = "";
+    /// <summary>Name of the graph output holding the state after the step, e.g. <c>h_out</c>.</summary>
+    public string Output { get; init; } = "";
+    /// <summary>Axis of the batch in the state tensor (null: the input's dimension named like the observation's batch, else its only symbolic one); 1 for <c>nn.LSTM</c>'s [layers, batch, hidden].</summary>
+    public int? BatchAxis { get; init; }
+}
+
+/// <summary>
+/// The recurrent state of a teacher (A3C-LSTM, R2D2-style agents): the pairs of graph inputs and outputs that carry it
+/// from step to step. The state starts at zeros at the start of every episode.
+/// </summary>
+public sealed record RecurrentCard
+{
+    /// <summary>The state tensors, e.g. <c>h</c> → <c>h_out</c> and <c>c</c> → <c>c_out</c> of an LSTM.</summary>
+    public IReadOnlyList<RecurrentStateCard> State { get; init; } = [];
+}
+
 /// <summary>How a teacher was trained, for the record.</summary>
 public sealed record TrainingRecord
 {
@@ -96,6 +117,8 @@ public sealed record ModelCard
     public int Actions { get; init; }
     /// <summary>The input the network expects.</summary>
     public ModelInput Input { get; init; } = new();
+    /// <summary>The recurrent state the graph carries from step to step (null: a feed-forward policy).</summary>
+    public RecurrentCard? Recurrent { get; init; }
     /// <summary>How it was trained (optional).</summary>
     public TrainingRecord? Training { get; init; }
     /// <summary>How well it plays (optional).</summary>
@@ -148,6 +171,8 @@ public sealed record ModelCard
             Type type = unknown.Groups[2].Value.EndsWith(nameof(ModelInput), StringComparison.Ordinal) ? typeof(ModelInput)
                 : unknown.Groups[2].Value.EndsWith(nameof(TrainingRecord), StringComparison.Ordinal) ? typeof(TrainingRecord)
                 : unknown.Groups[2].Value.EndsWith(nameof(EvaluationRecord), StringComparison.Ordinal) ? typeof(EvaluationRecord)
+                : unknown.Groups[2].Value.EndsWith(nameof(RecurrentStateCard), StringComparison.Ordinal) ? typeof(RecurrentStateCard)
+                : unknown.Groups[2].Value.EndsWith(nameof(RecurrentCard), StringComparison.Ordinal) ? typeof(RecurrentCard)
                 : typeof(ModelCard);
             string fields = string.Join(", ", type.GetProperties().Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)));
             string where = field.Contains('.', StringComparison.Ordinal) ? $" in {field[..field.LastIndexOf('.')]}" : "";

@@ -10,9 +10,11 @@ namespace SobolevRL.Teachers;
 /// A teacher policy from an ONNX file: <see cref="Logits(Tensor)"/> runs the graph rebuilt in TorchSharp (exact input-gradients),
 /// applying the card's input scale and layout before it and turning the policy output into logits after it
 /// (probabilities → log, log-probabilities and Q-values as they are; τ from the card). Acting goes through ONNX
-/// Runtime with <see cref="CreateActor"/>. Make one with <see cref="TeacherLoader.Load"/>.
+/// Runtime with <see cref="CreateActor"/>. Make one with <see cref="TeacherLoader.Load"/>. A recurrent teacher (the
+/// card's <c>recurrent</c>) takes its state in <see cref="Step"/>; <see cref="Logits(Tensor)"/> runs it from the zero
+/// state of an episode's start.
 /// </summary>
-public sealed class OnnxTeacher : IPolicy
+public sealed class OnnxTeacher : IRecurrentPolicy
 {
     readonly OnnxGraph _graph;
 
@@ -61,6 +63,19 @@ public sealed class OnnxTeacher : IPolicy
     public Device Device => _graph.Device;
 
     /// <inheritdoc />
+    public int StateSize => Signature.StateSize;
+
+    /// <inheritdoc />
+    public (Tensor Logits, Tensor NextState) Step(Tensor observations, Tensor state)
+    {
+        using var scope = NewDisposeScope();
+        if (state.dim() != 2 || state.shape[0] != observations.shape[0] || state.shape[1] != StateSize)
+            throw new ArgumentException($"state must be [{observations.shape[0]}, {StateSize}], got [{string.Join(", ", state.shape)}]", nameof(state));
+        var (output, next) = Run(observations, state, null);
+        return (ToLogits(output, OutputKind).MoveToOuterDisposeScope(), next!.detach().MoveToOuterDisposeScope());
+    }
+
+    /// <inheritdoc />
     public Tensor Logits(Tensor observations) => Logits(observations, null);
 
     /// <summary>Logits as <see cref="Logits(Tensor)"/>, calling <paramref name="observer"/> after each node of the rebuilt graph.</summary>
@@ -76,28 +91,58 @@ public sealed class OnnxTeacher : IPolicy
     /// </summary>
     public Tensor PolicyOutput(Tensor observations, Action<NodeProto, IReadOnlyDictionary<string, Tensor>>? observer = null)
     {
-        if (observations.dim() != ObservationShape.Length + 1 || !observations.shape.Skip(1).SequenceEqual(ObservationShape))
-            throw new UserErrorException($"teacher '{Path}' takes observations [batch, {string.Join(", ", ObservationShape)}], got [{string.Join(", ", observations.shape)}]");
-        if (!Signature.OneAtATime || observations.shape[0] == 1) return BatchOutput(observations, observer);
         using var scope = NewDisposeScope();
-        Tensor[] rows = Enumerable.Range(0, (int)observations.shape[0]).Select(i => BatchOutput(observations.narrow(0, i, 1), observer)).ToArray();
-        return cat(rows, 0).MoveToOuterDisposeScope();
+        Tensor? zeroState = StateSize > 0 ? zeros([observations.shape[0], StateSize], ScalarType.Float32, Device) : null;
+        return Run(observations, zeroState, observer).Output.MoveToOuterDisposeScope();
     }
 
-    Tensor BatchOutput(Tensor observations, Action<NodeProto, IReadOnlyDictionary<string, Tensor>>? observer)
+    // The policy output and (recurrent) the next state, B × StateSize; a fixed-batch graph runs one state at a time.
+    (Tensor Output, Tensor? Next) Run(Tensor observations, Tensor? state, Action<NodeProto, IReadOnlyDictionary<string, Tensor>>? observer)
+    {
+        if (observations.dim() != ObservationShape.Length + 1 || !observations.shape.Skip(1).SequenceEqual(ObservationShape))
+            throw new UserErrorException($"teacher '{Path}' takes observations [batch, {string.Join(", ", ObservationShape)}], got [{string.Join(", ", observations.shape)}]");
+        if (!Signature.OneAtATime || observations.shape[0] == 1) return BatchOutput(observations, state, observer);
+        using var scope = NewDisposeScope();
+        var rows = Enumerable.Range(0, (int)observations.shape[0]).Select(i => BatchOutput(observations.narrow(0, i, 1), state?.narrow(0, i, 1), observer)).ToArray();
+        Tensor output = cat(rows.Select(r => r.Output).ToArray(), 0).MoveToOuterDisposeScope();
+        return (output, state is null ? null : cat(rows.Select(r => r.Next!).ToArray(), 0).MoveToOuterDisposeScope());
+    }
+
+    (Tensor Output, Tensor? Next) BatchOutput(Tensor observations, Tensor? state, Action<NodeProto, IReadOnlyDictionary<string, Tensor>>? observer)
     {
         using var scope = NewDisposeScope();
         Tensor x = Card.Input.Scale == 1.0 ? observations : observations.Times(Card.Input.Scale);
         if (Card.Input.Layout == InputLayout.Nhwc) x = x.permute(0, 2, 3, 1);
         else if (Signature.ModelInputShape.Length != ObservationShape.Length) x = x.reshape([x.shape[0], .. Signature.ModelInputShape]);
         // A uint8 input is rebuilt as a float one (OnnxUint8Inputs): observations go in as they are, so gradients exist.
-        IReadOnlyDictionary<string, Tensor> outputs = _graph.Forward(new Dictionary<string, Tensor> { [Signature.Input.Name] = x }, observer);
-        foreach (var (name, t) in outputs)
-            if (name != Signature.Output.Name) t.Dispose();
+        var inputs = new Dictionary<string, Tensor> { [Signature.Input.Name] = x };
+        long batch = x.shape[0], offset = 0;
+        foreach (RecurrentSlot slot in Signature.State)
+        {
+            // B × size → the graph's layout: the batch moved to its axis.
+            Tensor part = state!.narrow(1, offset, slot.Size).to(Device).detach();
+            long[] perSample = slot.Shape.Where((_, i) => i != slot.BatchAxis).ToArray();
+            inputs[slot.Input.Name] = part.reshape([batch, .. perSample]).movedim([0L], [(long)slot.BatchAxis]).contiguous();
+            offset += slot.Size;
+        }
+        IReadOnlyDictionary<string, Tensor> outputs = _graph.Forward(inputs, observer);
         Tensor output = outputs[Signature.Output.Name];
         if (output.dim() != 2 || output.shape[1] != Actions)
             throw new UserErrorException($"teacher '{Path}': policy output '{Signature.Output.Name}' came out [{string.Join(", ", output.shape)}], expected [batch, {Actions}]");
-        return output.MoveToOuterDisposeScope();
+        Tensor? next = null;
+        if (state is not null && Signature.State.Count > 0)
+        {
+            Tensor[] parts = Signature.State.Select(slot =>
+            {
+                Tensor t = outputs[slot.Output.Name];
+                if (!t.shape.SequenceEqual(slot.ShapeFor(batch)))
+                    throw new UserErrorException($"teacher '{Path}': recurrent state output '{slot.Output.Name}' came out [{string.Join(", ", t.shape)}], expected [{string.Join(", ", slot.ShapeFor(batch))}]");
+                return t.detach().movedim([(long)slot.BatchAxis], [0L]).reshape(batch, slot.Size);
+            }).ToArray();
+            next = cat(parts, 1).MoveToOuterDisposeScope();
+        }
+        else if (state is not null) next = state.narrow(1, 0, 0).MoveToOuterDisposeScope();
+        return (output.MoveToOuterDisposeScope(), next);
     }
 
     /// <summary>Turns a policy output of <paramref name="kind"/> into logits z with π = softmax(z/τ).</summary>

@@ -8,7 +8,9 @@ namespace SobolevRL.Teachers;
 /// Acts with an <see cref="OnnxTeacher"/> through ONNX Runtime (<see cref="OrtPolicy"/>): observations in the
 /// environment's CHW layout and range are scaled and laid out as the card says, outputs turned into logits.
 /// Buffers are allocated once; results are valid until the next call. The one ONNX Runtime actor of the project: teachers,
-/// students and any policy file act through it (<see cref="Open"/> when only acting is needed).
+/// students and any policy file act through it (<see cref="Open"/> when only acting is needed). A recurrent teacher
+/// acts from a given state with the overloads that take one (and return the next), or from its own state with
+/// <see cref="Act"/>, which carries it from call to call until <see cref="ResetState"/> (call it at every episode's start).
 /// </summary>
 public sealed class TeacherActor : IDisposable
 {
@@ -20,12 +22,14 @@ public sealed class TeacherActor : IDisposable
     readonly int _size;
     readonly long[] _chw;
     readonly int[] _single = new int[1];
+    readonly float[] _actState;
 
     internal TeacherActor(OnnxTeacher teacher, int maxBatch, SessionOptions? options)
     {
         try
         {
-            _ort = new OrtPolicy(teacher.Path, maxBatch, teacher.Signature.Output.Name, options);
+            _ort = new OrtPolicy(teacher.Path, maxBatch, teacher.Signature.Output.Name, options, teacher.Signature.Input.Name,
+                teacher.Signature.State.Select(s => new OrtStateSlot(s.Input.Name, s.Output.Name, s.BatchAxis)).ToArray());
         }
         catch (OnnxModelException e)
         {
@@ -38,7 +42,14 @@ public sealed class TeacherActor : IDisposable
         Actions = teacher.Actions;
         _input = new float[maxBatch * _size];
         _logits = new float[maxBatch * Actions];
+        _actState = new float[_ort.StateSize];
     }
+
+    /// <summary>Floats of recurrent state per observation (0 for a feed-forward policy).</summary>
+    public int StateSize => _ort.StateSize;
+
+    /// <summary>Zeros the state <see cref="Act"/> carries (the start of an episode); nothing for a feed-forward policy.</summary>
+    public void ResetState() => Array.Clear(_actState);
 
     /// <summary>
     /// Opens the policy <paramref name="path"/> for acting: loads it with its model card exactly as a teacher
@@ -60,35 +71,62 @@ public sealed class TeacherActor : IDisposable
     /// <summary>Largest batch.</summary>
     public int MaxBatch => _ort.MaxBatch;
 
-    /// <summary>Logits of <paramref name="batch"/> byte observations (CHW, environment range), batch × <see cref="Actions"/>.</summary>
+    /// <summary>Logits of <paramref name="batch"/> byte observations (CHW, environment range), batch × <see cref="Actions"/> (a recurrent teacher: from the zero state).</summary>
     public ReadOnlySpan<float> Logits(ReadOnlySpan<byte> observations, int batch)
     {
-        Check(observations.Length, batch);
-        float scale = (float)_card.Input.Scale;
-        if (_card.Input.Layout == InputLayout.Nhwc) ToNhwc(observations, batch, scale);
-        else for (int i = 0; i < batch * _size; i++) _input[i] = observations[i] * scale;
+        Fill(observations, batch);
         return RunFilled(batch);
     }
 
-    /// <summary>Logits of <paramref name="batch"/> float observations (CHW, environment range), batch × <see cref="Actions"/>.</summary>
+    /// <summary>Logits of <paramref name="batch"/> float observations (CHW, environment range), batch × <see cref="Actions"/> (a recurrent teacher: from the zero state).</summary>
     public ReadOnlySpan<float> Logits(ReadOnlySpan<float> observations, int batch)
+    {
+        Fill(observations, batch);
+        return RunFilled(batch);
+    }
+
+    /// <summary>
+    /// Logits of <paramref name="batch"/> byte observations given a recurrent <paramref name="state"/> (batch ×
+    /// <see cref="StateSize"/>, the layout of <see cref="SobolevRL.Policies.IRecurrentPolicy"/>); the state after the step goes into <paramref name="nextState"/>.
+    /// </summary>
+    public ReadOnlySpan<float> Logits(ReadOnlySpan<byte> observations, int batch, ReadOnlySpan<float> state, Span<float> nextState)
+    {
+        Fill(observations, batch);
+        return RunFilled(batch, state, nextState);
+    }
+
+    /// <summary>As <see cref="Logits(ReadOnlySpan{byte}, int, ReadOnlySpan{float}, Span{float})"/> for float observations.</summary>
+    public ReadOnlySpan<float> Logits(ReadOnlySpan<float> observations, int batch, ReadOnlySpan<float> state, Span<float> nextState)
+    {
+        Fill(observations, batch);
+        return RunFilled(batch, state, nextState);
+    }
+
+    void Fill(ReadOnlySpan<byte> observations, int batch)
     {
         Check(observations.Length, batch);
         float scale = (float)_card.Input.Scale;
         if (_card.Input.Layout == InputLayout.Nhwc) ToNhwc(observations, batch, scale);
         else for (int i = 0; i < batch * _size; i++) _input[i] = observations[i] * scale;
-        return RunFilled(batch);
+    }
+
+    void Fill(ReadOnlySpan<float> observations, int batch)
+    {
+        Check(observations.Length, batch);
+        float scale = (float)_card.Input.Scale;
+        if (_card.Input.Layout == InputLayout.Nhwc) ToNhwc(observations, batch, scale);
+        else for (int i = 0; i < batch * _size; i++) _input[i] = observations[i] * scale;
     }
 
     /// <summary>Greedy actions of <paramref name="batch"/> byte observations.</summary>
     public void ActGreedy(ReadOnlySpan<byte> observations, int batch, Span<int> actions) =>
         ActionSelection.Greedy(Logits(observations, batch), Actions, actions);
 
-    /// <summary>The greedy action of one byte observation.</summary>
+    /// <summary>The greedy action of one byte observation (a recurrent teacher: from the state it carries, which this call advances).</summary>
     /// <exception cref="NotFiniteNumberException">The policy's logits are not all finite: their arg-max would silently be action 0.</exception>
     public int Act(ReadOnlySpan<byte> observation)
     {
-        var logits = Logits(observation, 1);
+        var logits = StateSize > 0 ? Logits(observation, 1, _actState, _actState) : Logits(observation, 1);
         foreach (float z in logits)
             if (!float.IsFinite(z))
                 throw new NotFiniteNumberException($"the policy outputs non-finite logits [{string.Join(", ", logits.ToArray().Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))}], whose arg-max would silently be action 0; check or retrain the policy", z);
@@ -121,9 +159,13 @@ public sealed class TeacherActor : IDisposable
             throw new ArgumentException($"expected 1..{MaxBatch} observations of {_size} values; got batch {batch} with {length} values");
     }
 
-    ReadOnlySpan<float> RunFilled(int batch)
+    ReadOnlySpan<float> RunFilled(int batch) => ToLogits(_ort.Run(_input.AsSpan(0, batch * _size), batch), batch);
+
+    ReadOnlySpan<float> RunFilled(int batch, ReadOnlySpan<float> state, Span<float> nextState) =>
+        ToLogits(_ort.Run(_input.AsSpan(0, batch * _size), batch, state, nextState), batch);
+
+    ReadOnlySpan<float> ToLogits(ReadOnlySpan<float> output, int batch)
     {
-        ReadOnlySpan<float> output = _ort.Run(_input.AsSpan(0, batch * _size), batch);
         Span<float> logits = _logits.AsSpan(0, batch * Actions);
         output.CopyTo(logits);
         OnnxTeacher.ToLogits(logits, _kind);

@@ -9,6 +9,9 @@ namespace SobolevRL.Teachers;
 /// <param name="Projections">The unit vectors v_k, B × K × A, for <c>vjp:K</c>; otherwise null.</param>
 public sealed record TeacherLabels(Tensor Logits, Tensor LogPolicy, Tensor? Gradients, Tensor? Projections) : IDisposable
 {
+    /// <summary>A recurrent teacher's state after the step, B × S (labelled given a state); otherwise null.</summary>
+    public Tensor? NextState { get; init; }
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -16,5 +19,6 @@ public sealed record TeacherLabels(Tensor Logits, Tensor LogPolicy, Tensor? Grad
         LogPolicy.Dispose();
         Gradients?.Dispose();
         Projections?.Dispose();
+        NextState?.Dispose();
     }
 }

@@ -17,6 +17,12 @@ namespace SobolevRL.Teachers;
 public sealed record TeacherSignature(OnnxValueInfo Input, OnnxValueInfo Output, long[] ObservationShape, long[] ModelInputShape, int Actions,
     PolicyOutputKind OutputKind, bool OneAtATime)
 {
+    /// <summary>The recurrent state tensors in the card's order (empty for a feed-forward policy).</summary>
+    public IReadOnlyList<RecurrentSlot> State { get; init; } = [];
+
+    /// <summary>Floats of recurrent state per sample: every state tensor flattened, concatenated in <see cref="State"/>'s order.</summary>
+    public int StateSize => (int)State.Sum(s => s.Size);
+
     /// <summary>
     /// Resolves <paramref name="card"/> against the declared inputs and outputs of a graph; <paramref name="producerOf"/>
     /// gives the operator computing a value (for the output kind a card leaves out).
@@ -28,7 +34,9 @@ public sealed record TeacherSignature(OnnxValueInfo Input, OnnxValueInfo Output,
             throw new UserErrorException($"teacher '{source}': temperature {Num(card.Temperature)} must be a finite number > 0 (card field temperature or `temperature`)");
         if (!(card.Input.Scale > 0) || double.IsInfinity(card.Input.Scale))
             throw new UserErrorException($"teacher '{source}': input scale {Num(card.Input.Scale)} must be a finite number > 0 (card field input.scale or `input_scale`)");
-        OnnxValueInfo input = FindInput(inputs, card, source);
+        IReadOnlyList<RecurrentStateCard> pairs = card.Recurrent?.State ?? [];
+        var stateInputs = pairs.Select(p => p.Input).ToHashSet(StringComparer.Ordinal);
+        OnnxValueInfo input = FindInput(inputs.Where(i => !stateInputs.Contains(i.Name)).ToArray(), card, source);
         OnnxValueInfo output = FindOutput(outputs, card, source);
         string? dtype = card.Input.Dtype switch
         {
@@ -49,7 +57,13 @@ public sealed record TeacherSignature(OnnxValueInfo Input, OnnxValueInfo Output,
         var (observation, model) = Shapes(input, card, source);
         int actions = ResolveActions(output, card, source);
         PolicyOutputKind kind = card.OutputKind ?? InferKind(producerOf(output.Name));
-        return new TeacherSignature(input, output, observation, model, actions, kind, fixedBatch == 1);
+        IReadOnlyList<RecurrentSlot> state = pairs.Select(p => RecurrentSlot.Resolve(p, inputs, outputs, input, output, source)).ToArray();
+        if (card.Recurrent is not null && state.Count == 0)
+            throw new UserErrorException($"teacher '{source}': the card's recurrent.state is empty; list the state inputs and outputs, e.g. [{{\"input\": \"h\", \"output\": \"h_out\"}}], or leave recurrent out");
+        var unfed = inputs.Where(i => i.Name != input.Name && !stateInputs.Contains(i.Name)).ToArray();
+        if (unfed.Length > 0)
+            throw new UserErrorException($"teacher '{source}': graph inputs {List(unfed)} are neither the observation '{input.Name}' nor recurrent state in the card; a recurrent teacher lists them in recurrent.state");
+        return new TeacherSignature(input, output, observation, model, actions, kind, fixedBatch == 1) { State = state };
     }
 
     /// <summary>
@@ -69,7 +83,7 @@ public sealed record TeacherSignature(OnnxValueInfo Input, OnnxValueInfo Output,
             return inputs.FirstOrDefault(i => i.Name == name)
                 ?? throw new UserErrorException($"teacher '{source}': the card names input '{name}', but the graph's inputs are {List(inputs)}");
         return inputs.Count == 1 ? inputs[0]
-            : throw new UserErrorException($"teacher '{source}' has {inputs.Count} inputs ({List(inputs)}); a policy takes one observation input");
+            : throw new UserErrorException($"teacher '{source}' has {inputs.Count} inputs ({List(inputs)}); a policy takes one observation input (name it in input.name; a recurrent teacher lists its state inputs in recurrent.state)");
     }
 
     static OnnxValueInfo FindOutput(IReadOnlyList<OnnxValueInfo> outputs, ModelCard card, string source)
@@ -130,4 +144,60 @@ public sealed record TeacherSignature(OnnxValueInfo Input, OnnxValueInfo Output,
     static string List(IReadOnlyList<OnnxValueInfo> values) => values.Count == 0 ? "(none)" : string.Join(", ", values.Select(v => v.ToString()));
 
     static string Num(double x) => x.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>One recurrent state tensor of a teacher, resolved against its graph.</summary>
+/// <param name="Input">The graph input taking the state before the step.</param>
+/// <param name="Output">The graph output giving the state after the step.</param>
+/// <param name="BatchAxis">Axis of the batch in the state tensor.</param>
+/// <param name="Shape">The state tensor of one sample (1 at <paramref name="BatchAxis"/>).</param>
+public sealed record RecurrentSlot(OnnxValueInfo Input, OnnxValueInfo Output, int BatchAxis, long[] Shape)
+{
+    /// <summary>Floats of this state per sample.</summary>
+    public long Size => Shape.Aggregate(1L, (a, d) => a * d);
+
+    /// <summary>The state tensor's shape for <paramref name="batch"/> samples.</summary>
+    public long[] ShapeFor(long batch) => Shape.Select((d, i) => i == BatchAxis ? batch : d).ToArray();
+
+    internal static RecurrentSlot Resolve(RecurrentStateCard pair, IReadOnlyList<OnnxValueInfo> inputs, IReadOnlyList<OnnxValueInfo> outputs,
+        OnnxValueInfo observation, OnnxValueInfo policy, string source)
+    {
+        string Names(IReadOnlyList<OnnxValueInfo> values) => string.Join(", ", values.Select(v => v.Name));
+        OnnxValueInfo input = inputs.FirstOrDefault(i => i.Name == pair.Input)
+            ?? throw new UserErrorException($"teacher '{source}': recurrent.state input '{pair.Input}' is not a graph input; the inputs are {Names(inputs)}");
+        OnnxValueInfo output = outputs.FirstOrDefault(o => o.Name == pair.Output)
+            ?? throw new UserErrorException($"teacher '{source}': recurrent.state output '{pair.Output}' is not a graph output; the outputs are {Names(outputs)}");
+        if (input.Name == observation.Name || output.Name == policy.Name)
+            throw new UserErrorException($"teacher '{source}': recurrent.state pair {pair.Input} → {pair.Output} names the observation input or the policy output");
+        if (input.ElementType != "float" || output.ElementType != "float")
+            throw new UserErrorException($"teacher '{source}': recurrent state {input} → {output} must be float32");
+        IReadOnlyList<OnnxDim> dims = input.Shape is { Count: > 0 } d ? d
+            : throw new UserErrorException($"teacher '{source}': recurrent state input {input} has no declared shape; re-export it with its shape");
+        int axis = pair.BatchAxis ?? InferBatchAxis(dims, observation);
+        if (pair.BatchAxis is null && axis < 0)
+            throw new UserErrorException($"teacher '{source}': cannot tell which axis of recurrent state {input} is the batch; set batch_axis of that recurrent.state entry in the card (1 for nn.LSTM's [layers, batch, hidden])");
+        if (axis < 0 || axis >= dims.Count)
+            throw new UserErrorException($"teacher '{source}': recurrent state {input}: batch_axis {axis} is out of range");
+        long[] shape = dims.Select((x, i) => i == axis ? 1 : x.Size ?? -1).ToArray();
+        if (shape.Any(x => x <= 0) || (dims[axis].Size is long b && b != 1))
+            throw new UserErrorException($"teacher '{source}': recurrent state {input} must have fixed sizes except its batch axis {axis} (set recurrent.state batch_axis in the card if another axis is the batch)");
+        if (output.Shape is { } od && (od.Count != dims.Count || od.Where((x, i) => i != axis && x.Size is long s && s != shape[i]).Any()))
+            throw new UserErrorException($"teacher '{source}': recurrent state output {output} does not have the shape of its input {input}");
+        return new RecurrentSlot(input, output, axis, shape);
+    }
+
+    // The dimension named like the observation's batch, else the only symbolic one, else (a graph exported at batch 1)
+    // the first of size 1.
+    static int InferBatchAxis(IReadOnlyList<OnnxDim> dims, OnnxValueInfo observation)
+    {
+        string? batchSymbol = observation.Shape is { Count: > 0 } o ? o[0].Symbol : null;
+        for (int i = 0; i < dims.Count; i++)
+            if (batchSymbol is not null && dims[i].Symbol == batchSymbol) return i;
+        var symbolic = Enumerable.Range(0, dims.Count).Where(i => dims[i].Size is null).ToArray();
+        if (symbolic.Length == 1) return symbolic[0];
+        if (symbolic.Length > 1) return -1;
+        for (int i = 0; i < dims.Count; i++)
+            if (dims[i].Size == 1) return i;
+        return -1;
+    }
 }

@@ -5,6 +5,7 @@ using SobolevRL.Envs.Registry;
 using SobolevRL.IO;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
+using SobolevRL.Policies;
 using SobolevRL.Teachers;
 using static TorchSharp.torch;
 
@@ -105,7 +106,11 @@ public static class CollectionJob
         }
         int frameStack = existing?.FrameStack ?? job.FrameStack ?? FrameStackOf(teacher.ObservationShape, observation);
         options = options with { FrameStack = frameStack };
-        Collector.CheckCompatible(teacher, student, observation, actions, frameStack, options.EnvId);
+        // A recurrent teacher of single frames labels frame stacks for a feed-forward student: it reads the newest frame.
+        using var stacked = teacher.StateSize > 0 && frameStack > 1 && FrameStackOf(teacher.ObservationShape, observation) == 1
+            ? new StackedRecurrentTeacher(teacher, frameStack) : null;
+        IPolicy labeller = stacked ?? (IPolicy)teacher;
+        Collector.CheckCompatible(labeller, student, observation, actions, frameStack, options.EnvId);
 
         DatasetWriter? writer = null;
         IReadOnlyList<string> removed = [];
@@ -120,14 +125,17 @@ public static class CollectionJob
         else
         {
             var record = new TeacherRecord { Path = teacherPath, Sha256 = teacherSha, Temperature = teacher.Temperature, Card = teacher.Card };
-            writer = DatasetWriter.Create(job.OutDir, Collector.NewManifest(options, observation, actions, record, studentSha));
+            if (options.StoreTeacherState && teacher.StateSize == 0)
+                throw new UserErrorException($"`store_teacher_state`: teacher {teacherPath} is not recurrent (its card lists no recurrent.state); drop `store_teacher_state`");
+            var manifest = Collector.NewManifest(options, observation, actions, record, studentSha) with { TeacherStateSize = options.StoreTeacherState ? teacher.StateSize : 0 };
+            writer = DatasetWriter.Create(job.OutDir, manifest);
         }
         using (writer)
         {
             long start = writer.Manifest.States;
             var relative = progress is null ? null : new OffsetProgress(progress, start);
             var envOptions = options.EnvOptions;
-            var result = Collector.Run(teacher, student, _ => registry.Make(options.EnvId, new EnvOptions(envOptions)), writer, options, relative, cancel);
+            var result = Collector.Run(labeller, student, _ => registry.Make(options.EnvId, new EnvOptions(envOptions)), writer, options, relative, cancel);
             return new CollectionJobResult(result, writer.Manifest, existing != null, removed);
         }
     }

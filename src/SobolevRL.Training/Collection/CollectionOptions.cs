@@ -78,6 +78,12 @@ public sealed record CollectionOptions
     /// <summary>Frame-stack depth k.</summary>
     public int FrameStack { get; init; } = 1;
 
+    /// <summary>
+    /// Store a recurrent teacher's state before every step with the state (<c>teacher_state.npy</c>, N × S floats; for
+    /// analysis or for students that take it); refused for a feed-forward teacher.
+    /// </summary>
+    public bool StoreTeacherState { get; init; }
+
     /// <summary>States per shard; 0 picks about 256 MB per shard.</summary>
     public int ShardStates { get; init; }
 

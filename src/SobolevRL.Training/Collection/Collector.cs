@@ -23,6 +23,12 @@ namespace SobolevRL.Collection;
 /// its next episode; a slot whose running episode had no committed states starts that same episode again. So nothing
 /// committed is lost and nothing is duplicated.
 /// </para>
+/// <para>
+/// A recurrent teacher (<see cref="IRecurrentPolicy"/>) carries its state along each slot's episode: zeros at the
+/// episode's start, then the state after each labelled step, whoever acts. Every state is labelled given the state the
+/// teacher holds there (gradients with respect to the current observation, the state held fixed). Since a resumed slot
+/// starts an episode afresh, the state never has to be saved to resume.
+/// </para>
 /// </summary>
 public static class Collector
 {
@@ -102,6 +108,7 @@ public static class Collector
             Split = c.Split == HeldOutSplits.Streams ? HeldOutSplit.Streams : HeldOutSplit.Episodes,
             FrameStack = manifest.FrameStack,
             ShardStates = c.ShardStates,
+            StoreTeacherState = manifest.TeacherStateSize > 0,
         };
     }
 
@@ -146,8 +153,9 @@ public static class Collector
         using var process = Process.GetCurrentProcess();
         var cpuStart = process.TotalProcessorTime;
         int firstCount = slots >= 2 ? (slots + 1) / 2 : slots;
-        var setups = new List<Task<EnvGroup>> { SetUp(makeEnv, 0, firstCount, slots, firstEpisodes, options) };
-        if (slots >= 2) setups.Add(SetUp(makeEnv, firstCount, slots - firstCount, slots, firstEpisodes, options));
+        int stateSize = teacher is IRecurrentPolicy recurrent ? recurrent.StateSize : 0;
+        var setups = new List<Task<EnvGroup>> { SetUp(makeEnv, 0, firstCount, slots, firstEpisodes, options, stateSize) };
+        if (slots >= 2) setups.Add(SetUp(makeEnv, firstCount, slots - firstCount, slots, firstEpisodes, options, stateSize));
         var groups = new List<EnvGroup>();
         using var labelShards = new ShardThreads(options.LabelShards > 0 ? options.LabelShards : ShardThreads.Auto(teacher.Device));
         PosixFiles.KeepLargeAllocationsInHeap(); // libtorch's per-batch buffers of several MB would otherwise be fresh, page-faulted mappings
@@ -239,10 +247,10 @@ public static class Collector
     }
 
     /// <summary>Makes env slots [first, first + count) as a group on a pool thread and starts their first episodes.</summary>
-    private static Task<EnvGroup> SetUp(Func<int, IEnv> makeEnv, int first, int count, int slots, long[] firstEpisodes, CollectionOptions options) => Task.Run(() =>
+    private static Task<EnvGroup> SetUp(Func<int, IEnv> makeEnv, int first, int count, int slots, long[] firstEpisodes, CollectionOptions options, int stateSize) => Task.Run(() =>
     {
         double cpu = ThreadCpuClock.Seconds();
-        var g = new EnvGroup(makeEnv, first, count, slots, firstEpisodes, options.Seed, options.EnvThreads, options.FrameStack);
+        var g = new EnvGroup(makeEnv, first, count, slots, firstEpisodes, options.Seed, options.EnvThreads, options.FrameStack, stateSize);
         try
         {
             g.Vector.Reset(0, g.Frames);
@@ -286,8 +294,10 @@ public static class Collector
     {
         using var scope = NewDisposeScope();
         var x = torch.tensor(g.Stacks, [g.Count, obsShape[0], obsShape[1], obsShape[2]]).to(ScalarType.Float32).to(teacher.Device);
-        using var labels = Labeler.Label(shards, teacher, x, mode, projectionGenerator);
+        var state = g.StateSize > 0 ? torch.tensor(g.TeacherState, [g.Count, g.StateSize]).to(teacher.Device) : null;
+        using var labels = Labeler.Label(shards, teacher, x, mode, projectionGenerator, state: state);
         g.Logits = labels.Logits.cpu().contiguous().data<float>().ToArray();
+        if (labels.NextState is { } next) g.NextTeacherState = next.cpu().contiguous().data<float>().ToArray();
         if (labels.Gradients is { } grads)
         {
             long size = grads.numel() * options.GradDtype.Size();
@@ -322,17 +332,20 @@ public static class Collector
             long episode = g.Episode[i];
             buffer.Add(g.StagedFrames.AsSpan(i * g.FrameSize, g.FrameSize), g.Actions[i], g.Rewards[i], g.Terminated[i], g.Truncated[i],
                 episode, g.Step[i], g.Logits.AsSpan(i * actions, actions), g.Grads.AsSpan(i * gradBytes, gradBytes),
-                g.Projections.AsSpan(i * vLength, vLength), options.IsHeldOut(episode));
+                g.Projections.AsSpan(i * vLength, vLength), options.IsHeldOut(episode),
+                g.TeacherState.AsSpan(i * buffer.TeacherStateSize, buffer.TeacherStateSize));
             if (g.Terminated[i] || g.Truncated[i])
             {
                 finished++;
                 BeginEpisode(g, i, g.CurrentEpisode(i), options);
                 g.FillStack(i);
+                g.ResetState(i);
             }
             else
             {
                 g.Step[i]++;
                 g.PushStack(i);
+                g.AdvanceState(i);
             }
         }
         return writer.States >= options.States;

@@ -10,8 +10,11 @@ namespace SobolevRL.Collection;
 /// </summary>
 internal sealed class EnvGroup : IDisposable
 {
-    public EnvGroup(Func<int, IEnv> makeEnv, int firstSlot, int count, int slots, long[] firstEpisodes, long seed, int threads, int frameStack)
+    public EnvGroup(Func<int, IEnv> makeEnv, int firstSlot, int count, int slots, long[] firstEpisodes, long seed, int threads, int frameStack, int stateSize = 0)
     {
+        StateSize = stateSize;
+        TeacherState = new float[count * stateSize];
+        NextTeacherState = new float[count * stateSize];
         FirstSlot = firstSlot;
         Count = count;
         Vector = VectorEnvFactory.Create(i => new EpisodeSeededEnv(makeEnv(firstSlot + i), firstEpisodes[firstSlot + i], slots, seed), count, Math.Min(threads, count));
@@ -50,6 +53,21 @@ internal sealed class EnvGroup : IDisposable
     public byte[] Grads { get; set; } = [];
     public float[] Projections { get; set; } = [];
     public Task? Stepping { get; set; }
+
+    /// <summary>Floats of a recurrent teacher's state per slot (0: feed-forward).</summary>
+    public int StateSize { get; }
+
+    /// <summary>A recurrent teacher's state in each slot before the current step (zeros at an episode's start), Count × <see cref="StateSize"/>.</summary>
+    public float[] TeacherState { get; }
+
+    /// <summary>The state after the step in flight (from the labels), Count × <see cref="StateSize"/>.</summary>
+    public float[] NextTeacherState { get; set; }
+
+    /// <summary>Zeros slot i's teacher state (a new episode).</summary>
+    public void ResetState(int i) => TeacherState.AsSpan(i * StateSize, StateSize).Clear();
+
+    /// <summary>Moves slot i's teacher state on to the state after the step just recorded.</summary>
+    public void AdvanceState(int i) => NextTeacherState.AsSpan(i * StateSize, StateSize).CopyTo(TeacherState.AsSpan(i * StateSize, StateSize));
 
     /// <summary>CPU seconds of the stepping thread inside <see cref="IVectorEnv.Step"/> (the group's own thread; with more env threads, their workers are not counted).</summary>
     public double StepCpuSeconds { get; private set; }

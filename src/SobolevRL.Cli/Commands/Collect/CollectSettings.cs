@@ -115,6 +115,11 @@ public class CollectSettings : DeviceSettings
     [Description("Frames stacked on channels (default: the teacher's input channels over the environment's).")]
     public int? FrameStack { get; init; }
 
+    /// <summary>Store a recurrent teacher's state with every state.</summary>
+    [CommandOption("--store-teacher-state")]
+    [Description("Store a recurrent teacher's state before every step (teacher_state.npy, N × S floats).")]
+    public bool StoreTeacherState { get; init; }
+
     /// <summary>States per shard.</summary>
     [CommandOption("--shard-states <N>")]
     [Description("States per shard (0: about 256 MB per shard).")]
@@ -152,6 +157,7 @@ public class CollectSettings : DeviceSettings
         Split = HeldOutSplits.Parse(Split, Env ?? "", Envs),
         FrameStack = FrameStack ?? 1,
         ShardStates = ShardStates,
+        StoreTeacherState = StoreTeacherState,
     };
 
     /// <summary>A new-collection job into <paramref name="outDir"/> (checks that --env and --teacher are given).</summary>
