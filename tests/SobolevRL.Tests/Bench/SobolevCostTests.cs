@@ -20,7 +20,12 @@ public class SobolevCostTests
         {
             var result = SobolevCostJob.Run(new SobolevCostOptions
             {
-                Batch = 2, LabelBatch = 2, Budget = 0.01, MinSteps = 1, Shards = 1, Out = dir,
+                Batch = 2,
+                LabelBatch = 2,
+                Budget = 0.01,
+                MinSteps = 1,
+                Shards = 1,
+                Out = dir,
             });
             Assert.Equal(CostArchitecture.All.Select(a => a.Name), result.Architectures.Select(a => a.Name));
             foreach (var arch in result.Architectures)
