@@ -15,29 +15,29 @@ public static class SobolevCostReport
     public static readonly string[] SummaryModes = ["vjp:1", "vjp:8", "full A=6", "full A=18", "fd M=4 (vjp:1)", "vjp:1 autograd"];
 
     /// <summary>
-    /// The summary: per architecture its parameters, plain step (ms), the wall-time ratios of the
-    /// <see cref="SummaryModes"/>, and labelling vjp:1 per state relative to logits only.
+    /// The summary: per architecture its parameters, plain step (ms), the wall-time ratios (CPU-time ratios with
+    /// <paramref name="cpu"/>) of the <see cref="SummaryModes"/>, and labelling per state relative to logits only.
     /// </summary>
-    public static (string[] Headers, List<string[]> Rows) Summary(SobolevCostResult result)
+    public static (string[] Headers, List<string[]> Rows) Summary(SobolevCostResult result, bool cpu = false)
     {
         var modes = SummaryModes.Where(m => result.Steps.Any(s => s.Mode == m)).ToArray();
-        var headers = new List<string> { "architecture", "parameters", "plain step ms" };
+        var headers = new List<string> { "architecture", "parameters", cpu ? "plain step CPU ms" : "plain step ms" };
         headers.AddRange(modes.Select(m => m + " ×"));
         bool labels = result.Labels.Count > 0;
-        if (labels) headers.AddRange(["label logits µs/state", "label vjp:1 ×", "label full A=6 ×"]);
+        if (labels) headers.AddRange([cpu ? "label logits CPU µs/state" : "label logits µs/state", "label vjp:1 ×", "label full A=6 ×"]);
         var rows = new List<string[]>();
         foreach (var arch in result.Architectures)
         {
             var steps = result.Steps.Where(s => s.Architecture == arch.Name).ToArray();
             var plain = steps.FirstOrDefault(s => s.Group == CostModeGroup.Plain && s.Actions == CostMode.DefaultActions);
-            var row = new List<string> { arch.Name, arch.Parameters.ToString("N0", CultureInfo.InvariantCulture), plain is null ? "-" : F(plain.Cost.WallMs) };
-            row.AddRange(modes.Select(m => steps.FirstOrDefault(s => s.Mode == m) is { } s ? F(s.WallRatio) : "-"));
+            var row = new List<string> { arch.Name, arch.Parameters.ToString("N0", CultureInfo.InvariantCulture), plain is null ? "-" : F(cpu ? plain.Cost.CpuMs : plain.Cost.WallMs) };
+            row.AddRange(modes.Select(m => steps.FirstOrDefault(s => s.Mode == m) is { } s ? F(cpu ? s.CpuRatio : s.WallRatio) : "-"));
             if (labels)
             {
                 var l = result.Labels.Where(x => x.Architecture == arch.Name).ToArray();
-                row.Add(l.FirstOrDefault(x => x.Mode == "none") is { } none ? F(none.WallMsPerState * 1000) : "-");
-                row.Add(l.FirstOrDefault(x => x.Mode == "vjp:1") is { } v ? F(v.WallRatio) : "-");
-                row.Add(l.FirstOrDefault(x => x.Mode == "full A=6") is { } f ? F(f.WallRatio) : "-");
+                row.Add(l.FirstOrDefault(x => x.Mode == "none") is { } none ? F((cpu ? none.CpuMsPerState : none.WallMsPerState) * 1000) : "-");
+                row.Add(l.FirstOrDefault(x => x.Mode == "vjp:1") is { } v ? F(cpu ? v.CpuRatio : v.WallRatio) : "-");
+                row.Add(l.FirstOrDefault(x => x.Mode == "full A=6") is { } f ? F(cpu ? f.CpuRatio : f.WallRatio) : "-");
             }
             rows.Add(row.ToArray());
         }
@@ -78,6 +78,8 @@ public static class SobolevCostReport
         md.AppendLine(archTable.ToString());
         md.AppendLine("## Summary (wall time of the step over the plain step)").AppendLine();
         md.AppendLine(Markdown(Summary(result)));
+        md.AppendLine("## Summary (CPU time of the step over the plain step's; less disturbed by other processes)").AppendLine();
+        md.AppendLine(Markdown(Summary(result, cpu: true)));
         md.AppendLine("## Every training-step mode").AppendLine();
         md.AppendLine(Markdown(StepTable(result)));
         if (result.Labels.Count > 0)

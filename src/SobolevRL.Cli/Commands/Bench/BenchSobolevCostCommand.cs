@@ -92,6 +92,8 @@ public sealed class BenchSobolevCostCommand : Command<BenchSobolevCostCommand.Se
         string title = $"bench sobolev-cost ({result.Threads} threads, {result.Shards} shards, batch {result.Batch}; {result.Seconds:F0} s; load {result.LoadAverageBefore} -> {result.LoadAverageAfter})";
         var (headers, rows) = SobolevCostReport.Summary(result);
         Output.Table(title + ": wall time over the plain step", headers, rows);
+        (headers, rows) = SobolevCostReport.Summary(result, cpu: true);
+        Output.Table("CPU time over the plain step's", headers, rows);
         (headers, rows) = SobolevCostReport.StepTable(result);
         Output.Table("every training-step mode", headers, rows);
         if (result.Labels.Count > 0)
