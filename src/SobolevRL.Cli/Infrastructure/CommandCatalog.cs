@@ -66,6 +66,7 @@ public static class CommandCatalog
             bench.AddCommand<BenchCollectCommand>("collect").WithDescription("Collection states/s end to end beside the label-only rate of the same teacher and batch (ratio), interleaved.");
             bench.AddCommand<BenchSampleCommand>("sample").WithDescription("Replay minibatches/s from a dataset on disk, and the resident memory while sampling.");
             bench.AddCommand<BenchLabelCommand>("label").WithDescription("Teacher labelling states/s (logits + one VJP per state) on the peer's workloads, with ratio to the peer.");
+            bench.AddCommand<BenchSobolevCostCommand>("sobolev-cost").WithDescription("What the Sobolev term costs per training step (wall, CPU, peak memory over the plain step) across architectures and derivative modes, and labelling per state; table, plots, report.");
             bench.AddCommand<BenchTrainCommand>("train").WithDescription("Distillation training steps/s (plain and Sobolev, batch 32, Adam) on the peer's workloads, interleaved with the peer, with ratios.");
         });
         config.AddBranch("sweep", sweep =>

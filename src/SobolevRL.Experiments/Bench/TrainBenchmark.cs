@@ -38,14 +38,14 @@ public static class TrainBenchmark
     public static (double StepsPerS, double CpuMsPerStep) Measure(TrainWorkload workload, Device device, LabelMode sobolev, double seconds,
         int shards, bool explicitGradients = true)
     {
-        using var trainer = new Trainer(workload, device, sobolev, explicitGradients, shards);
+        using var trainer = Trainer(workload, device, sobolev, explicitGradients, shards);
         return Timing.Measure(() => trainer.Step(null), seconds);
     }
 
     /// <summary>Median time per phase over <paramref name="steps"/> steps (after two warm-up steps).</summary>
     public static TrainPhases Phases(TrainWorkload workload, Device device, LabelMode sobolev, int steps, int shards, bool explicitGradients = true)
     {
-        using var trainer = new Trainer(workload, device, sobolev, explicitGradients, shards);
+        using var trainer = Trainer(workload, device, sobolev, explicitGradients, shards);
         trainer.Step(null);
         trainer.Step(null);
         var times = new double[3][];
@@ -60,71 +60,7 @@ public static class TrainBenchmark
         return new TrainPhases(Median(times[0]), Median(times[1]), Median(times[2]), shards);
     }
 
-    /// <summary>One student, its optimiser and the labelled batch, as the peer sets them up.</summary>
-    private sealed class Trainer : IDisposable
-    {
-        private static readonly LossOptions Loss = new();
-        private readonly ModulePolicy _student;
-        private readonly ReplayBatch _batch;
-        private readonly optim.Optimizer _optimizer;
-        private readonly LabelMode _sobolev;
-        private readonly bool _explicitGradients;
-        private readonly ShardThreads _shards;
-        private readonly Parameter[] _parameters;
-
-        public Trainer(TrainWorkload workload, Device device, LabelMode sobolev, bool explicitGradients, int shards)
-        {
-            _explicitGradients = explicitGradients;
-            _shards = new ShardThreads(shards);
-            _student = workload.StudentPolicy(device);
-            _parameters = _student.Network.parameters().ToArray();
-            _batch = workload.LabelledBatch(device);
-            _optimizer = new KeptAliveAdam(_parameters, LearningRate) { Shards = _shards };
-            _sobolev = sobolev;
-        }
-
-        /// <summary>One step; with <paramref name="laps"/>, the milliseconds of each phase (synchronising the device between them).</summary>
-        public void Step(double[]? laps)
-        {
-            using var scope = NewDisposeScope();
-            long t0 = Stopwatch.GetTimestamp();
-            _student.Network.zero_grad(set_to_none: true);
-            LossParts Loss(ReplayBatch batch) => DistillationLoss.Compute(_student, batch, Trainer.Loss, _sobolev, temperature: 1.0, weight: 1.0,
-                explicitGradients: _explicitGradients);
-            long t2;
-            if (_shards.Count == 1)
-            {
-                using var parts = Loss(_batch);
-                long t1 = Lap(laps, 0, t0, parts.Total);
-                parts.Total.backward();
-                t2 = Lap(laps, 1, t1, null);
-            }
-            else
-            {
-                using var parts = ShardedBackward.Compute(_shards, _parameters, _batch, Loss);
-                t2 = Lap(laps, 0, t0, parts.Total);
-                if (laps is not null) laps[1] = 0;
-            }
-            _optimizer.step();
-            Lap(laps, 2, t2, null);
-        }
-
-        private long Lap(double[]? laps, int phase, long start, Tensor? result)
-        {
-            if (laps is null) return 0;
-            if (_student.Device.type == DeviceType.CUDA) cuda.synchronize();
-            else _ = result?.item<float>();
-            long now = Stopwatch.GetTimestamp();
-            laps[phase] = Stopwatch.GetElapsedTime(start, now).TotalMilliseconds;
-            return now;
-        }
-
-        public void Dispose()
-        {
-            _optimizer.Dispose();
-            _batch.Dispose();
-            _student.Dispose();
-            _shards.Dispose();
-        }
-    }
+    // One student, its optimiser and the labelled batch, as the peer sets them up (loss: KL at τ = 1 plus λ = 1 times the term).
+    private static TrainStep Trainer(TrainWorkload workload, Device device, LabelMode sobolev, bool explicitGradients, int shards) =>
+        new(workload.StudentPolicy(device), workload.LabelledBatch(device), sobolev, new LossOptions(), explicitGradients, shards, LearningRate);
 }

@@ -49,6 +49,33 @@ public static class PolicyNetworks
         return Sequential(layers);
     }
 
+    /// <summary>
+    /// The IMPALA ResNet (Espeholt et al. 2018, the "15-layer" network): three <see cref="ImpalaStack"/>s of 16, 32, 32
+    /// channels (times <paramref name="width"/>), each halving height and width, then ReLU, fc 256 (times width), ReLU and
+    /// the action logits. For 4×84×84 inputs the last stack is 11×11 and the full-width network has 1.09M parameters.
+    /// </summary>
+    public static Sequential ImpalaResNet(int inChannels, int actions, long height, long width, double widthMultiplier = 1.0)
+    {
+        int c1 = (int)(16 * widthMultiplier), c2 = (int)(32 * widthMultiplier), c3 = (int)(32 * widthMultiplier), fc = (int)(256 * widthMultiplier);
+        static long Half(long size) => (size + 1) / 2;
+        long h = Half(Half(Half(height))), w = Half(Half(Half(width)));
+        return Sequential(
+            ("stack1", new ImpalaStack(inChannels, c1)), ("stack2", new ImpalaStack(c1, c2)), ("stack3", new ImpalaStack(c2, c3)),
+            ("flatten", Flatten()), ("relu1", ReLU()),
+            ("fc1", Linear(c3 * h * w, fc)), ("relu2", ReLU()),
+            ("fc2", Linear(fc, actions)));
+    }
+
+    /// <summary>
+    /// A small attention policy over the cells of a C×H×W grid as entities (<see cref="EntityAttentionEncoder"/>:
+    /// embedding <paramref name="dim"/>, <paramref name="heads"/> heads), then fc <paramref name="hidden"/>, ReLU and the logits.
+    /// </summary>
+    public static Sequential EntityAttention(int inChannels, long height, long width, int actions, int dim = 48, int heads = 2, int hidden = 64) =>
+        Sequential(
+            ("attention", new EntityAttentionEncoder(inChannels, height, width, dim, heads)),
+            ("fc1", Linear(dim, hidden)), ("relu1", ReLU()),
+            ("fc2", Linear(hidden, actions)));
+
     /// <summary>Number of trainable parameters.</summary>
     public static long ParameterCount(Module module) => module.parameters().Sum(p => p.numel());
 }
