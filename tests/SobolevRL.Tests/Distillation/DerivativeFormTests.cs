@@ -139,7 +139,7 @@ public class DerivativeFormTests
         using var labelsT = Labeler.Label(teacher, xb, LabelMode.Full);
         using var labelsS = Labeler.Label(student, xb, LabelMode.Full);
         using var logPolicy = F.log_softmax(labelsT.Logits, -1);
-        double fisher = DerivativeForms.Compute(labelsS.Gradients!, labelsT.Gradients!, DerivativeForm.Fisher, DerivativeLossKind.SquaredL2, logPolicy, 1e-3).item<double>();
+        double fisher = DerivativeForms.Compute(labelsS.GradLabels!, labelsT.GradLabels!, DerivativeForm.Fisher, DerivativeLossKind.SquaredL2, logPolicy, 1e-3).item<double>();
         Assert.Equal(0.0, Kl(x0), 12);
         Assert.InRange(trace / fisher, 0.999, 1.001);
     }
@@ -196,7 +196,7 @@ public class DerivativeFormTests
         var labelMode = LabelMode.Parse(mode);
         using var x = rand([4, 2, 2, 2], float64);
         using var labels = Labeler.Label(teacher, x, labelMode, new Generator(5));
-        using var batch = new ReplayBatch(x.clone(), labels.Logits.clone(), zeros([4], int64), labels.Gradients!.clone(), labels.Projections?.clone());
+        using var batch = new ReplayBatch(x.clone(), labels.Logits.clone(), zeros([4], int64), labels.GradLabels!.clone(), labels.Projections?.clone());
         var options = new LossOptions { Sobolev = mode, DerivativeForm = form, Projections = 2 };
         // The same directions for every evaluation of the projection form.
         double Term()

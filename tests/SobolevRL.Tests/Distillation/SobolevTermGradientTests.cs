@@ -31,7 +31,7 @@ public class SobolevTermGradientTests
         var labelMode = LabelMode.Parse(mode);
         using var x = rand([4, 2, 2, 2], float64);
         using var labels = Labeler.Label(teacher, x, labelMode, new Generator(5));
-        using var batch = new ReplayBatch(x.clone(), labels.Logits.clone(), zeros([4], int64), labels.Gradients!.clone(), labels.Projections?.clone());
+        using var batch = new ReplayBatch(x.clone(), labels.Logits.clone(), zeros([4], int64), labels.GradLabels!.clone(), labels.Projections?.clone());
         var options = new LossOptions { Sobolev = mode };
         double Term() => DistillationLoss.Compute(student, batch, options, labelMode, 1.0, 1.0).Sobolev.item<double>();
 
@@ -46,7 +46,7 @@ public class SobolevTermGradientTests
         using var student = Smooth(2);
         using var x = rand([64, 2, 2, 2], float64);
         using var labels = Labeler.Label(teacher, x, LabelMode.Full);
-        using var batch = new ReplayBatch(x.clone(), labels.Logits.clone(), zeros([64], int64), labels.Gradients!.clone(), null);
+        using var batch = new ReplayBatch(x.clone(), labels.Logits.clone(), zeros([64], int64), labels.GradLabels!.clone(), null);
         double exact = DistillationLoss.Compute(student, batch, new LossOptions { Sobolev = "full" }, LabelMode.Full, 1.0, 1.0).Sobolev.item<double>();
         var fdOptions = new LossOptions { Sobolev = "full", Estimator = SobolevEstimator.Fd, FdDirections = 64, FdStep = 1e-4 };
         using var generator = new Generator(9);
