@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using System.Globalization;
+using SobolevRL.Runs;
 using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Infrastructure;
@@ -54,4 +56,31 @@ public class RunSettings : DeviceSettings
     [CommandOption("--out <DIR>")]
     [Description("Run directory (default: runs/<name>-<timestamp>/). Never overwritten.")]
     public string? Out { get; init; }
+
+    /// <summary>
+    /// The config overrides of this invocation: the <c>--set</c> ones, then the command's own flags as config keys
+    /// (<c>KEY=VALUE</c>, invariant culture; a flag not given, null, is left out).
+    /// </summary>
+    public List<string> Overrides(params (string Key, object? Value)[] flags)
+    {
+        var overrides = Set.ToList();
+        foreach (var (key, value) in flags)
+            if (value != null) overrides.Add(string.Create(CultureInfo.InvariantCulture, $"{key}={value}"));
+        return overrides;
+    }
+
+    /// <summary>A comma-separated flag as a YAML list value (<c>[a,b]</c>), or null when not given.</summary>
+    public static string? List(string? commaSeparated) => commaSeparated is null ? null : $"[{commaSeparated}]";
+
+    /// <summary>
+    /// Creates the run directory of <paramref name="name"/> (or reopens it with <paramref name="resume"/>), saves the
+    /// resolved <paramref name="options"/> in it (a resume checks them against the saved ones) and names it on stderr.
+    /// </summary>
+    public RunDirectory StartRun<T>(string name, T options, bool resume, string what) where T : notnull, new()
+    {
+        var run = RunDirectory.Create(name, Out, resume);
+        ResumeConfig.SaveOrCheck(options, run, resume);
+        if (!Json) Output.Log($"{what} directory: {run.Path}");
+        return run;
+    }
 }

@@ -142,7 +142,7 @@ public static class CollectBenchmark
             using var labels = Labeler.Label(threads, teacher, states, mode, projections);
             // The collector copies labels to the CPU; so does the measurement.
             _ = labels.Logits.cpu();
-            _ = labels.Gradients?.cpu();
+            _ = labels.GradLabels?.cpu();
         }, seconds);
         return (states.shape[0] * calls, cpuMs / states.shape[0]);
     }

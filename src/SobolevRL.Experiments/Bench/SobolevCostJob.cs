@@ -274,7 +274,7 @@ public static class SobolevCostJob
         {
             using var labels = Labeler.Label(teacher, states, mode, projections);
             Tensor Keep(Tensor t) => t.detach().clone().MoveToOuterDisposeScope();
-            return new ReplayBatch(Keep(states), Keep(labels.Logits), Keep(labels.Logits.argmax(-1)), Keep(labels.Gradients!),
+            return new ReplayBatch(Keep(states), Keep(labels.Logits), Keep(labels.Logits.argmax(-1)), Keep(labels.GradLabels!),
                 labels.Projections is { } v ? Keep(v) : null);
         }
         return (full ? Batch(LabelMode.Full) : null, vjp ? Batch(LabelMode.Vjp(CostMode.ProjectionCounts.Max())) : null);

@@ -51,6 +51,6 @@ public sealed record TrainWorkload(LabelWorkload Label)
         using var labels = Labeler.Label(teacher, states, LabelMode.Vjp(1), projections);
         Tensor First(Tensor t) => t.narrow(0, 0, Batch).detach().clone().MoveToOuterDisposeScope();
         return new ReplayBatch(First(states), First(labels.Logits), First(labels.Logits.argmax(-1)),
-            First(labels.Gradients!), First(labels.Projections!));
+            First(labels.GradLabels!), First(labels.Projections!));
     }
 }

@@ -75,7 +75,7 @@ public sealed record DatasetInfo(DatasetManifest Manifest, long States, long Tra
         }
         var finished = returns.Where(p => started.Contains(p.Key) && ended.Contains(p.Key) && !partial.Contains(p.Key)).ToList();
         var arrays = new List<ArrayBytes>();
-        foreach (string name in ReplayArrays.All)
+        foreach (string name in reader.Schema.Arrays.Select(a => a.Name))
         {
             var first = reader.Shards.Select(s => s.Array(name)).FirstOrDefault(a => a != null);
             if (first == null) continue;

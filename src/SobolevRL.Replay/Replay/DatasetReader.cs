@@ -22,11 +22,11 @@ public sealed class DatasetReader : IDisposable
         Directory = directory;
         Manifest = manifest;
         var problems = new List<string>();
-        var mode = manifest.LabelMode();
+        Schema = ReplaySchema.Of(manifest);
         long rows = 0;
         foreach (var shard in manifest.Shards)
         {
-            string? problem = Check(directory, shard, mode, verifyChecksums, manifest.TeacherStateSize);
+            string? problem = Check(directory, shard, Schema, verifyChecksums);
             if (problem != null)
             {
                 problems.Add($"shard {shard.Name}: {problem}; ignored ({shard.Rows} states)");
@@ -54,6 +54,9 @@ public sealed class DatasetReader : IDisposable
 
     /// <summary>The manifest.</summary>
     public DatasetManifest Manifest { get; }
+
+    /// <summary>The arrays the manifest's schema declares.</summary>
+    public ReplaySchema Schema { get; }
 
     /// <summary>What was wrong and left out, one line each.</summary>
     public IReadOnlyList<string> Problems { get; }
@@ -165,16 +168,12 @@ public sealed class DatasetReader : IDisposable
         return n;
     }
 
-    private static string? Check(string directory, ShardRecord shard, LabelMode mode, bool verifyChecksums, int teacherStateSize)
+    private static string? Check(string directory, ShardRecord shard, ReplaySchema schema, bool verifyChecksums)
     {
         string dir = Path.Combine(directory, shard.Name);
         if (!System.IO.Directory.Exists(dir)) return "directory is missing";
-        var required = new List<string> { ReplayArrays.Frames, ReplayArrays.Actions, ReplayArrays.Rewards, ReplayArrays.Terminated, ReplayArrays.Truncated, ReplayArrays.Episode, ReplayArrays.Step, ReplayArrays.Logits };
-        if (mode.Kind != LabelKind.None) required.Add(ReplayArrays.Grads);
-        if (mode.Kind == LabelKind.Vjp) required.Add(ReplayArrays.Projections);
-        if (teacherStateSize > 0) required.Add(ReplayArrays.TeacherState);
-        foreach (string array in required)
-            if (!shard.Sha256.ContainsKey(array + ".npy")) return $"manifest lists no {array}.npy";
+        foreach (var array in schema.Arrays)
+            if (!shard.Sha256.ContainsKey(array.Name + ".npy")) return $"manifest lists no {array.Name}.npy";
         foreach (var (file, sum) in shard.Sha256)
         {
             string path = Path.Combine(dir, file);

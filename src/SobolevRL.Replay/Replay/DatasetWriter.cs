@@ -30,11 +30,7 @@ public sealed class DatasetWriter : IDisposable
         _lock = held;
         Directory = directory;
         _manifest = manifest;
-        var mode = manifest.LabelMode();
-        long x = manifest.ObservationShape().Aggregate(1L, (a, b) => a * b);
-        int gradRows = mode.Kind switch { Teachers.LabelKind.Full => manifest.Actions, Teachers.LabelKind.Vjp => mode.Projections, _ => 0 };
-        Pending = new ShardBuffer(manifest.FrameShape.Aggregate(1, (a, b) => a * b), manifest.Actions, gradRows, x,
-            manifest.GradStorage(), mode.Kind == Teachers.LabelKind.Vjp ? mode.Projections : 0, manifest.TeacherStateSize);
+        Pending = new ShardBuffer(ReplaySchema.Of(manifest));
         _spare = Pending.EmptyLike();
     }
 
@@ -252,7 +248,7 @@ public sealed class DatasetWriter : IDisposable
         {
             System.IO.Directory.CreateDirectory(temp);
             var sums = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (array, header, data) in buffer.Arrays(_manifest.FrameShape))
+            foreach (var (array, header, data) in buffer.Arrays())
             {
                 string file = array + ".npy";
                 NpyFile.WriteDurable(Path.Combine(temp, file), header, data.Span);

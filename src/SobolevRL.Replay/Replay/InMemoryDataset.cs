@@ -97,7 +97,7 @@ public sealed record InMemoryDataset(DatasetSummary Summary, ReplayBatch Train, 
         using var x = observations.to(teacher.Device);
         using var labels = Labeler.Label(teacher, x, mode, generator);
         return new ReplayBatch(observations.cpu().clone(), labels.Logits.cpu().clone(), actions.cpu().clone(),
-            labels.Gradients?.cpu().clone(), labels.Projections?.cpu().clone());
+            labels.GradLabels?.cpu().clone(), labels.Projections?.cpu().clone());
     }
 
     /// <inheritdoc />

@@ -27,22 +27,21 @@ internal sealed class ReplayBatchBuilder
         _reader = reader;
         _index = index;
         _device = device;
-        var m = reader.Manifest;
-        _frameSize = m.FrameShape.Aggregate(1, (a, b) => a * b);
-        _stack = m.FrameStack;
-        _actions = m.Actions;
-        _obsShape = m.ObservationShape();
-        _observationSize = _obsShape.Aggregate(1L, (a, b) => a * b);
-        var mode = m.LabelMode();
-        _gradRows = mode.Kind switch { LabelKind.Full => m.Actions, LabelKind.Vjp => mode.Projections, _ => 0 };
-        _projections = mode.Kind == LabelKind.Vjp ? mode.Projections : 0;
-        var storage = m.GradStorage();
-        _gradElementSize = storage.Size();
-        _storage = storage;
+        var schema = reader.Schema;
+        _frameSize = schema.FrameSize;
+        _stack = schema.FrameStack;
+        _actions = schema.Actions;
+        _obsShape = schema.ObservationShape;
+        _observationSize = schema.ObservationSize;
+        _gradRows = schema.GradRows;
+        _projections = schema.Projections;
+        _storage = schema.GradDtype;
+        _gradElementSize = _storage.Size();
+        BytesPerState = schema.BytesReadPerState;
     }
 
     /// <summary>Bytes read from the maps for one state.</summary>
-    public long BytesPerState => _frameSize * _stack + 4L * _actions + _gradRows * _observationSize * _gradElementSize + 4L * _projections * _actions + 4;
+    public long BytesPerState { get; }
 
     public ReplayBatch Build(ReadOnlySpan<int> rows)
     {
@@ -92,7 +91,7 @@ internal sealed class ReplayBatchBuilder
             if (grads is not null)
             {
                 var stored = staging.AsSpan(0, (int)gradBytes);
-                shard[ReplayArrays.Grads].ReadRow(local, stored);
+                shard[ReplayArrays.GradLabels].ReadRow(local, stored);
                 GradEncoding.Decode(stored, _storage, gradSpan.Slice((int)(i * gradValues), (int)gradValues));
             }
             if (v is not null) shard[ReplayArrays.Projections].Row(local).CopyTo(vBytes.Slice(i * vRow, vRow));

@@ -25,9 +25,18 @@ public sealed class ReplaySampler : IReplaySampler
     private long _read;
     private Exception? _failure;
 
-    /// <summary>Opens the dataset in <paramref name="directory"/> and starts prefetching.</summary>
+    /// <summary>Opens the dataset in <paramref name="directory"/> (the sampler owns that reader) and starts prefetching.</summary>
     public ReplaySampler(string directory, ReplaySamplerOptions options)
         : this(OpenChecked(directory, options), null, options, ownsReader: true)
+    {
+    }
+
+    /// <summary>
+    /// Samples an opened dataset (its reader stays the caller's: the sampler leaves it open when disposed) and starts
+    /// prefetching. Several samplers may share one reader.
+    /// </summary>
+    public ReplaySampler(DatasetReader reader, ReplaySamplerOptions options)
+        : this(reader, null, options, ownsReader: false)
     {
     }
 

@@ -27,6 +27,12 @@ public readonly record struct LabelMode(LabelKind Kind, int Projections)
     /// <summary>K vector-Jacobian products.</summary>
     public static LabelMode Vjp(int k) => new(LabelKind.Vjp, k);
 
+    /// <summary>Gradient-label rows per state: A (the actions) for full labels, K for vjp:K, 0 for none. The one place this is computed.</summary>
+    public int GradRows(int actions) => Kind switch { LabelKind.Full => actions, LabelKind.Vjp => Projections, _ => 0 };
+
+    /// <summary>Stored projection vectors per state: K for vjp:K, else 0.</summary>
+    public int StoredProjections => Kind == LabelKind.Vjp ? Projections : 0;
+
     /// <summary>Parses <c>none</c>, <c>full</c> or <c>vjp:K</c> (K ≥ 1); throws <see cref="UserErrorException"/> otherwise.</summary>
     public static LabelMode Parse(string text)
     {

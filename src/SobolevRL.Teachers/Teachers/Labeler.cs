@@ -53,7 +53,7 @@ public static class Labeler
                 parts[s] = LabelWith(policy, x, mode, vs, firstStateIndex + start, ss);
             });
             Tensor? Joined(Func<TeacherLabels, Tensor?> pick) => parts[0] is { } first && pick(first) is null ? null : cat(parts.Select(p => pick(p!)!).ToArray(), 0);
-            return KeepOutside(new TeacherLabels(Joined(p => p.Logits)!, Joined(p => p.LogPolicy)!, Joined(p => p.Gradients), v) { NextState = Joined(p => p.NextState) });
+            return KeepOutside(new TeacherLabels(Joined(p => p.Logits)!, Joined(p => p.LogPolicy)!, Joined(p => p.GradLabels), v) { NextState = Joined(p => p.NextState) });
         }
         finally
         {
@@ -97,7 +97,7 @@ public static class Labeler
     {
         labels.Logits.MoveToOuterDisposeScope();
         labels.LogPolicy.MoveToOuterDisposeScope();
-        labels.Gradients?.MoveToOuterDisposeScope();
+        labels.GradLabels?.MoveToOuterDisposeScope();
         labels.Projections?.MoveToOuterDisposeScope();
         labels.NextState?.MoveToOuterDisposeScope();
         return labels;
@@ -111,12 +111,12 @@ public static class Labeler
         // only sends us to the per-state search below, which then finds nothing.
         Tensor total = labels.Logits.sum().Plus(labels.LogPolicy.sum());
         // Not `+=`: it is tensor + tensor with a temporary alpha Scalar, which the banned-API analyzer does not flag there.
-        if (labels.Gradients is { } all) total = total.Plus(all.sum());
+        if (labels.GradLabels is { } all) total = total.Plus(all.sum());
         if (total.isfinite().item<bool>()) return;
         long batch = labels.Logits.shape[0];
         Tensor bad = labels.Logits.isfinite().logical_not().reshape(batch, -1).any(1)
             .logical_or(labels.LogPolicy.isfinite().logical_not().reshape(batch, -1).any(1));
-        if (labels.Gradients is { } g) bad = bad.logical_or(g.isfinite().logical_not().reshape(batch, -1).any(1));
+        if (labels.GradLabels is { } g) bad = bad.logical_or(g.isfinite().logical_not().reshape(batch, -1).any(1));
         if (!bad.any().item<bool>()) return;
         long[] states = bad.nonzero().reshape(-1).cpu().data<long>().Select(i => i + firstStateIndex).ToArray();
         string listed = string.Join(", ", states.Take(20)) + (states.Length > 20 ? $", ... ({states.Length} in all)" : "");

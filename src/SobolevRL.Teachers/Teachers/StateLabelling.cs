@@ -43,7 +43,7 @@ public static class StateLabelling
             using TeacherLabels labels = Labeler.Label(policy, x, mode, generator, start);
             Copy(labels.Logits, logits, start * a);
             Copy(labels.LogPolicy, logp, start * a);
-            if (labels.Gradients is { } g) Copy(g, gradients, (long)start * k * size);
+            if (labels.GradLabels is { } g) Copy(g, gradients, (long)start * k * size);
             if (labels.Projections is { } v) Copy(v, projections, start * k * a);
             progress?.Report(new ProgressInfo("label", start + batch, n, "states"));
         }

@@ -166,7 +166,7 @@ public static class TeacherCheck
             }
             Tensor xt = tensor(x, [batch, .. teacher.ObservationShape]).to(teacher.Device);
             using TeacherLabels labels = Labeler.Label(teacher, xt, LabelMode.Vjp(1), generator, start);
-            double[] g = labels.Gradients!.to(ScalarType.Float64).cpu().data<double>().ToArray();
+            double[] g = labels.GradLabels!.to(ScalarType.Float64).cpu().data<double>().ToArray();
             double[] v = labels.Projections!.to(ScalarType.Float64).cpu().data<double>().ToArray();
             double[] u = RandomDirections.UnitVectors(batch, 1, teacher.ObservationShape, directionGenerator, ScalarType.Float64, CPU).data<double>().ToArray();
             float[] plus = Shifted(x, u, h), minus = Shifted(x, u, -h), plusHalf = Shifted(x, u, h / 2), minusHalf = Shifted(x, u, -h / 2);

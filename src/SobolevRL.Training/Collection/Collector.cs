@@ -53,20 +53,12 @@ public static class Collector
         if (student != null) Check("student", student.ObservationShape, student.Actions);
     }
 
-    /// <summary>Bytes one state takes on disk (all arrays).</summary>
-    public static long BytesPerState(int frameSize, int actions, LabelMode labels, long observationSize, GradDtype gradDtype)
-    {
-        int gradRows = labels.Kind switch { LabelKind.Full => actions, LabelKind.Vjp => labels.Projections, _ => 0 };
-        int k = labels.Kind == LabelKind.Vjp ? labels.Projections : 0;
-        return frameSize + 4 + 4 + 1 + 1 + 8 + 4 + 4L * actions + gradRows * observationSize * gradDtype.Size() + 4L * k * actions;
-    }
-
     /// <summary>A manifest for a new collection.</summary>
     public static DatasetManifest NewManifest(CollectionOptions options, BoxSpace observation, int actions, TeacherRecord teacher, string? studentSha256)
     {
-        long x = (long)observation.Size * options.FrameStack;
+        var schema = new ReplaySchema(observation.Shape, options.FrameStack, actions, options.Labels, options.GradDtype);
         int shard = options.ShardStates > 0 ? options.ShardStates
-            : (int)Math.Clamp(DefaultShardBytes / BytesPerState(observation.Size, actions, options.Labels, x, options.GradDtype), 1, 1 << 20);
+            : (int)Math.Clamp(DefaultShardBytes / schema.BytesPerState, 1, 1 << 20);
         return new DatasetManifest
         {
             EnvId = options.EnvId,
@@ -298,11 +290,11 @@ public static class Collector
         using var labels = Labeler.Label(shards, teacher, x, mode, projectionGenerator, state: state);
         g.Logits = labels.Logits.cpu().contiguous().data<float>().ToArray();
         if (labels.NextState is { } next) g.NextTeacherState = next.cpu().contiguous().data<float>().ToArray();
-        if (labels.Gradients is { } grads)
+        if (labels.GradLabels is { } grads)
         {
             long size = grads.numel() * options.GradDtype.Size();
-            if (g.Grads.Length != size) g.Grads = new byte[size]; // reused: a fresh large array per batch costs page faults and GCs
-            GradEncoding.Encode(grads, options.GradDtype, g.Grads);
+            if (g.GradLabels.Length != size) g.GradLabels = new byte[size]; // reused: a fresh large array per batch costs page faults and GCs
+            GradEncoding.Encode(grads, options.GradDtype, g.GradLabels);
         }
         g.Projections = labels.Projections is { } v ? v.cpu().contiguous().data<float>().ToArray() : [];
         float[]? studentLogits = null;
@@ -323,7 +315,7 @@ public static class Collector
     private static bool Record(EnvGroup g, DatasetWriter writer, CollectionOptions options, ref long finished)
     {
         var buffer = writer.Pending;
-        int actions = buffer.Actions;
+        int actions = buffer.Schema.Actions;
         int gradBytes = (int)buffer.GradBytesPerRow;
         int vLength = buffer.Projections * actions;
         for (int i = 0; i < g.Count; i++)
@@ -331,7 +323,7 @@ public static class Collector
             if (writer.States >= options.States) return true;
             long episode = g.Episode[i];
             buffer.Add(g.StagedFrames.AsSpan(i * g.FrameSize, g.FrameSize), g.Actions[i], g.Rewards[i], g.Terminated[i], g.Truncated[i],
-                episode, g.Step[i], g.Logits.AsSpan(i * actions, actions), g.Grads.AsSpan(i * gradBytes, gradBytes),
+                episode, g.Step[i], g.Logits.AsSpan(i * actions, actions), g.GradLabels.AsSpan(i * gradBytes, gradBytes),
                 g.Projections.AsSpan(i * vLength, vLength), options.IsHeldOut(episode),
                 g.TeacherState.AsSpan(i * buffer.TeacherStateSize, buffer.TeacherStateSize));
             if (g.Terminated[i] || g.Truncated[i])

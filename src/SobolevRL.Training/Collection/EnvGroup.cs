@@ -50,7 +50,7 @@ internal sealed class EnvGroup : IDisposable
     public Random[] Rng { get; }
     public bool[] TeacherActs { get; }
     public float[] Logits { get; set; } = [];
-    public byte[] Grads { get; set; } = [];
+    public byte[] GradLabels { get; set; } = [];
     public float[] Projections { get; set; } = [];
     public Task? Stepping { get; set; }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using SobolevRL.Config;
 using SobolevRL.Evaluation;
+using SobolevRL.IO;
 using SobolevRL.Policies;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
@@ -111,8 +112,11 @@ public sealed class ValidationTracker : IDisposable
         if (Record(done, kl))
         {
             string path = BestPath(done);
-            student.Network.save(path + ".tmp");
-            File.Move(path + ".tmp", path, overwrite: true);
+            AtomicFile.Write(path, stream =>
+            {
+                using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+                student.Network.save(writer);
+            });
         }
         bool header = !File.Exists(_csv);
         using var w = new StreamWriter(_csv, append: true);

@@ -109,7 +109,7 @@ public sealed class CollectCliTests : IDisposable
             shared++;
             var (s1, l1) = reader.Locate(row);
             var (s2, l2) = other.Locate(refRow);
-            foreach (string array in new[] { ReplayArrays.Frames, ReplayArrays.Actions, ReplayArrays.Rewards, ReplayArrays.Logits, ReplayArrays.Grads })
+            foreach (string array in new[] { ReplayArrays.Frames, ReplayArrays.Actions, ReplayArrays.Rewards, ReplayArrays.Logits, ReplayArrays.GradLabels })
                 Assert.True(s1[array].Row(l1).SequenceEqual(s2[array].Row(l2)), $"{array} of episode {episode} step {step} differs from the uninterrupted run");
         }
         Assert.True(shared > 0, "the resumed part shares no state with the uninterrupted run");
@@ -163,7 +163,8 @@ public sealed class CollectCliTests : IDisposable
         Assert.Equal(400, info.GetProperty("states").GetInt64());
         Assert.Equal("full", info.GetProperty("labels").GetString());
         Assert.Empty(info.GetProperty("problems").EnumerateArray());
-        Assert.Equal(Collector.BytesPerState(600, 4, LabelMode.Full, 600, GradDtype.Float32), info.GetProperty("bytes_per_state").GetInt64());
+        // frames 600 B, action 4, reward 4, terminated 1, truncated 1, episode 8, step 4, logits 4·4, full float32 labels 4·600·4.
+        Assert.Equal(600 + 4 + 4 + 1 + 1 + 8 + 4 + 4 * 4 + 4 * 600 * 4, info.GetProperty("bytes_per_state").GetInt64());
         Assert.Equal(4 * 600 * 4, info.GetProperty("arrays").EnumerateArray().Single(a => a.GetProperty("array").GetString() == "grads").GetProperty("bytes_per_state").GetInt64());
 
         using (var reader = DatasetReader.Open(dir))
@@ -208,7 +209,7 @@ public sealed class CollectCliTests : IDisposable
             var (s2, l2) = b.Locate(row);
             foreach (string array in new[] { ReplayArrays.Frames, ReplayArrays.Actions, ReplayArrays.Episode, ReplayArrays.Step })
                 Assert.True(s1[array].Row(l1).SequenceEqual(s2[array].Row(l2)), $"{array} of row {row} differs");
-            foreach (string array in new[] { ReplayArrays.Logits, ReplayArrays.Grads })
+            foreach (string array in new[] { ReplayArrays.Logits, ReplayArrays.GradLabels })
             {
                 var x = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(s1[array].Row(l1));
                 var y = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(s2[array].Row(l2));

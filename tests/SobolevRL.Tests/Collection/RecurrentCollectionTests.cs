@@ -84,7 +84,7 @@ public sealed class RecurrentCollectionTests : IDisposable
         {
             var (shard, local) = reader.Locate(r);
             rows.Add((shard[ReplayArrays.Episode].Get<long>(local), shard[ReplayArrays.Step].Get<int>(local), shard[ReplayArrays.Frames].Row(local).ToArray(),
-                MemoryMarshal.Cast<byte, float>(shard[ReplayArrays.Logits].Row(local)).ToArray(), MemoryMarshal.Cast<byte, float>(shard[ReplayArrays.Grads].Row(local)).ToArray(),
+                MemoryMarshal.Cast<byte, float>(shard[ReplayArrays.Logits].Row(local)).ToArray(), MemoryMarshal.Cast<byte, float>(shard[ReplayArrays.GradLabels].Row(local)).ToArray(),
                 MemoryMarshal.Cast<byte, float>(shard[ReplayArrays.TeacherState].Row(local)).ToArray()));
         }
         using TeacherActor actor = TeacherActor.Open(teacherPath, maxBatch: 1);

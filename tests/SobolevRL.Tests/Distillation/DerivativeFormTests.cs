@@ -12,6 +12,10 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace SobolevRL.Tests.Distillation;
 
+/// <summary>
+/// The distillation Sobolev term through the one derivative-loss path: every form and label mode against finite differences of
+/// the parameters and against closed forms, and the finite-difference estimator against the exact term.
+/// </summary>
 [Collection(TorchGlobalState.Name)]
 public class DerivativeFormTests
 {
@@ -139,7 +143,7 @@ public class DerivativeFormTests
         using var labelsT = Labeler.Label(teacher, xb, LabelMode.Full);
         using var labelsS = Labeler.Label(student, xb, LabelMode.Full);
         using var logPolicy = F.log_softmax(labelsT.Logits, -1);
-        double fisher = DerivativeForms.Compute(labelsS.Gradients!, labelsT.Gradients!, DerivativeForm.Fisher, DerivativeLossKind.SquaredL2, logPolicy, 1e-3).item<double>();
+        double fisher = DerivativeForms.Compute(labelsS.GradLabels!, labelsT.GradLabels!, DerivativeForm.Fisher, DerivativeLossKind.SquaredL2, logPolicy, 1e-3).item<double>();
         Assert.Equal(0.0, Kl(x0), 12);
         Assert.InRange(trace / fisher, 0.999, 1.001);
     }
@@ -183,6 +187,8 @@ public class DerivativeFormTests
     }
 
     [Theory]
+    [InlineData("full", DerivativeForm.Rows)]
+    [InlineData("vjp:2", DerivativeForm.Rows)]
     [InlineData("full", DerivativeForm.Centered)]
     [InlineData("full", DerivativeForm.Fisher)]
     [InlineData("full", DerivativeForm.Relative)]
@@ -196,7 +202,7 @@ public class DerivativeFormTests
         var labelMode = LabelMode.Parse(mode);
         using var x = rand([4, 2, 2, 2], float64);
         using var labels = Labeler.Label(teacher, x, labelMode, new Generator(5));
-        using var batch = new ReplayBatch(x.clone(), labels.Logits.clone(), zeros([4], int64), labels.Gradients!.clone(), labels.Projections?.clone());
+        using var batch = new ReplayBatch(x.clone(), labels.Logits.clone(), zeros([4], int64), labels.GradLabels!.clone(), labels.Projections?.clone());
         var options = new LossOptions { Sobolev = mode, DerivativeForm = form, Projections = 2 };
         // The same directions for every evaluation of the projection form.
         double Term()
@@ -212,6 +218,21 @@ public class DerivativeFormTests
             parts.Sobolev.backward();
         }
         ParameterFiniteDifferences.AssertMatch(student.Network, Term, perParameter: 5, "autograd");
+    }
+
+    [Fact]
+    public void FiniteDifferenceTermEstimatesTheExactTerm()
+    {
+        using var teacher = Smooth(1);
+        using var student = Smooth(2);
+        using var x = rand([64, 2, 2, 2], float64);
+        using var labels = Labeler.Label(teacher, x, LabelMode.Full);
+        using var batch = new ReplayBatch(x.clone(), labels.Logits.clone(), zeros([64], int64), labels.GradLabels!.clone(), null);
+        double exact = DistillationLoss.Compute(student, batch, new LossOptions { Sobolev = "full" }, LabelMode.Full, 1.0, 1.0).Sobolev.item<double>();
+        var fdOptions = new LossOptions { Sobolev = "full", Estimator = SobolevEstimator.Fd, FdDirections = 64, FdStep = 1e-4 };
+        using var generator = new Generator(9);
+        double estimate = DistillationLoss.Compute(student, batch, fdOptions, LabelMode.Full, 1.0, 1.0, generator).Sobolev.item<double>();
+        Assert.InRange(estimate / exact, 0.8, 1.25);
     }
 
     [Fact]

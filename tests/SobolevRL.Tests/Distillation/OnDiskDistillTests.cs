@@ -49,7 +49,7 @@ public sealed class OnDiskDistillTests : IDisposable
         using var teacher = ReplayTestData.Teacher();
         using var labels = Labeler.Label(teacher, heldOut.Observations, LabelMode.Full, null);
         Assert.True(labels.Logits.allclose(heldOut.TeacherLogits, rtol: 1e-4, atol: 1e-5));
-        Assert.True(labels.Gradients!.allclose(heldOut.GradLabels!, rtol: 1e-2, atol: 1e-3)); // stored as float16
+        Assert.True(labels.GradLabels!.allclose(heldOut.GradLabels!, rtol: 1e-2, atol: 1e-3)); // stored as float16
 
         using var half = OnDiskDataset.Open(_full, trainFraction: 0.5);
         Assert.InRange(half.Summary.TrainStates, 1, data.Summary.TrainStates - 1);

@@ -37,7 +37,7 @@ public class ShardedBackwardTests
         using var generator = new Generator(3);
         var x = rand([Rows, 2, 13, 13], float64, generator: generator);
         using var labelled = Labeler.Label(teacher, x, labels, new Generator(5));
-        return new ReplayBatch(x, labelled.Logits.clone(), labelled.Logits.argmax(-1), labelled.Gradients?.clone(), labelled.Projections?.clone());
+        return new ReplayBatch(x, labelled.Logits.clone(), labelled.Logits.argmax(-1), labelled.GradLabels?.clone(), labelled.Projections?.clone());
     }
 
     private static (double[] Terms, Tensor[] Grads) Run(ModulePolicy student, ReplayBatch batch, LossOptions options, LabelMode sobolev, int shards)

@@ -14,7 +14,7 @@ public class CollectionDeterminismTests
         var options = ReplayTestData.Options(states: 64, labels: labels) with { GradDtype = GradDtype.Float32, Envs = envs };
         ReplayTestData.Collect(a, options, teacher);
         ReplayTestData.Collect(b, options, teacher);
-        foreach (string array in new[] { ReplayArrays.Frames, ReplayArrays.Actions, ReplayArrays.Logits, ReplayArrays.Grads })
+        foreach (string array in new[] { ReplayArrays.Frames, ReplayArrays.Actions, ReplayArrays.Logits, ReplayArrays.GradLabels })
             Assert.True(File.ReadAllBytes(Path.Combine(a, "shard-000000", array + ".npy")).SequenceEqual(File.ReadAllBytes(Path.Combine(b, "shard-000000", array + ".npy"))), $"{array} differs between two identical collections ({labels})");
         Directory.Delete(a, true);
         Directory.Delete(b, true);

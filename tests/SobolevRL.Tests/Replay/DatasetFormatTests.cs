@@ -95,8 +95,8 @@ public class DatasetFormatTests
             {
                 var (s16, l16) = reader.Locate(r);
                 var (s32, l32) = reader32.Locate(r);
-                var g16 = MemoryMarshal.Cast<byte, Half>(s16[ReplayArrays.Grads].Row(l16));
-                var g32 = MemoryMarshal.Cast<byte, float>(s32[ReplayArrays.Grads].Row(l32));
+                var g16 = MemoryMarshal.Cast<byte, Half>(s16[ReplayArrays.GradLabels].Row(l16));
+                var g32 = MemoryMarshal.Cast<byte, float>(s32[ReplayArrays.GradLabels].Row(l32));
                 Assert.Equal(g32.Length, g16.Length);
                 for (int j2 = 0; j2 < g32.Length; j2++)
                     Assert.True(Math.Abs((float)g16[j2] - g32[j2]) <= 1e-3f * Math.Abs(g32[j2]) + 1e-7f, $"row {r} element {j2}: {(float)g16[j2]} vs {g32[j2]}");

@@ -80,7 +80,7 @@ public sealed class ReplaySamplerTests : IDisposable
         for (int i = 0; i < rows.Length; i++)
         {
             var (shard, local) = reader.Locate(rows[i]);
-            var expected = GradEncoding.Decode(shard[ReplayArrays.Grads].Row(local), reader.Manifest.GradStorage());
+            var expected = GradEncoding.Decode(shard[ReplayArrays.GradLabels].Row(local), reader.Manifest.GradStorage());
             Assert.Equal(expected, labels.AsSpan(i * perState, perState).ToArray());
         }
     }

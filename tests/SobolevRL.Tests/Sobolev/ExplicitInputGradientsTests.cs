@@ -140,7 +140,7 @@ public class ExplicitInputGradientsTests
         using var student = new ModulePolicy(Network(13), [2, 13, 13], O, inputScale, temperature);
         var x = Inputs(14).abs() * (1 / inputScale);
         using var labels = Labeler.Label(teacher, x, labelMode, new Generator(15));
-        using var batch = new ReplayBatch(x, labels.Logits, zeros([B], int64), labels.Gradients, labels.Projections);
+        using var batch = new ReplayBatch(x, labels.Logits, zeros([B], int64), labels.GradLabels, labels.Projections);
         var options = new LossOptions { Sobolev = mode };
         var parameters = student.Network.parameters().ToArray();
 
@@ -166,7 +166,7 @@ public class ExplicitInputGradientsTests
         using var student = new ModulePolicy(Network(17), [2, 13, 13], O);
         var x = Inputs(18);
         using var labels = Labeler.Label(teacher, x, LabelMode.Vjp(1), new Generator(19));
-        using var batch = new ReplayBatch(x, labels.Logits, zeros([B], int64), labels.Gradients, labels.Projections);
+        using var batch = new ReplayBatch(x, labels.Logits, zeros([B], int64), labels.GradLabels, labels.Projections);
         var options = new LossOptions { Sobolev = "vjp:1" };
         double Term() => DistillationLoss.Compute(student, batch, options, LabelMode.Vjp(1), 1.0, 1.0).Sobolev.item<double>();
 

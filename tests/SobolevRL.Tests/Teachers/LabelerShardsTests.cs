@@ -38,8 +38,8 @@ public class LabelerShardsTests
         using var sharded = Labeler.Label(threads, policy, x, labelMode, new Generator(9));
         AssertClose(whole.Logits, sharded.Logits, "logits");
         AssertClose(whole.LogPolicy, sharded.LogPolicy, "log-policy");
-        Assert.Equal(whole.Gradients is null, sharded.Gradients is null);
-        if (whole.Gradients is not null) AssertClose(whole.Gradients, sharded.Gradients!, "gradients");
+        Assert.Equal(whole.GradLabels is null, sharded.GradLabels is null);
+        if (whole.GradLabels is not null) AssertClose(whole.GradLabels, sharded.GradLabels!, "gradients");
         Assert.Equal(whole.Projections is null, sharded.Projections is null);
         // The same draws of the generator, in the same order: the projection vectors are identical, not just close.
         if (whole.Projections is not null) Assert.True((whole.Projections == sharded.Projections!).all().item<bool>());
@@ -56,7 +56,7 @@ public class LabelerShardsTests
         {
             using var again = Labeler.Label(threads, teacher, x, LabelMode.Full);
             Assert.True((again.Logits == first.Logits).all().item<bool>(), $"logits differ at repetition {i}: max diff {(again.Logits - first.Logits).abs().max().item<float>()}");
-            Assert.True((again.Gradients! == first.Gradients!).all().item<bool>(), $"gradients differ at repetition {i}");
+            Assert.True((again.GradLabels! == first.GradLabels!).all().item<bool>(), $"gradients differ at repetition {i}");
         }
     }
 
@@ -82,7 +82,7 @@ public class LabelerShardsTests
         using var threads = new ShardThreads(3);
         using var sharded = Labeler.Label(threads, policy, x, LabelMode.Full);
         using var whole = Labeler.Label(policy, x, LabelMode.Full);
-        AssertClose(whole.Gradients!, sharded.Gradients!, "gradients");
+        AssertClose(whole.GradLabels!, sharded.GradLabels!, "gradients");
     }
 
     [Fact]

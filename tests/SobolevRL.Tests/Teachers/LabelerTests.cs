@@ -24,14 +24,14 @@ public class LabelerTests
         using var policy = SmoothPolicy(temperature: 2.0);
         var x = torch.rand(new long[] { 3, 2, 3, 3 }, float64);
         using var labels = Labeler.Label(policy, x, LabelMode.Full);
-        Assert.Equal(new long[] { 3, 4, 2, 3, 3 }, labels.Gradients!.shape);
+        Assert.Equal(new long[] { 3, 4, 2, 3, 3 }, labels.GradLabels!.shape);
         double eps = 1e-6;
         var flat = x.reshape(3, -1);
         for (int i = 0; i < 18; i++)
         {
             var e = zeros_like(flat); e[TensorIndex.Colon, i] = eps;
             var fd = (LogPolicy(policy, (flat + e).reshape(x.shape)) - LogPolicy(policy, (flat - e).reshape(x.shape))) / (2 * eps);
-            var analytic = labels.Gradients.reshape(3, 4, 18)[TensorIndex.Colon, TensorIndex.Colon, i];
+            var analytic = labels.GradLabels.reshape(3, 4, 18)[TensorIndex.Colon, TensorIndex.Colon, i];
             Assert.True(allclose(fd, analytic, rtol: 1e-6, atol: 1e-8), $"input {i}: max diff {(fd - analytic).abs().max().item<double>()}");
         }
         Assert.True(allclose(labels.LogPolicy, LogPolicy(policy, x)));
@@ -46,8 +46,8 @@ public class LabelerTests
         using var vjp = Labeler.Label(policy, x.to(float32).to(float64), LabelMode.Vjp(3), new Generator(7));
         Assert.Equal(new long[] { 5, 3, 4 }, vjp.Projections!.shape);
         Assert.True(allclose(vjp.Projections.to(float64).norm(dim: -1), ones(5, 3, dtype: float64), rtol: 1e-5));
-        var expected = einsum("bka,bax->bkx", vjp.Projections.to(float64), full.Gradients!.reshape(5, 4, -1)).reshape(5, 3, 2, 3, 3);
-        Assert.True(allclose(vjp.Gradients!, expected, rtol: 1e-5, atol: 1e-7));
+        var expected = einsum("bka,bax->bkx", vjp.Projections.to(float64), full.GradLabels!.reshape(5, 4, -1)).reshape(5, 3, 2, 3, 3);
+        Assert.True(allclose(vjp.GradLabels!, expected, rtol: 1e-5, atol: 1e-7));
         using var again = Labeler.Label(policy, x, LabelMode.Vjp(3), new Generator(7));
         Assert.True((again.Projections! == vjp.Projections).all().item<bool>());
     }

@@ -53,14 +53,14 @@ public sealed class OnnxTeacherTests : IDisposable
         using Tensor x = tensor(bytes, [6, .. obs]).to(ScalarType.Float32);
         using TeacherLabels onnx = Labeler.Label(teacher, x, LabelMode.Full);
         using TeacherLabels reference = Labeler.Label(module, x, LabelMode.Full);
-        Assert.True(allclose(onnx.Gradients!, reference.Gradients!, rtol: 1e-5, atol: 1e-7), "Jacobian differs from the module's");
+        Assert.True(allclose(onnx.GradLabels!, reference.GradLabels!, rtol: 1e-5, atol: 1e-7), "Jacobian differs from the module's");
         Assert.True(allclose(onnx.LogPolicy, reference.LogPolicy, rtol: 1e-6, atol: 1e-6));
 
         // Central differences in float32 with h = 1e-2: truncation ~h²·|ℓ'''|/6 ≈ 1e-5 and rounding ~ε·|ℓ|/h ≈ 1e-5 for this
         // tanh net, so 2e-4 absolute (plus 1% relative) separates a correct Jacobian from a wrong one by orders of magnitude.
         const double h = 1e-2;
         var flat = x.reshape(6, -1);
-        var jac = onnx.Gradients!.reshape(6, actions, -1);
+        var jac = onnx.GradLabels!.reshape(6, actions, -1);
         using var noGrad = no_grad();
         for (int i = 0; i < flat.shape[1]; i += 37)
         {

@@ -49,7 +49,7 @@ public sealed class RecurrentTeacherTests : IDisposable
             using TeacherLabels labels = Labeler.Label(teacher, Row(reference["obs"], t), LabelMode.Full, state: state);
             TensorAssert.Close(Row(reference["out"], t), labels.Logits, 1e-5, 1e-5, $"{name} step {t}: logits");
             TensorAssert.Close(Row(reference["logp"], t), labels.LogPolicy, 1e-5, 1e-5, $"{name} step {t}: log-policy");
-            TensorAssert.Close(Row(reference["jac"], t).flatten(), labels.Gradients!.flatten(), 1e-4, 2e-5, $"{name} step {t}: Jacobian");
+            TensorAssert.Close(Row(reference["jac"], t).flatten(), labels.GradLabels!.flatten(), 1e-4, 2e-5, $"{name} step {t}: Jacobian");
             state = labels.NextState!.clone();
         }
     }
@@ -146,7 +146,7 @@ public sealed class RecurrentTeacherTests : IDisposable
         Tensor x = cat([frames.narrow(0, 0, 1), frames.narrow(0, 1, 1), frames.narrow(0, 2, 1)], 1);
         Tensor state = tensor(reference["state"].ToFloats(), reference["state"].Shape).narrow(0, 2, 1);
         using TeacherLabels labels = Labeler.Label(stacked, x, LabelMode.Full, state: state);
-        Tensor jac = labels.Gradients!.reshape(3, 3, 4, 10, 10);
+        Tensor jac = labels.GradLabels!.reshape(3, 3, 4, 10, 10);
         Assert.Equal(0.0, jac.narrow(1, 0, 2).abs().max().item<float>());
         TensorAssert.Close(Row(reference["jac"], 2).flatten(), jac.narrow(1, 2, 1).flatten(), 1e-4, 2e-5, "newest frame");
         TensorAssert.Close(Row(reference["out"], 2), labels.Logits, 1e-5, 1e-5, "logits");

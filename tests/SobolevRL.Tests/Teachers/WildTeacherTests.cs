@@ -34,7 +34,7 @@ public sealed class WildTeacherTests : IDisposable
         Tensor logp = AsTensor(reference["logp"]);
         using TeacherLabels labels = Labeler.Label(teacher, obs, LabelMode.Full);
         TensorAssert.Close(logp, labels.LogPolicy.cpu(), 1e-5, 1e-5, $"{teacher.Path}: log-policy");
-        TensorAssert.Close(AsTensor(reference["jac"]).flatten(), labels.Gradients!.cpu().flatten(), 1e-4, jacobianTolerance, $"{teacher.Path}: Jacobian");
+        TensorAssert.Close(AsTensor(reference["jac"]).flatten(), labels.GradLabels!.cpu().flatten(), 1e-4, jacobianTolerance, $"{teacher.Path}: Jacobian");
 
         int n = (int)obs.shape[0];
         using TeacherActor actor = teacher.CreateActor(n);

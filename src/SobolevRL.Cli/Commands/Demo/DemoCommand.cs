@@ -37,14 +37,10 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var device = TorchSetup.Apply(settings);
-        var overrides = settings.Set.ToList();
-        if (settings.Teacher != null) overrides.Add($"data.teacher={settings.Teacher}");
-        if (settings.Env != null) overrides.Add($"data.env={settings.Env}");
+        var overrides = settings.Overrides(("data.teacher", settings.Teacher), ("data.env", settings.Env));
         var options = ConfigLoader.Load<DemoOptions>(ResumeConfig.File(settings.Config, settings.Out, settings.Resume), overrides);
         ShippedAgents.Resolve(options.Data.Teacher); // a missing teacher is an error before the run directory exists
-        var run = RunDirectory.Create("demo", settings.Out, settings.Resume);
-        ResumeConfig.SaveOrCheck(options, run, settings.Resume);
-        if (!settings.Json) Output.Log($"demo directory: {run.Path}");
+        var run = settings.StartRun("demo", options, settings.Resume, "demo");
         var result = CliProgress.Run(progress => DemoPipeline.Run(options, run.Path, device, progress, cancellationToken), plain: settings.Json);
         if (settings.Json)
         {

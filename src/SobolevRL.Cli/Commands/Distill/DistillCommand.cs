@@ -61,9 +61,7 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var device = TorchSetup.Apply(settings);
-        var overrides = settings.Set.ToList();
-        if (settings.Student != null) overrides.Add($"student={settings.Student}");
-        if (settings.Validation != null) overrides.Add($"validation.fraction={settings.Validation}");
+        var overrides = settings.Overrides(("student", settings.Student), ("validation.fraction", settings.Validation));
         var job = new DistillJobOptions
         {
             ConfigFile = settings.Config,

@@ -82,20 +82,9 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var device = TorchSetup.Apply(settings);
-        var overrides = settings.Set.ToList();
-        void Add(string key, object? value)
-        {
-            if (value != null) overrides.Add(string.Create(CultureInfo.InvariantCulture, $"{key}={value}"));
-        }
-        Add("data.env", settings.Env);
-        Add("data.teacher", settings.Teacher);
-        Add("data.states", settings.States);
-        if (settings.Fractions != null) Add("fractions", $"[{settings.Fractions}]");
-        Add("seeds", settings.Seeds);
-        Add("distill.optim.steps", settings.Steps);
-        Add("episodes", settings.Episodes);
-        if (settings.LambdaGrid != null) Add("lambda_grid", $"[{settings.LambdaGrid}]");
-        Add("budget", settings.Budget?.Replace('-', '_'));
+        var overrides = settings.Overrides(("data.env", settings.Env), ("data.teacher", settings.Teacher), ("data.states", settings.States),
+            ("fractions", RunSettings.List(settings.Fractions)), ("seeds", settings.Seeds), ("distill.optim.steps", settings.Steps),
+            ("episodes", settings.Episodes), ("lambda_grid", RunSettings.List(settings.LambdaGrid)), ("budget", settings.Budget?.Replace('-', '_')));
         var options = ConfigLoader.Load<DataEfficiencyOptions>(ResumeConfig.File(settings.Config, settings.Out, settings.Resume), overrides);
         options.Validate("");
         int students = 2 * options.Fractions.Length * options.Seeds;
@@ -103,9 +92,7 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
             $"record {options.Data.States:N0} states of {options.Data.Env} with {options.Data.Teacher}, then {students} students ({options.Fractions.Length} fractions x {options.Seeds} seeds x Regular/Sobolev) of {options.Distill.Optim.Steps:N0} steps, {options.Episodes} episodes each, {LongJob.Estimate(students * options.Distill.Optim.Steps * SecondsPerStudentStep.Low, students * options.Distill.Optim.Steps * SecondsPerStudentStep.High)}"),
             settings.States != null || settings.Config != null || settings.Resume, settings.Yes, "--states", settings.Json);
         ShippedAgents.Resolve(options.Data.Teacher);
-        var run = RunDirectory.Create("data-efficiency", settings.Out, settings.Resume);
-        ResumeConfig.SaveOrCheck(options, run, settings.Resume);
-        if (!settings.Json) Output.Log($"experiment directory: {run.Path}");
+        var run = settings.StartRun("data-efficiency", options, settings.Resume, "experiment");
         var result = CliProgress.Run(progress => DataEfficiencyExperiment.Run(options, run.Path, device, progress, cancellationToken, Output.Log), plain: settings.Json);
         if (settings.Json)
         {

@@ -53,22 +53,12 @@ public sealed class SyntheticGradientsCommand : Command<SyntheticGradientsComman
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var device = TorchSetup.Apply(settings);
-        var overrides = settings.Set.ToList();
-        void Add(string key, object? value)
-        {
-            if (value != null) overrides.Add(string.Create(CultureInfo.InvariantCulture, $"{key}={value}"));
-        }
-        if (settings.Kinds != null) Add("kinds", $"[{settings.Kinds}]");
-        if (settings.Cuts != null) Add("cuts", $"[{settings.Cuts}]");
-        Add("seeds", settings.Seeds);
-        Add("steps", settings.Steps);
-        Add("data_dir", settings.DataDir);
+        var overrides = settings.Overrides(("kinds", RunSettings.List(settings.Kinds)), ("cuts", RunSettings.List(settings.Cuts)),
+            ("seeds", settings.Seeds), ("steps", settings.Steps), ("data_dir", settings.DataDir));
         var options = ConfigLoader.Load<SyntheticGradientOptions>(ResumeConfig.File(settings.Config, settings.Out, settings.Resume), overrides);
         options.Validate("");
         if (FashionMnist.MissingReason(options.DataDir) is { } missing) throw new UserErrorException(missing);
-        var run = RunDirectory.Create("synthetic-gradients", settings.Out, settings.Resume);
-        ResumeConfig.SaveOrCheck(options, run, settings.Resume);
-        if (!settings.Json) Output.Log($"experiment directory: {run.Path}");
+        var run = settings.StartRun("synthetic-gradients", options, settings.Resume, "experiment");
         var result = CliProgress.Run(progress => SyntheticGradientExperiment.Run(options, run.Path, device, progress, cancellationToken), plain: settings.Json);
         if (settings.Json)
         {

@@ -58,11 +58,7 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var device = TorchSetup.Apply(settings);
-        var overrides = new List<string>(settings.Set);
-        if (settings.Env is not null) overrides.Add($"env={settings.Env}");
-        if (settings.Frames is not null) overrides.Add($"frames={settings.Frames.Value.ToString(CultureInfo.InvariantCulture)}");
-        if (settings.Envs is not null) overrides.Add($"num_envs={settings.Envs.Value.ToString(CultureInfo.InvariantCulture)}");
-        if (settings.Seed is not null) overrides.Add($"seed={settings.Seed.Value.ToString(CultureInfo.InvariantCulture)}");
+        var overrides = settings.Overrides(("env", settings.Env), ("frames", settings.Frames), ("num_envs", settings.Envs), ("seed", settings.Seed));
         var job = new TeacherTrainJobOptions
         {
             ConfigFile = settings.Config,
