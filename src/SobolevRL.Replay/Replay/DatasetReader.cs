@@ -97,8 +97,8 @@ public sealed class DatasetReader : IDisposable
             // collect refuses an existing directory, so the fix names a new one.
             bool shards = System.IO.Directory.Exists(directory) && System.IO.Directory.EnumerateDirectories(directory, "shard-*").Any();
             throw new UserErrorException(shards
-                ? $"{directory} has shard folders but no {DatasetManifest.FileName} (deleted, or the collection never committed): without it the shards cannot be read or resumed; collect again into a new directory with `sobolevrl collect --out NEW_DIR ...`"
-                : $"{directory} is not a replay dataset (no {DatasetManifest.FileName}); create one with `sobolevrl collect --out NEW_DIR ...` (a directory that does not exist yet)");
+                ? $"{directory} has shard folders but no {DatasetManifest.FileName} (deleted, or the collection never committed): without it the shards cannot be read or resumed; collect again into a new `out` directory"
+                : $"{directory} is not a replay dataset (no {DatasetManifest.FileName}); create one by collecting into a new `out` directory (one that does not exist yet)");
         }
         JsonDocument doc;
         try

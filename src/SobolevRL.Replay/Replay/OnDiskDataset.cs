@@ -22,7 +22,7 @@ public sealed class OnDiskDataset : IReplayDataset
         if (_index.TrainRows.Length == 0)
             throw new UserErrorException($"dataset {reader.Directory} has no usable training states{ProblemText(reader)}; collect more states or lower `heldout_fraction`");
         if (_index.HeldOutRows.Length == 0)
-            throw new UserErrorException($"dataset {reader.Directory} has no held-out states; collect it with a held-out fraction above 0 and, when episodes outlast the collection, `--split streams` (holds out whole env streams)");
+            throw new UserErrorException($"dataset {reader.Directory} has no held-out states; collect it with a held-out fraction above 0 and, when episodes outlast the collection, `split` streams (holds out whole env streams)");
         var full = reader.Summary();
         Summary = full with { TrainStates = _index.TrainRows.Length, HeldOutStates = _index.HeldOutRows.Length };
     }
