@@ -72,11 +72,11 @@ public static class EvalJob
         ReturnStatistics? student = null, teacher = null;
         if (job.Episodes > 0)
         {
-            student = EpisodeEvaluator.Run(env, job.Preset, overrides, actor.Act, job.Episodes, job.SeedOffset);
+            student = EpisodeEvaluator.Run(env, job.Preset, overrides, actor, job.Episodes, job.SeedOffset);
             if (job.Teacher != null)
             {
                 using var teacherActor = TeacherActor.Open(job.Teacher);
-                teacher = EpisodeEvaluator.Run(env, job.Preset, overrides, teacherActor.Act, job.Episodes, job.SeedOffset);
+                teacher = EpisodeEvaluator.Run(env, job.Preset, overrides, teacherActor, job.Episodes, job.SeedOffset);
             }
         }
         HeldOutResult? heldOut = null;

@@ -81,14 +81,14 @@ public static class SuiteEvaluation
         foreach (var (path, env) in policyEnvs)
         {
             using var actor = TeacherActor.Open(PolicyFile(path));
-            runs.Add(new SuiteRun(env, path, EpisodeEvaluator.Run(env, preset, null, actor.Act, episodes, seedOffset)));
+            runs.Add(new SuiteRun(env, path, EpisodeEvaluator.Run(env, preset, null, actor, episodes, seedOffset)));
         }
         var references = new Dictionary<string, GameReference>(StringComparer.Ordinal);
         foreach (var env in policyEnvs.Select(p => p.Env).Distinct())
         {
             if (AtariReference(env) is { } atari) { references[env] = atari; continue; }
             using var teacher = TeacherActor.Open(teacherByEnv[env]);
-            double teacherReturn = EpisodeEvaluator.Run(env, preset, null, teacher.Act, episodes, seedOffset).Mean;
+            double teacherReturn = EpisodeEvaluator.Run(env, preset, null, teacher, episodes, seedOffset).Mean;
             double randomReturn = EpisodeEvaluator.Run(env, EvaluationProtocol.Options(env, null, preset), _ => 0, episodes, seedOffset, epsilon: 1).Mean;
             if (teacherReturn == randomReturn)
                 throw new UserErrorException($"the teacher of {env} scores {teacherReturn}, as random play does: scores cannot be normalised between them");

@@ -27,7 +27,7 @@ public static class OnnxOpRegistry
     public const int MinOpset = 1;
 
     /// <summary>Newest default-domain opset the importer accepts.</summary>
-    public const int MaxOpset = 18;
+    public const int MaxOpset = 20;
 
     /// <summary>Operator types the importer supports, sorted by name.</summary>
     public static IReadOnlyList<string> SupportedOps { get; } = ByType.Keys.Order(StringComparer.Ordinal).ToArray();

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace SobolevRL.Tests.Onnx;
 
 /// <summary>
-/// Operators whose attributes became inputs (or whose semantics changed) across opsets 11–17, checked against
+/// Operators whose attributes became inputs (or whose semantics changed) across opsets 11–20, checked against
 /// ONNX Runtime on single-node models (the Debian node tests only cover each operator's newest version).
 /// Tolerance |a − e| ≤ 1e-5·|e| + 1e-6.
 /// </summary>
@@ -77,6 +77,14 @@ public class OnnxOpsetSemanticsTests : IDisposable
         ["tile_op13"] = new("Tile", 13, [2, 3], ["x", "repeats"], [], [Longs("repeats", 2, 3)]),
         ["cumsum_op14"] = new("CumSum", 14, [2, 4], ["x", "axis"], [], [Long0d("axis", 1)]),
         ["cumsum_op14_exclusive_reverse"] = new("CumSum", 14, [2, 4], ["x", "axis"], [Int("exclusive", 1), Int("reverse", 1)], [Long0d("axis", -1)]),
+        // Gelu (opset 20), Softplus without temporary Scalars, Einsum's two-operand forms (issue 19).
+        ["gelu_op20"] = new("Gelu", 20, [2, 5], ["x"], [], []),
+        ["gelu_op20_tanh"] = new("Gelu", 20, [2, 5], ["x"], [Text("approximate", "tanh")], []),
+        ["softplus_op1"] = new("Softplus", 17, [2, 5], ["x"], [], []),
+        ["einsum_op12_linear"] = new("Einsum", 12, [2, 3], ["x", "w"], [Text("equation", "bi,ij->bj")], [Floats("w", 3, 4)]),
+        ["einsum_op12_batch_bilinear"] = new("Einsum", 12, [2, 3, 4], ["x", "w"], [Text("equation", "bij, jk -> bik")], [Floats("w", 4, 2)]),
+        ["einsum_op12_outer_implicit"] = new("Einsum", 12, [2, 3], ["x", "w"], [Text("equation", "bi,k")], [Floats("w", 2)]),
+        ["einsum_op12_ellipsis_dot"] = new("Einsum", 12, [2, 3, 4], ["x", "w"], [Text("equation", "...j,...j->...")], [Floats("w", 2, 3, 4)]),
     };
 
     static TensorProto Floats(string name, params long[] dims)
@@ -95,7 +103,8 @@ public class OnnxOpsetSemanticsTests : IDisposable
     /// <summary>Cases whose operator is differentiable in x: their input-gradients are checked against finite differences.</summary>
     static readonly string[] Differentiable =
         ["layernorm_op17_last_axis", "layernorm_op17_axis1_statistics", "erf_op13", "hardswish_op14",
-         "where_op16_broadcast", "expand_op13_bidirectional", "tile_op13", "cumsum_op14", "cumsum_op14_exclusive_reverse"];
+         "where_op16_broadcast", "expand_op13_bidirectional", "tile_op13", "cumsum_op14", "cumsum_op14_exclusive_reverse",
+         "gelu_op20", "gelu_op20_tanh", "softplus_op1", "einsum_op12_linear", "einsum_op12_batch_bilinear", "einsum_op12_outer_implicit", "einsum_op12_ellipsis_dot"];
 
     public static TheoryData<string> DifferentiableNames() => [.. Differentiable];
 
@@ -180,7 +189,7 @@ public class OnnxOpsetSemanticsTests : IDisposable
             graph.Output.Add(new ValueInfoProto { Name = $"y{i}", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1 } } });
         }
         graph.Node.Add(node);
-        var model = new ModelProto { IrVersion = 7, Graph = graph };
+        var model = new ModelProto { IrVersion = c.Opset >= 19 ? 9 : 7, Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Version = c.Opset });
         string path = Path.Combine(_dir, name + ".onnx");
         OnnxModelFile.Write(model, path);

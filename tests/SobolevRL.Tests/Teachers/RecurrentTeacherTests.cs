@@ -151,4 +151,20 @@ public sealed class RecurrentTeacherTests : IDisposable
         TensorAssert.Close(Row(reference["jac"], 2).flatten(), jac.narrow(1, 2, 1).flatten(), 1e-4, 2e-5, "newest frame");
         TensorAssert.Close(Row(reference["out"], 2), labels.Logits, 1e-5, 1e-5, "logits");
     }
+
+    [Fact]
+    public void EvaluationStartsEveryEpisodeFromTheZeroState()
+    {
+        var (path, _) = Fixture("lstm_breakout_op17");
+        using TeacherActor actor = TeacherActor.Open(path);
+        var options = SobolevRL.Evaluation.EvaluationProtocol.Options("MinAtar/Breakout-v1", null, SobolevRL.Evaluation.EvaluationPreset.Default);
+        int starts = 0;
+        var returns = SobolevRL.Evaluation.EpisodeEvaluator.Run("MinAtar/Breakout-v1", options, actor.Act, 3, maxEpisodeSteps: 200, episodeStart: () =>
+        {
+            starts++;
+            actor.ResetState();
+        });
+        Assert.Equal(3, returns.Episodes);
+        Assert.Equal(3, starts);
+    }
 }

@@ -175,4 +175,29 @@ public sealed class WildTeacherTests : IDisposable
         // The section the errors point to exists.
         Assert.Contains("## Model cards", File.ReadAllText(RepoFiles.RepoFile("src/SobolevRL.Teachers/Teachers/README.md")));
     }
+
+    [Fact]
+    public void ExternalDataWeightsBesideTheGraphLoadAndActAsTheInlineModel()
+    {
+        // actor_critic_mlp_op17 re-saved by onnx.save_model(..., save_as_external_data=True) (README of the fixtures).
+        string path = Path.Combine(_fx.Dir, "external.onnx");
+        File.Copy(OnnxFixtures.PathOf("actor_critic_mlp_op17_external.onnx"), path);
+        new ModelCard { PolicyOutput = "logits" }.Write(ModelCard.PathFor(path));
+        var e = Assert.Throws<UserErrorException>(() => TeacherLoader.Load(path, CPU).Dispose());
+        Assert.Contains("actor_critic_mlp_op17_external.onnx.data", e.Message);
+        Assert.Contains("copy that file beside the model", e.Message);
+
+        File.Copy(OnnxFixtures.PathOf("actor_critic_mlp_op17_external.onnx.data"), Path.Combine(_fx.Dir, "actor_critic_mlp_op17_external.onnx.data"));
+        using OnnxTeacher external = TeacherLoader.Load(path, CPU);
+        using OnnxTeacher inline = TeacherLoader.Load(OnnxFixtures.PathOf("actor_critic_mlp_op17.onnx"), CPU);
+        Assert.Equal(inline.Graph.ParameterCount, external.Graph.ParameterCount);
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        Tensor obs = randn(5, 8);
+        using TeacherLabels a = Labeler.Label(inline, obs, LabelMode.Full), b = Labeler.Label(external, obs, LabelMode.Full);
+        TensorAssert.Close(a.Logits, b.Logits, 0, 0, "logits");
+        TensorAssert.Close(a.Gradients!, b.Gradients!, 0, 0, "Jacobian");
+        using TeacherActor actor = external.CreateActor(5);
+        TensorAssert.Close(a.Logits, tensor(actor.Logits(obs.data<float>().ToArray(), 5).ToArray(), [5, external.Actions]), 1e-5, 1e-5, "ONNX Runtime");
+    }
 }

@@ -17,18 +17,26 @@ internal static class ActivationOps
         new("Tanh", c => [c.Input(0).tanh()]),
         new("Sigmoid", c => [c.Input(0).sigmoid()]),
         new("HardSigmoid", c => [c.Input(0).Times(c.Attributes.Float("alpha", 0.2f)).Plus(c.Attributes.Float("beta", 0.5f)).Clamp(0, 1)]),
-        // The one exception to BannedSymbols.txt: TorchSharp 0.107 offers softplus only through a double overload that
-        // makes two temporary Scalars (its Scalar overload is private), and a composite would change the gradient's
-        // rounding. No shipped teacher uses Softplus; BannedScalarApisTests pins this as the only suppression.
-#pragma warning disable RS0030
-        new("Softplus", c => [F.softplus(c.Input(0))]),
-#pragma warning restore RS0030
+        // ln(1 + e^x) = −log σ(−x): libtorch's stable log-sigmoid, no Scalar (F.softplus takes temporary ones), and its
+        // gradient is σ(x) exactly as softplus's.
+        new("Softplus", c => [F.logsigmoid(c.Input(0).neg()).neg()]),
+        new("Gelu", Gelu, (n, a, o) => a.String("approximate", "none") is "none" or "tanh" ? null : $"approximate '{a.String("approximate", "")}' (none and tanh are supported)"),
         // x · HardSigmoid(x) with alpha 1/6, beta 1/2 (opset 14).
         new("HardSwish", c => [c.Input(0).Times(1.0 / 6).Plus(0.5).Clamp(0, 1).mul(c.Input(0))]),
         new("Erf", c => [c.Input(0).erf()]),
         new("Softmax", c => [SoftmaxLike(c, (x, d) => x.softmax(d))]),
         new("LogSoftmax", c => [SoftmaxLike(c, (x, d) => x.log_softmax(d))]),
     ];
+
+    // Opset 20: x·Φ(x) = x·(1 + erf(x/√2))/2, or with approximate = "tanh" x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2.
+    static Tensor[] Gelu(OnnxOpContext c)
+    {
+        Tensor x = c.Input(0);
+        Tensor inner = c.Attributes.String("approximate", "none") == "tanh"
+            ? x.mul(x).mul(x).Times(0.044715).Plus(x).Times(Math.Sqrt(2 / Math.PI)).tanh()
+            : x.Times(1 / Math.Sqrt(2)).erf();
+        return [x.mul(inner.Plus(1.0)).Times(0.5)];
+    }
 
     // gamma * (x > 0 ? x : alpha * (exp(x) - 1)); exp sees only non-positive values so its gradient stays finite.
     static Tensor[] Selu(OnnxOpContext c)

@@ -4,13 +4,16 @@ using SobolevRL.Hardware;
 
 namespace SobolevRL.Onnx.Ops;
 
-/// <summary>MatMul and Gemm.</summary>
+/// <summary>MatMul, Gemm and Einsum.</summary>
 internal static class LinearAlgebraOps
 {
     public static IEnumerable<OnnxOpDefinition> All() =>
     [
         new("MatMul", c => [torch.matmul(c.Input(0), c.Input(1))]),
         new("Gemm", Gemm),
+        // ONNX's equation language is numpy's, which libtorch's einsum reads (implicit output, "...", one or more
+        // operands); spaces are dropped.
+        new("Einsum", c => [torch.einsum(c.Attributes.String("equation", "").Replace(" ", "", StringComparison.Ordinal), c.Inputs.Select((t, i) => t ?? c.Input(i)).ToArray())]),
     ];
 
     // Y = alpha * A' * B' + beta * C, with A' = transA ? A^T : A, B' likewise; C is optional from opset 11.
