@@ -19,7 +19,7 @@ public sealed class RegressionCommand : Command<RegressionCommand.Settings>
     {
         /// <summary>Test functions.</summary>
         [CommandOption("--functions <LIST>")]
-        [Description("Comma-separated test functions (config key functions): ackley, beale, booth, bukin6, mccormick, rosenbrock, styblinski-tang, ackley-5 (Ackley on [-5, 5]²).")]
+        [Description("Comma-separated test functions (config key functions): ackley, beale, booth, bukin6, mccormick, rosenbrock, styblinski-tang, ackley-5 (Ackley on the box from -5 to 5).")]
         public string? Functions { get; init; }
 
         /// <summary>Training-set sizes.</summary>

@@ -57,7 +57,9 @@ public static class DataEfficiencyReport
         int seeds = fractions.Length == 0 ? 0 : fractions[0].Count(r => r.Mode == "regular");
         md.Append(CultureInfo.InvariantCulture, $"Teacher `{result.Teacher}` on {result.Env}. One dataset of {result.TrainStates} training states (labels {options.Data.Labels}, teacher acting: {options.Data.Acting.ToString().ToLowerInvariant()}); ")
           .Append(CultureInfo.InvariantCulture, $"students `{options.Distill.Student}` trained on the given percentage of it (whole episodes) for {options.Distill.Optim.Steps} steps of batch {options.Distill.Optim.BatchSize}, ")
-          .Append(CultureInfo.InvariantCulture, $"Regular (KL only) vs Sobolev ({options.Sobolev}, λ = {options.Distill.Loss.Weight:G4}, {options.Distill.Loss.DerivativeLoss.ToString().ToLowerInvariant()}). ")
+          .Append(options.FormGrid.Length > 0 || options.NoiseGrid.Length > 0
+              ? string.Create(CultureInfo.InvariantCulture, $"Regular (KL only) vs the Sobolev forms ({options.Sobolev}; FORM:λ… {string.Join(", ", options.FormGrid)}; rows by {options.Distill.Loss.DerivativeLoss.ToString().ToLowerInvariant()}) and the input-noise control (σ {string.Join(", ", options.NoiseGrid)}), compared below. ")
+              : string.Create(CultureInfo.InvariantCulture, $"Regular (KL only) vs Sobolev ({options.Sobolev}, λ = {options.Distill.Loss.Weight:G4}, {options.Distill.Loss.DerivativeLoss.ToString().ToLowerInvariant()}). "))
           .Append(CultureInfo.InvariantCulture, $"Scored on {result.HeldOutStates} states of held-out episodes; mean ± std over {seeds} seeds. ")
           .Append(CultureInfo.InvariantCulture, $"Returns: {result.Protocol}")
           .Append(result.TeacherReturns is { } t ? string.Create(CultureInfo.InvariantCulture, $"; the teacher's: {F(t.Mean)} ± {F(t.Std)}.\n\n") : ".\n\n")
@@ -112,7 +114,7 @@ public static class DataEfficiencyReport
                 var (kl, klStd) = Stats(these, r => r.Kl);
                 var (ae, aeStd) = Stats(these, r => 100 * r.ActionError);
                 var (ge, geStd) = Stats(these, r => r.GradientError);
-                string compute = $"{F(these.Average(r => (double)r.Steps))} / {F(these.Average(r => (double)r.ChosenStep))} / {F(these.Average(r => r.CpuSeconds))}";
+                string compute = string.Create(CultureInfo.InvariantCulture, $"{these.Average(r => (double)r.Steps):F0} / {these.Average(r => (double)r.ChosenStep):F0} / {F(these.Average(r => r.CpuSeconds))}");
                 var paired = these.Where(r => regular.ContainsKey(r.Seed) && double.IsFinite(r.Kl) && double.IsFinite(regular[r.Seed].Kl)).ToArray();
                 string difference = "–", lower = "–", wilcoxon = "–", tp = "–", prefers = "–";
                 if (m.Key != "regular" && paired.Length > 0)
@@ -142,7 +144,7 @@ public static class DataEfficiencyReport
     }
 
     private static string Compute(IReadOnlyList<DataEfficiencyRow> rows) =>
-        rows.Count == 0 ? "–" : $"{F(rows.Average(r => (double)r.Steps))} / {F(rows.Average(r => r.Epochs))} / {F(rows.Average(r => r.CpuSeconds))}";
+        rows.Count == 0 ? "–" : string.Create(CultureInfo.InvariantCulture, $"{rows.Average(r => (double)r.Steps):F0} / {F(rows.Average(r => r.Epochs))} / {F(rows.Average(r => r.CpuSeconds))}");
 
     private static (double Mean, double Std) Stats(IReadOnlyList<DataEfficiencyRow> rows, Func<DataEfficiencyRow, double> value)
     {

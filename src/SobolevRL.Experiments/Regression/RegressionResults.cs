@@ -203,7 +203,7 @@ public sealed record RegressionReport(
         var text = new System.Text.StringBuilder();
         text.Append("# Regression on optimisation test functions (Sobolev training, experiment 1)\n\n");
         text.Append(System.Globalization.CultureInfo.InvariantCulture,
-            $"MLP 2→{o.Hidden}→{o.Hidden}→1 (ReLU); full-batch Adam, {o.Steps} steps, learning rate {o.LearningRate}; Sobolev weight λ = {o.DerivativeWeight}; ");
+            $"MLP 2→{o.Hidden}→{o.Hidden}→1 (ReLU); full-batch Adam, {o.Steps} steps, learning rate {(o.LearningRateGrid.Length > 0 ? "chosen on validation" : G(o.LearningRate))}; Sobolev weight λ = {(o.LambdaGrid.Length > 0 ? "chosen on validation" : G(o.DerivativeWeight))}; ");
         text.Append(System.Globalization.CultureInfo.InvariantCulture,
             $"{o.Seeds} seed(s); {o.TestPoints} uniform test points; wall time {WallSeconds:F0} s.\n");
         text.Append("Inputs are mapped to [−1, 1]² and values standardised with the training mean and std; errors below are in the functions' original units, mean ± std over seeds. ");

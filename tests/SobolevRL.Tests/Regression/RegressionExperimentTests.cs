@@ -75,8 +75,18 @@ public sealed class RegressionExperimentTests : IDisposable
     {
         var options = Quick with
         {
-            Sizes = [10], Seeds = 3, Steps = 60, Hidden = 16, TestPoints = 200, GridSize = 0, ValidationPoints = 200, ValidationEvery = 20,
-            LearningRateGrid = [1e-3, 1e-2], LambdaGrid = [0.1, 1], TuningSeeds = 1, RegularOnThreeN = true,
+            Sizes = [10],
+            Seeds = 3,
+            Steps = 60,
+            Hidden = 16,
+            TestPoints = 200,
+            GridSize = 0,
+            ValidationPoints = 200,
+            ValidationEvery = 20,
+            LearningRateGrid = [1e-3, 1e-2],
+            LambdaGrid = [0.1, 1],
+            TuningSeeds = 1,
+            RegularOnThreeN = true,
         };
         var dir = Path.Combine(_directory, "fair");
         int fitted = 0;
