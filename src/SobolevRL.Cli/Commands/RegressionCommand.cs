@@ -19,7 +19,7 @@ public sealed class RegressionCommand : Command<RegressionCommand.Settings>
     {
         /// <summary>Test functions.</summary>
         [CommandOption("--functions <LIST>")]
-        [Description("Comma-separated test functions (config key functions): ackley, beale, booth, bukin6, mccormick, rosenbrock, styblinski-tang.")]
+        [Description("Comma-separated test functions (config key functions): ackley, beale, booth, bukin6, mccormick, rosenbrock, styblinski-tang, ackley-5 (Ackley on the box from -5 to 5).")]
         public string? Functions { get; init; }
 
         /// <summary>Training-set sizes.</summary>
@@ -36,6 +36,11 @@ public sealed class RegressionCommand : Command<RegressionCommand.Settings>
         [CommandOption("--steps <N>")]
         [Description("Full-batch Adam steps per model, the same for Regular and Sobolev (config key steps).")]
         public int? Steps { get; init; }
+
+        /// <summary>Continue the run in --out.</summary>
+        [CommandOption("--resume")]
+        [Description("Continue the run in --out: fits recorded in its fits/ folder are read, the rest trained.")]
+        public bool Resume { get; init; }
     }
 
     /// <inheritdoc />
@@ -43,14 +48,14 @@ public sealed class RegressionCommand : Command<RegressionCommand.Settings>
     {
         TorchSetup.Apply(settings);
         var options = ConfigLoader.Load<RegressionOptions>(settings.Config, Overrides(settings));
-        var run = RunDirectory.Create("regression", settings.Out);
+        var run = RunDirectory.Create("regression", settings.Out, settings.Resume);
         ConfigLoader.Save(options, run.File(RunDirectory.ConfigFile));
         if (!settings.Json)
         {
             Output.Log($"run directory: {run.Path}");
         }
 
-        int models = options.Functions.Length * options.Sizes.Length * options.Seeds * 2;
+        int models = RegressionExperiment.ModelCount(options);
         var report = CliProgress.Run(
             progress =>
             {
@@ -73,6 +78,11 @@ public sealed class RegressionCommand : Command<RegressionCommand.Settings>
                 "regression: test errors in original units, mean ± std over seeds",
                 ["function", "n", "value MSE Regular", "value MSE Sobolev", "grad error Regular", "grad error Sobolev"],
                 Rows(report));
+            if (options.Seeds > 1 || options.RegularOnThreeN || options.ValidationPoints > 0)
+            {
+                Console.Out.Write(report.ToPairedTable());
+            }
+
             Output.Log($"report: {run.File(RunDirectory.ReportFile)}");
         }
 

@@ -25,14 +25,17 @@ namespace SobolevRL.Experiments;
 /// <param name="Epochs">Samples drawn / training states.</param>
 /// <param name="TrainSeconds">Wall time of training (under the load of the moment).</param>
 /// <param name="CpuSeconds">CPU time of the process during training.</param>
+/// <param name="ValidationKl">Validation KL of the kept snapshot (NaN without a validation split).</param>
+/// <param name="Trial">False for a λ (or σ) the validation split did not choose: recorded in results.csv, left out of the tables.</param>
 public sealed record DataEfficiencyRow(double Percent, long TrainStates, long Seed, string Mode, double Kl, double ActionError, double GradientError, double ReturnMean, string RunPath,
-    double Lambda = double.NaN, long Steps = 0, long ChosenStep = 0, double Epochs = double.NaN, double TrainSeconds = double.NaN, double CpuSeconds = double.NaN)
+    double Lambda = double.NaN, long Steps = 0, long ChosenStep = 0, double Epochs = double.NaN, double TrainSeconds = double.NaN, double CpuSeconds = double.NaN,
+    double ValidationKl = double.NaN, bool Trial = false)
 {
     /// <summary>The row of <paramref name="student"/>.</summary>
     public static DataEfficiencyRow Of(double percent, long trainStates, long seed, string mode, double lambda, StudentResult student) =>
         new(percent, trainStates, seed, mode, student.Distill.HeldOutKl, 1 - student.Distill.HeldOutAgreement, student.Distill.HeldOutGradientError,
             student.Returns?.Mean ?? double.NaN, student.RunPath, lambda, student.Distill.Steps, student.Distill.ChosenStep, student.Distill.Epochs,
-            student.Distill.TrainSeconds, student.Distill.CpuSeconds);
+            student.Distill.TrainSeconds, student.Distill.CpuSeconds, student.Distill.ValidationKl);
 }
 
 /// <summary>Everything the data-efficiency experiment measured (<c>summary.json</c>).</summary>
@@ -81,12 +84,18 @@ public static class DataEfficiencyExperiment
         var teacherReturns = o.Episodes > 0 ? TeacherReturns(teacherPath, plan, Path.Combine(outDir, "teacher.json")) : null;
 
         var rows = new List<DataEfficiencyRow>();
-        long runs = o.Fractions.Length * o.Seeds * (o.LambdaGrid.Length > 0 ? 1L : 2L), done = 0;
+        var forms = o.FormGrid.Select(DataEfficiencyOptions.ParseFormEntry).ToArray();
+        long runs = o.Fractions.Length * o.Seeds * (o.LambdaGrid.Length > 0 ? 1L : StudentsPerFractionAndSeed(o)), done = 0;
         foreach (double percent in o.Fractions.Order())
         {
             using var data = OnDiskDataset.Open(datasetDir, percent / 100.0, verifyChecksums: false);
             for (long seed = 0; seed < o.Seeds; seed++)
             {
+                if (forms.Length > 0 || o.NoiseGrid.Length > 0)
+                {
+                    rows.AddRange(CompareForms(o, forms, percent, seed, data, outDir, device, info, plan, () => progress?.Report(new ProgressInfo("data-efficiency", ++done, runs, "students")), progress, cancel));
+                    continue;
+                }
                 if (o.LambdaGrid.Length > 0)
                 {
                     progress?.Report(new ProgressInfo("data-efficiency", done, runs, "λ searches"));
@@ -123,6 +132,48 @@ public static class DataEfficiencyExperiment
         DataEfficiencyReport.Write(result, o, outDir);
         return result;
     }
+
+    // One fraction and seed of the form comparison: the Regular student, then per form (and for the noise control) one
+    // student per λ (σ), the one of lowest validation KL marked chosen and the others kept as trials.
+    private static List<DataEfficiencyRow> CompareForms(DataEfficiencyOptions o, (Distillation.DerivativeForm Form, double[] Lambdas)[] forms, double percent, long seed,
+        IReplayDataset data, string outDir, Device device, TeacherInfo info, EpisodePlan plan, Action done, IProgress<ProgressInfo>? progress, CancellationToken cancel)
+    {
+        var rows = new List<DataEfficiencyRow>();
+        var baseOptions = o.Distill with { Seed = o.Distill.Seed + seed };
+        DataEfficiencyRow Train(string mode, string suffix, double weight, DistillOptions options)
+        {
+            string name = string.Create(CultureInfo.InvariantCulture, $"p{percent:G6}-s{seed}-{suffix}");
+            var r = StudentRuns.Train(name, options, data, Path.Combine(outDir, "runs", name), device, info, plan, progress, cancel);
+            done();
+            return DataEfficiencyRow.Of(percent, data.Summary.TrainStates, options.Seed, mode, weight, r);
+        }
+        void Choose(List<DataEfficiencyRow> trials)
+        {
+            var best = trials.MinBy(t => double.IsNaN(t.ValidationKl) ? double.PositiveInfinity : t.ValidationKl)!;
+            rows.AddRange(trials.Select(t => ReferenceEquals(t, best) ? t : t with { Trial = true }));
+        }
+
+        rows.Add(Train("regular", "regular", 0, baseOptions with { Loss = baseOptions.Loss with { Sobolev = "off" } }));
+        foreach (var (form, lambdas) in forms)
+        {
+            string mode = form.ToString().ToLowerInvariant();
+            Choose(lambdas.Select(l => Train(mode, string.Create(CultureInfo.InvariantCulture, $"{mode}-l{l:G6}"), l,
+                baseOptions with { Loss = baseOptions.Loss with { Sobolev = o.Sobolev, DerivativeForm = form, Weight = l } })).ToList());
+        }
+        if (o.NoiseGrid.Length > 0)
+            Choose(o.NoiseGrid.Select(sigma => Train("noise", string.Create(CultureInfo.InvariantCulture, $"noise-{sigma:G6}"), sigma,
+                baseOptions with { Loss = baseOptions.Loss with { Sobolev = "off", InputNoise = sigma } })).ToList());
+        return rows;
+    }
+
+    /// <summary>
+    /// Students trained per fraction and seed: Regular and Sobolev; with a λ grid one per λ (0 included); with the form
+    /// comparison one Regular, one per (form, λ) and one per noise σ.
+    /// </summary>
+    public static long StudentsPerFractionAndSeed(DataEfficiencyOptions o) =>
+        o.FormGrid.Length > 0 || o.NoiseGrid.Length > 0 ? 1L + o.FormGrid.Sum(e => DataEfficiencyOptions.ParseFormEntry(e).Lambdas.Length) + o.NoiseGrid.Length
+        : o.LambdaGrid.Length > 0 ? o.LambdaGrid.Append(0).Distinct().Count()
+        : 2L;
 
     /// <summary>Fewer training episodes than this in a fraction: its students depend on which episodes they are.</summary>
     public const int MinEpisodesPerFraction = 10;

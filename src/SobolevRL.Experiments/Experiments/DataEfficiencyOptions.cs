@@ -36,6 +36,20 @@ public sealed record DataEfficiencyOptions : IValidatable
     /// </summary>
     public double[] LambdaGrid { get; init; } = [];
 
+    /// <summary>
+    /// The loss-form comparison: entries <c>FORM:λ1:λ2…</c> (FORM a <c>loss.derivative_form</c>: rows, centered, fisher,
+    /// relative, projection). Per fraction and seed one Regular student is trained, and per form one student per λ, of which
+    /// the one of lowest validation KL is the form's student (paired with the Regular one). Needs
+    /// <c>distill.validation.fraction</c> above 0; excludes <see cref="LambdaGrid"/> and equal_time.
+    /// </summary>
+    public string[] FormGrid { get; init; } = [];
+
+    /// <summary>
+    /// The input-noise control beside <see cref="FormGrid"/>: Regular students with <c>loss.input_noise</c> = σ for each σ
+    /// here, the one of lowest validation KL kept (empty: no control).
+    /// </summary>
+    public double[] NoiseGrid { get; init; } = [];
+
     /// <summary>How the students share compute (equal_steps or equal_time; equal_time needs an empty <see cref="LambdaGrid"/>).</summary>
     public BudgetKind Budget { get; init; } = BudgetKind.EqualSteps;
 
@@ -71,7 +85,27 @@ public sealed record DataEfficiencyOptions : IValidatable
         foreach (double l in LambdaGrid) Check.NonNegative(l, "lambda_grid");
         if (LambdaGrid.Length > 0 && Budget == BudgetKind.EqualTime)
             throw new UserErrorException("config budget: equal_time pairs one Sobolev student with one Regular student; leave lambda_grid empty or use budget=equal_steps");
+        foreach (string entry in FormGrid) ParseFormEntry(entry);
+        foreach (double sigma in NoiseGrid) Check.Positive(sigma, "noise_grid");
+        if ((FormGrid.Length > 0 || NoiseGrid.Length > 0) && (LambdaGrid.Length > 0 || Budget == BudgetKind.EqualTime))
+            throw new UserErrorException($"config {UserErrorException.Key("form_grid")}: the form comparison chooses λ per form itself; leave {UserErrorException.Key("lambda_grid")} empty and use {UserErrorException.Key("budget")}=equal_steps");
+        if ((FormGrid.Length > 0 || NoiseGrid.Length > 0) && !(Distill.Validation.Fraction > 0))
+            throw new UserErrorException($"config {UserErrorException.Key("form_grid")}: λ and σ are chosen by validation KL; set {UserErrorException.Key("distill.validation.fraction")} above 0");
         if (LambdaGrid.Length > 0 && !(Distill.Validation.Fraction > 0))
             throw new UserErrorException("config lambda_grid: λ is chosen by validation KL; set distill.validation.fraction above 0");
+    }
+
+    /// <summary>Parses a <see cref="FormGrid"/> entry <c>FORM:λ1:λ2…</c> (a user error naming <c>form_grid</c> otherwise).</summary>
+    public static (DerivativeForm Form, double[] Lambdas) ParseFormEntry(string entry)
+    {
+        var parts = entry.Split(':', StringSplitOptions.TrimEntries);
+        string known = string.Join(", ", Enum.GetNames<DerivativeForm>().Select(n => n.ToLowerInvariant()));
+        if (parts.Length < 2 || !Enum.TryParse<DerivativeForm>(parts[0], ignoreCase: true, out var form) || !Enum.IsDefined(form))
+            throw new UserErrorException($"config {UserErrorException.Key("form_grid")} entry '{entry}': write FORM:λ1:λ2… with FORM one of {known}, e.g. centered:0.003:0.01");
+        var lambdas = new double[parts.Length - 1];
+        for (int i = 1; i < parts.Length; i++)
+            if (!double.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out lambdas[i - 1]) || !(lambdas[i - 1] > 0) || double.IsInfinity(lambdas[i - 1]))
+                throw new UserErrorException($"config {UserErrorException.Key("form_grid")} entry '{entry}': '{parts[i]}' is not a positive λ");
+        return (form, lambdas);
     }
 }

@@ -9,10 +9,10 @@ using static TorchSharp.torch;
 namespace SobolevRL.Regression;
 
 /// <summary>Progress of <see cref="RegressionExperiment.Run"/>: models trained so far out of the total.</summary>
-/// <param name="Completed">Models trained.</param>
+/// <param name="Completed">Models trained (hyperparameter-search fits included).</param>
 /// <param name="Total">Models to train.</param>
-/// <param name="Last">The run just finished.</param>
-public sealed record RegressionProgress(int Completed, int Total, RegressionRun Last);
+/// <param name="Last">The scored run just finished (null after a search fit).</param>
+public sealed record RegressionProgress(int Completed, int Total, RegressionRun? Last);
 
 /// <summary>
 /// Paper experiment 1: fit each test function from small uniform samples with Regular (values)
@@ -23,9 +23,29 @@ public sealed record RegressionProgress(int Completed, int Total, RegressionRun 
 /// <c>report.md</c> (tables and plots), and per function <c>surfaces/&lt;name&gt;.csv</c> (true surface and
 /// both fits on a grid, from the smallest training size and the first seed) and
 /// <c>plots/&lt;name&gt;.png</c>. Same options, same results on CPU.
+/// With <see cref="RegressionOptions.ValidationPoints"/> every model keeps its best-validation snapshot, and the
+/// learning-rate and λ grids are searched per function, size and mode on that validation sample (from training samples
+/// of their own seeds) before the scored seeds train with the chosen values. Every fit is recorded in <c>fits/</c>, so a
+/// run continued in the same directory trains only what is missing.
 /// </remarks>
 public static class RegressionExperiment
 {
+    // Seed indices of the search's training samples: far from the scored seeds 0, 1, ….
+    private const int TuningSeedBase = 500;
+
+    /// <summary>The modes the options train: Regular, Sobolev, and the 3n control when asked for.</summary>
+    public static IReadOnlyList<RegressionMode> Modes(RegressionOptions options) =>
+        options.RegularOnThreeN ? [RegressionMode.Regular, RegressionMode.Sobolev, RegressionMode.RegularOnThreeN] : [RegressionMode.Regular, RegressionMode.Sobolev];
+
+    /// <summary>Models the options train, search fits included.</summary>
+    public static int ModelCount(RegressionOptions options)
+    {
+        int rates = Math.Max(1, options.LearningRateGrid.Length), lambdas = Math.Max(1, options.LambdaGrid.Length);
+        bool searched = options.LearningRateGrid.Length > 0 || options.LambdaGrid.Length > 0;
+        int perSize = Modes(options).Sum(m => (searched ? rates * (m == RegressionMode.Sobolev ? lambdas : 1) * options.TuningSeeds : 0) + options.Seeds);
+        return options.Functions.Length * options.Sizes.Length * perSize;
+    }
+
     /// <summary>Runs the experiment, writes its files into <paramref name="outputDirectory"/> and returns the report.</summary>
     public static RegressionReport Run(
         RegressionOptions options, string outputDirectory, IProgress<RegressionProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -34,15 +54,15 @@ public static class RegressionExperiment
         var device = Devices.Parse(options.Device);
         Directory.CreateDirectory(outputDirectory);
         var clock = Stopwatch.StartNew();
+        var fits = new FitStore(Path.Combine(outputDirectory, "fits"), options);
 
         var tests = functions.Select((f, i) => RegressionSample.Uniform(f, options.TestPoints, DerivedSeed(options.BaseSeed, f, 0, -1))).ToArray();
+        var validations = functions.Select(f => options.ValidationPoints > 0 ? RegressionSample.Uniform(f, options.ValidationPoints, DerivedSeed(options.BaseSeed, f, 0, -2)) : null).ToArray();
         var infos = functions.Select((f, i) => Describe(f, tests[i])).ToArray();
-        var jobs = (from f in Enumerable.Range(0, functions.Count)
-                    from size in options.Sizes
-                    from s in Enumerable.Range(0, options.Seeds)
-                    select (Function: f, Size: size, Seed: s)).ToArray();
-        var results = new RegressionRun[jobs.Length][];
-        int completed = 0;
+        var runs = new List<RegressionRun>();
+        var trials = new List<RegressionTrial>();
+        int completed = 0, total = ModelCount(options);
+        void Done(RegressionRun? run) => progress?.Report(new RegressionProgress(++completed, total, run));
 
         // These models are too small to gain from intra-op threads (on a busy machine extra threads
         // only spin). Models train one after another: TorchSharp 0.107 crashed ("Unknown scalar
@@ -51,13 +71,24 @@ public static class RegressionExperiment
         torch.set_num_threads(1);
         try
         {
-            for (int j = 0; j < jobs.Length; j++)
+            for (int f = 0; f < functions.Count; f++)
             {
-                var (f, size, s) = jobs[j];
-                results[j] = RunJob(options, functions[f], infos[f], tests[f], size, s, device, outputDirectory, cancellationToken);
-                foreach (var run in results[j])
+                foreach (var size in options.Sizes)
                 {
-                    progress?.Report(new RegressionProgress(++completed, jobs.Length * 2, run));
+                    var settings = new Dictionary<RegressionMode, RegressionFitSettings>();
+                    foreach (var mode in Modes(options))
+                    {
+                        settings[mode] = Search(options, functions[f], validations[f], size, mode, device, fits, trials, Done, cancellationToken);
+                    }
+
+                    for (int s = 0; s < options.Seeds; s++)
+                    {
+                        foreach (var run in RunJob(options, settings, functions[f], infos[f], tests[f], validations[f], size, s, device, outputDirectory, fits, cancellationToken))
+                        {
+                            runs.Add(run);
+                            Done(run);
+                        }
+                    }
                 }
             }
         }
@@ -66,7 +97,6 @@ public static class RegressionExperiment
             torch.set_num_threads(threads);
         }
 
-        var runs = results.SelectMany(r => r).ToArray();
         var cells = runs
             .GroupBy(r => (r.Function, r.Size, r.Mode))
             .Select(g => new RegressionCell(
@@ -74,52 +104,116 @@ public static class RegressionExperiment
                 MeanStd.Of(g.Select(r => r.ValueMse)), MeanStd.Of(g.Select(r => r.GradientMse)),
                 MeanStd.Of(g.Select(r => r.RelativeValueMse)), MeanStd.Of(g.Select(r => r.RelativeGradientMse))))
             .ToArray();
-        var report = new RegressionReport(options, infos, cells, runs, clock.Elapsed.TotalSeconds);
+        var report = new RegressionReport(options, infos, cells, runs, clock.Elapsed.TotalSeconds, trials);
         RunDirectory.WriteAtomic(Path.Combine(outputDirectory, RunDirectory.SummaryFile), report.ToJson());
         RunDirectory.WriteAtomic(Path.Combine(outputDirectory, RunDirectory.ReportFile), report.ToMarkdownReport());
         return report;
     }
 
-    // One training sample: Regular and Sobolev from the same data and initial weights.
-    private static RegressionRun[] RunJob(
-        RegressionOptions options, TestFunction function, RegressionFunctionInfo info, RegressionSample test,
-        int size, int seedIndex, Device device, string outputDirectory, CancellationToken cancellationToken)
+    // The settings of a mode: without grids the options' own; with grids, the point of lowest geometric-mean best
+    // validation MSE over the tuning samples (ties: the first in grid order).
+    private static RegressionFitSettings Search(
+        RegressionOptions options, TestFunction function, RegressionSample? validation, int size, RegressionMode mode, Device device,
+        FitStore fits, List<RegressionTrial> trials, Action<RegressionRun?> done, CancellationToken cancellationToken)
     {
-        var sampleSeed = DerivedSeed(options.BaseSeed, function, size, seedIndex);
-        var train = RegressionSample.Uniform(function, size, sampleSeed);
-        var normalisation = Normalisation.Fit(function, train);
+        double[] rates = options.LearningRateGrid.Length > 0 ? options.LearningRateGrid : [options.LearningRate];
+        double[] lambdas = mode != RegressionMode.Sobolev ? [0] : options.LambdaGrid.Length > 0 ? options.LambdaGrid : [options.DerivativeWeight];
+        if (options.LearningRateGrid.Length == 0 && options.LambdaGrid.Length == 0)
+        {
+            return new RegressionFitSettings(mode, rates[0], lambdas[0], options.Steps, options.Hidden);
+        }
+
+        var points = new List<(RegressionFitSettings Settings, double Score)>();
+        foreach (var rate in rates)
+        {
+            foreach (var lambda in lambdas)
+            {
+                var settings = new RegressionFitSettings(mode, rate, lambda, options.Steps, options.Hidden);
+                double logSum = 0;
+                for (int t = 0; t < options.TuningSeeds; t++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var seedIndex = TuningSeedBase + t;
+                    var run = fits.GetOrAdd(function, size, settings, seedIndex, () =>
+                    {
+                        var (train, sampleSeed) = TrainingSample(options, function, size, mode, seedIndex);
+                        var normalisation = Normalisation.Fit(function, train);
+                        var clock = Stopwatch.StartNew();
+                        var fit = RegressionTrainer.Fit(train, normalisation, settings, sampleSeed, device, validation, options.ValidationEvery);
+                        using var model = fit.Model;
+                        return new RegressionRun(function.Name, size, mode, options.BaseSeed + seedIndex, double.NaN, double.NaN, double.NaN, double.NaN, fit.FinalLoss,
+                            clock.Elapsed.TotalSeconds, rate, lambda, fit.BestStep, fit.ValidationMse * normalisation.Scale * normalisation.Scale);
+                    });
+                    logSum += Math.Log(Math.Max(run.ValidationMse, double.Epsilon));
+                    done(null);
+                }
+
+                points.Add((settings, Math.Exp(logSum / options.TuningSeeds)));
+            }
+        }
+
+        var chosen = points.MinBy(p => double.IsNaN(p.Score) ? double.PositiveInfinity : p.Score);
+        trials.AddRange(points.Select(p => new RegressionTrial(function.Name, size, mode, p.Settings.LearningRate, p.Settings.Lambda, p.Score, ReferenceEquals(p.Settings, chosen.Settings))));
+        return chosen.Settings;
+    }
+
+    // The training sample of a mode and seed: n uniform points, or 3n for the control (the same generator draws the n
+    // points first, so the control's sample extends the n-point one). Returns it with the seed of the sample and weights.
+    private static (RegressionSample Sample, long Seed) TrainingSample(RegressionOptions options, TestFunction function, int size, RegressionMode mode, int seedIndex)
+    {
+        var seed = DerivedSeed(options.BaseSeed, function, size, seedIndex);
+        return (RegressionSample.Uniform(function, mode == RegressionMode.RegularOnThreeN ? 3 * size : size, seed), seed);
+    }
+
+    // One training sample: every mode from the same seed (same initial weights; the control's sample extends the others').
+    private static IEnumerable<RegressionRun> RunJob(
+        RegressionOptions options, Dictionary<RegressionMode, RegressionFitSettings> settings, TestFunction function, RegressionFunctionInfo info,
+        RegressionSample test, RegressionSample? validation, int size, int seedIndex, Device device, string outputDirectory, FitStore fits,
+        CancellationToken cancellationToken)
+    {
         var grid = options.GridSize > 1 && size == options.Sizes.Min() && seedIndex == 0
             ? RegressionSample.Grid(function, options.GridSize)
             : null;
         var surfaces = new List<(string, double[])>();
         var runs = new List<RegressionRun>();
-        foreach (var mode in new[] { RegressionMode.Regular, RegressionMode.Sobolev })
+        RegressionSample? shown = null;
+        foreach (var mode in Modes(options))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var clock = Stopwatch.StartNew();
-            var (model, finalLoss) = RegressionTrainer.Train(train, normalisation, mode, options, sampleSeed, device);
-            using (model)
+            var s = settings[mode];
+            var (train, sampleSeed) = TrainingSample(options, function, size, mode, seedIndex);
+            shown ??= train;
+            RegressionRun Train()
             {
+                var normalisation = Normalisation.Fit(function, train);
+                var clock = Stopwatch.StartNew();
+                var fit = RegressionTrainer.Fit(train, normalisation, s, sampleSeed, device, validation, options.ValidationEvery);
+                using var model = fit.Model;
                 var seconds = clock.Elapsed.TotalSeconds;
                 var predictions = RegressionPredictions.Of(model, normalisation, test, device);
                 var valueMse = predictions.ValueMse(test);
                 var gradientMse = predictions.GradientMse(test);
-                runs.Add(new RegressionRun(
-                    function.Name, size, mode, options.BaseSeed + seedIndex, valueMse, gradientMse,
-                    valueMse / info.TestValueVariance, gradientMse / info.TestGradientMeanSquare, finalLoss, seconds));
-                if (grid is not null)
+                if (grid is not null && mode != RegressionMode.RegularOnThreeN)
                 {
                     surfaces.Add((mode.ToString(), RegressionPredictions.Of(model, normalisation, grid, device).Values));
                 }
+
+                return new RegressionRun(
+                    function.Name, size, mode, options.BaseSeed + seedIndex, valueMse, gradientMse,
+                    valueMse / info.TestValueVariance, gradientMse / info.TestGradientMeanSquare, fit.FinalLoss, seconds,
+                    s.LearningRate, s.Lambda, fit.BestStep, fit.ValidationMse * normalisation.Scale * normalisation.Scale);
             }
+
+            // The plotted seed always trains (its surfaces need the model); the others come from fits/ when recorded.
+            runs.Add(grid is not null ? fits.Put(function, size, s, seedIndex, Train()) : fits.GetOrAdd(function, size, s, seedIndex, Train));
         }
 
         if (grid is not null)
         {
-            WriteSurfaces(outputDirectory, function, options.GridSize, grid, train, surfaces, size);
+            WriteSurfaces(outputDirectory, function, options.GridSize, grid, shown!, surfaces, size);
         }
 
-        return runs.ToArray();
+        return runs;
     }
 
     // Distinct, reproducible seeds per (function, size, seed); size −1 marks the test set. A function enters by its
@@ -156,4 +250,38 @@ public static class RegressionExperiment
         panels.AddRange(fits.Select(p => ($"{p.Title}, n = {size}", p.Values)));
         SurfacePlot.Save(Path.Combine(plots.FullName, $"{function.Name}.png"), function, gridSize, train, panels);
     }
+}
+
+/// <summary>
+/// Every fit of a regression run as one JSON file in <c>fits/</c>, named by everything that decides it (function, size,
+/// mode, learning rate, λ, seed, and the run-wide steps, width, base seed, validation and test sizes): a run continued in
+/// its directory reads what was recorded and trains the rest.
+/// </summary>
+internal sealed class FitStore(string directory, RegressionOptions options)
+{
+    private readonly string _common = string.Create(CultureInfo.InvariantCulture,
+        $"st{options.Steps}-h{options.Hidden}-b{options.BaseSeed}-v{options.ValidationPoints}x{options.ValidationEvery}-t{options.TestPoints}");
+
+    public RegressionRun GetOrAdd(TestFunction function, int size, RegressionFitSettings settings, int seedIndex, Func<RegressionRun> train)
+    {
+        var path = PathOf(function, size, settings, seedIndex);
+        if (File.Exists(path))
+        {
+            var saved = System.Text.Json.JsonSerializer.Deserialize<RegressionRun>(File.ReadAllText(path), Json.Options);
+            if (saved is not null) return saved;
+        }
+
+        return Put(function, size, settings, seedIndex, train());
+    }
+
+    public RegressionRun Put(TestFunction function, int size, RegressionFitSettings settings, int seedIndex, RegressionRun run)
+    {
+        Directory.CreateDirectory(directory);
+        RunDirectory.WriteAtomic(PathOf(function, size, settings, seedIndex), Json.Serialize(run));
+        return run;
+    }
+
+    private string PathOf(TestFunction function, int size, RegressionFitSettings s, int seedIndex) =>
+        Path.Combine(directory, string.Create(CultureInfo.InvariantCulture,
+            $"{function.Name}-n{size}-{s.Mode}-lr{s.LearningRate:R}-l{s.Lambda:R}-s{seedIndex}-{_common}.json"));
 }

@@ -5,7 +5,7 @@ public class LongJobDefaultsTests
 {
     [Theory]
     [InlineData("teacher train", "PPO on MinAtar/Breakout-v1 for 5,000,000 frames", "about 9–25 min on 2 quiet cores")]
-    [InlineData("experiment data-efficiency", "record 100,000 states of MinAtar/Breakout-v1", "30 students (5 fractions x 3 seeds x Regular/Sobolev) of 4,000 steps, 20 episodes each, about 9–18 min on 2 quiet cores")]
+    [InlineData("experiment data-efficiency", "record 100,000 states of MinAtar/Breakout-v1", "30 students (5 fractions x 3 seeds x 2 students) of 4,000 steps, 20 episodes each, about 9–18 min on 2 quiet cores")]
     public void NoOptionsPrintsThePlanAndStartsNothing(string command, string plan, string more)
     {
         string cwd = Directory.CreateTempSubdirectory("sobolevrl-longjob-").FullName;

@@ -59,6 +59,62 @@ public class DataEfficiencyTests
     }
 
     [Fact]
+    public void TheFormComparisonPairsEveryFormsValidationChoiceWithOneRegularStudent()
+    {
+        string dir = ExperimentFixtures.TempDir();
+        try
+        {
+            var options = new DataEfficiencyOptions
+            {
+                Data = ExperimentFixtures.Data(600),
+                Fractions = [100],
+                Seeds = 2,
+                Episodes = 0,
+                Distill = ExperimentFixtures.Distill(20) with { Validation = new global::SobolevRL.Distillation.ValidationOptions { Fraction = 0.2, Every = 5 } },
+                FormGrid = ["centered:0.001:0.1", "rows:0.3"],
+                NoiseGrid = [0.05, 0.2],
+            };
+            Assert.Equal(1 + 2 + 1 + 2, DataEfficiencyExperiment.StudentsPerFractionAndSeed(options));
+            var result = DataEfficiencyExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken);
+            Assert.Equal(2 * 6, result.Rows.Count);
+            foreach (var seed in result.Rows.GroupBy(r => r.Seed))
+            {
+                Assert.Single(seed, r => r.Mode == "regular" && !r.Trial);
+                foreach (var mode in new[] { "centered", "rows", "noise" })
+                {
+                    var trials = seed.Where(r => r.Mode == mode).ToArray();
+                    var chosen = Assert.Single(trials, r => !r.Trial);
+                    Assert.Equal(trials.Min(r => r.ValidationKl), chosen.ValidationKl);
+                }
+                Assert.Equal([0.001, 0.1], seed.Where(r => r.Mode == "centered").Select(r => r.Lambda).Order());
+                Assert.Equal([0.05, 0.2], seed.Where(r => r.Mode == "noise").Select(r => r.Lambda).Order());
+            }
+            Assert.True(File.Exists(Path.Combine(dir, "runs", "p100-s1-centered-l0.1", StudentRuns.ResultFile)));
+            Assert.True(File.Exists(Path.Combine(dir, "runs", "p100-s0-noise-0.2", StudentRuns.ResultFile)));
+            string report = File.ReadAllText(Path.Combine(dir, RunDirectory.ReportFile));
+            Assert.Contains("## Loss forms against Regular, paired by seed", report);
+            Assert.Contains("| 100 | centered |", report);
+            Assert.Contains("| 100 | noise |", report);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void ABadFormGridIsAUserErrorNamingItsKey()
+    {
+        foreach (var entry in new[] { "centred:0.1", "centered", "fisher:-1", "rows:x" })
+        {
+            var e = Assert.Throws<UserErrorException>(() => new DataEfficiencyOptions { FormGrid = [entry] }.Validate(""));
+            Assert.Contains("`form_grid`", e.Message);
+        }
+        var both = Assert.Throws<UserErrorException>(() => new DataEfficiencyOptions { FormGrid = ["rows:1"], LambdaGrid = [0.1] }.Validate(""));
+        Assert.Contains("`lambda_grid`", both.Message);
+        var noValidation = new DataEfficiencyOptions { NoiseGrid = [0.1] };
+        noValidation = noValidation with { Distill = noValidation.Distill with { Validation = new global::SobolevRL.Distillation.ValidationOptions { Fraction = 0 } } };
+        Assert.Contains("`distill.validation.fraction`", Assert.Throws<UserErrorException>(() => noValidation.Validate("")).Message);
+    }
+
+    [Fact]
     public void ABadFractionOrAnOffSobolevTermIsAUserError()
     {
         var e = Assert.Throws<UserErrorException>(() => new DataEfficiencyOptions { Fractions = [0] }.Validate(""));

@@ -71,6 +71,108 @@ public sealed class RegressionExperimentTests : IDisposable
     }
 
     [Fact]
+    public void FairProtocol_SearchesOnValidation_KeepsTheBestSnapshot_TrainsTheControl_AndResumes()
+    {
+        var options = Quick with
+        {
+            Sizes = [10],
+            Seeds = 3,
+            Steps = 60,
+            Hidden = 16,
+            TestPoints = 200,
+            GridSize = 0,
+            ValidationPoints = 200,
+            ValidationEvery = 20,
+            LearningRateGrid = [1e-3, 1e-2],
+            LambdaGrid = [0.1, 1],
+            TuningSeeds = 1,
+            RegularOnThreeN = true,
+        };
+        var dir = Path.Combine(_directory, "fair");
+        int fitted = 0;
+        var report = RegressionExperiment.Run(options, dir, new SyncProgress(() => fitted++), TestContext.Current.CancellationToken);
+        Assert.Equal(RegressionExperiment.ModelCount(options), fitted);
+        Assert.Equal(2 + 4 + 2 + 3 * 3, fitted);
+
+        // One chosen point per mode, the one of lowest validation score; the scored seeds train with it.
+        Assert.Equal(8, report.Trials!.Count);
+        foreach (var group in report.Trials.GroupBy(t => t.Mode))
+        {
+            var chosen = Assert.Single(group, t => t.Chosen);
+            Assert.Equal(group.Min(t => t.ValidationMse), chosen.ValidationMse);
+            Assert.All(report.Runs.Where(r => r.Mode == group.Key), r => Assert.Equal((chosen.LearningRate, chosen.Lambda), (r.LearningRate, r.Lambda)));
+        }
+
+        Assert.All(report.Trials.Where(t => t.Mode != RegressionMode.Sobolev), t => Assert.Equal(0, t.Lambda));
+        Assert.Equal(9, report.Runs.Count);
+        Assert.All(report.Runs, r => Assert.True(r.BestStep % 20 == 0 && r.BestStep <= 60 && double.IsFinite(r.ValidationMse), $"{r.Mode}: step {r.BestStep}, validation {r.ValidationMse}"));
+        var text = File.ReadAllText(Path.Combine(dir, "report.md"));
+        Assert.Contains("Wilcoxon p vs 3n", text);
+        Assert.Contains("| mccormick | 10 |", text);
+
+        // A second run in the directory reads every fit from fits/: identical runs, Seconds included (nothing retrained).
+        var again = RegressionExperiment.Run(options, dir, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(report.Runs, again.Runs);
+        Assert.Equal(report.Trials, again.Trials);
+    }
+
+    [Fact]
+    public void TheControlsSampleExtendsTheNPointSample()
+    {
+        var function = TestFunctions.ByName("ackley-5");
+        Assert.Equal(Domain.Square(-5, 5), function.Domain);
+        var small = RegressionSample.Uniform(function, 7, seed: 11);
+        var large = RegressionSample.Uniform(function, 21, seed: 11);
+        Assert.Equal(small.X1, large.X1[..7]);
+        Assert.Equal(small.X2, large.X2[..7]);
+        Assert.Equal(function.Value(1, 2), TestFunctions.ByName("ackley").Value(1, 2));
+    }
+
+    [Fact]
+    public void BestSnapshot_IsTheModelOfLowestValidationMse()
+    {
+        var function = TestFunctions.ByName("booth");
+        var train = RegressionSample.Uniform(function, 15, seed: 1);
+        var validation = RegressionSample.Uniform(function, 100, seed: 2);
+        var n = Normalisation.Fit(function, train);
+        // A learning rate high enough that the validation error does not fall monotonically.
+        var settings = new RegressionFitSettings(RegressionMode.Regular, 3e-2, 0, 200, 32);
+        var checkpoints = new List<double>();
+        for (int steps = 0; steps <= 200; steps += 25)
+        {
+            using var plain = RegressionTrainer.Fit(train, n, settings with { Steps = steps }, 5, TorchSharp.torch.CPU).Model;
+            checkpoints.Add(ValidationMse(plain, n, validation));
+        }
+
+        var fit = RegressionTrainer.Fit(train, n, settings, 5, TorchSharp.torch.CPU, validation, validateEvery: 25);
+        using var model = fit.Model;
+        int best = checkpoints.IndexOf(checkpoints.Min());
+        Assert.Equal(25 * best, fit.BestStep);
+        Assert.Equal(checkpoints.Min(), fit.ValidationMse, 5);
+        Assert.Equal(fit.ValidationMse, ValidationMse(model, n, validation), 6);
+    }
+
+    [Fact]
+    public void AGridWithoutAValidationSampleIsAUserError()
+    {
+        var error = Assert.Throws<UserErrorException>(() => (Quick with { LambdaGrid = [0.1, 1] }).Validate(""));
+        Assert.Contains("`validation_points`", error.Message);
+    }
+
+    private static double ValidationMse(RegressionMlp model, Normalisation n, RegressionSample validation)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var _ = TorchSharp.torch.no_grad();
+        var d = model.forward(n.Inputs(validation, TorchSharp.torch.CPU)) - n.Values(validation, TorchSharp.torch.CPU);
+        return (d * d).mean().item<float>();
+    }
+
+    private sealed class SyncProgress(Action onReport) : IProgress<RegressionProgress>
+    {
+        public void Report(RegressionProgress value) => onReport();
+    }
+
+    [Fact]
     public void Normalisation_MapsTheDomainToTheUnitBox_AndGradientsByTheChainRule()
     {
         var function = TestFunctions.ByName("mccormick");

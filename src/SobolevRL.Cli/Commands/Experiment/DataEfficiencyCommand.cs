@@ -87,9 +87,10 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
             ("episodes", settings.Episodes), ("lambda_grid", RunSettings.List(settings.LambdaGrid)), ("budget", settings.Budget?.Replace('-', '_')));
         var options = ConfigLoader.Load<DataEfficiencyOptions>(ResumeConfig.File(settings.Config, settings.Out, settings.Resume), overrides);
         options.Validate("");
-        int students = 2 * options.Fractions.Length * options.Seeds;
+        long perSeed = DataEfficiencyExperiment.StudentsPerFractionAndSeed(options);
+        long students = perSeed * options.Fractions.Length * options.Seeds;
         LongJob.Confirm("experiment data-efficiency", string.Create(CultureInfo.InvariantCulture,
-            $"record {options.Data.States:N0} states of {options.Data.Env} with {options.Data.Teacher}, then {students} students ({options.Fractions.Length} fractions x {options.Seeds} seeds x Regular/Sobolev) of {options.Distill.Optim.Steps:N0} steps, {options.Episodes} episodes each, {LongJob.Estimate(students * options.Distill.Optim.Steps * SecondsPerStudentStep.Low, students * options.Distill.Optim.Steps * SecondsPerStudentStep.High)}"),
+            $"record {options.Data.States:N0} states of {options.Data.Env} with {options.Data.Teacher}, then {students} students ({options.Fractions.Length} fractions x {options.Seeds} seeds x {perSeed} students) of {options.Distill.Optim.Steps:N0} steps, {options.Episodes} episodes each, {LongJob.Estimate(students * options.Distill.Optim.Steps * SecondsPerStudentStep.Low, students * options.Distill.Optim.Steps * SecondsPerStudentStep.High)}"),
             settings.States != null || settings.Config != null || settings.Resume, settings.Yes, "--states", settings.Json);
         ShippedAgents.Resolve(options.Data.Teacher);
         var run = settings.StartRun("data-efficiency", options, settings.Resume, "experiment");

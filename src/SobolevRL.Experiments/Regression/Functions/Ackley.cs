@@ -3,17 +3,31 @@ namespace SobolevRL.Regression.Functions;
 /// <summary>
 /// Ackley, a = 20, b = 0.2, c = 2π:
 /// f = −a·exp(−b·√(½(x1² + x2²))) − exp(½(cos c·x1 + cos c·x2)) + a + e; minimum 0 at the origin
-/// (a cone tip: the gradient is undefined there and reported as 0). Domain [−32.768, 32.768]².
+/// (a cone tip: the gradient is undefined there and reported as 0). Domain [−32.768, 32.768]² (SFU's), or a narrower
+/// square given to the constructor (<c>ackley-5</c>: [−5, 5]², where 20–100 samples resolve the cosine ripples).
 /// </summary>
 public sealed class Ackley : TestFunction
 {
     private const double A = 20, B = 0.2, C = 2 * Math.PI;
 
-    /// <inheritdoc />
-    public override string Name => "ackley";
+    /// <summary>Ackley on SFU's domain [−32.768, 32.768]², named <c>ackley</c>.</summary>
+    public Ackley()
+        : this("ackley", 32.768)
+    {
+    }
+
+    /// <summary>Ackley on [−<paramref name="halfWidth"/>, <paramref name="halfWidth"/>]², named <paramref name="name"/>.</summary>
+    public Ackley(string name, double halfWidth)
+    {
+        Name = name;
+        Domain = Domain.Square(-halfWidth, halfWidth);
+    }
 
     /// <inheritdoc />
-    public override Domain Domain { get; } = Domain.Square(-32.768, 32.768);
+    public override string Name { get; }
+
+    /// <inheritdoc />
+    public override Domain Domain { get; }
 
     /// <inheritdoc />
     public override (double X1, double X2, double Value) GlobalMinimum => (0, 0, 0);
