@@ -35,6 +35,9 @@ public sealed record EvalJobOptions
     /// <summary>Evaluation protocol preset (<c>preset</c>: default, machado2018, mnih2015).</summary>
     public EvaluationPreset Preset { get; init; } = EvaluationPreset.Named("default");
 
+    /// <summary>Game whose output of a multi-game run is evaluated (<c>game</c>; only with such a run as policy).</summary>
+    public string? Game { get; init; }
+
     /// <summary>Device of the differentiable student (held-out metrics).</summary>
     public Device Device { get; init; } = CPU;
 }
@@ -59,7 +62,8 @@ public static class EvalJob
         if (job.Policy.Length == 0) throw new UserErrorException($"{Key("policy")} is required: a .onnx file or a run directory");
         if (job.Episodes < 0) throw new UserErrorException($"{Key("episodes")} {job.Episodes}: must be >= 0");
         bool isRun = Directory.Exists(job.Policy);
-        string onnx = isRun ? Path.Combine(job.Policy, DistillTrainer.OnnxFile) : job.Policy;
+        int game = isRun ? MultiGameRuns.GameIndex(job.Policy, job.Game) : MultiGameRuns.NoGame(job.Game);
+        string onnx = isRun ? MultiGameRuns.PolicyFile(job.Policy, game) : job.Policy;
         if (!File.Exists(onnx)) throw new UserErrorException($"policy '{onnx}' does not exist; give a .onnx file or a run directory");
         if (job.Data != null && !isRun)
             throw new UserErrorException($"{Key("data")} needs {Key("policy")} to be a run directory (held-out gradient metrics need the differentiable TorchSharp student)");
@@ -83,7 +87,9 @@ public static class EvalJob
         if (job.Data != null)
         {
             using var data = DatasetSource.Open(job.Data, warn);
-            using var policy = RunStudent.Load(job.Policy, job.Device);
+            using var multi = game >= 0 ? MultiGameStudent.Load(job.Policy, job.Device) : null;
+            using var single = multi is null ? RunStudent.Load(job.Policy, job.Device) : null;
+            var policy = multi?.Policies[game] ?? single!;
             using var batch = data.HeldOut(int.MaxValue, job.Device);
             heldOut = HeldOutMetrics.Compute(policy, batch, policy.Temperature);
         }

@@ -233,6 +233,9 @@ public sealed record DistillOptions : IValidatable
     /// <summary>Divergence diagnostics.</summary>
     public DivergenceOptions Divergence { get; init; } = new();
 
+    /// <summary>Multi-game settings (batch shares, head layout), used when <c>data</c> names several games.</summary>
+    public MultiGameOptions Games { get; init; } = new();
+
     /// <inheritdoc />
     public void Validate(string path)
     {
@@ -243,5 +246,6 @@ public sealed record DistillOptions : IValidatable
         Logging.Validate("logging");
         Validation.Validate("validation");
         Divergence.Validate("divergence");
+        Games.Validate("games");
     }
 }

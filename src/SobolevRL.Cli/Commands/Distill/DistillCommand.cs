@@ -18,7 +18,7 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
     {
         /// <summary>Dataset.</summary>
         [CommandOption("--data <DIR>")]
-        [Description("Labelled dataset: a directory written by 'collect', or smoke:ENV,STATES,LABELS (small in-memory set labelled by a random MinAtar teacher).")]
+        [Description("Labelled dataset: a directory written by 'collect', or smoke:ENV,STATES,LABELS (small in-memory set labelled by a random MinAtar teacher); several games as GAME=SOURCE,GAME=SOURCE,... (one multi-game student, game-balanced batches, games.weights, games.head).")]
         public string Data { get; init; } = "";
 
         /// <summary>Student architecture (overrides the config key student).</summary>
@@ -74,6 +74,11 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
             AllowDamaged = settings.AllowDamaged,
             Device = device,
         };
+        if (Replay.MultiGameDataset.IsMultiGame(settings.Data))
+        {
+            if (settings.LambdaSearch != null) throw new UserErrorException("--lambda-search takes one dataset, but --data names several games; run one λ per multi-game distill");
+            return MultiGame(job, settings.Json, cancellationToken);
+        }
         if (settings.LambdaSearch != null)
             return Search(job, Experiments.LambdaSearch.ParseGrid(settings.LambdaSearch, "--lambda-search"), settings.Json, cancellationToken);
         var (run, summary, _) = CliProgress.Run(progress => DistillJob.Run(job, progress, cancellationToken, Output.Log), plain: settings.Json);
@@ -99,6 +104,27 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
             ["train CPU seconds", F(summary.CpuSeconds)],
         ]);
         Output.Log($"run: {run.Path}");
+        return 0;
+    }
+
+    private static int MultiGame(DistillJobOptions job, bool json, CancellationToken cancel)
+    {
+        var (run, summary, _) = CliProgress.Run(progress => MultiGameDistillJob.Run(job, progress, cancel, Output.Log), plain: json);
+        if (json)
+        {
+            Output.Json(new { run = run.Path, summary });
+            return 0;
+        }
+        string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+        Output.Table($"distill {summary.Games.Count} games, {summary.Student} ({summary.Head} heads, {summary.StudentParameters} parameters), sobolev {summary.Sobolev}",
+            ["game", "env", "actions", "head", "rows/batch", "train states", "held-out KL", "agreement", "gradient error", "onnx"],
+            [.. summary.Games.Select(g => new[]
+            {
+                g.Game, g.Env, g.Actions.ToString(CultureInfo.InvariantCulture), g.Head.ToString(CultureInfo.InvariantCulture),
+                g.BatchRows.ToString(CultureInfo.InvariantCulture), g.TrainStates.ToString(CultureInfo.InvariantCulture),
+                F(g.HeldOutKl), F(g.HeldOutAgreement), F(g.HeldOutGradientError), Path.GetFileName(g.OnnxPath),
+            })]);
+        Output.Log($"steps {summary.Steps}, train seconds {F(summary.TrainSeconds)}; run: {run.Path}");
         return 0;
     }
 

@@ -45,6 +45,31 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [Description("Environment option of a held-out variant, e.g. ramping=false or sticky_action_prob=0 (repeatable).")]
         public string[] EnvOptions { get; init; } = [];
 
+        /// <summary>Game output of a multi-game run.</summary>
+        [CommandOption("--game <GAME>")]
+        [Description("With a multi-game run as --policy: the game whose output (head and student-GAME.onnx) is evaluated.")]
+        public string? Game { get; init; }
+
+        /// <summary>Score every game of a multi-game run.</summary>
+        [CommandOption("--games")]
+        [Description("With a multi-game run as --policy: score every training game and every --held-out game in one call (trained/held-out, return ± 95% CI, % of teacher, held-out metrics).")]
+        public bool Games { get; init; }
+
+        /// <summary>Held-out games of --games.</summary>
+        [CommandOption("--held-out <GAME=ENV>")]
+        [Description("--games: a game the student was not trained on, played zero-shot with its shared head (repeatable).")]
+        public string[] HeldOut { get; init; } = [];
+
+        /// <summary>Teachers of --games.</summary>
+        [CommandOption("--game-teacher <GAME=FILE>")]
+        [Description("--games: the teacher .onnx of a game, for % of teacher (repeatable).")]
+        public string[] GameTeachers { get; init; } = [];
+
+        /// <summary>Datasets of --games.</summary>
+        [CommandOption("--game-data <GAME=SOURCE>")]
+        [Description("--games: a labelled dataset of a game (directory or smoke:...), for held-out KL, agreement and gradient error (repeatable).")]
+        public string[] GameData { get; init; } = [];
+
         /// <summary>Seed offset.</summary>
         [CommandOption("--seed-offset <N>")]
         [Description("Episodes start from seed 1e9 + N (collection uses seeds below 1e9).")]
@@ -84,6 +109,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     {
         var preset = EvaluationPreset.Named(settings.Preset);
         if (settings.Suite.Length > 0) return SuiteCommand.Run(settings, preset);
+        if (settings.Games) return GamesCommand.Run(settings, preset);
         var device = TorchSetup.Apply(settings);
         var r = EvalJob.Run(new EvalJobOptions
         {
@@ -95,6 +121,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             Data = settings.Data,
             EnvOptions = settings.EnvOptions,
             SeedOffset = settings.SeedOffset,
+            Game = settings.Game,
             Device = device,
         }, Output.Log);
         var (student, teacher, heldOut, percent) = (r.Returns, r.TeacherReturns, r.HeldOut, r.PercentOfTeacher);

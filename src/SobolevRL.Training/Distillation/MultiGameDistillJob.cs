@@ -1,0 +1,68 @@
+using SobolevRL.IO;
+using SobolevRL.Replay;
+using SobolevRL.Runs;
+using static SobolevRL.UserErrorException;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Distillation;
+
+/// <summary>What a multi-game distillation job did.</summary>
+/// <param name="Run">The run directory.</param>
+/// <param name="Summary">Final figures (also in the run's <c>summary.json</c>).</param>
+/// <param name="Resumed">The job continued the run from its checkpoint.</param>
+public sealed record MultiGameJobResult(RunDirectory Run, MultiGameSummary Summary, bool Resumed);
+
+/// <summary>
+/// <c>sobolevrl distill --data GAME=SOURCE,…</c>: the multi-game form of <see cref="DistillJob"/> with the same options
+/// and start rules. Every check (game list, observation shapes, labels vs the Sobolev term, batch shares, a shared
+/// head's action sets, the student's shape) comes before the run directory is created.
+/// </summary>
+public static class MultiGameDistillJob
+{
+    /// <summary>Runs the job; every problem a user can fix is a <see cref="UserErrorException"/>.</summary>
+    public static MultiGameJobResult Run(DistillJobOptions job, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default, Action<string>? warn = null)
+    {
+        if (job.TeacherPath is not null)
+            throw new UserErrorException($"{Key("teacher")} names one teacher, but {Key("data")} names several games, each labelled by its own teacher; leave out {Key("teacher")}");
+        var options = DistillJob.ResolveOptions(job);
+        if (DistillJob.Resumes(job.Start, job.OutDir) && Directory.Exists(job.OutDir)) FileLock.ThrowIfWriterBusy(job.OutDir!);
+        using var data = MultiGameDataset.Open(job.Data, warn, job.TrainFraction, job.AllowDamaged);
+        return Run(options, data, job.OutDir, "distill-games", job.Start, job.Device, progress, cancel);
+    }
+
+    /// <summary>Runs the job with resolved options on opened datasets (experiments that hold both).</summary>
+    public static MultiGameJobResult Run(DistillOptions options, MultiGameDataset data, string? outDir, string runName, DistillStart start,
+        Device device, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default)
+    {
+        Check(options, data);
+        bool resume = DistillJob.Resumes(start, outDir);
+        if (start == DistillStart.ResumeIfCheckpointed && !resume && Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
+        var run = RunDirectory.Create(runName, outDir, resume);
+        using var writing = run.LockForWriting();
+        var summary = MultiGameTrainer.Train(new MultiGameSetup(options, data, run, device, resume), progress, cancel);
+        return new MultiGameJobResult(run, summary, resume);
+    }
+
+    /// <summary>The checks of a multi-game run that need no run directory.</summary>
+    public static void Check(DistillOptions options, MultiGameDataset data)
+    {
+        var sobolev = options.Loss.SobolevMode();
+        for (int g = 0; g < data.Games.Count; g++)
+        {
+            try { DistillationLoss.CheckCompatible(sobolev, data.Datasets[g].Summary.Labels); }
+            catch (UserErrorException e) { throw new UserErrorException($"game '{data.Games[g]}': {e.Message}"); }
+        }
+        _ = MultiGameDataset.Shares(options.Optim.BatchSize, data.Games, options.Games.WeightsOf(data.Games));
+        if (options.Games.Head == HeadLayout.Shared)
+        {
+            string first = MultiGameTrainer.ActionSet(data.Datasets[0].Summary);
+            for (int g = 1; g < data.Games.Count; g++)
+                if (MultiGameTrainer.ActionSet(data.Datasets[g].Summary) is var set && set != first)
+                    throw new UserErrorException(
+                        $"{Key("games.head")} shared: the teachers disagree on the action set: '{data.Games[0]}' acts in {first}, '{data.Games[g]}' in {set}; " +
+                        $"set {Key("games.head")} separate, or collect every game on ids with one action set (MinAtar -v0 ids: all 6 actions)");
+        }
+        var spec = StudentSpec.Parse(options.Student);
+        using (spec.Build(data.ObservationShape, data.Datasets[0].Summary.Actions)) { } // shape errors before the run directory exists
+    }
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+using SobolevRL.Config;
+using static SobolevRL.UserErrorException;
+
+namespace SobolevRL.Distillation;
+
+/// <summary>How a multi-game student outputs its policies.</summary>
+public enum HeadLayout
+{
+    /// <summary>One output head per game on the shared torso (Rusu et al. 2016, "Policy Distillation").</summary>
+    Separate,
+
+    /// <summary>One head for every game: the games must share their action set (MinAtar <c>-v0</c> ids: all 6 actions).</summary>
+    Shared,
+}
+
+/// <summary>Settings of multi-game distillation (<c>games.*</c>; used when <c>data</c> names several games).</summary>
+public sealed record MultiGameOptions : IValidatable
+{
+    /// <summary>Share of each game in every batch, <c>GAME:W,GAME:W,…</c> (empty: equal shares); games not named weigh 1.</summary>
+    public string Weights { get; init; } = "";
+
+    /// <summary>One head per game (<c>separate</c>) or one head for all (<c>shared</c>).</summary>
+    public HeadLayout Head { get; init; } = HeadLayout.Separate;
+
+    /// <summary>The weight of every game of <paramref name="games"/>, in their order.</summary>
+    public double[] WeightsOf(IReadOnlyList<string> games)
+    {
+        var given = ParseWeights("games.weights");
+        foreach (string name in given.Keys)
+            if (!games.Any(g => string.Equals(g, name, StringComparison.OrdinalIgnoreCase)))
+                throw new UserErrorException($"{Key("games.weights")}: '{name}' is not one of the games ({string.Join(", ", games)}); name the games of {Key("data")}");
+        return [.. games.Select(g => given.FirstOrDefault(p => string.Equals(p.Key, g, StringComparison.OrdinalIgnoreCase)) is { Key: not null } p ? p.Value : 1.0)];
+    }
+
+    private Dictionary<string, double> ParseWeights(string path)
+    {
+        var weights = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+        foreach (string entry in Weights.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = entry.Split(':', StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double w) || !(w > 0) || double.IsInfinity(w))
+                throw new UserErrorException($"config {path}: '{entry}' is not GAME:WEIGHT with a positive weight (e.g. breakout:2,spaceinvaders:1)");
+            if (!weights.TryAdd(parts[0], w)) throw new UserErrorException($"config {path}: game '{parts[0]}' is weighted twice");
+        }
+        return weights;
+    }
+
+    /// <inheritdoc />
+    public void Validate(string path) => ParseWeights(path + ".weights");
+}

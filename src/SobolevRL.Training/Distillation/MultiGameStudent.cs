@@ -1,0 +1,136 @@
+using System.Text.Json;
+using SobolevRL.Config;
+using SobolevRL.Optimizers;
+using SobolevRL.Policies;
+using SobolevRL.Runs;
+using SobolevRL.Teachers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Distillation;
+
+/// <summary>
+/// The network of a multi-game student: a shared torso (every layer of the single-game student but its last) and one
+/// linear output head per game (Rusu et al. 2016), or one head shared by every game. Its parameters, in
+/// <see cref="nn.Module.parameters"/> order (torso, then heads), are what a checkpoint saves.
+/// </summary>
+public sealed class MultiGameNetwork : nn.Module
+{
+    private readonly Sequential torso;
+    private readonly ModuleList<Linear> heads;
+
+    /// <summary>Groups a torso and its heads (taking ownership).</summary>
+    public MultiGameNetwork(Sequential torso, IReadOnlyList<Linear> heads) : base("multi_game")
+    {
+        this.torso = torso;
+        this.heads = new ModuleList<Linear>([.. heads]);
+        RegisterComponents();
+    }
+
+    /// <summary>The shared torso.</summary>
+    public Sequential Torso => torso;
+
+    /// <summary>The output heads (one per game, or one shared).</summary>
+    public IReadOnlyList<Linear> Heads => [.. heads];
+}
+
+/// <summary>
+/// A multi-game student: <see cref="MultiGameNetwork"/> with, per game, a <see cref="ModulePolicy"/> view (torso +
+/// that game's head, as one <c>Sequential</c> of the same modules) that the single-game loss, metrics and exporter take
+/// unchanged, so every value loss, label mode, derivative form and estimator works per head exactly as for one game.
+/// </summary>
+public sealed class MultiGameStudent : IDisposable
+{
+    private static readonly Lock SeedLock = new();
+    private readonly Sequential[] _views;
+
+    private MultiGameStudent(MultiGameNetwork network, IReadOnlyList<string> games, int[] headOf, ModulePolicy[] policies, Sequential[] views)
+    {
+        Network = network;
+        Games = games;
+        HeadOf = headOf;
+        Policies = policies;
+        _views = views;
+    }
+
+    /// <summary>The network (torso and heads) whose parameters are trained.</summary>
+    public MultiGameNetwork Network { get; }
+
+    /// <summary>Game names, in head order.</summary>
+    public IReadOnlyList<string> Games { get; }
+
+    /// <summary>Head of each game (all 0 for a shared head).</summary>
+    public IReadOnlyList<int> HeadOf { get; }
+
+    /// <summary>Game g's policy: the torso and game g's head.</summary>
+    public IReadOnlyList<ModulePolicy> Policies { get; }
+
+    /// <summary>
+    /// Builds the student of <paramref name="spec"/> for <paramref name="games"/> with observations of
+    /// <paramref name="shape"/> and <paramref name="actions"/>[g] actions, from weights drawn with
+    /// <paramref name="seed"/>: torso and first head as the single-game student of game 0 would have them, later heads
+    /// drawn after it. A shared head needs equal action counts (the caller checks that the action sets agree).
+    /// </summary>
+    public static MultiGameStudent Build(StudentSpec spec, long[] shape, IReadOnlyList<string> games, IReadOnlyList<int> actions,
+        IReadOnlyList<double> temperatures, HeadLayout layout, long seed, Device device)
+    {
+        Sequential full;
+        var heads = new List<Linear>();
+        var torsoLayers = new List<(string, nn.Module<Tensor, Tensor>)>();
+        lock (SeedLock)
+        {
+            random.manual_seed(seed);
+            full = spec.Build(shape, actions[0]);
+            var children = full.named_children().ToList();
+            if (children[^1].module is not Linear first) throw new InvalidOperationException($"student {spec}: its last layer is not linear");
+            torsoLayers.AddRange(children.SkipLast(1).Select(c => (c.name, (nn.Module<Tensor, Tensor>)c.module)));
+            heads.Add(first);
+            if (layout == HeadLayout.Separate)
+                for (int g = 1; g < games.Count; g++) heads.Add(nn.Linear(first.in_features, actions[g]));
+        }
+        var network = new MultiGameNetwork(nn.Sequential(torsoLayers), heads);
+        network.to(device);
+        int[] headOf = [.. Enumerable.Range(0, games.Count).Select(g => layout == HeadLayout.Separate ? g : 0)];
+        double scale = spec.InputScale(shape);
+        var views = new Sequential[games.Count];
+        var policies = new ModulePolicy[games.Count];
+        for (int g = 0; g < games.Count; g++)
+        {
+            views[g] = nn.Sequential([.. torsoLayers, ("head", (nn.Module<Tensor, Tensor>)network.Heads[headOf[g]])]);
+            policies[g] = new ModulePolicy(views[g], shape, actions[g], scale, temperatures[g]);
+        }
+        return new MultiGameStudent(network, games, headOf, policies, views);
+    }
+
+    /// <summary>
+    /// The student of the finished multi-game run in <paramref name="runPath"/> (its config, <c>summary.json</c> and
+    /// checkpoint) on <paramref name="device"/>.
+    /// </summary>
+    public static MultiGameStudent Load(string runPath, Device device)
+    {
+        var run = RunDirectory.Open(runPath);
+        string configPath = run.File(RunDirectory.ConfigFile), summaryPath = run.File(RunDirectory.SummaryFile);
+        MultiGameSummary? summary = null;
+        try { summary = File.Exists(summaryPath) ? JsonSerializer.Deserialize<MultiGameSummary>(File.ReadAllText(summaryPath), Json.Options) : null; }
+        catch (JsonException) { }
+        if (!File.Exists(configPath) || summary?.Games is not { Count: > 0 })
+            throw new UserErrorException($"'{runPath}' is not a finished multi-game distillation run (needs {RunDirectory.ConfigFile} and a {RunDirectory.SummaryFile} with games)");
+        var options = ConfigLoader.Load<DistillOptions>(configPath, []);
+        var cards = summary.Games.Select(g => ModelCard.Read(ModelCard.PathFor(run.File(MultiGameTrainer.OnnxFile(g.Game))))).ToArray();
+        var student = Build(StudentSpec.Parse(options.Student), cards[0].Input.Shape, [.. summary.Games.Select(g => g.Game)], [.. summary.Games.Select(g => g.Actions)],
+            [.. cards.Select(c => c.Temperature)], options.Games.Head, options.Seed, CPU);
+        using var adam = new KeptAliveAdam(student.Network.parameters(), 1e-3);
+        using var rmsprop = new KeptAliveRmsProp(student.Network.parameters(), 1e-3);
+        using var generator = new Generator(0);
+        Checkpoint.Load(run.File(Checkpoint.FileName), student.Network, options.Optim.Optimizer == OptimizerKind.RmsProp ? rmsprop : adam, generator);
+        student.Network.to(device);
+        return student;
+    }
+
+    /// <summary>Game <paramref name="game"/>'s network: the torso and its head, as one <c>Sequential</c> (for export).</summary>
+    public Sequential View(int game) => _views[game];
+
+    /// <inheritdoc />
+    public void Dispose() => Network.Dispose();
+}

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using SobolevRL.Evaluation;
+using SobolevRL.Optimizers;
+using SobolevRL.Policies;
+using SobolevRL.Replay;
+using SobolevRL.Runs;
+using SobolevRL.Teachers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Distillation;
+
+/// <summary>Final figures of one game of a multi-game run.</summary>
+/// <param name="Game">Game name.</param>
+/// <param name="Env">Environment id of the game's dataset.</param>
+/// <param name="Actions">Actions of the game's head.</param>
+/// <param name="Head">Index of the game's head (0 for every game with a shared head).</param>
+/// <param name="BatchRows">Rows of the game in every batch.</param>
+/// <param name="TrainStates">Training states of the game.</param>
+/// <param name="HeldOutKl">Held-out KL(teacher ‖ student) on the game's held-out states.</param>
+/// <param name="HeldOutAgreement">Held-out arg-max agreement.</param>
+/// <param name="HeldOutGradientError">Held-out relative gradient-label error.</param>
+/// <param name="OnnxPath">The game's exported policy (torso + its head).</param>
+/// <param name="OnnxMaxAbsDiff">Largest |ORT − TorchSharp| logit difference of that export on held-out states.</param>
+public sealed record GameSummary(string Game, string Env, int Actions, int Head, int BatchRows, long TrainStates,
+    double HeldOutKl, double HeldOutAgreement, double HeldOutGradientError, string OnnxPath, double OnnxMaxAbsDiff);
+
+/// <summary>Final figures of a multi-game distillation run (<c>summary.json</c>).</summary>
+/// <param name="Student">Student spec.</param>
+/// <param name="Head">Head layout.</param>
+/// <param name="StudentParameters">Parameters of torso and every head.</param>
+/// <param name="Sobolev">The Sobolev term and estimator (or off).</param>
+/// <param name="Lambda">Weight λ of the Sobolev term (0 when off).</param>
+/// <param name="Steps">Optimiser steps done.</param>
+/// <param name="FinalLoss">Total loss of the last step.</param>
+/// <param name="TrainSeconds">Wall time of the training loop in this process.</param>
+/// <param name="CpuSeconds">CPU time of this process during the training loop.</param>
+/// <param name="Games">Per-game figures, in the order of <c>data</c>.</param>
+public sealed record MultiGameSummary(string Student, string Head, long StudentParameters, string Sobolev, double Lambda, long Steps,
+    double FinalLoss, double TrainSeconds, double CpuSeconds, IReadOnlyList<GameSummary> Games);
+
+/// <summary>Everything a multi-game distillation run needs.</summary>
+/// <param name="Options">The resolved config.</param>
+/// <param name="Data">The games' datasets.</param>
+/// <param name="Run">The run directory (new, or the one being resumed).</param>
+/// <param name="Device">Training device.</param>
+/// <param name="Resume">Continue from the run's checkpoint.</param>
+public sealed record MultiGameSetup(DistillOptions Options, MultiGameDataset Data, RunDirectory Run, Device Device, bool Resume = false);
+
+/// <summary>
+/// Distils one multi-game student from several games' datasets: game-balanced batches (<see cref="MultiGameSampler"/>),
+/// <see cref="MultiGameLoss"/>, the optimiser, checkpoints (resumable to the same weights on CPU) and metrics of
+/// <see cref="DistillTrainer"/>; at the end held-out figures per game and one ONNX file per game
+/// (<c>student-GAME.onnx</c> + card naming the game's environment). One batch shard; the validation split and snapshot
+/// evaluation of single-game runs are not used.
+/// </summary>
+public static class MultiGameTrainer
+{
+    /// <summary>File name of game <paramref name="game"/>'s exported policy.</summary>
+    public static string OnnxFile(string game) => $"student-{game.ToLowerInvariant()}.onnx";
+
+    /// <summary>Runs (or resumes) the multi-game distillation described by <paramref name="setup"/>.</summary>
+    public static MultiGameSummary Train(MultiGameSetup setup, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default)
+    {
+        var o = setup.Options;
+        var data = setup.Data;
+        var summaries = data.Datasets.Select(d => d.Summary).ToArray();
+        var sobolev = o.Loss.SobolevMode();
+        var spec = StudentSpec.Parse(o.Student);
+        var shares = MultiGameDataset.Shares(o.Optim.BatchSize, data.Games, o.Games.WeightsOf(data.Games));
+        double[] temperatures = [.. summaries.Select(s => o.Loss.Temperature > 0 ? o.Loss.Temperature : s.Temperature)];
+        ResumeConfig.SaveOrCheck(o, setup.Run, setup.Resume, savedRequired: true);
+        RunIdentity.RecordOrCheck(setup.Run, Identity(data), setup.Resume);
+
+        using var student = MultiGameStudent.Build(spec, data.ObservationShape, data.Games, [.. summaries.Select(s => s.Actions)], temperatures,
+            o.Games.Head, o.Seed, setup.Device);
+        var parameters = student.Network.parameters().ToArray();
+        using OptimizerHelper optimizer = o.Optim.Optimizer == OptimizerKind.RmsProp
+            ? new KeptAliveRmsProp(parameters, o.Optim.LearningRate)
+            : new KeptAliveAdam(parameters, o.Optim.LearningRate);
+        using var directions = new Generator(unchecked((ulong)o.Seed) ^ 0xD1B54A32D192ED03UL);
+        string checkpointPath = setup.Run.File(Checkpoint.FileName);
+        var position = new Checkpoint.Position(0, 0);
+        if (setup.Resume)
+        {
+            position = Checkpoint.Load(checkpointPath, student.Network, optimizer, directions);
+            if (position.Step >= o.Optim.Steps && File.Exists(setup.Run.File(RunDirectory.SummaryFile)))
+                return System.Text.Json.JsonSerializer.Deserialize<MultiGameSummary>(File.ReadAllText(setup.Run.File(RunDirectory.SummaryFile)), Json.Options)!;
+            CsvRows.DropAfter(setup.Run.File("metrics.csv"), position.Step);
+        }
+
+        var heldOut = data.Datasets.Select(d => d.HeldOut(o.Logging.HeldOutStates, setup.Device)).ToArray();
+        try
+        {
+            using var sampler = data.OpenSampler(shares, o.Seed, position.SamplerPosition, setup.Device);
+            using var metrics = new MetricsLogger(setup.Run);
+            long total = o.Optim.Steps, done = position.Step;
+            double lastLoss = position.Step >= total ? CsvRows.Value(setup.Run.File("metrics.csv"), total, "loss_total") : double.NaN;
+            var clock = Stopwatch.StartNew();
+            var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+            for (long step = position.Step; step < total; step++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                double lr = o.Optim.LrSchedule.At(o.Optim.LearningRate, step, total);
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                double lambda = o.Loss.WeightSchedule.At(o.Loss.Weight, step, total);
+                using var batch = sampler.Next();
+                student.Network.zero_grad(set_to_none: true);
+                using var loss = MultiGameLoss.Compute(student, batch, o.Loss, sobolev, temperatures, lambda, directions);
+                double value = MultiGameLoss.Number(loss.Parts.Value), derivative = MultiGameLoss.Number(loss.Parts.Sobolev);
+                if (!double.IsFinite(value) || !double.IsFinite(derivative))
+                    throw new UserErrorException(string.Create(CultureInfo.InvariantCulture,
+                        $"training diverged: a loss term is not finite at step {step + 1} (loss_value={value}, loss_sobolev={derivative}); lower optim.learning_rate or loss.weight"));
+                loss.Parts.Total.backward();
+                double gradNorm = nn.utils.clip_grad_norm_(parameters, o.Optim.GradClip > 0 ? o.Optim.GradClip : double.PositiveInfinity);
+                optimizer.step();
+                done = step + 1;
+                lastLoss = value + lambda * derivative;
+                if (done % o.Logging.MetricsEvery == 0 || done == total)
+                {
+                    var row = new Dictionary<string, double>
+                    {
+                        ["loss_value"] = value,
+                        ["loss_sobolev"] = derivative,
+                        ["loss_total"] = lastLoss,
+                        ["grad_norm"] = gradNorm,
+                        ["lr"] = lr,
+                        ["lambda"] = lambda,
+                    };
+                    for (int g = 0; g < data.Games.Count; g++)
+                    {
+                        row[$"loss_value_{data.Games[g]}"] = loss.GameValue[g];
+                        row[$"loss_sobolev_{data.Games[g]}"] = loss.GameSobolev[g];
+                    }
+                    metrics.Log(done, row);
+                }
+                if (done % o.Logging.CheckpointEvery == 0 || done == total)
+                    Checkpoint.Save(checkpointPath, new Checkpoint.Position(done, sampler.Position), student.Network, optimizer, directions);
+                progress?.Report(new ProgressInfo($"distill {data.Games.Count} games {spec} sobolev={sobolev}", done, total));
+            }
+            double trainSeconds = clock.Elapsed.TotalSeconds;
+            double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+
+            var games = new List<GameSummary>();
+            for (int g = 0; g < data.Games.Count; g++)
+            {
+                var policy = student.Policies[g];
+                var final = HeldOutMetrics.Compute(policy, heldOut[g], temperatures[g]);
+                string path = setup.Run.File(OnnxFile(data.Games[g]));
+                double diff = StudentExport.Export(policy, spec, summaries[g], sobolev, o, path, heldOut[g]);
+                games.Add(new GameSummary(data.Games[g], summaries[g].EnvId, summaries[g].Actions, student.HeadOf[g], shares[g],
+                    sampler.TrainStates[g], final.Kl, final.Agreement, final.GradientRelativeError, path, diff));
+            }
+            var result = new MultiGameSummary(spec.ToString(), o.Games.Head.ToString().ToLowerInvariant(), PolicyNetworks.ParameterCount(student.Network),
+                sobolev.Kind == LabelKind.None ? "off" : $"{sobolev} ({o.Loss.Estimator.ToString().ToLowerInvariant()})",
+                sobolev.Kind == LabelKind.None ? 0 : o.Loss.Weight, done, lastLoss, trainSeconds, cpuSeconds, games);
+            setup.Run.WriteSummary(result);
+            return result;
+        }
+        finally
+        {
+            foreach (var h in heldOut) h.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The identity of a multi-game run's data: the game list (<c>games</c>) and each game's dataset identity
+    /// (<see cref="RunIdentity.Of"/>, keys prefixed <c>games.GAME.</c>); a resume with another game list or other data
+    /// is refused naming the key.
+    /// </summary>
+    public static SortedDictionary<string, string> Identity(MultiGameDataset data)
+    {
+        var identity = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["games"] = string.Join(",", data.Games) };
+        for (int g = 0; g < data.Games.Count; g++)
+            foreach (var (key, value) in RunIdentity.Of(data.Datasets[g]))
+                identity[$"games.{data.Games[g]}.{key}"] = value;
+        return identity;
+    }
+
+    /// <summary>
+    /// The action set of a dataset's environment, as far as a shared head must agree on it: a MinAtar or ALE id whose
+    /// action count is the full set's (6, 18) has the full set; any other (a game's minimal set) is that game's own.
+    /// </summary>
+    public static string ActionSet(DatasetSummary s)
+    {
+        bool minatar = s.EnvId.StartsWith("MinAtar/", StringComparison.Ordinal), ale = s.EnvId.StartsWith("ALE/", StringComparison.Ordinal);
+        if ((minatar && s.Actions == 6) || (ale && s.Actions == 18)) return $"{(minatar ? "MinAtar" : "ALE")} full action set ({s.Actions} actions)";
+        return $"the minimal action set of {s.EnvId} ({s.Actions} actions)";
+    }
+}

@@ -1,0 +1,146 @@
+using SobolevRL.Distillation;
+using SobolevRL.Onnx;
+using SobolevRL.Runs;
+using static TorchSharp.torch;
+
+namespace SobolevRL.Tests.Distillation;
+
+/// <summary>Multi-game distillation runs end to end on smoke datasets: exports, resume, and bad input refused before anything is written.</summary>
+[Collection(TorchGlobalState.Name)]
+[Trait("speed", "slow")]
+public class MultiGameDistillJobTests
+{
+    private const string TwoGames = "breakout=smoke:MinAtar/Breakout-v1,200,full,asterix=smoke:MinAtar/Asterix-v1,200,full";
+
+    public MultiGameDistillJobTests() => DistillFixtures.SingleThread();
+
+    private static DistillJobOptions Job(string outDir, string data = TwoGames, DistillStart start = DistillStart.New, params string[] extra) => new()
+    {
+        Data = data,
+        OutDir = outDir,
+        Start = start,
+        Device = CPU,
+        Overrides = ["student=minatar:4,16", "loss.sobolev=full", "optim.steps=40", "optim.batch_size=12", "logging.checkpoint_every=20",
+            "logging.metrics_every=10", "logging.held_out_states=64", "seed=2", .. extra],
+    };
+
+    [Fact]
+    public void TrainsOneHeadPerGameAndExportsEachGamesPolicyAgreeingWithOnnxRuntime()
+    {
+        string dir = DistillFixtures.TempDir();
+        try
+        {
+            var result = MultiGameDistillJob.Run(Job(dir), null, TestContext.Current.CancellationToken);
+            Assert.Equal(["breakout", "asterix"], result.Summary.Games.Select(g => g.Game));
+            Assert.Equal([3, 5], result.Summary.Games.Select(g => g.Actions));
+            Assert.Equal([6, 6], result.Summary.Games.Select(g => g.BatchRows));
+            Assert.Equal([0, 1], result.Summary.Games.Select(g => g.Head));
+            Assert.All(result.Summary.Games, g => Assert.True(double.IsFinite(g.HeldOutKl) && g.HeldOutGradientError > 0));
+            var header = File.ReadLines(Path.Combine(dir, "metrics.csv")).First();
+            Assert.Contains("loss_sobolev_breakout", header);
+            Assert.Contains("loss_sobolev_asterix", header);
+
+            // ONNX Runtime on each game's file against the student rebuilt from the checkpoint (an independent load).
+            using var student = MultiGameStudent.Load(dir, CPU);
+            for (int g = 0; g < 2; g++)
+            {
+                var game = result.Summary.Games[g];
+                var card = SobolevRL.Teachers.ModelCard.Read(SobolevRL.Teachers.ModelCard.PathFor(game.OnnxPath));
+                Assert.Equal(game.Env, card.Env);
+                Assert.Equal(game.Actions, card.Actions);
+                using var x = randint(0, 2, [8, 4, 10, 10]).to(float32);
+                using var expected = student.Policies[g].Logits(x);
+                using var ort = new OrtPolicy(game.OnnxPath, 8);
+                float[] actual = ort.Run(x.data<float>().ToArray(), 8).ToArray();
+                Assert.Equal(8 * game.Actions, actual.Length);
+                float[] want = expected.detach().data<float>().ToArray();
+                for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - actual[i]) <= 1e-4, $"game {game.Game} logit {i}: {want[i]} vs {actual[i]}");
+            }
+        }
+        finally
+        {
+            DistillFixtures.Delete(dir);
+        }
+    }
+
+    [Fact]
+    public void AResumedRunEndsWithTheCheckpointOfAnUninterruptedOne()
+    {
+        string whole = DistillFixtures.TempDir(), split = DistillFixtures.TempDir();
+        try
+        {
+            MultiGameDistillJob.Run(Job(whole), null, TestContext.Current.CancellationToken);
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            var progress = new Progress(p => { if (p.Done == 20) cancel.Cancel(); });
+            Assert.ThrowsAny<OperationCanceledException>(() => MultiGameDistillJob.Run(Job(split), progress, cancel.Token));
+            var resumed = MultiGameDistillJob.Run(Job(split, start: DistillStart.Resume), null, TestContext.Current.CancellationToken);
+            Assert.True(resumed.Resumed);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(whole, Checkpoint.FileName)), File.ReadAllBytes(Path.Combine(split, Checkpoint.FileName)));
+        }
+        finally
+        {
+            DistillFixtures.Delete(whole);
+            DistillFixtures.Delete(split);
+        }
+    }
+
+    [Fact]
+    public void AResumeWithAnotherGameListIsRefusedAndChangesNothing()
+    {
+        string dir = DistillFixtures.TempDir();
+        try
+        {
+            MultiGameDistillJob.Run(Job(dir), null, TestContext.Current.CancellationToken);
+            var before = Snapshot(dir);
+            var e = Assert.Throws<UserErrorException>(() => MultiGameDistillJob.Run(Job(dir,
+                "breakout=smoke:MinAtar/Breakout-v1,200,full,freeway=smoke:MinAtar/Asterix-v1,200,full", DistillStart.Resume), null, TestContext.Current.CancellationToken));
+            Assert.Contains("games changed (breakout,asterix → breakout,freeway)", e.Message);
+            Assert.Equal(before, Snapshot(dir));
+        }
+        finally
+        {
+            DistillFixtures.Delete(dir);
+        }
+    }
+
+    [Theory]
+    [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,breakout=smoke:MinAtar/Asterix-v1,40,full", new string[0], "listed twice")]
+    [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,invaders=smoke:MinAtar/SpaceInvaders-v1,40,full", new string[0], "one shape")]
+    [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,asterix=smoke:MinAtar/Asterix-v1,40,full", new[] { "games.head=shared" }, "disagree on the action set")]
+    [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,asterix=smoke:MinAtar/Asterix-v1,40,vjp:1", new string[0], "game 'asterix'")]
+    [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,asterix=smoke:MinAtar/Asterix-v1,40,full", new[] { "games.weights=pong:2" }, "'pong' is not one of the games")]
+    public void BadInputIsOneClearErrorAndNothingIsWritten(string data, string[] extra, string message)
+    {
+        string dir = DistillFixtures.TempDir();
+        var e = Assert.Throws<UserErrorException>(() => MultiGameDistillJob.Run(Job(dir, data, DistillStart.New, extra), null, TestContext.Current.CancellationToken));
+        Assert.Contains(message, e.Message);
+        Assert.False(Directory.Exists(dir), "nothing is written");
+    }
+
+    [Fact]
+    public void GamesOfOneActionSetTrainASharedHead()
+    {
+        string dir = DistillFixtures.TempDir();
+        try
+        {
+            var result = MultiGameDistillJob.Run(Job(dir, "breakout=smoke:MinAtar/Breakout-v0,200,full,asterix=smoke:MinAtar/Asterix-v0,200,full",
+                DistillStart.New, "games.head=shared"), null, TestContext.Current.CancellationToken);
+            Assert.Equal([0, 0], result.Summary.Games.Select(g => g.Head));
+            Assert.Equal([6, 6], result.Summary.Games.Select(g => g.Actions));
+            Assert.Equal("shared", result.Summary.Head);
+        }
+        finally
+        {
+            DistillFixtures.Delete(dir);
+        }
+    }
+
+    private static Dictionary<string, string> Snapshot(string dir) => Directory.GetFiles(dir, "*", SearchOption.AllDirectories)
+        .Where(f => !f.EndsWith("writer.lock", StringComparison.Ordinal))
+        .ToDictionary(f => f, f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
+
+    private sealed class Progress(Action<ProgressInfo> onReport) : IProgress<ProgressInfo>
+    {
+        public void Report(ProgressInfo value) => onReport(value);
+    }
+}
