@@ -135,7 +135,7 @@ public static class DataEfficiencyExperiment
 
     // One fraction and seed of the form comparison: the Regular student, then per form (and for the noise control) one
     // student per λ (σ), the one of lowest validation KL marked chosen and the others kept as trials.
-    private static List<DataEfficiencyRow> CompareForms(DataEfficiencyOptions o, (Distillation.DerivativeForm Form, double[] Lambdas)[] forms, double percent, long seed,
+    private static List<DataEfficiencyRow> CompareForms(DataEfficiencyOptions o, (Sobolev.DerivativeForm Form, double[] Lambdas)[] forms, double percent, long seed,
         IReplayDataset data, string outDir, Device device, TeacherInfo info, EpisodePlan plan, Action done, IProgress<ProgressInfo>? progress, CancellationToken cancel)
     {
         var rows = new List<DataEfficiencyRow>();

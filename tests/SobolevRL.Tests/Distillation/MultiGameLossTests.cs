@@ -37,7 +37,7 @@ public class MultiGameLossTests
             using var teacher = SmoothTeacher(10 + g, actions[g]);
             var x = rand([rows[g], .. Shape], float64);
             using var labels = Labeler.Label(teacher, x, mode, new Generator(5 + (ulong)g));
-            parts.Add(new ReplayBatch(x, labels.Logits.clone(), zeros([rows[g]], int64), labels.Gradients?.clone(), labels.Projections?.clone()));
+            parts.Add(new ReplayBatch(x, labels.Logits.clone(), zeros([rows[g]], int64), labels.GradLabels?.clone(), labels.Projections?.clone()));
         }
         return new MultiGameBatch(parts);
     }
