@@ -44,8 +44,16 @@ public sealed class RecurrentCollectionTests : IDisposable
             FrameStack = Stack,
             Collection = new CollectionOptions
             {
-                EnvId = Env, States = 400, Labels = LabelMode.Full, GradDtype = GradDtype.Float32, Envs = 3, Seed = 7,
-                Acting = ActingMode.Sample, HeldOutFraction = 0.2, ShardStates = 150, StoreTeacherState = true,
+                EnvId = Env,
+                States = 400,
+                Labels = LabelMode.Full,
+                GradDtype = GradDtype.Float32,
+                Envs = 3,
+                Seed = 7,
+                Acting = ActingMode.Sample,
+                HeldOutFraction = 0.2,
+                ShardStates = 150,
+                StoreTeacherState = true,
             },
         }, cancel: TestContext.Current.CancellationToken);
         Assert.True(collected.Manifest.Complete);

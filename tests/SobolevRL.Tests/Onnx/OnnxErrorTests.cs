@@ -46,8 +46,8 @@ public class OnnxErrorTests : IDisposable
         model.OpsetImport.Add(new OperatorSetIdProto { Version = 17 });
         model.Graph.Input.Add(new ValueInfoProto { Name = "x" });
         model.Graph.Node.Add(new NodeProto { OpType = "Relu", Name = "ok", Input = { "x" }, Output = { "a" } });
-        model.Graph.Node.Add(new NodeProto { OpType = "Einsum", Name = "mix", Input = { "a" }, Output = { "b" } });
-        model.Graph.Node.Add(new NodeProto { OpType = "LSTM", Name = "memory", Input = { "b" }, Output = { "c" } });
+        model.Graph.Node.Add(new NodeProto { OpType = "GridSample", Name = "mix", Input = { "a" }, Output = { "b" } });
+        model.Graph.Node.Add(new NodeProto { OpType = "Loop", Name = "memory", Input = { "b" }, Output = { "c" } });
         model.Graph.Node.Add(new NodeProto
         {
             OpType = "Pad",
@@ -59,8 +59,8 @@ public class OnnxErrorTests : IDisposable
         model.Graph.Output.Add(new ValueInfoProto { Name = "d" });
         var e = Assert.Throws<OnnxModelException>(() => OnnxGraph.FromModel(model, CPU, "student.onnx"));
         Assert.Contains("3 unsupported node(s)", e.Message);
-        Assert.Contains("Einsum node 'mix'", e.Message);
-        Assert.Contains("LSTM node 'memory'", e.Message);
+        Assert.Contains("GridSample node 'mix'", e.Message);
+        Assert.Contains("Loop node 'memory'", e.Message);
         Assert.Contains("Pad node 'wrap': mode 'wrap'", e.Message);
         Assert.DoesNotContain("'ok'", e.Message);
     }
