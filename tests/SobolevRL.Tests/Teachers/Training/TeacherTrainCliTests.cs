@@ -42,7 +42,7 @@ public class TeacherTrainCliTests
     }
 
     [Theory]
-    [InlineData("--algo", "dqn", "--algo dqn")]
+    [InlineData("--algo", "a2c", "--algo a2c")]
     [InlineData("--env", "MinAtar/Brekout-v1", "Breakout")]
     [InlineData("--set", "gamma=2", "gamma")]
     public void BadInputIsOneLineUserError(string flag, string value, string expected)
