@@ -12,7 +12,7 @@ namespace SobolevRL.Teachers;
 /// <summary>Everything a teacher-training job needs, as the config keys of <c>sobolevrl teacher train</c> name it.</summary>
 public sealed record TeacherTrainJobOptions : RunJobOptions
 {
-    /// <summary>Training algorithm (<c>algo</c>); ppo is the one implemented.</summary>
+    /// <summary>Training algorithm (<c>algo</c>): <c>ppo</c> or <c>dqn</c>.</summary>
     public string Algorithm { get; init; } = "ppo";
 
     /// <summary>Continue the run in <see cref="RunJobOptions.OutDir"/> from its checkpoint (<c>resume</c>).</summary>
@@ -21,9 +21,17 @@ public sealed record TeacherTrainJobOptions : RunJobOptions
     /// <summary>The command line of this session, recorded in the run and on the card.</summary>
     public string Invocation { get; init; } = "";
 
-    /// <summary>Called with the resolved options after the checks and before anything is written (a front end shows or refuses the plan here).</summary>
-    public Action<PpoOptions>? ConfirmPlan { get; init; }
+    /// <summary>Called with the resolved plan after the checks and before anything is written (a front end shows or refuses the plan here).</summary>
+    public Action<TeacherTrainPlan>? ConfirmPlan { get; init; }
 }
+
+/// <summary>What a teacher-training job is about to do.</summary>
+/// <param name="Algorithm">ppo or dqn.</param>
+/// <param name="Env">Environment id.</param>
+/// <param name="Frames">Frame budget.</param>
+/// <param name="NumEnvs">Parallel envs.</param>
+/// <param name="Network">The resolved network kind (minatar or nature).</param>
+public sealed record TeacherTrainPlan(string Algorithm, string Env, long Frames, int NumEnvs, string Network);
 
 /// <summary>Final figures of a teacher training (<c>summary.json</c> of its run).</summary>
 /// <param name="Env">Environment id.</param>
@@ -55,12 +63,12 @@ public sealed record TeacherEvaluationSummary(string Protocol, double GreedyMean
 
 /// <summary>What a teacher-training job did.</summary>
 /// <param name="Run">The run directory.</param>
-/// <param name="Options">The resolved config.</param>
+/// <param name="Options">The resolved config (<see cref="PpoOptions"/> or <see cref="DqnOptions"/>).</param>
 /// <param name="State">Counters at the end of this session.</param>
 /// <param name="Completed">The frame budget was reached (false: stopped early with a checkpoint; nothing exported).</param>
 /// <param name="Evaluation">The evaluation of the finished policy (null when stopped or skipped).</param>
 /// <param name="Summary">Final figures of a completed run (null when stopped).</param>
-public sealed record TeacherTrainJobResult(RunDirectory Run, PpoOptions Options, PpoProgressState State, bool Completed, TeacherEvaluation? Evaluation, TeacherTrainSummary? Summary);
+public sealed record TeacherTrainJobResult(RunDirectory Run, object Options, PpoProgressState State, bool Completed, TeacherEvaluation? Evaluation, TeacherTrainSummary? Summary);
 
 /// <summary>
 /// The library entry point of <c>sobolevrl teacher train</c>: resolves the config (on resume the run's saved one),
@@ -79,41 +87,79 @@ public static class TeacherTrainJob
     public static TeacherTrainJobResult Run(TeacherTrainJobOptions job, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default,
         Action<RunDirectory>? started = null)
     {
-        if (job.Algorithm != "ppo") throw new UserErrorException($"{Key("algo")} {job.Algorithm}: unknown algorithm; the implemented one is ppo");
+        if (job.Algorithm == "dqn") return RunDqn(job, progress, cancel, started);
+        if (job.Algorithm != "ppo") throw new UserErrorException($"{Key("algo")} {job.Algorithm}: unknown algorithm; the implemented ones are ppo and dqn");
         var options = ConfigLoader.Load<PpoOptions>(ResumeConfig.File(job.ConfigFile, job.OutDir, job.Resume && job.OutDir is not null), job.Overrides);
+        // A new Atari run takes the standard Atari recipe for the keys left at their MinAtar defaults; a resumed run's
+        // saved config already holds the values it was started with.
+        if (!job.Resume && PpoOptions.IsAtari(options.Env)) options = options.WithAtariRecipe();
         // A wrong env id, option or observation shape is reported before anything is written.
-        PpoTrainer.CheckEnv(options);
-        job.ConfirmPlan?.Invoke(options);
-        string game = options.Env.Split('/')[^1];
+        var network = PpoTrainer.CheckEnv(options);
+        job.ConfirmPlan?.Invoke(new TeacherTrainPlan("ppo", options.Env, options.Frames, options.NumEnvs, network.Kind));
+        var run = Start(job, options, options.Env, started);
+
+        var result = PpoTrainer.Train(options, run, job.Device, job.Resume, progress, cancel);
+        using var model = result.Model;
+        if (!result.Completed) return new TeacherTrainJobResult(run, options, result.State, false, null, null);
+        var policy = result.Policy();
+        model.eval();
+        TeacherEvaluation? evaluation = null;
+        if (options.Evaluation.Episodes > 0)
+            evaluation = TeacherExport.Evaluate(policy, options.Env, options.Evaluation,
+                (mode, n) => progress?.Report(new ProgressInfo($"evaluate {mode}", n, options.Evaluation.Episodes, "episodes")));
+        var architecture = TeacherExport.Architecture(result.Network, options.ConvChannels, options.Hidden);
+        return Finish(job, run, options, options.Env, options.Seed, policy, result.State, result.FramesPerSecond, evaluation, architecture, PolicyOutputKind.Logits);
+    }
+
+    // DQN: no resume (the replay memory is not saved), else the same checks, export and summary as PPO.
+    private static TeacherTrainJobResult RunDqn(TeacherTrainJobOptions job, IProgress<ProgressInfo>? progress, CancellationToken cancel, Action<RunDirectory>? started)
+    {
+        if (job.Resume) throw new UserErrorException($"{Key("resume")}: DQN runs do not resume (their replay memory is not saved); start a new run, or train with ppo");
+        var options = ConfigLoader.Load<DqnOptions>(job.ConfigFile, job.Overrides);
+        if (PpoOptions.IsAtari(options.Env)) options = options.WithAtariRecipe();
+        var network = PpoTrainer.CheckEnv(options.Env, options.EnvOptions, options.Network);
+        job.ConfirmPlan?.Invoke(new TeacherTrainPlan("dqn", options.Env, options.Frames, options.NumEnvs, network.Kind));
+        var run = Start(job, options, options.Env, started);
+        var result = DqnTrainer.Train(options, run, job.Device, progress, cancel);
+        using var q = result.QNetwork;
+        if (!result.Completed) return new TeacherTrainJobResult(run, options, result.State, false, null, null);
+        var policy = result.Policy();
+        q.eval();
+        TeacherEvaluation? evaluation = null;
+        if (options.Evaluation.Episodes > 0)
+            evaluation = TeacherExport.Evaluate(policy, options.Env, options.Evaluation,
+                (mode, n) => progress?.Report(new ProgressInfo($"evaluate {mode}", n, options.Evaluation.Episodes, "episodes")));
+        string architecture = result.Network.Describe(options.ConvChannels, options.Hidden, "(Q-values); trained with DQN (target network, replay, Huber loss)");
+        return Finish(job, run, options, options.Env, options.Seed, policy, result.State, result.FramesPerSecond, evaluation, architecture, PolicyOutputKind.QValues);
+    }
+
+    private static RunDirectory Start<T>(TeacherTrainJobOptions job, T options, string env, Action<RunDirectory>? started) where T : notnull
+    {
+        string game = env.Split('/')[^1];
         var run = RunDirectory.Create($"teacher-{game}", job.OutDir, job.Resume);
         // Saved, not checked against the saved one: a resumed teacher run may extend its frame budget.
         ConfigLoader.Save(options, run.File(RunDirectory.ConfigFile));
         // Every session of the run (first start, resumes) is recorded; the card lists them all.
         File.AppendAllLines(run.File(CommandsFile), [job.Invocation]);
         started?.Invoke(run);
+        return run;
+    }
 
-        var result = PpoTrainer.Train(options, run, job.Device, job.Resume, progress, cancel);
-        using var model = result.Model;
-        if (!result.Completed) return new TeacherTrainJobResult(run, options, result.State, false, null, null);
-        var policy = new ModulePolicy(model.Policy, result.ObservationShape, result.Actions);
-        model.eval();
-        TeacherEvaluation? evaluation = null;
-        if (options.Evaluation.Episodes > 0)
-            evaluation = TeacherExport.Evaluate(policy, options.Env, options.Evaluation,
-                (mode, n) => progress?.Report(new ProgressInfo($"evaluate {mode}", n, options.Evaluation.Episodes, "episodes")));
+    private static TeacherTrainJobResult Finish(TeacherTrainJobOptions job, RunDirectory run, object options, string env, long seed, ModulePolicy policy,
+        PpoProgressState s, double sessionFps, TeacherEvaluation? evaluation, string architecture, PolicyOutputKind outputKind)
+    {
         var training = new TrainingRecord
         {
             Algorithm = job.Algorithm,
             Command = string.Join(" ; then ", File.ReadAllLines(run.File(CommandsFile)).Where(l => l.Length > 0)),
-            Frames = result.State.Frames,
-            WallTimeSeconds = Math.Round(result.State.WallTimeSeconds, 1),
-            Seed = options.Seed,
+            Frames = s.Frames,
+            WallTimeSeconds = Math.Round(s.WallTimeSeconds, 1),
+            Seed = seed,
         };
         string onnx = run.File("policy.onnx");
-        var card = TeacherExport.Write(policy, onnx, options.Env, TeacherExport.Architecture(options.ConvChannels, options.Hidden), training, evaluation);
-        var s = result.State;
-        var summary = new TeacherTrainSummary(options.Env, job.Algorithm, s.Frames, s.Updates, s.WallTimeSeconds,
-            s.WallTimeSeconds > 0 ? s.Frames / s.WallTimeSeconds : double.NaN, result.FramesPerSecond, s.Episodes,
+        var card = TeacherExport.Write(policy, onnx, env, architecture, training, evaluation, outputKind);
+        var summary = new TeacherTrainSummary(env, job.Algorithm, s.Frames, s.Updates, s.WallTimeSeconds,
+            s.WallTimeSeconds > 0 ? s.Frames / s.WallTimeSeconds : double.NaN, sessionFps, s.Episodes,
             s.RecentReturns.Length > 0 ? s.RecentReturns.Average() : double.NaN,
             evaluation is null ? null : new TeacherEvaluationSummary(evaluation.Protocol, evaluation.Greedy.Mean, evaluation.Greedy.Std, evaluation.Greedy.Truncated,
                 evaluation.Stochastic.Mean, evaluation.Stochastic.Std, evaluation.Stochastic.Truncated, card.Evaluation?.Acting),

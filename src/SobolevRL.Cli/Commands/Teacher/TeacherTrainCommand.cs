@@ -24,7 +24,7 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
 
         /// <summary>Algorithm.</summary>
         [CommandOption("--algo <ALGO>")]
-        [Description("Training algorithm; ppo is the one implemented.")]
+        [Description("Training algorithm: ppo (actor-critic, logits) or dqn (Nature DQN, Q-values).")]
         [DefaultValue("ppo")]
         public string Algo { get; init; } = "ppo";
 
@@ -54,6 +54,12 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
         public bool Yes { get; init; }
     }
 
+    // Only PPO with the MinAtar CNN has measured rates; the Atari (Nature CNN) and DQN rates are in
+    // src/SobolevRL.Teachers/Teachers/Training/README.md.
+    private static string Estimate(SobolevRL.Teachers.TeacherTrainPlan plan) => plan is { Algorithm: "ppo", Network: "minatar" }
+        ? LongJob.Estimate(plan.Frames / PpoFramesPerSecond.High, plan.Frames / PpoFramesPerSecond.Low)
+        : "no measured rate for this algorithm and network on the reference machine (see the teachers' README)";
+
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
@@ -67,7 +73,7 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
             OutDir = settings.Out,
             Resume = settings.Resume,
             Invocation = "sobolevrl " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
-            ConfirmPlan = o => LongJob.Confirm("teacher train", string.Create(CultureInfo.InvariantCulture, $"PPO on {o.Env} for {o.Frames:N0} frames with {o.NumEnvs} envs, {LongJob.Estimate(o.Frames / PpoFramesPerSecond.High, o.Frames / PpoFramesPerSecond.Low)}"),
+            ConfirmPlan = o => LongJob.Confirm("teacher train", string.Create(CultureInfo.InvariantCulture, $"{o.Algorithm.ToUpperInvariant()} on {o.Env} for {o.Frames:N0} frames with {o.NumEnvs} envs, {Estimate(o)}"),
                 settings.Frames != null || settings.Config != null || settings.Resume, settings.Yes, "--frames", settings.Json),
             Device = device,
         };
@@ -101,7 +107,9 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
         }
         if (result.Summary is not { } summary)
         {
-            Output.Log($"stopped at {result.State.Frames} frames; continue with: sobolevrl teacher train --out {result.Run.Path} --resume");
+            Output.Log(settings.Algo == "dqn"
+                ? $"stopped at {result.State.Frames} frames; DQN runs do not resume, nothing was exported"
+                : $"stopped at {result.State.Frames} frames; continue with: sobolevrl teacher train --out {result.Run.Path} --resume");
             return CliApp.InterruptedExitCode;
         }
         if (settings.Json)
@@ -122,7 +130,7 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
             rows.Add(["stochastic return", $"{evaluation.Stochastic.Mean.ToString("F2", CultureInfo.InvariantCulture)} ± {evaluation.Stochastic.Std.ToString("F2", CultureInfo.InvariantCulture)}"]);
         }
         rows.Add(["policy", summary.Policy]);
-        Output.Table($"PPO teacher for {summary.Env}", ["", "value"], rows);
+        Output.Table($"{summary.Algo.ToUpperInvariant()} teacher for {summary.Env}", ["", "value"], rows);
         return 0;
     }
 }

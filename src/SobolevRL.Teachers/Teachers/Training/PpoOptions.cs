@@ -68,6 +68,9 @@ public sealed record PpoOptions : IValidatable
     /// <summary>Stop an update's epochs early when the approximate KL exceeds this (0: never).</summary>
     public double TargetKl { get; init; }
 
+    /// <summary>Network: <c>auto</c> (by observation shape), <c>minatar</c> or <c>nature</c> (see <see cref="TeacherNetwork"/>).</summary>
+    public string Network { get; init; } = "auto";
+
     /// <summary>Channels of the MinAtar CNN's convolution.</summary>
     public int ConvChannels { get; init; } = 16;
 
@@ -82,6 +85,37 @@ public sealed record PpoOptions : IValidatable
 
     /// <summary>Evaluation protocol of the final policy.</summary>
     public EvaluationOptions Evaluation { get; init; } = new();
+
+    /// <summary>True for an <c>ALE/…</c> env id, which trains with <see cref="WithAtariRecipe"/>.</summary>
+    public static bool IsAtari(string env) => env.StartsWith("ALE/", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The standard Atari PPO recipe (Schulman et al. 2017, Table 5; CleanRL <c>ppo_atari</c>) for every key still at its
+    /// MinAtar default: 8 envs × 128 steps, 4 epochs of 4 minibatches, clip 0.1, learning rate 2.5e-4 annealed, GAE 0.95,
+    /// γ 0.99, entropy 0.01, value 0.5, gradient norm 0.5, 10M frames; episodic life and reward clipping in the training
+    /// envs only; the evaluation plays the v5 protocol (sticky actions 0.25, whole episodes up to ALE's 108,000-frame cap)
+    /// for 10 episodes per acting mode. Keys a config file or <c>--set</c> changed keep their value.
+    /// </summary>
+    public PpoOptions WithAtariRecipe()
+    {
+        var d = new PpoOptions();
+        var e = new EvaluationOptions();
+        string[] trainingOnly = ["episodic_life=true", "clip_rewards=true"];
+        return this with
+        {
+            Frames = Frames == d.Frames ? 10_000_000 : Frames,
+            NumEnvs = NumEnvs == d.NumEnvs ? 8 : NumEnvs,
+            LearningRate = LearningRate == d.LearningRate ? 2.5e-4 : LearningRate,
+            ClipCoef = ClipCoef == d.ClipCoef ? 0.1 : ClipCoef,
+            EnvOptions = [.. trainingOnly.Where(o => !EnvOptions.Any(x => x.Split('=')[0].Trim() == o.Split('=')[0])), .. EnvOptions],
+            Evaluation = Evaluation with
+            {
+                Episodes = Evaluation.Episodes == e.Episodes ? 10 : Evaluation.Episodes,
+                StickyActionProb = Evaluation.StickyActionProb == e.StickyActionProb ? 0.25 : Evaluation.StickyActionProb,
+                MaxEpisodeSteps = Evaluation.MaxEpisodeSteps == e.MaxEpisodeSteps ? 0 : Evaluation.MaxEpisodeSteps,
+            },
+        };
+    }
 
     /// <summary>Frames in one rollout.</summary>
     public int RolloutFrames() => NumEnvs * RolloutSteps;
@@ -109,6 +143,7 @@ public sealed record PpoOptions : IValidatable
         Check.NonNegative(EntropyCoef, p + "entropy_coef");
         Check.Positive(MaxGradNorm, p + "max_grad_norm");
         Check.NonNegative(TargetKl, p + "target_kl");
+        Check.OneOf(Network, [.. TeacherNetwork.Kinds], p + "network");
         Check.InRange(ConvChannels, 1, 4096, p + "conv_channels");
         Check.InRange(Hidden, 1, 1 << 16, p + "hidden");
         Check.InRange(Seed, 0, uint.MaxValue, p + "seed");

@@ -18,7 +18,13 @@ namespace SobolevRL.Teachers.Training;
 /// <param name="State">Progress at the end.</param>
 /// <param name="FramesPerSecond">Frames per second of this session's training.</param>
 /// <param name="Completed">True when the frame budget was reached (false: cancelled).</param>
-public sealed record PpoTrainingResult(ActorCritic Model, long[] ObservationShape, int Actions, PpoProgressState State, double FramesPerSecond, bool Completed);
+/// <param name="Network">The network the model uses.</param>
+public sealed record PpoTrainingResult(ActorCritic Model, long[] ObservationShape, int Actions, PpoProgressState State, double FramesPerSecond, bool Completed,
+    TeacherNetwork Network)
+{
+    /// <summary>The trained policy path as an <see cref="SobolevRL.Policies.IPolicy"/> (shares the model's weights; observations unscaled).</summary>
+    public SobolevRL.Policies.ModulePolicy Policy() => new(Model.Policy, ObservationShape, Actions, Model.InputScale);
+}
 
 /// <summary>
 /// Trains an actor-critic with PPO on a vector env: collect a rollout with the current policy, compute GAE, run
@@ -42,11 +48,11 @@ public static class PpoTrainer
         using var vec = VectorEnvFactory.Create(
             _ => registry.Make(options.Env, EnvOptionsFrom(options.EnvOptions)).WithEpisodeStatistics(), options.NumEnvs, options.EnvThreads);
         long[] shape = vec.SingleObservationSpace.Shape.Select(d => (long)d).ToArray();
-        RequireSupportedObservations(options.Env, vec.SingleObservationSpace);
+        var network = TeacherNetwork.Resolve(options.Network, options.Env, vec.SingleObservationSpace);
         int actions = vec.ActionSpace.N;
 
         random.manual_seed(options.Seed);
-        var model = new ActorCritic((int)shape[0], actions, options.ConvChannels, options.Hidden);
+        var model = new ActorCritic(network, shape, actions, options.ConvChannels, options.Hidden);
         try
         {
             model.to(device);
@@ -56,7 +62,7 @@ public static class PpoTrainer
                 : resume ? throw new UserErrorException($"cannot resume: '{run.Path}' has no checkpoint; start a new run instead")
                 : new PpoProgressState(0, 0, 0, 0, []);
             var (completedState, fps, completed) = Loop(options, run, device, vec, shape, model, optimizer, state, progress, cancellation);
-            return new PpoTrainingResult(model, shape, actions, completedState, fps, completed);
+            return new PpoTrainingResult(model, shape, actions, completedState, fps, completed, network);
         }
         catch
         {
@@ -201,20 +207,17 @@ public static class PpoTrainer
     }
 
     /// <summary>
-    /// Makes one environment of <paramref name="options"/> and checks that PPO can train on it, so a wrong env id,
-    /// option or observation shape is reported before a run directory is written.
+    /// Makes one environment of <paramref name="env"/> and checks that <paramref name="network"/> fits its observations,
+    /// so a wrong env id, option or observation shape is reported before a run directory is written.
     /// </summary>
-    public static void CheckEnv(PpoOptions options)
+    public static TeacherNetwork CheckEnv(string env, IEnumerable<string> envOptions, string network)
     {
-        using var env = EnvRegistry.CreateDefault().Make(options.Env, EnvOptionsFrom(options.EnvOptions));
-        RequireSupportedObservations(options.Env, env.ObservationSpace);
+        using var made = EnvRegistry.CreateDefault().Make(env, EnvOptionsFrom(envOptions));
+        return TeacherNetwork.Resolve(network, env, made.ObservationSpace);
     }
 
-    private static void RequireSupportedObservations(string envId, BoxSpace space)
-    {
-        if (space.Shape.Length != 3 || space.Shape[1] != 10 || space.Shape[2] != 10)
-            throw new UserErrorException($"PPO teachers use the MinAtar CNN, which needs C×10×10 observations; {envId} gives {space}");
-    }
+    /// <summary>Checks the env of <paramref name="options"/> (see <see cref="CheckEnv(string, IEnumerable{string}, string)"/>).</summary>
+    public static TeacherNetwork CheckEnv(PpoOptions options) => CheckEnv(options.Env, options.EnvOptions, options.Network);
 
     /// <summary>Parses <c>key=value</c> env options, turning format errors into user errors.</summary>
     public static EnvOptions EnvOptionsFrom(IEnumerable<string> pairs)

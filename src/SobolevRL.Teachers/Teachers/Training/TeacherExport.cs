@@ -20,8 +20,17 @@ public sealed record TeacherEvaluation(string Protocol, EvaluationResult Greedy,
 public static class TeacherExport
 {
     /// <summary>Architecture text of the cards.</summary>
-    public static string Architecture(int channels, int hidden) =>
-        $"MinAtar CNN: conv {channels} 3x3 stride 1, ReLU, flatten, fc {hidden}, ReLU, fc actions (logits); trained with a value head on the same torso";
+    public static string Architecture(int channels, int hidden) => Architecture(new TeacherNetwork("minatar", 1.0), channels, hidden);
+
+    /// <summary>Architecture text of a PPO teacher's card.</summary>
+    public static string Architecture(TeacherNetwork network, int channels, int hidden) =>
+        network.Describe(channels, hidden, "(logits); trained with a value head on the same torso");
+
+    /// <summary>
+    /// The env option of <paramref name="envId"/>'s family that sets the sticky-action probability:
+    /// <c>repeat_action_probability</c> (inside ALE, per frame) for <c>ALE/…</c>, <c>sticky_action_prob</c> otherwise.
+    /// </summary>
+    public static string StickyOption(string envId) => envId.StartsWith("ALE/", StringComparison.Ordinal) ? "repeat_action_probability" : "sticky_action_prob";
 
     /// <summary>
     /// Plays <see cref="EvaluationOptions.Episodes"/> episodes greedily and as many stochastically, in
@@ -31,8 +40,8 @@ public static class TeacherExport
     {
         var registry = EnvRegistry.CreateDefault();
         string sticky = evaluation.StickyActionProb.ToString(CultureInfo.InvariantCulture);
-        IEnv Make() => registry.Make(envId, new EnvOptions(new Dictionary<string, string> { ["sticky_action_prob"] = sticky }));
-        string protocol = $"{envId} sticky_action_prob={sticky}, {evaluation.Episodes} episodes with seeds {evaluation.Seed}.., " +
+        IEnv Make() => registry.Make(envId, new EnvOptions(new Dictionary<string, string> { [StickyOption(envId)] = sticky }));
+        string protocol = $"{envId} {StickyOption(envId)}={sticky}, {evaluation.Episodes} episodes with seeds {evaluation.Seed}.., " +
             (evaluation.MaxEpisodeSteps > 0 ? $"episodes cut at {evaluation.MaxEpisodeSteps} steps" : "no step limit");
         var greedy = PolicyEvaluator.Run(policy, Make, evaluation.Episodes, ActingMode.Greedy, evaluation.Seed, evaluation.MaxEpisodeSteps,
             progress: n => progress?.Invoke("greedy", n));
@@ -45,13 +54,15 @@ public static class TeacherExport
     /// Writes the policy network of <paramref name="policy"/> (observations → logits) to <paramref name="onnxPath"/> and its card beside it.
     /// The card's evaluation is the better acting mode; the other one is listed under <c>other_evaluations</c>.
     /// </summary>
-    public static ModelCard Write(ModulePolicy policy, string onnxPath, string envId, string architecture, TrainingRecord training, TeacherEvaluation? evaluation)
+    public static ModelCard Write(ModulePolicy policy, string onnxPath, string envId, string architecture, TrainingRecord training, TeacherEvaluation? evaluation,
+        PolicyOutputKind outputKind = PolicyOutputKind.Logits)
     {
         string? dir = Path.GetDirectoryName(Path.GetFullPath(onnxPath));
         if (dir is not null) Directory.CreateDirectory(dir);
         OnnxExporter.Export(policy.Network, policy.ObservationShape, onnxPath, new OnnxExportOptions
         {
-            Description = $"PPO teacher for {envId}; logits at temperature 1; input float32 NCHW in {{0,1}}",
+            Description = $"{training.Algorithm} teacher for {envId}; {(outputKind == PolicyOutputKind.QValues ? "Q-values" : "logits at temperature 1")}; input float32 NCHW " +
+                (policy.InputScale == 1.0 ? "in {0,1}" : "in 0..255, multiplied by the card's input scale first"),
         });
         EvaluationRecord? primary = null;
         List<EvaluationRecord>? others = null;
@@ -67,7 +78,7 @@ public static class TeacherExport
             Env = envId,
             Architecture = architecture,
             PolicyOutput = new OnnxExportOptions().OutputName,
-            OutputKind = PolicyOutputKind.Logits,
+            OutputKind = outputKind,
             Temperature = policy.Temperature,
             Actions = policy.Actions,
             Input = new ModelInput { Dtype = "float32", Layout = InputLayout.Nchw, Scale = policy.InputScale, Shape = policy.ObservationShape },

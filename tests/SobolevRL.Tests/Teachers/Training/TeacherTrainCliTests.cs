@@ -42,7 +42,7 @@ public class TeacherTrainCliTests
     }
 
     [Theory]
-    [InlineData("--algo", "dqn", "--algo dqn")]
+    [InlineData("--algo", "a2c", "--algo a2c")]
     [InlineData("--env", "MinAtar/Brekout-v1", "Breakout")]
     [InlineData("--set", "gamma=2", "gamma")]
     public void BadInputIsOneLineUserError(string flag, string value, string expected)
@@ -63,14 +63,33 @@ public class TeacherTrainCliTests
     }
 
     [Fact]
-    public void AnAtariEnvIsRefusedBeforeTheRunDirectoryIsWritten()
+    public void AnAtariPpoTeacherTrainsWithTheAtariRecipeAndExportsANatureCnn()
     {
-        string? shim = Environment.GetEnvironmentVariable("SOBOLEVRL_ALE_LIB"), roms = Environment.GetEnvironmentVariable("SOBOLEVRL_ROMS");
-        if (shim is null || roms is null || !File.Exists(Path.Combine(roms, "tetris.bin"))) Assert.Skip("needs ALE: SOBOLEVRL_ALE_LIB and SOBOLEVRL_ROMS with tetris.bin");
-        string dir = Path.Combine(Path.GetTempPath(), "sobolevrl-cli-ppo-ale-" + Guid.NewGuid().ToString("N"));
-        var (code, _, stderr) = CliProcess.Run("teacher", "train", "--env", "ALE/Tetris-v5", "--frames", "512", "--out", dir);
-        Assert.Equal(2, code);
-        Assert.Contains("MinAtar CNN", stderr);
-        Assert.False(Directory.Exists(dir), "a refused run created --out");
+        string? missing = AtariTeacherTests.MissingAle();
+        if (missing is not null) Assert.Skip(missing);
+        string dir = Path.Combine(Directory.CreateTempSubdirectory("sobolevrl-cli-ppo-ale-").FullName, "run");
+        try
+        {
+            // 8 envs (the recipe) × 16 steps × 2 updates; one evaluation episode cut at 100 steps.
+            var (code, stdout, stderr) = CliProcess.Run("teacher", "train", "--env", "ALE/Tetris-v5", "--algo", "ppo", "--frames", "256", "--out", dir, "--json",
+                "--threads", "1", "--set", "rollout_steps=16", "--set", "evaluation.episodes=1", "--set", "evaluation.max_episode_steps=100");
+            Assert.True(code == 0, stderr);
+            using var json = JsonDocument.Parse(stdout);
+            Assert.Equal(256, json.RootElement.GetProperty("frames").GetInt64());
+            Assert.Contains("repeat_action_probability=0.25", json.RootElement.GetProperty("evaluation").GetProperty("protocol").GetString());
+            var config = File.ReadAllText(Path.Combine(dir, "config.yaml"));
+            foreach (string line in new[] { "num_envs: 8", "learning_rate: 0.00025", "clip_coef: 0.1", "- episodic_life=true", "- clip_rewards=true", "rollout_steps: 16" })
+                Assert.Contains(line, config);
+            var card = ModelCard.Read(Path.Combine(dir, "policy.onnx.card.json"));
+            Assert.Equal("ALE/Tetris-v5", card.Env);
+            Assert.Equal([4L, 84, 84], card.Input.Shape);
+            Assert.Equal(1.0 / 255.0, card.Input.Scale, 12);
+            Assert.Equal(5, card.Actions);
+            Assert.StartsWith("Nature-DQN CNN", card.Architecture);
+        }
+        finally
+        {
+            if (Directory.Exists(Path.GetDirectoryName(dir))) Directory.Delete(Path.GetDirectoryName(dir)!, recursive: true);
+        }
     }
 }
