@@ -101,9 +101,9 @@ public sealed class DamagedDataTests : IDisposable
         File.Delete(Path.Combine(_dir, DatasetManifest.FileName));
         string missing = OneClearError(CliProcess.Run("distill", "--data", _dir, "--out", TempDir("never"), "--json"));
         Assert.Contains("no manifest.json", missing);
-        Assert.Contains("--out NEW_DIR", missing);
+        Assert.Contains("a new --out directory", missing);
         string resume = OneClearError(CliProcess.Run("collect", "--resume", "--out", _dir));
-        Assert.Contains("--out NEW_DIR", resume);
+        Assert.Contains("a new --out directory", resume);
         // The suggested command works: a new directory collects.
         string fresh = TempDir("fresh");
         try

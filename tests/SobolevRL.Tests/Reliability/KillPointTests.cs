@@ -47,7 +47,7 @@ public sealed class KillPointTests
                 if (!File.Exists(Path.Combine(dir, DatasetManifest.FileName)))
                 {
                     // Killed before the first manifest: nothing was committed, and the dataset says so.
-                    Assert.Contains("NEW_DIR", OneClearError(CliProcess.Run("collect", "--resume", "--out", dir)));
+                    Assert.Contains("a new --out directory", OneClearError(CliProcess.Run("collect", "--resume", "--out", dir)));
                     continue;
                 }
                 var before = DatasetReader.ReadManifest(dir);
