@@ -88,8 +88,6 @@ public sealed record DqnOptions : IValidatable
     public DqnOptions WithAtariRecipe()
     {
         var d = new DqnOptions();
-        var e = new EvaluationOptions();
-        string[] trainingOnly = ["episodic_life=true", "clip_rewards=true"];
         return this with
         {
             Frames = Frames == d.Frames ? 10_000_000 : Frames,
@@ -98,13 +96,8 @@ public sealed record DqnOptions : IValidatable
             TrainEvery = TrainEvery == d.TrainEvery ? 4 : TrainEvery,
             EpsilonEnd = EpsilonEnd == d.EpsilonEnd ? 0.01 : EpsilonEnd,
             EpsilonFrames = EpsilonFrames == d.EpsilonFrames ? 1_000_000 : EpsilonFrames,
-            EnvOptions = [.. trainingOnly.Where(o => !EnvOptions.Any(x => x.Split('=')[0].Trim() == o.Split('=')[0])), .. EnvOptions],
-            Evaluation = Evaluation with
-            {
-                Episodes = Evaluation.Episodes == e.Episodes ? 10 : Evaluation.Episodes,
-                StickyActionProb = Evaluation.StickyActionProb == e.StickyActionProb ? 0.25 : Evaluation.StickyActionProb,
-                MaxEpisodeSteps = Evaluation.MaxEpisodeSteps == e.MaxEpisodeSteps ? 0 : Evaluation.MaxEpisodeSteps,
-            },
+            EnvOptions = AtariRecipe.TrainingEnvOptions(EnvOptions),
+            Evaluation = AtariRecipe.Evaluation(Evaluation),
         };
     }
 

@@ -99,21 +99,14 @@ public sealed record PpoOptions : IValidatable
     public PpoOptions WithAtariRecipe()
     {
         var d = new PpoOptions();
-        var e = new EvaluationOptions();
-        string[] trainingOnly = ["episodic_life=true", "clip_rewards=true"];
         return this with
         {
             Frames = Frames == d.Frames ? 10_000_000 : Frames,
             NumEnvs = NumEnvs == d.NumEnvs ? 8 : NumEnvs,
             LearningRate = LearningRate == d.LearningRate ? 2.5e-4 : LearningRate,
             ClipCoef = ClipCoef == d.ClipCoef ? 0.1 : ClipCoef,
-            EnvOptions = [.. trainingOnly.Where(o => !EnvOptions.Any(x => x.Split('=')[0].Trim() == o.Split('=')[0])), .. EnvOptions],
-            Evaluation = Evaluation with
-            {
-                Episodes = Evaluation.Episodes == e.Episodes ? 10 : Evaluation.Episodes,
-                StickyActionProb = Evaluation.StickyActionProb == e.StickyActionProb ? 0.25 : Evaluation.StickyActionProb,
-                MaxEpisodeSteps = Evaluation.MaxEpisodeSteps == e.MaxEpisodeSteps ? 0 : Evaluation.MaxEpisodeSteps,
-            },
+            EnvOptions = AtariRecipe.TrainingEnvOptions(EnvOptions),
+            Evaluation = AtariRecipe.Evaluation(Evaluation),
         };
     }
 
