@@ -25,18 +25,8 @@ public sealed record RegressionFit(RegressionMlp Model, double FinalLoss, int Be
 public static class RegressionTrainer
 {
     /// <summary>
-    /// Trains a fresh model initialised from <paramref name="initSeed"/> (so Regular and Sobolev runs
-    /// of a seed start from the same weights) and returns it with the last training loss.
-    /// </summary>
-    public static (RegressionMlp Model, double FinalLoss) Train(
-        RegressionSample train, Normalisation normalisation, RegressionMode mode, RegressionOptions options, long initSeed, Device device)
-    {
-        var fit = Fit(train, normalisation, new RegressionFitSettings(mode, options.LearningRate, options.DerivativeWeight, options.Steps, options.Hidden), initSeed, device);
-        return (fit.Model, fit.FinalLoss);
-    }
-
-    /// <summary>
-    /// Trains a fresh model initialised from <paramref name="initSeed"/>. With a <paramref name="validation"/> sample the
+    /// Trains a fresh model initialised from <paramref name="initSeed"/> (so Regular and Sobolev fits of a seed start from
+    /// the same weights). With a <paramref name="validation"/> sample the
     /// value MSE on it is measured every <paramref name="validateEvery"/> steps (and at the end), and the model of
     /// lowest validation MSE is returned (early stopping by best snapshot).
     /// </summary>
