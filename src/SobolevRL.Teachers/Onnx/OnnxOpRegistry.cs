@@ -17,6 +17,7 @@ public static class OnnxOpRegistry
         .Concat(NormalizationOps.All())
         .Concat(ReductionOps.All())
         .Concat(PadOps.All())
+        .Concat(ResizeOps.All())
         .Concat(RecurrentOps.All())
         .ToDictionary(d => d.OpType, StringComparer.Ordinal);
 

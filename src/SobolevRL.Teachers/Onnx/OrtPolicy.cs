@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace SobolevRL.Onnx;
 
@@ -37,7 +38,8 @@ public sealed class OrtPolicy : IDisposable
 
     /// <summary>Opens <paramref name="path"/>; acts on batches of up to <paramref name="maxBatch"/> observations.</summary>
     /// <param name="path">ONNX model with one float input whose first dimension is the batch (dynamic, or fixed at 1); a
-    /// uint8 input that goes straight into a Cast to float is run as a float input (<see cref="OnnxUint8Inputs"/>).</param>
+    /// uint8 input that goes straight into a Cast to float is run as a float input (<see cref="OnnxUint8Inputs"/>); float16
+    /// inputs and outputs are converted at the graph's edges (<see cref="OnnxFloat16.WithFloat32Io"/>).</param>
     /// <param name="maxBatch">Largest batch passed to <see cref="Run(ReadOnlySpan{float}, int)"/>.</param>
     /// <param name="outputName">Output to read (default: the model's first output, e.g. the policy logits).</param>
     /// <param name="options">ORT session options (threads, optimisation level); null for defaults.</param>
@@ -56,12 +58,15 @@ public sealed class OrtPolicy : IDisposable
         {
             var stateInputs = _state.Select(s => s.Input).ToHashSet(StringComparer.Ordinal);
             KeyValuePair<string, NodeMetadata>[] observations = _session.InputMetadata.Where(i => inputName is null ? !stateInputs.Contains(i.Key) : i.Key == inputName).ToArray();
-            if (observations.Length == 1 && observations[0].Value.ElementType == typeof(byte))
+            bool uint8 = observations.Length == 1 && observations[0].Value.ElementType == typeof(byte);
+            bool float16 = _session.InputMetadata.Values.Concat(_session.OutputMetadata.Values).Any(m => m.ElementDataType == TensorElementType.Float16);
+            if (uint8 || float16)
             {
-                byte[] asFloat = OnnxUint8Inputs.AsFloat(OnnxModelFile.Read(path), path).ToByteArray();
+                Proto.ModelProto model = OnnxModelFile.Read(path);
+                byte[] asFloat = OnnxFloat16.WithFloat32Io(uint8 ? OnnxUint8Inputs.AsFloat(model, path) : model).ToByteArray();
                 _session.Dispose();
                 _session = Open(path, asFloat, options);
-                observations = _session.InputMetadata.Where(i => i.Key == observations[0].Key).ToArray();
+                observations = _session.InputMetadata.Where(i => observations.Any(o => o.Key == i.Key)).ToArray();
             }
             if (observations.Length != 1 || _session.InputMetadata.Count != 1 + _state.Length)
             {

@@ -30,10 +30,10 @@ public static class TeacherLoader
         IReadOnlyList<OnnxValueInfo> declaredInputs;
         try
         {
-            // A uint8 observation input is rebuilt as a float one (see OnnxUint8Inputs); the card is checked against
-            // the input as the file declares it.
+            // A uint8 observation input is rebuilt as a float one (see OnnxUint8Inputs), float16 values as float32 ones
+            // (see OnnxFloat16); the card is checked against the input as the file declares it.
             ModelProto model = OnnxModelFile.Read(path);
-            graph = OnnxGraph.FromModel(OnnxUint8Inputs.AsFloat(model, path), device, path);
+            graph = OnnxGraph.FromModel(OnnxFloat16.AsFloat32(OnnxUint8Inputs.AsFloat(model, path)), device, path);
             declaredInputs = OnnxValueInfo.InputsOf(model.Graph);
         }
         catch (OnnxModelException e)

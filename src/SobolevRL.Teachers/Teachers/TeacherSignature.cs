@@ -45,9 +45,11 @@ public sealed record TeacherSignature(OnnxValueInfo Input, OnnxValueInfo Output,
             "uint8" => "uint8",
             _ => throw new UserErrorException($"teacher '{source}': input dtype '{card.Input.Dtype}' in the card is not one of float32, uint8 (or leave input.dtype out: the graph's)"),
         };
-        if (dtype is not null && input.ElementType != dtype)
+        // A float16 input takes float observations: the graph is labelled in float32 (OnnxFloat16).
+        string declared = input.ElementType == "float16" ? "float" : input.ElementType;
+        if (dtype is not null && declared != dtype)
             throw new UserErrorException($"teacher '{source}': the card says input dtype {card.Input.Dtype} but input '{input.Name}' is {input.ElementType}; fix input.dtype in the card");
-        if (input.ElementType is not ("float" or "uint8"))
+        if (declared is not ("float" or "uint8"))
             throw new UserErrorException($"teacher '{source}': input '{input.Name}' is {input.ElementType}; a teacher takes float32 or uint8 observations");
         long? fixedBatch = input.Shape is { Count: > 0 } dims ? dims[0].Size : null;
         if (fixedBatch > 1)

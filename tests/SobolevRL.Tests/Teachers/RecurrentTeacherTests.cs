@@ -7,15 +7,15 @@ namespace SobolevRL.Tests.Teachers;
 
 /// <summary>
 /// Recurrent teachers as PyTorch 1.13 exports them (issue 19), from make_recurrent_fixtures.py: nn.LSTM (ONNX LSTM, opsets
-/// 11 and 17), nn.GRU (ONNX GRU), nn.LSTMCell and a hand-written cell (both unrolled into Gemm/MatMul, Split, Sigmoid,
-/// Tanh, Mul, Add). Along one episode the state is carried from zeros, through the rebuilt graph (labels) and through
+/// 11 and 17, and 9 and 10 from make_legacy_fixtures.py), nn.GRU (ONNX GRU), nn.LSTMCell and a hand-written cell (both
+/// unrolled into Gemm/MatMul, Split, Sigmoid, Tanh, Mul, Add). Along one episode the state is carried from zeros, through the rebuilt graph (labels) and through
 /// ONNX Runtime (acting), and compared at every step with PyTorch: the state, the logits, the log-policy and the autograd
 /// Jacobian with respect to the current observation with the state held fixed.
 /// </summary>
 public sealed class RecurrentTeacherTests : IDisposable
 {
     public static readonly TheoryData<string> Models = new(
-        "lstm_breakout_op17", "lstm_breakout_op11", "gru_breakout_op17", "lstm_cell_breakout_op17", "unrolled_lstm_breakout_op17");
+        "lstm_breakout_op17", "lstm_breakout_op11", "lstm_breakout_op10", "lstm_breakout_op9", "gru_breakout_op17", "lstm_cell_breakout_op17", "unrolled_lstm_breakout_op17");
 
     readonly TeacherFixtures _fx = new();
 

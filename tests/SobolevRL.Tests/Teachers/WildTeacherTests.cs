@@ -27,7 +27,7 @@ public sealed class WildTeacherTests : IDisposable
     static Tensor AsTensor(NpyArray array) => tensor(array.ToFloats(), array.Shape);
 
     /// <summary>Full labels of every reference state in one batch vs PyTorch, and ONNX Runtime logits vs PyTorch.</summary>
-    static void LabelsMatchTorch(OnnxTeacher teacher, Dictionary<string, NpyArray> reference, double jacobianTolerance = 2e-5)
+    static void LabelsMatchTorch(OnnxTeacher teacher, Dictionary<string, NpyArray> reference, double jacobianTolerance = 2e-5, double ortTolerance = 1e-5)
     {
         using var scope = NewDisposeScope();
         Tensor obs = AsTensor(reference["obs"]);
@@ -40,7 +40,7 @@ public sealed class WildTeacherTests : IDisposable
         using TeacherActor actor = teacher.CreateActor(n);
         float[] ortLogits = actor.Logits(reference["obs"].ToFloats(), n).ToArray();
         Tensor ortLogp = tensor(ortLogits, [n, teacher.Actions]).div(teacher.Temperature).log_softmax(1);
-        TensorAssert.Close(logp, ortLogp, 1e-5, 1e-5, $"{teacher.Path}: ONNX Runtime log-policy");
+        TensorAssert.Close(logp, ortLogp, ortTolerance, ortTolerance, $"{teacher.Path}: ONNX Runtime log-policy");
     }
 
     [Theory]
@@ -199,5 +199,36 @@ public sealed class WildTeacherTests : IDisposable
         TensorAssert.Close(a.GradLabels!, b.GradLabels!, 0, 0, "Jacobian");
         using TeacherActor actor = external.CreateActor(5);
         TensorAssert.Close(a.Logits, tensor(actor.Logits(obs.data<float>().ToArray(), 5).ToArray(), [5, external.Actions]), 1e-5, 1e-5, "ONNX Runtime");
+    }
+
+    [Theory]
+    [InlineData("small_cnn_op9", null)]
+    [InlineData("small_cnn_op10", null)]
+    [InlineData("dueling_cnn_op9", PolicyOutputKind.QValues)]
+    [InlineData("dueling_cnn_op10", PolicyOutputKind.QValues)]
+    [InlineData("actor_critic_mlp_op9", PolicyOutputKind.Logits)]
+    [InlineData("actor_critic_mlp_op10", PolicyOutputKind.Logits)]
+    public void Opset9And10ExportsLabelExactly(string name, PolicyOutputKind? kind)
+    {
+        // make_legacy_fixtures.py: the attribute forms of Pad, Slice, Upsample (9) / Resize (10), BatchNormalization
+        // and the Unsqueeze/Squeeze of opsets before 13.
+        var card = kind is null ? null : new ModelCard { OutputKind = kind.Value, PolicyOutput = name.StartsWith("actor") ? "logits" : null };
+        var (path, reference) = Fixture(name, card);
+        using OnnxTeacher teacher = TeacherLoader.Load(path, CPU);
+        Assert.Equal(name.EndsWith("op9") ? 9 : 10, teacher.Graph.Opset);
+        LabelsMatchTorch(teacher, reference);
+    }
+
+    [Theory]
+    [InlineData("half_cnn_op17")]
+    [InlineData("half_weights_mlp_op17")]
+    public void Float16GraphsLabelTheirWeightsInFloat32(string name)
+    {
+        // make_legacy_fixtures.py: half_cnn is model.half() (float16 weights, input, output and every intermediate),
+        // half_weights_mlp keeps float16 weights and casts them up. The reference is float64 on the same float16
+        // weights; the rebuilt graph computes in float32, ONNX Runtime rounds every float16 node output (about 1e-3).
+        var (path, reference) = Fixture(name);
+        using OnnxTeacher teacher = TeacherLoader.Load(path, CPU);
+        LabelsMatchTorch(teacher, reference, ortTolerance: 1e-2);
     }
 }

@@ -82,7 +82,7 @@ def jacobian(model, obs, kind, nhwc):
     return torch.stack(rows)
 
 
-def export(name, model, obs_chw, kind, opset, dynamic=True, uint8=False, nhwc=False, output="logits"):
+def export(name, model, obs_chw, kind, opset, dynamic=True, uint8=False, nhwc=False, output="logits", folding=True):
     """obs_chw: float states in CHW and environment range; the model input is those (as uint8 / NHWC if so)."""
     model.eval()
     net_in = obs_chw.permute(0, 2, 3, 1) if nhwc else obs_chw
@@ -91,7 +91,7 @@ def export(name, model, obs_chw, kind, opset, dynamic=True, uint8=False, nhwc=Fa
     path = os.path.join(HERE, f"{name}.onnx")
     axes = {"obs": {0: "batch"}, output: {0: "batch"}} if dynamic else None
     torch.onnx.export(model, (example,), path, input_names=["obs"], output_names=[output],
-                      dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
+                      dynamic_axes=axes, opset_version=opset, do_constant_folding=folding)
     onnx.checker.check_model(onnx.load(path))
     with torch.no_grad():
         out = torch.cat([model(net_in[i:i + 1]) for i in range(net_in.shape[0])])
