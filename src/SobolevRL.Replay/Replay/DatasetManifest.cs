@@ -47,6 +47,13 @@ public sealed record DatasetManifest
     /// <summary>Floats of a recurrent teacher's state stored per state in <c>teacher_state.npy</c> (0: not stored).</summary>
     public int TeacherStateSize { get; init; }
 
+    /// <summary>
+    /// Leading observation channels whose gradient labels are exact zeros that are not a derivative of the teacher's policy
+    /// (0: none): with a recurrent teacher of single frames and a frame stack of k, the k − 1 older frames, which the
+    /// teacher given its state does not read. Distillation leaves them out of the Sobolev term.
+    /// </summary>
+    public int UnlabelledChannels { get; init; }
+
     /// <summary>Seed of the generator of vjp projection vectors (the vectors are also stored, in <c>v.npy</c>).</summary>
     public long ProjectionSeed { get; init; }
 

@@ -128,7 +128,8 @@ public sealed class DatasetReader : IDisposable
 
     /// <summary>What the dataset holds, as the contract of samplers states it.</summary>
     public DatasetSummary Summary() => new(Manifest.EnvId, Manifest.ObservationShape(), Manifest.Actions, Manifest.LabelMode(),
-        CountRows(heldOut: false), CountRows(heldOut: true), Manifest.Teacher.Sha256, Manifest.Teacher.Temperature);
+        CountRows(heldOut: false), CountRows(heldOut: true), Manifest.Teacher.Sha256, Manifest.Teacher.Temperature)
+    { UnlabelledChannels = Manifest.UnlabelledChannels };
 
     /// <summary>The shard holding global row <paramref name="row"/> and the row's index in it.</summary>
     public (ReplayShard Shard, long Local) Locate(long row)

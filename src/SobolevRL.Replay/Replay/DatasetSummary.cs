@@ -12,7 +12,14 @@ namespace SobolevRL.Replay;
 /// <param name="TeacherSha256">SHA-256 of the teacher file that labelled the data.</param>
 /// <param name="Temperature">Temperature τ of the teacher's log-policy labels.</param>
 public sealed record DatasetSummary(string EnvId, long[] ObservationShape, int Actions, LabelMode Labels,
-    long TrainStates, long HeldOutStates, string TeacherSha256, double Temperature);
+    long TrainStates, long HeldOutStates, string TeacherSha256, double Temperature)
+{
+    /// <summary>
+    /// Leading channels of the observation whose gradient labels are not the teacher's derivative (0: none): the older
+    /// frames of a stack labelled by a recurrent teacher that reads the newest (<see cref="DatasetManifest.UnlabelledChannels"/>).
+    /// </summary>
+    public int UnlabelledChannels { get; init; }
+}
 
 /// <summary>The two disjoint parts of a dataset, split by episode.</summary>
 public enum DatasetSplit

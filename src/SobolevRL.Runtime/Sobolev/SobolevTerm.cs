@@ -35,9 +35,11 @@ public static class SobolevTerm
     /// output directions <paramref name="directions"/> <c>[B, R, O]</c>). The projection form first replaces the teacher's
     /// rows by random projections of them (drawn from <paramref name="generator"/>) and compares rows in squared L2;
     /// <paramref name="teacherLogPolicy"/> (<c>[B, O]</c>) weights the Fisher form and is asked for only by it.
+    /// <paramref name="inputMask"/> (<c>[*in]</c>, 1 or 0; null: all 1) leaves out the input elements whose labels are not
+    /// the teacher's derivative (see <see cref="MaskRows"/>).
     /// </summary>
     public static Tensor Exact(StudentRows student, Tensor teacher, Tensor? directions, DerivativeTermOptions options,
-        Func<Tensor>? teacherLogPolicy = null, Generator? generator = null)
+        Func<Tensor>? teacherLogPolicy = null, Generator? generator = null, Tensor? inputMask = null)
     {
         var form = options.Form;
         var rowLoss = options.RowLoss;
@@ -48,12 +50,22 @@ public static class SobolevTerm
                 generator ?? throw new ArgumentNullException(nameof(generator), "the projection form draws its directions from a generator"));
             (teacher, directions, scale, form, rowLoss) = (projected.Teacher, projected.Directions, projected.Scale, DerivativeForm.Rows, DerivativeLossKind.SquaredL2);
         }
-        var rows = student(directions);
+        var rows = MaskRows(student(directions), inputMask);
+        teacher = MaskRows(teacher, inputMask);
         Tensor? weights = null;
         if (form == DerivativeForm.Fisher)
             weights = (teacherLogPolicy ?? throw new ArgumentNullException(nameof(teacherLogPolicy), "the Fisher form weights rows by the teacher's policy"))();
         return DerivativeForms.Compute(rows, teacher, form, rowLoss, weights, options.RelativeFloor).Times(scale);
     }
+
+    /// <summary>
+    /// Rows <c>[B, R, *in]</c> with the input elements where <paramref name="inputMask"/> (<c>[*in]</c>) is 0 set to zero;
+    /// <paramref name="rows"/> itself when the mask is null. Every form sums over input elements, so the masked term is
+    /// the same distance restricted to the labelled elements: for a frame-stack student distilled from a recurrent teacher,
+    /// whose labels on the older frames are zeros by construction (the teacher given its state does not read them), not a
+    /// derivative to match.
+    /// </summary>
+    public static Tensor MaskRows(Tensor rows, Tensor? inputMask) => inputMask is null ? rows : rows * inputMask.to(rows.dtype, rows.device);
 
     /// <summary>
     /// The student rows of <paramref name="output"/> (<c>[B, O]</c>, computed from <paramref name="input"/>, which requires
@@ -67,13 +79,15 @@ public static class SobolevTerm
     /// The finite-difference estimate of the squared-L2 rows term: for <paramref name="count"/> unit input directions u_m
     /// per state, compares ⟨v, J_s u_m⟩ (central differences of <paramref name="student"/> at <paramref name="x"/> with
     /// <paramref name="step"/>, forward passes only) with ⟨g_t, u_m⟩ of the teacher's rows. Since E[⟨a, u⟩²] = ‖a‖²/|X|
-    /// for u uniform on the unit sphere, scaling by |X|/M makes it an unbiased estimate of the exact term.
+    /// for u uniform on the unit sphere, scaling by |X|/M makes it an unbiased estimate of the exact term. With
+    /// <paramref name="inputMask"/> the directions are masked, M⊙u, and E[⟨a, M⊙u⟩²] = ‖M⊙a‖²/|X| makes the same scaling an
+    /// unbiased estimate of the masked exact term.
     /// </summary>
     public static Tensor FiniteDifference(Func<Tensor, Tensor> student, Tensor x, Tensor teacher, Tensor? directions,
-        int count, double step, Generator generator)
+        int count, double step, Generator generator, Tensor? inputMask = null)
     {
         long b = x.shape[0], size = x[0].numel();
-        var u = RandomDirections.UnitVectors(b, count, x.shape[1..], generator, x.dtype, x.device);
+        var u = MaskRows(RandomDirections.UnitVectors(b, count, x.shape[1..], generator, x.dtype, x.device), inputMask);
         var teacherDirectional = teacher.flatten(2).to(x.dtype).bmm(u.flatten(2).transpose(1, 2));
         var studentJu = FiniteDifferenceDirectional.Estimate(student, x, u, step).transpose(1, 2);
         var studentDirectional = directions is null ? studentJu : directions.to(x.dtype).bmm(studentJu);

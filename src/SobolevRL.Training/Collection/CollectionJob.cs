@@ -127,7 +127,11 @@ public static class CollectionJob
             var record = new TeacherRecord { Path = teacherPath, Sha256 = teacherSha, Temperature = teacher.Temperature, Card = teacher.Card };
             if (options.StoreTeacherState && teacher.StateSize == 0)
                 throw new UserErrorException($"`store_teacher_state`: teacher {teacherPath} is not recurrent (its card lists no recurrent.state); drop `store_teacher_state`");
-            var manifest = Collector.NewManifest(options, observation, actions, record, studentSha) with { TeacherStateSize = options.StoreTeacherState ? teacher.StateSize : 0 };
+            var manifest = Collector.NewManifest(options, observation, actions, record, studentSha) with
+            {
+                TeacherStateSize = options.StoreTeacherState ? teacher.StateSize : 0,
+                UnlabelledChannels = stacked is null ? 0 : (int)(teacher.ObservationShape[0] * (frameStack - 1)),
+            };
             writer = DatasetWriter.Create(job.OutDir, manifest);
         }
         using (writer)

@@ -45,6 +45,7 @@ public static class DistillTrainer
         var parameters = network.parameters().ToArray();
         using var optimizer = MakeOptimizer(o.Optim, parameters);
         using var directions = new Generator(unchecked((ulong)o.Seed) ^ 0xD1B54A32D192ED03UL);
+        using var labelMask = DistillationLoss.LabelMask(summary, setup.Device);
         string checkpointPath = setup.Run.File(Checkpoint.FileName);
         var position = new Checkpoint.Position(0, 0);
         if (setup.Resume)
@@ -64,7 +65,7 @@ public static class DistillTrainer
         var evalPolicy = new ModulePolicy(spec.Build(summary.ObservationShape, summary.Actions), summary.ObservationShape, summary.Actions,
             student.InputScale, temperature);
         using var evaluator = new SnapshotEvaluator(evalPolicy, heldOut, temperature, setup.Run.File(SnapshotEvaluator.FileName),
-            summary.EnvId, o.Logging.EvalEpisodes);
+            summary.EnvId, o.Logging.EvalEpisodes, labelMask);
 
         using var shards = new ShardThreads(ShardCount(o, setup.Device));
         if (optimizer is KeptAliveAdam adam) adam.Shards = shards;
@@ -88,7 +89,7 @@ public static class DistillTrainer
             using var batch = sampler.Next();
             network.zero_grad(set_to_none: true);
             using var parts = ShardedBackward.Compute(shards, parameters, batch,
-                b => DistillationLoss.Compute(student, b, o.Loss, sobolev, temperature, lambda, directions));
+                b => DistillationLoss.Compute(student, b, o.Loss, sobolev, temperature, lambda, directions, labelMask: labelMask));
             double value = parts.Value.item<float>(), derivative = parts.Sobolev.item<float>();
             if (!double.IsFinite(value) || !double.IsFinite(derivative))
                 throw Diverged(setup, NotFinite(step, !double.IsFinite(value) ? "value" : "sobolev", value, derivative), lastGood);
@@ -133,7 +134,7 @@ public static class DistillTrainer
         evaluator.Complete();
         long chosenStep = validation.SelectInto(student, done);
 
-        var final = HeldOutMetrics.Compute(student, heldOut, temperature);
+        var final = HeldOutMetrics.Compute(student, heldOut, temperature, labelMask: labelMask);
         if (divergence.CheckFinal(total, final.Kl, heldOut, temperature) is { } worse) throw Diverged(setup, worse, total);
         string onnxPath = setup.Run.File(OnnxFile);
         double onnxDiff = StudentExport.Export(student, spec, summary, sobolev, o, onnxPath, heldOut);

@@ -22,9 +22,11 @@ public static class DistillationLoss
     /// convolution (the Nature CNN) runs its forward pass and the exact term through <see cref="ExplicitInputGradients"/>
     /// (same values and gradients up to float rounding, faster forward and backward) unless
     /// <paramref name="explicitGradients"/> is false; other students use their own forward and autograd's double backward.
+    /// <paramref name="labelMask"/> (<c>[*in]</c>, from <see cref="LabelMask"/>; null: every input element) restricts the
+    /// Sobolev term to the input elements the labels are the teacher's derivative on.
     /// </summary>
     public static LossParts Compute(IPolicy student, ReplayBatch batch, LossOptions options, LabelMode sobolev, double temperature,
-        double weight, Generator? directions = null, bool explicitGradients = true)
+        double weight, Generator? directions = null, bool explicitGradients = true, Tensor? labelMask = null)
     {
         using var scope = NewDisposeScope();
         if (options.InputNoise > 0)
@@ -39,14 +41,27 @@ public static class DistillationLoss
         Tensor derivative = sobolev.Kind == LabelKind.None
             ? zeros([], dtype: value.dtype, device: value.device)
             : exact
-                ? ExactTerm(logp, x, batch, sobolev, options, chain, temperature, (student as ModulePolicy)?.InputScale ?? 1.0, directions)
-                : FiniteDifferenceTerm(student, batch, sobolev, options, temperature, directions ?? throw new ArgumentNullException(nameof(directions)));
+                ? ExactTerm(logp, x, batch, sobolev, options, chain, temperature, (student as ModulePolicy)?.InputScale ?? 1.0, directions, labelMask)
+                : FiniteDifferenceTerm(student, batch, sobolev, options, temperature, directions ?? throw new ArgumentNullException(nameof(directions)), labelMask);
         var total = weight == 0 || sobolev.Kind == LabelKind.None ? value.Plus(derivative.Times(0.0)) : value.Plus(derivative.Times(weight));
         var parts = new LossParts(value, derivative, total);
         parts.Value.MoveToOuterDisposeScope();
         parts.Sobolev.MoveToOuterDisposeScope();
         parts.Total.MoveToOuterDisposeScope();
         return parts;
+    }
+
+    /// <summary>
+    /// The input mask of a dataset's labels (<c>[*in]</c> on <paramref name="device"/>): 0 on the first
+    /// <see cref="DatasetSummary.UnlabelledChannels"/> channels (the older frames of a recurrent teacher's stack, whose
+    /// labels are zeros by construction), 1 elsewhere; null when every channel is labelled.
+    /// </summary>
+    public static Tensor? LabelMask(DatasetSummary data, Device device)
+    {
+        if (data.UnlabelledChannels <= 0) return null;
+        var mask = ones(data.ObservationShape, dtype: ScalarType.Float32, device: device);
+        using (no_grad()) mask.narrow(0, 0, data.UnlabelledChannels).zero_();
+        return mask;
     }
 
     /// <summary>Loss on values: KL(π_t ‖ π_s) at τ, MSE of logits, or NLL of the teacher's arg-max action; mean over the batch.</summary>
@@ -92,12 +107,12 @@ public static class DistillationLoss
 
     // The term of options.DerivativeForm on the student's log-policy rows, through the one derivative-loss path.
     private static Tensor ExactTerm(Tensor logp, Tensor x, ReplayBatch batch, LabelMode sobolev, LossOptions options,
-        ExplicitInputGradients? chain, double temperature, double inputScale, Generator? directions)
+        ExplicitInputGradients? chain, double temperature, double inputScale, Generator? directions, Tensor? labelMask)
     {
         var (teacher, v) = TeacherRows(batch, sobolev);
         StudentRows student = chain is not null ? rows => ExplicitRows(chain, logp, rows, temperature, inputScale) : SobolevTerm.Autograd(logp, x);
         return SobolevTerm.Exact(student, teacher, v, TermOptions(options),
-            () => F.log_softmax(batch.TeacherLogits.to(logp.dtype).DividedBy(temperature), -1), directions);
+            () => F.log_softmax(batch.TeacherLogits.to(logp.dtype).DividedBy(temperature), -1), directions, labelMask);
     }
 
     /// <summary>The <see cref="SobolevTerm"/> options of a distillation loss's <c>loss.*</c> keys.</summary>
@@ -126,11 +141,12 @@ public static class DistillationLoss
     private static Tensor Scaled(Tensor t, double scale) => scale == 1.0 ? t : t.Times(scale);
 
     // The finite-difference estimate of the rows term, on the log-policy ℓ = log softmax(z/τ).
-    private static Tensor FiniteDifferenceTerm(IPolicy student, ReplayBatch batch, LabelMode sobolev, LossOptions options, double temperature, Generator directions)
+    private static Tensor FiniteDifferenceTerm(IPolicy student, ReplayBatch batch, LabelMode sobolev, LossOptions options, double temperature, Generator directions,
+        Tensor? labelMask)
     {
         var (teacher, v) = TeacherRows(batch, sobolev);
         return SobolevTerm.FiniteDifference(input => F.log_softmax(student.Logits(input).DividedBy(temperature), -1),
-            batch.Observations, teacher, v, options.FdDirections, options.FdStep, directions);
+            batch.Observations, teacher, v, options.FdDirections, options.FdStep, directions, labelMask);
     }
 
     private static (Tensor Teacher, Tensor? V) TeacherRows(ReplayBatch batch, LabelMode sobolev)

@@ -21,9 +21,10 @@ public static class HeldOutMetrics
 {
     /// <summary>
     /// Compares <paramref name="student"/> with the labels of <paramref name="heldOut"/> at temperature
-    /// <paramref name="temperature"/>; gradient errors use the labels' own mode (full Jacobian or the stored projections).
+    /// <paramref name="temperature"/>; gradient errors use the labels' own mode (full Jacobian or the stored projections),
+    /// on the input elements of <paramref name="labelMask"/> (<c>[*in]</c>, see <see cref="Distillation.DistillationLoss.LabelMask"/>; null: all).
     /// </summary>
-    public static HeldOutResult Compute(IPolicy student, ReplayBatch heldOut, double temperature, int chunk = 256)
+    public static HeldOutResult Compute(IPolicy student, ReplayBatch heldOut, double temperature, int chunk = 256, Tensor? labelMask = null)
     {
         double kl = 0, agree = 0, errorSquares = 0, labelSquares = 0;
         long n = heldOut.Size;
@@ -42,10 +43,11 @@ public static class HeldOutMetrics
             agree += logits.argmax(-1).eq(teacher.argmax(-1)).sum().item<long>();
             if (withGrad)
             {
-                var labels = heldOut.GradLabels!.narrow(0, start, count).to(logits.device).to(logits.dtype);
+                var labels = SobolevTerm.MaskRows(heldOut.GradLabels!.narrow(0, start, count).to(logits.device).to(logits.dtype), labelMask);
                 var grads = heldOut.Projections is null
                     ? InputDerivatives.Jacobian(logp, x, createGraph: false)
                     : InputDerivatives.VectorJacobianProducts(logp, x, heldOut.Projections.narrow(0, start, count).to(logits.device).to(logits.dtype), createGraph: false);
+                grads = SobolevTerm.MaskRows(grads, labelMask);
                 errorSquares += (grads - labels).to(float64).Square().sum().item<double>();
                 labelSquares += labels.to(float64).Square().sum().item<double>();
             }

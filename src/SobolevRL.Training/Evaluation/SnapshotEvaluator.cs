@@ -27,6 +27,7 @@ public sealed class SnapshotEvaluator : IDisposable
     private readonly ModulePolicy _policy;
     private readonly ReplayBatch _heldOut;
     private readonly double _temperature;
+    private readonly Tensor? _labelMask;
     private readonly string _csvPath;
     private readonly string? _envId;
     private readonly int _episodes;
@@ -36,11 +37,14 @@ public sealed class SnapshotEvaluator : IDisposable
     /// <summary>
     /// Starts the evaluator. <paramref name="policy"/> is the evaluator's own module (same architecture as the student);
     /// <paramref name="heldOut"/> is copied. With <paramref name="episodes"/> &gt; 0 each snapshot also plays episodes of
-    /// <paramref name="envId"/> under the evaluation protocol.
+    /// <paramref name="envId"/> under the evaluation protocol. <paramref name="labelMask"/> restricts the gradient error to
+    /// the labelled input elements (copied; see <see cref="HeldOutMetrics.Compute"/>).
     /// </summary>
-    public SnapshotEvaluator(ModulePolicy policy, ReplayBatch heldOut, double temperature, string csvPath, string? envId = null, int episodes = 0)
+    public SnapshotEvaluator(ModulePolicy policy, ReplayBatch heldOut, double temperature, string csvPath, string? envId = null, int episodes = 0,
+        Tensor? labelMask = null)
     {
         _policy = policy;
+        _labelMask = labelMask?.detach().cpu().clone();
         _heldOut = heldOut.Slice(0, heldOut.Size, CPU);
         _temperature = temperature;
         _csvPath = csvPath;
@@ -88,7 +92,7 @@ public sealed class SnapshotEvaluator : IDisposable
                     _policy.Network.load_state_dict(weights);
                     foreach (var t in weights.Values) t.Dispose();
                 }
-                var held = HeldOutMetrics.Compute(_policy, _heldOut, _temperature);
+                var held = HeldOutMetrics.Compute(_policy, _heldOut, _temperature, labelMask: _labelMask);
                 ReturnStatistics? returns = _episodes > 0
                     ? EpisodeEvaluator.Run(_envId!, EvaluationProtocol.Options(_envId!), EpisodeEvaluator.Greedy(_policy), _episodes)
                     : null;
@@ -122,5 +126,6 @@ public sealed class SnapshotEvaluator : IDisposable
         _queue.Dispose();
         _policy.Dispose();
         _heldOut.Dispose();
+        _labelMask?.Dispose();
     }
 }

@@ -59,6 +59,9 @@ public sealed class RecurrentCollectionTests : IDisposable
         Assert.True(collected.Manifest.Complete);
         Assert.Equal(Stack, collected.Manifest.FrameStack);
         Assert.Equal(32, collected.Manifest.TeacherStateSize); // h and c of 16
+        // The older 3 frames of 4 channels carry no labels of the teacher's: the Sobolev term leaves them out.
+        Assert.Equal(4 * (Stack - 1), collected.Manifest.UnlabelledChannels);
+        using (var reader = DatasetReader.Open(data)) Assert.Equal(4 * (Stack - 1), reader.Summary().UnlabelledChannels);
 
         var (checkedStates, largest) = CheckLabelsEpisodeByEpisode(data, teacher);
         Assert.True(checkedStates >= 100, $"only {checkedStates} states checked");
