@@ -37,6 +37,9 @@ public sealed record OnnxValueInfo(string Name, string ElementType, IReadOnlyLis
         return graph.Input.Where(i => !initializers.Contains(i.Name)).Select(From).ToArray();
     }
 
+    /// <summary>The outputs of <paramref name="graph"/>, as declared.</summary>
+    public static IReadOnlyList<OnnxValueInfo> OutputsOf(GraphProto graph) => graph.Output.Select(From).ToArray();
+
     /// <summary>The ONNX element type number (TensorProto.DataType); 0 when undeclared.</summary>
     public int ElementTypeCode { get; init; }
 

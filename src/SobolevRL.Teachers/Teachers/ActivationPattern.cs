@@ -29,25 +29,29 @@ public sealed class ActivationPattern
     public static bool HasKinks(OnnxTeacher teacher) =>
         teacher.Graph.Ops.Keys.Any(op => SignOps.Contains(op) || SelectOps.Contains(op) || ReductionOps.Contains(op) || op == "HardSigmoid" || op == "HardSwish");
 
-    /// <summary>The pattern of <paramref name="count"/> states (count × observation size floats, environment range).</summary>
-    public static ActivationPattern Of(OnnxTeacher teacher, ReadOnlySpan<float> states, int count)
+    /// <summary>
+    /// The pattern of <paramref name="count"/> states (count × observation size floats, environment range); a recurrent
+    /// teacher's from <paramref name="state"/> (count × state size; null: the zero state).
+    /// </summary>
+    public static ActivationPattern Of(OnnxTeacher teacher, ReadOnlySpan<float> states, int count, float[]? state = null)
     {
-        if (teacher.Signature.OneAtATime && count > 1) return OneAtATime(teacher, states, count);
+        if (teacher.Signature.OneAtATime && count > 1) return OneAtATime(teacher, states, count, state);
         var pattern = new ActivationPattern(count);
         using var scope = NewDisposeScope();
         using var gradMode = enable_grad();
         Tensor x = tensor(states[..(count * (int)teacher.ObservationShape.Aggregate(1L, (p, d) => p * d))].ToArray(), [count, .. teacher.ObservationShape])
             .to(teacher.Device).requires_grad_(true);
-        teacher.Logits(x, (node, values) => pattern.Record(node, values, count)).Dispose();
+        Tensor? from = state is null ? null : tensor(state, [count, teacher.StateSize]).to(teacher.Device);
+        teacher.Logits(x, (node, values) => pattern.Record(node, values, count), from).Dispose();
         return pattern;
     }
 
     // A graph with a fixed batch of 1 runs state by state: each state's pattern on its own, every mask then per state.
-    static ActivationPattern OneAtATime(OnnxTeacher teacher, ReadOnlySpan<float> states, int count)
+    static ActivationPattern OneAtATime(OnnxTeacher teacher, ReadOnlySpan<float> states, int count, float[]? state)
     {
-        int size = (int)teacher.ObservationShape.Aggregate(1L, (p, d) => p * d);
+        int size = (int)teacher.ObservationShape.Aggregate(1L, (p, d) => p * d), s = teacher.StateSize;
         var singles = new ActivationPattern[count];
-        for (int b = 0; b < count; b++) singles[b] = Of(teacher, states.Slice(b * size, size), 1);
+        for (int b = 0; b < count; b++) singles[b] = Of(teacher, states.Slice(b * size, size), 1, state?.AsSpan(b * s, s).ToArray());
         var pattern = new ActivationPattern(count);
         int masks = singles[0]._perState.Count + singles[0]._shared.Count;
         for (int k = 0; k < masks; k++)

@@ -78,22 +78,25 @@ public sealed class OnnxTeacher : IRecurrentPolicy
     /// <inheritdoc />
     public Tensor Logits(Tensor observations) => Logits(observations, null);
 
-    /// <summary>Logits as <see cref="Logits(Tensor)"/>, calling <paramref name="observer"/> after each node of the rebuilt graph.</summary>
-    public Tensor Logits(Tensor observations, Action<NodeProto, IReadOnlyDictionary<string, Tensor>>? observer)
+    /// <summary>
+    /// Logits as <see cref="Logits(Tensor)"/>, calling <paramref name="observer"/> after each node of the rebuilt graph; a
+    /// recurrent teacher from <paramref name="state"/> (B × <see cref="StateSize"/>; null: the zero state).
+    /// </summary>
+    public Tensor Logits(Tensor observations, Action<NodeProto, IReadOnlyDictionary<string, Tensor>>? observer, Tensor? state = null)
     {
         using var scope = NewDisposeScope();
-        return ToLogits(PolicyOutput(observations, observer), OutputKind).MoveToOuterDisposeScope();
+        return ToLogits(PolicyOutput(observations, observer, state), OutputKind).MoveToOuterDisposeScope();
     }
 
     /// <summary>
     /// The policy output as the graph computes it (before turning it into logits), batch × actions; a graph exported
     /// with a fixed batch of 1 runs state by state (<paramref name="observer"/> is then called once per state).
     /// </summary>
-    public Tensor PolicyOutput(Tensor observations, Action<NodeProto, IReadOnlyDictionary<string, Tensor>>? observer = null)
+    public Tensor PolicyOutput(Tensor observations, Action<NodeProto, IReadOnlyDictionary<string, Tensor>>? observer = null, Tensor? state = null)
     {
         using var scope = NewDisposeScope();
-        Tensor? zeroState = StateSize > 0 ? zeros([observations.shape[0], StateSize], ScalarType.Float32, Device) : null;
-        return Run(observations, zeroState, observer).Output.MoveToOuterDisposeScope();
+        Tensor? from = StateSize > 0 ? state ?? zeros([observations.shape[0], StateSize], ScalarType.Float32, Device) : null;
+        return Run(observations, from, observer).Output.MoveToOuterDisposeScope();
     }
 
     // The policy output and (recurrent) the next state, B × StateSize; a fixed-batch graph runs one state at a time.

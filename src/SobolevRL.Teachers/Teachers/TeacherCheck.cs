@@ -55,16 +55,20 @@ public static class TeacherCheck
     /// <summary>Relative (per state, max-norm) tolerance between ORT and the rebuilt graph: float32 sums in another order.</summary>
     public const double OutputTolerance = 1e-4;
 
-    /// <summary>Compares logits of both paths on <paramref name="states"/> (count × observation size, environment range).</summary>
-    public static OutputAgreement CompareOutputs(OnnxTeacher teacher, TeacherActor actor, float[] states, string name)
+    /// <summary>
+    /// Compares logits of both paths on <paramref name="states"/> (count × observation size, environment range); a
+    /// recurrent teacher from <paramref name="state"/> (count × state size, e.g. <see cref="CarriedStates"/>; null: zero).
+    /// </summary>
+    public static OutputAgreement CompareOutputs(OnnxTeacher teacher, TeacherActor actor, float[] states, string name, float[]? state = null)
     {
         int size = ObservationSize(teacher), count = states.Length / size, a = teacher.Actions;
         double maxAbs = 0, maxRel = 0;
         for (int start = 0; start < count; start += actor.MaxBatch)
         {
             int batch = Math.Min(actor.MaxBatch, count - start);
-            float[] ort = actor.Logits(states.AsSpan(start * size, batch * size), batch).ToArray();
-            float[] rebuilt = RebuiltLogits(teacher, states.AsSpan(start * size, batch * size), batch);
+            float[]? from = Slice(state, teacher, start, batch);
+            float[] ort = Ort(actor, states.AsSpan(start * size, batch * size).ToArray(), batch, from).ToArray();
+            float[] rebuilt = RebuiltLogits(teacher, states.AsSpan(start * size, batch * size), batch, from);
             for (int b = 0; b < batch; b++)
             {
                 double diff = 0, scale = 0;
@@ -143,7 +147,7 @@ public static class TeacherCheck
     /// style) plus a rounding floor 32·ε·(Σ|v_a|·|ℓ_a|)/|Δ| plus 1e-3·|FD|. One-sided differences use the same form with
     /// their own step (their O(h) truncation error is ≈ 2·|FD(h) − FD(h/2)|).
     /// </remarks>
-    public static GradientAgreement CompareGradients(OnnxTeacher teacher, TeacherActor actor, float[] states, string name, long seed)
+    public static GradientAgreement CompareGradients(OnnxTeacher teacher, TeacherActor actor, float[] states, string name, long seed, float[]? state = null)
     {
         int size = ObservationSize(teacher), count = states.Length / size, a = teacher.Actions;
         double h = Math.Cbrt(Eps32) * Math.Sqrt(size) / teacher.Card.Input.Scale;
@@ -165,16 +169,18 @@ public static class TeacherCheck
                 x = Shifted(x, offset, h * KinkJitter);
             }
             Tensor xt = tensor(x, [batch, .. teacher.ObservationShape]).to(teacher.Device);
-            using TeacherLabels labels = Labeler.Label(teacher, xt, LabelMode.Vjp(1), generator, start);
+            float[]? from = Slice(state, teacher, start, batch);
+            Tensor? fromTensor = from is null ? null : tensor(from, [batch, teacher.StateSize]).to(teacher.Device);
+            using TeacherLabels labels = Labeler.Label(teacher, xt, LabelMode.Vjp(1), generator, start, fromTensor);
             double[] g = labels.GradLabels!.to(ScalarType.Float64).cpu().data<double>().ToArray();
             double[] v = labels.Projections!.to(ScalarType.Float64).cpu().data<double>().ToArray();
             double[] u = RandomDirections.UnitVectors(batch, 1, teacher.ObservationShape, directionGenerator, ScalarType.Float64, CPU).data<double>().ToArray();
             float[] plus = Shifted(x, u, h), minus = Shifted(x, u, -h), plusHalf = Shifted(x, u, h / 2), minusHalf = Shifted(x, u, -h / 2);
-            double[] fdH = Central(actor, plus, minus, batch, h, v, a, teacher.Temperature, out double[] magnitude);
-            double[] fdH2 = Central(actor, plusHalf, minusHalf, batch, h / 2, v, a, teacher.Temperature, out _);
-            ActivationPattern? pattern = kinks ? ActivationPattern.Of(teacher, x, batch) : null;
+            double[] fdH = Central(actor, plus, minus, batch, h, v, a, teacher.Temperature, out double[] magnitude, from);
+            double[] fdH2 = Central(actor, plusHalf, minusHalf, batch, h / 2, v, a, teacher.Temperature, out _, from);
+            ActivationPattern? pattern = kinks ? ActivationPattern.Of(teacher, x, batch, from) : null;
             bool[] smooth = pattern is null ? Enumerable.Repeat(true, batch).ToArray()
-                : And([.. new[] { plus, minus, plusHalf, minusHalf }.Select(p => pattern.SameAs(ActivationPattern.Of(teacher, p, batch)))]);
+                : And([.. new[] { plus, minus, plusHalf, minusHalf }.Select(p => pattern.SameAs(ActivationPattern.Of(teacher, p, batch, from)))]);
             for (int b = 0; b < batch; b++)
             {
                 double err, tol, fd;
@@ -191,7 +197,7 @@ public static class TeacherCheck
                 {
                     kinked++;
                     var result = OneSided(teacher, actor, pattern!, b, x.AsSpan(b * size, size), u.AsSpan(b * size, size), g.AsSpan(b * size, size),
-                        v.AsSpan(b * a, a).ToArray(), h);
+                        v.AsSpan(b * a, a).ToArray(), h, Slice(from, teacher, b, 1));
                     if (result is null)
                     {
                         unresolved++;
@@ -218,8 +224,9 @@ public static class TeacherCheck
     // whose points x + s and x + s/2 lie on the piece of x (within 2× of the distance to the nearest kink); null when
     // every step crosses a kink on both sides.
     static (double Error, double Tolerance, double Fd)? OneSided(OnnxTeacher teacher, TeacherActor actor, ActivationPattern pattern, int b,
-        ReadOnlySpan<float> x, ReadOnlySpan<double> u, ReadOnlySpan<double> g, double[] v, double h)
+        ReadOnlySpan<float> x, ReadOnlySpan<double> u, ReadOnlySpan<double> g, double[] v, double h, float[]? state)
     {
+        float[]? pair = state is null ? null : [.. state, .. state];
         float[] x0 = x.ToArray();
         double[] direction = u.ToArray();
         int a = teacher.Actions;
@@ -229,11 +236,11 @@ public static class TeacherCheck
             foreach (int side in new[] { 1, -1 })
             {
                 float[] full = Shifted(x0, direction, side * length), half = Shifted(x0, direction, side * length / 2);
-                bool[] same = pattern.SameAs(ActivationPattern.Of(teacher, [.. full, .. half], 2), [b, b]);
+                bool[] same = pattern.SameAs(ActivationPattern.Of(teacher, [.. full, .. half], 2, pair), [b, b]);
                 if (!same[0] || !same[1]) continue;
-                double f0 = Projected(actor.Logits(x0, 1), 1, a, v, tau, out _)[0];
-                double f1 = Projected(actor.Logits(full, 1), 1, a, v, tau, out double[] magnitude)[0];
-                double f2 = Projected(actor.Logits(half, 1), 1, a, v, tau, out _)[0];
+                double f0 = Projected(Ort(actor, x0, 1, state), 1, a, v, tau, out _)[0];
+                double f1 = Projected(Ort(actor, full, 1, state), 1, a, v, tau, out double[] magnitude)[0];
+                double f2 = Projected(Ort(actor, half, 1, state), 1, a, v, tau, out _)[0];
                 double fd = (f1 - f0) / length, fdHalf = (f2 - f0) / (length / 2);
                 double analytic = 0;
                 for (int i = 0; i < x0.Length; i++) analytic += g[i] * ((double)full[i] - x0[i]);
@@ -255,10 +262,10 @@ public static class TeacherCheck
 
     static bool[] And(bool[][] masks) => [.. Enumerable.Range(0, masks[0].Length).Select(b => masks.All(m => m[b]))];
 
-    static double[] Central(TeacherActor actor, float[] plus, float[] minus, int batch, double h, double[] v, int a, double tau, out double[] magnitude)
+    static double[] Central(TeacherActor actor, float[] plus, float[] minus, int batch, double h, double[] v, int a, double tau, out double[] magnitude, float[]? state)
     {
-        double[] fPlus = Projected(actor.Logits(plus, batch), batch, a, v, tau, out magnitude);
-        double[] fMinus = Projected(actor.Logits(minus, batch), batch, a, v, tau, out _);
+        double[] fPlus = Projected(Ort(actor, plus, batch, state), batch, a, v, tau, out magnitude);
+        double[] fMinus = Projected(Ort(actor, minus, batch, state), batch, a, v, tau, out _);
         var fd = new double[batch];
         for (int b = 0; b < batch; b++) fd[b] = (fPlus[b] - fMinus[b]) / (2 * h);
         return fd;
@@ -286,13 +293,42 @@ public static class TeacherCheck
         return f;
     }
 
-    static float[] RebuiltLogits(OnnxTeacher teacher, ReadOnlySpan<float> states, int batch)
+    static float[] RebuiltLogits(OnnxTeacher teacher, ReadOnlySpan<float> states, int batch, float[]? state)
     {
         using var scope = NewDisposeScope();
         using var mode = no_grad();
         Tensor x = tensor(states.ToArray(), [batch, .. teacher.ObservationShape]).to(teacher.Device);
-        return teacher.Logits(x).to(ScalarType.Float32).cpu().data<float>().ToArray();
+        Tensor? from = state is null ? null : tensor(state, [batch, teacher.StateSize]).to(teacher.Device);
+        return teacher.Logits(x, null, from).to(ScalarType.Float32).cpu().data<float>().ToArray();
     }
+
+    /// <summary>
+    /// The state a recurrent teacher holds before each of <paramref name="states"/> (count × observation size) when it
+    /// reads them in order from the zero state: count × state size floats, the states of a rollout for
+    /// <see cref="CompareOutputs"/> and <see cref="CompareGradients"/> to check from (labels are checked at the zero state
+    /// otherwise, where a state-dependent bug can hide).
+    /// </summary>
+    public static float[] CarriedStates(OnnxTeacher teacher, float[] states)
+    {
+        int size = ObservationSize(teacher), count = states.Length / size, s = teacher.StateSize;
+        var result = new float[count * s];
+        using var scope = NewDisposeScope();
+        using var mode = no_grad();
+        Tensor state = zeros([1, s], ScalarType.Float32, teacher.Device);
+        for (int i = 0; i < count; i++)
+        {
+            state.cpu().data<float>().CopyTo(result.AsSpan(i * s, s));
+            if (i + 1 < count) state = teacher.Step(tensor(states.AsSpan(i * size, size).ToArray(), [1, .. teacher.ObservationShape]).to(teacher.Device), state).NextState;
+        }
+        return result;
+    }
+
+    static float[]? Slice(float[]? state, OnnxTeacher teacher, int start, int count) =>
+        state?.AsSpan(start * teacher.StateSize, count * teacher.StateSize).ToArray();
+
+    // ONNX Runtime's logits, a recurrent teacher's from the given states (count × state size).
+    static ReadOnlySpan<float> Ort(TeacherActor actor, float[] observations, int batch, float[]? state) =>
+        state is null ? actor.Logits(observations, batch) : actor.Logits(observations, batch, state, new float[state.Length]);
 
     static int ObservationSize(OnnxTeacher teacher) => (int)teacher.ObservationShape.Aggregate(1L, (p, d) => p * d);
 }

@@ -21,8 +21,12 @@ public sealed record TeacherOverrides
     /// <summary>Input scale (e.g. 1/255 = 0.00392156862745098).</summary>
     public double? InputScale { get; init; }
 
+    /// <summary>Recurrent state pairs (what <c>teacher card</c> proposes from the graph, <see cref="RecurrentStatePairs"/>).</summary>
+    public RecurrentCard? Recurrent { get; init; }
+
     /// <summary>True when any value is set.</summary>
-    public bool Any => PolicyOutput is not null || OutputKind is not null || Temperature is not null || InputLayout is not null || InputScale is not null;
+    public bool Any => PolicyOutput is not null || OutputKind is not null || Temperature is not null || InputLayout is not null || InputScale is not null
+        || Recurrent is not null;
 
     /// <summary>The card with these values applied.</summary>
     public ModelCard ApplyTo(ModelCard card)
@@ -38,6 +42,7 @@ public sealed record TeacherOverrides
         if (Temperature is { } t) result = result with { Temperature = t };
         if (InputLayout is { } layout) result = result with { Input = result.Input with { Layout = layout } };
         if (InputScale is { } scale) result = result with { Input = result.Input with { Scale = scale } };
+        if (Recurrent is { } recurrent) result = result with { Recurrent = recurrent };
         return result;
     }
 }

@@ -111,4 +111,18 @@ public sealed class TeacherWildCliTests : IDisposable
         Assert.Equal("probabilities", inspected.GetProperty("output_kind").GetString());
         Assert.Equal("nchw", inspected.GetProperty("input_layout").GetString());
     }
+
+    [Fact]
+    public void CardProposesTheRecurrentStatePairsOfAnLstmGraph()
+    {
+        string teacher = Copy("lstm_breakout_op17");
+        var (code, stdout, stderr) = CliProcess.Run("teacher", "card", teacher, "--env", "MinAtar/Breakout-v1");
+        Assert.True(code == 0, $"exit {code}; {stdout}; {stderr}");
+        Assert.Contains("h → h_out, c → c_out", stdout);
+        ModelCard card = ModelCard.Read(ModelCard.PathFor(teacher));
+        Assert.Equal([("h", "h_out"), ("c", "c_out")], card.Recurrent!.State.Select(p => (p.Input, p.Output)));
+        (code, stdout, stderr) = CliProcess.Run("teacher", "check", teacher, "--states", "16");
+        Assert.True(code == 0, $"exit {code}; {stdout}; {stderr}");
+        Assert.Contains("carried state", stdout);
+    }
 }

@@ -104,6 +104,44 @@ public sealed class RecurrentTeacherTests : IDisposable
         TensorAssert.Close(logits, tensor(ort, [12, 3]), 1e-4, 1e-4, "ONNX Runtime from the zero state");
     }
 
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void TheStatePairsProposedFromTheGraphAreTheCards(string name)
+    {
+        // What `teacher card` writes: graph inputs besides the observation paired with outputs by type, shape and name.
+        ModelCard card = ModelCard.Read(OnnxFixtures.PathOf(name + ".onnx.card.json"));
+        RecurrentCard proposed = RecurrentStatePairs.Propose(OnnxFixtures.PathOf(name + ".onnx"))!;
+        Assert.Equal(card.Recurrent!.State.Select(p => (p.Input, p.Output)), proposed.State.Select(p => (p.Input, p.Output)));
+        Assert.Null(RecurrentStatePairs.Propose(OnnxFixtures.PathOf("dynamic_reshape_cnn_op17.onnx")));
+        // Loading with the proposal alone works as with the card.
+        var (path, _) = Fixture(name, withCard: false);
+        using OnnxTeacher teacher = TeacherLoader.Load(path, CPU, new TeacherOverrides { Recurrent = proposed });
+        Assert.Equal(proposed.State.Count, teacher.Signature.State.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void CheckPassesFromTheStatesCarriedAlongAnEpisode(string name)
+    {
+        var (path, reference) = Fixture(name);
+        using OnnxTeacher teacher = TeacherLoader.Load(path, CPU);
+        float[] obs = reference["obs"].ToFloats();
+        float[] carried = TeacherCheck.CarriedStates(teacher, obs);
+        // The states of PyTorch's own rollout of the episode: non-zero after the first step.
+        float[] expected = reference["state"].ToFloats();
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], carried[i], 1e-5f);
+        Assert.True(carried.Skip(teacher.StateSize).Max(Math.Abs) > 0.05f);
+        using TeacherActor actor = teacher.CreateActor(4);
+        OutputAgreement outputs = TeacherCheck.CompareOutputs(teacher, actor, obs, "episode", carried);
+        Assert.True(outputs.Passed, outputs.ToString());
+        GradientAgreement gradients = TeacherCheck.CompareGradients(teacher, actor, obs, "episode", seed: 2, carried);
+        Assert.True(gradients.Passed, gradients.ToString());
+        // From the zero state instead, ONNX Runtime's logits differ from the rollout's: the state is really used.
+        float[] atZero = actor.Logits(obs, 4).ToArray();
+        float[] atCarried = actor.Logits(obs.AsSpan(0, 4 * 400), 4, carried.AsSpan(0, 4 * teacher.StateSize), new float[4 * teacher.StateSize]).ToArray();
+        Assert.True(atZero.Skip(3).Zip(atCarried.Skip(3)).Max(p => Math.Abs(p.First - p.Second)) > 1e-3);
+    }
+
     [Fact]
     public void ARecurrentGraphWithoutItsCardNamesTheFieldToWrite()
     {

@@ -44,7 +44,11 @@ public sealed class TeacherCardCommand : Command<TeacherCardCommand.Settings>
         }
         // The template is made from the graph and the flags alone: an existing card (replaced with --force) does not shape it.
         ModelCard card;
-        using (OnnxTeacher fromGraph = TeacherLoader.Load(settings.File, TorchSetup.Apply(settings), settings.Overrides(), readCard: false))
+        // A graph with inputs besides the observation gets its recurrent state pairs proposed (inputs and outputs matched
+        // by type, shape and name).
+        TeacherOverrides overrides = settings.Overrides();
+        if (File.Exists(settings.File)) overrides = overrides with { Recurrent = RecurrentStatePairs.Propose(settings.File, overrides.PolicyOutput) };
+        using (OnnxTeacher fromGraph = TeacherLoader.Load(settings.File, TorchSetup.Apply(settings), overrides, readCard: false))
             card = Template(fromGraph, settings.Env, envShape);
         if (envShape is not null)
             TeacherCompatibility.Check(card.Input.Shape, card.Actions, envShape, envActions, settings.Env!, settings.File);
@@ -80,7 +84,9 @@ public sealed class TeacherCardCommand : Command<TeacherCardCommand.Settings>
                 Scale = teacher.Card.Input.Scale,
                 Shape = shape,
             },
-            Notes = "Template written by `sobolevrl teacher card`; a person must check: env, architecture, output_kind, temperature, input.scale.",
+            Recurrent = teacher.Card.Recurrent,
+            Notes = "Template written by `sobolevrl teacher card`; a person must check: env, architecture, output_kind, temperature, input.scale" +
+                (teacher.Card.Recurrent is null ? "." : ", recurrent.state."),
         };
     }
 
@@ -98,5 +104,8 @@ public sealed class TeacherCardCommand : Command<TeacherCardCommand.Settings>
         yield return ["input.layout", ModelCard.Spelling(card.Input.Layout), fromEnv ? "graph vs the env's observation shape" : Check + " (give --env to guess it)"];
         yield return ["input.scale", card.Input.Scale.ToString(System.Globalization.CultureInfo.InvariantCulture), Check + " (e.g. 1/255 = 0.00392156862745098 when the network expects [0, 1] and the env gives 0..255)"];
         yield return ["input.shape", "[" + string.Join(", ", card.Input.Shape) + "]", fromEnv ? "env (CHW)" : "graph"];
+        if (card.Recurrent is { } recurrent)
+            yield return ["recurrent.state", string.Join(", ", recurrent.State.Select(p => p.Input + " → " + p.Output)),
+                Check + " (graph inputs besides the observation paired with outputs of the same type and shape, by name)"];
     }
 }

@@ -59,8 +59,11 @@ public sealed class TeacherCheckCommand : Command<TeacherCheckCommand.Settings>
             sets.Add(($"env {envId}", bytes.Select(b => (float)b).ToArray()));
         }
         using TeacherActor actor = teacher.CreateActor(Math.Min(64, settings.States));
-        var outputs = sets.Select(s => TeacherCheck.CompareOutputs(teacher, actor, s.States, s.Name)).ToArray();
-        var gradients = sets.Select(s => TeacherCheck.CompareGradients(teacher, actor, s.States, s.Name, settings.Seed)).ToArray();
+        // A recurrent teacher is checked from the zero state and from the states it carries reading each set in order.
+        var checks = sets.Select(s => (s.Name, s.States, State: (float[]?)null)).ToList();
+        if (teacher.StateSize > 0) checks.AddRange(sets.Select(s => (s.Name + ", carried state", s.States, (float[]?)TeacherCheck.CarriedStates(teacher, s.States))));
+        var outputs = checks.Select(s => TeacherCheck.CompareOutputs(teacher, actor, s.States, s.Name, s.State)).ToArray();
+        var gradients = checks.Select(s => TeacherCheck.CompareGradients(teacher, actor, s.States, s.Name, settings.Seed, s.State)).ToArray();
         var kinds = sets.Select(s => TeacherCheck.CheckOutputKind(teacher, s.States, s.Name)).ToArray();
         bool passed = outputs.All(o => o.Passed) && gradients.All(g => g.Passed) && kinds.All(k => k.Passed);
         if (settings.Json)
