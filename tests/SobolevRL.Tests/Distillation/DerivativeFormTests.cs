@@ -21,9 +21,10 @@ public class DerivativeFormTests
 {
     public DerivativeFormTests() => DistillFixtures.SingleThread();
 
-    private const int Actions = 3;
+    internal const int Actions = 3;
 
-    private static ModulePolicy Smooth(int seed)
+    /// <summary>A smooth (tanh) policy on [2, 2, 2] observations with 3 actions, float64.</summary>
+    internal static ModulePolicy Smooth(int seed)
     {
         torch.manual_seed(seed);
         var net = nn.Sequential(nn.Flatten(), nn.Linear(2 * 2 * 2, 6), nn.Tanh(), nn.Linear(6, Actions));

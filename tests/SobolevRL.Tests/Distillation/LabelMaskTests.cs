@@ -21,18 +21,12 @@ public class LabelMaskTests
 {
     public LabelMaskTests() => DistillFixtures.SingleThread();
 
-    private const int Actions = 3;
+    private const int Actions = DerivativeFormTests.Actions;
 
     // Observations of 2 frames of 1 channel, 2 × 2: the first channel is the older frame.
     private static readonly long[] Shape = [2, 2, 2];
 
-    private static ModulePolicy Smooth(int seed)
-    {
-        torch.manual_seed(seed);
-        var net = nn.Sequential(nn.Flatten(), nn.Linear(2 * 2 * 2, 6), nn.Tanh(), nn.Linear(6, Actions));
-        net.to(float64);
-        return new ModulePolicy(net, Shape, Actions);
-    }
+    private static ModulePolicy Smooth(int seed) => DerivativeFormTests.Smooth(seed);
 
     private static Tensor Mask() => DistillationLoss.LabelMask(Summary(), CPU)!.to(float64);
 
