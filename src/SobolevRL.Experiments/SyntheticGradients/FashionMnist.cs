@@ -11,7 +11,10 @@ public sealed record ImageSplit(Tensor Images, Tensor Labels) : IDisposable
     public long Count => Labels.shape[0];
 
     /// <summary>The first <paramref name="count"/> examples (a view).</summary>
-    public ImageSplit Take(long count) => count >= Count ? this : new ImageSplit(Images.narrow(0, 0, count), Labels.narrow(0, 0, count));
+    public ImageSplit Take(long count) => Slice(0, Math.Min(count, Count));
+
+    /// <summary>The <paramref name="count"/> examples from <paramref name="start"/> (views, not copies).</summary>
+    public ImageSplit Slice(long start, long count) => start == 0 && count >= Count ? this : new ImageSplit(Images.narrow(0, start, count), Labels.narrow(0, start, count));
 
     /// <inheritdoc />
     public void Dispose()

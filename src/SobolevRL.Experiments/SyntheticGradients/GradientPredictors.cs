@@ -82,9 +82,8 @@ public abstract class GradientPredictor : IDisposable
 /// ∂L_i/∂h_i directly; trained by regression on the true gradient, with the library's squared-L2 derivative loss.
 /// </summary>
 /// <remarks>
-/// DNI trains a module on a bootstrapped target (the next module's synthetic gradient backpropagated) when the true
-/// gradient is not available; with one cut the upper module is the last one, so the true gradient always arrives
-/// (after the delay) and no bootstrapping happens.
+/// At the highest cut the target is the true gradient; at a lower cut it is DNI's bootstrapped target, the synthetic
+/// gradient of the cut above backpropagated through the module between (see <see cref="DecoupledTrainer"/>).
 /// </remarks>
 public sealed class SyntheticGradientModule(long[] cutShape, int classes, int channels, long seed, Device device, ScalarType dtype = ScalarType.Float32)
     : GradientPredictor(cutShape, classes, channels, nn.Conv2d(channels, cutShape[0], 3, padding: 1), seed, device, dtype)
@@ -109,6 +108,8 @@ public sealed class SyntheticGradientModule(long[] cutShape, int classes, int ch
 /// gradient ∂C/∂h is the synthetic gradient. Trained with the library's <see cref="SobolevLoss"/> against the true
 /// (L_i, ∂L_i/∂h_i): with <c>derivativeWeight</c> 0 on the values only (a regular critic), otherwise also on the
 /// gradients with that weight λ (a Sobolev critic; squared L2, full Jacobian, which for one output is one backward pass).
+/// The value target is always the true L (a forward signal, available at every cut after the delay); the gradient target
+/// is the true ∂L/∂h at the highest cut and the bootstrapped one below it, as for <see cref="SyntheticGradientModule"/>.
 /// </summary>
 public sealed class Critic : GradientPredictor
 {

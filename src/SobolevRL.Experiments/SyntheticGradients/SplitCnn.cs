@@ -6,60 +6,74 @@ using static TorchSharp.torch;
 namespace SobolevRL.SyntheticGradients;
 
 /// <summary>
-/// The classifier of the experiment, split at one cut into a lower and an upper module: three blocks
+/// The classifier of the experiment, split at one or more cuts into a chain of modules: three blocks
 /// conv 3×3 (padding 1) → ReLU → max-pool 2×2 with 16, 32 and 32 channels (28×28 → 14×14 → 7×7 → 3×3) and a linear layer
-/// to the class logits. Cut k (1–3) puts blocks 1..k in the lower module, the rest and the linear layer in the upper one.
+/// to the class logits. A cut k (1–3) ends a module after block k: cuts [2] give two modules (blocks 1–2 | block 3 and
+/// the linear layer), cuts [1, 2] three (block 1 | block 2 | block 3 and the linear layer). The initialisation depends
+/// on the seed only, not on the cuts.
 /// </summary>
 public sealed class SplitCnn : IDisposable
 {
     /// <summary>Channels of the three blocks.</summary>
     public static readonly int[] BlockChannels = [16, 32, 32];
 
-    /// <summary>Creates both modules for <paramref name="imageSize"/>² one-channel images, initialised from <paramref name="seed"/> alone.</summary>
-    public SplitCnn(int cut, int imageSize, int classes, long seed, Device device, ScalarType dtype = ScalarType.Float32)
+    /// <summary>
+    /// Creates the modules for <paramref name="imageSize"/>² one-channel images, initialised from <paramref name="seed"/>
+    /// alone; <paramref name="cuts"/> are strictly increasing cut positions in 1..3.
+    /// </summary>
+    public SplitCnn(int[] cuts, int imageSize, int classes, long seed, Device device, ScalarType dtype = ScalarType.Float32)
     {
-        if (cut < 1 || cut > BlockChannels.Length) throw new ArgumentOutOfRangeException(nameof(cut), cut, $"cuts are 1..{BlockChannels.Length}");
-        var lower = new List<(string, nn.Module<Tensor, Tensor>)>();
-        var upper = new List<(string, nn.Module<Tensor, Tensor>)>();
+        if (cuts.Length == 0 || cuts.Any(c => c < 1 || c > BlockChannels.Length) || cuts.Zip(cuts.Skip(1)).Any(p => p.First >= p.Second))
+            throw new ArgumentOutOfRangeException(nameof(cuts), string.Join(",", cuts), $"cuts are strictly increasing in 1..{BlockChannels.Length}");
+        var stages = new List<List<(string, nn.Module<Tensor, Tensor>)>> { new() };
+        var shapes = new List<long[]>();
         int channels = 1, size = imageSize;
         for (int b = 0; b < BlockChannels.Length; b++)
         {
-            var into = b < cut ? lower : upper;
-            into.Add(($"conv{b + 1}", nn.Conv2d(channels, BlockChannels[b], 3, padding: 1)));
-            into.Add(($"relu{b + 1}", nn.ReLU()));
-            into.Add(($"pool{b + 1}", nn.MaxPool2d(2)));
+            stages[^1].Add(($"conv{b + 1}", nn.Conv2d(channels, BlockChannels[b], 3, padding: 1)));
+            stages[^1].Add(($"relu{b + 1}", nn.ReLU()));
+            stages[^1].Add(($"pool{b + 1}", nn.MaxPool2d(2)));
             channels = BlockChannels[b];
             size /= 2;
-            if (b == cut - 1) CutShape = [channels, size, size];
+            if (cuts.Contains(b + 1))
+            {
+                shapes.Add([channels, size, size]);
+                stages.Add([]);
+            }
         }
-        upper.Add(("flatten", nn.Flatten()));
-        upper.Add(("head", nn.Linear(channels * size * size, classes)));
-        Lower = nn.Sequential(lower);
-        Upper = nn.Sequential(upper);
+        stages[^1].Add(("flatten", nn.Flatten()));
+        stages[^1].Add(("head", nn.Linear(channels * size * size, classes)));
+        Stages = [.. stages.Select(nn.Sequential)];
+        CutShapes = [.. shapes];
         using var generator = new Generator((ulong)seed);
-        TorchDefaultInit.Apply(Lower, generator);
-        TorchDefaultInit.Apply(Upper, generator);
-        Lower.to(device, dtype);
-        Upper.to(device, dtype);
+        foreach (var stage in Stages)
+        {
+            TorchDefaultInit.Apply(stage, generator);
+            stage.to(device, dtype);
+        }
     }
 
-    /// <summary>Blocks below the cut: images → activation h.</summary>
-    public Sequential Lower { get; }
+    /// <summary>The modules from the input up: each maps the activation at the cut below it (the images first) to the one above it (the logits last).</summary>
+    public Sequential[] Stages { get; }
 
-    /// <summary>Blocks above the cut and the linear layer: h → logits.</summary>
-    public Sequential Upper { get; }
+    /// <summary>The last module: the activation at the highest cut → logits.</summary>
+    public Sequential Top => Stages[^1];
 
-    /// <summary>Shape of one example's activation at the cut, <c>[C, H, W]</c>.</summary>
-    public long[] CutShape { get; } = [];
+    /// <summary>Shape of one example's activation at each cut, <c>[C, H, W]</c>, from the lowest cut up.</summary>
+    public long[][] CutShapes { get; }
 
     /// <summary>Logits of images (pixel values scaled to [0, 1]).</summary>
-    public Tensor Logits(Tensor images) => Upper.forward(Lower.forward(images));
+    public Tensor Logits(Tensor images)
+    {
+        var x = images;
+        foreach (var stage in Stages) x = stage.forward(x);
+        return x;
+    }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        Lower.Dispose();
-        Upper.Dispose();
+        foreach (var stage in Stages) stage.Dispose();
     }
 }
 

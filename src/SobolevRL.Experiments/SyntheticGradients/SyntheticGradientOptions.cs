@@ -18,6 +18,22 @@ public sealed record SyntheticGradientOptions : IValidatable
     /// <summary>Cut positions: after block 1 (h is 16×14×14), 2 (32×7×7) or 3 (32×3×3).</summary>
     public int[] Cuts { get; init; } = [2, 3];
 
+    /// <summary>
+    /// The two cuts of the three-module chain (block 1 | block 2 | block 3 and the linear layer by default), run beside
+    /// the single cuts of <see cref="Cuts"/>; empty: no three-module run.
+    /// </summary>
+    public int[] ThreeModuleCuts { get; init; } = [1, 2];
+
+    /// <summary>
+    /// Choose each kind's hyper-parameters on the validation split first (<see cref="TuningGrid"/>, one run per grid point
+    /// and split at a seed not among the measured ones); false: every kind uses learning_rate, predictor_learning_rate
+    /// and sobolev_weight as given.
+    /// </summary>
+    public bool Tune { get; init; } = true;
+
+    /// <summary>Examples held out from the end of the training file to tune on; never trained on, and the test file is never used to choose.</summary>
+    public int ValidationExamples { get; init; } = 5000;
+
     /// <summary>Seeds per cut and kind (initialisation and batch order; equal across kinds, so comparisons are paired).</summary>
     public int Seeds { get; init; } = 3;
 
@@ -27,16 +43,16 @@ public sealed record SyntheticGradientOptions : IValidatable
     /// <summary>Examples per batch.</summary>
     public int BatchSize { get; init; } = 32;
 
-    /// <summary>Adam learning rate of the classifier's lower and upper modules.</summary>
+    /// <summary>Adam learning rate of the classifier's modules (without tuning).</summary>
     public double LearningRate { get; init; } = 1e-3;
 
-    /// <summary>Adam learning rate of the synthetic-gradient module and the critics.</summary>
+    /// <summary>Adam learning rate of the synthetic-gradient modules and the critics (without tuning).</summary>
     public double PredictorLearningRate { get; init; } = 1e-3;
 
     /// <summary>Channels of the predictors' two conv layers.</summary>
     public int PredictorChannels { get; init; } = 16;
 
-    /// <summary>λ of the Sobolev critic: weight of the squared-L2 loss on ∂L/∂h beside the squared error on L.</summary>
+    /// <summary>λ of the Sobolev critic (without tuning): weight of the squared-L2 loss on ∂L/∂h beside the squared error on L.</summary>
     public double SobolevWeight { get; init; } = 1.0;
 
     /// <summary>
@@ -48,7 +64,7 @@ public sealed record SyntheticGradientOptions : IValidatable
     /// <summary>Test accuracy is measured every this many steps (and at the end).</summary>
     public int EvalEvery { get; init; } = 40;
 
-    /// <summary>Training examples used (the first ones of the training file; 0: all 60 000).</summary>
+    /// <summary>Training examples used (the first ones of the training file; 0: all but the validation split).</summary>
     public int TrainExamples { get; init; }
 
     /// <summary>Test examples scored (the first ones of the test file; 0: all 10 000).</summary>
@@ -56,6 +72,12 @@ public sealed record SyntheticGradientOptions : IValidatable
 
     /// <summary>Runs trained side by side (each deterministic by its seed, so results do not depend on it; ms / step does).</summary>
     public int Workers { get; init; } = 2;
+
+    /// <summary>Every split run: each single cut, then the three-module chain.</summary>
+    public IReadOnlyList<int[]> Splits() => [.. Cuts.Select(c => new[] { c }), .. ThreeModuleCuts.Length > 0 ? new[] { ThreeModuleCuts } : []];
+
+    /// <summary>A split's name: its cuts joined by '+'.</summary>
+    public static string SplitName(int[] cuts) => string.Join('+', cuts);
 
     /// <inheritdoc />
     public void Validate(string path)
@@ -66,6 +88,11 @@ public sealed record SyntheticGradientOptions : IValidatable
         Check.NotEmpty(Cuts, "cuts");
         foreach (int cut in Cuts) Check.InRange(cut, 1, SplitCnn.BlockChannels.Length, "cuts");
         if (Cuts.Distinct().Count() != Cuts.Length) throw new UserErrorException("config cuts: a cut is listed twice");
+        foreach (int cut in ThreeModuleCuts) Check.InRange(cut, 1, SplitCnn.BlockChannels.Length, "three_module_cuts");
+        if (ThreeModuleCuts.Length != 0 && (ThreeModuleCuts.Length != 2 || ThreeModuleCuts[0] >= ThreeModuleCuts[1]))
+            throw new UserErrorException($"config three_module_cuts: [{string.Join(", ", ThreeModuleCuts)}] is not two increasing cuts; give e.g. [1, 2], or [] for none");
+        Check.NonNegative(ValidationExamples, "validation_examples");
+        if (Tune && ValidationExamples == 0) throw new UserErrorException("config validation_examples: tuning needs a validation split; give validation_examples > 0 or tune: false");
         Check.InRange(Seeds, 1, 1000, "seeds");
         Check.Positive(Steps, "steps");
         Check.InRange(BatchSize, 1, 4096, "batch_size");

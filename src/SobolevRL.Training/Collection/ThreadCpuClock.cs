@@ -6,7 +6,7 @@ namespace SobolevRL.Collection;
 /// CPU time of the calling thread (Linux <c>CLOCK_THREAD_CPUTIME_ID</c>): what env stepping costs, separate from the
 /// labelling threads of the same process, and less disturbed by other processes than wall time.
 /// </summary>
-internal static class ThreadCpuClock
+public static class ThreadCpuClock
 {
     private const int ClockThreadCpuTimeId = 3; // linux/time.h
 

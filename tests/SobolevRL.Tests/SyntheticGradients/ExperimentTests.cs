@@ -34,38 +34,49 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Fact]
-    public void TinyRun_WritesReport_AndResumeRedoesOnlyMissingRunsWithTheSameResults()
+    public void TinyRun_TunesOnValidation_WritesReport_AndResumeRedoesOnlyMissingRunsWithTheSameResults()
     {
         var options = new SyntheticGradientOptions
         {
             DataDir = TinyDataset(),
-            Cuts = [2, 3],
+            Cuts = [3],
+            ThreeModuleCuts = [1, 2],
             Seeds = 2,
             Steps = 4,
             BatchSize = 8,
             EvalEvery = 2,
             PredictorChannels = 4,
+            ValidationExamples = 32,
             TestExamples = 0,
         };
         string outDir = Path.Combine(_dir, "run");
         var first = SyntheticGradientExperiment.Run(options, outDir, CPU, cancel: TestContext.Current.CancellationToken);
 
+        Assert.Equal((64, 32, 32), (first.TrainExamples, first.ValidationExamples, first.TestExamples));
         Assert.Equal(2 * 2 * 4, first.Runs.Count);
         Assert.All(first.Runs, r => Assert.Equal([2L, 4L], r.Curve.Select(p => p.Step)));
-        Assert.All(first.Runs.Where(r => r.Kind != CutKinds.Backprop), r => Assert.True(double.IsFinite(r.Curve[^1].GradientCosine)));
+        Assert.All(first.Runs.Where(r => r.Kind != CutKinds.Backprop), r => Assert.Equal(r.Split == "1+2" ? 2 : 1, r.Curve[^1].GradientCosines.Count(double.IsFinite)));
+        // Six grid points per kind and split, the best one by validation accuracy chosen and used by every seed.
+        Assert.Equal(2 * 4 * 6, first.Tuning.Count);
+        foreach (var group in first.Tuning.GroupBy(t => (t.Split, t.Kind)))
+        {
+            var chosen = Assert.Single(group, t => t.Chosen);
+            Assert.Equal(group.Max(t => t.ValidationAccuracy), chosen.ValidationAccuracy);
+            Assert.All(first.Runs.Where(r => (r.Split, r.Kind) == group.Key), r => Assert.Equal(chosen.Settings, r.Settings));
+        }
         Assert.Equal(2 * 3, first.Comparisons.Count);
-        foreach (string file in new[] { RunDirectory.ReportFile, RunDirectory.SummaryFile, SyntheticGradientReport.CurvesFile, SyntheticGradientReport.RunsFile, "accuracy_cut2.png", "cosine_cut3.png" })
+        foreach (string file in new[] { RunDirectory.ReportFile, RunDirectory.SummaryFile, SyntheticGradientReport.CurvesFile, SyntheticGradientReport.RunsFile, SyntheticGradientReport.TuningFile, "accuracy_cut3.png", "cosine_cut1_2.png" })
             Assert.True(File.Exists(Path.Combine(outDir, file)), file);
-        Assert.Contains("| 3 | 32×3×3 | sobolev-critic |", File.ReadAllText(Path.Combine(outDir, RunDirectory.ReportFile)));
+        Assert.Contains("| 1+2 | 16×14×14 \\| 32×7×7 | sobolev-critic |", File.ReadAllText(Path.Combine(outDir, RunDirectory.ReportFile)));
 
         // A killed experiment: two runs never finished. Resume trains exactly those again, and by seed gets the same numbers.
         string runs = Path.Combine(outDir, SyntheticGradientExperiment.RunsFolder);
-        File.Delete(Path.Combine(runs, SyntheticGradientExperiment.RunName(2, CutKinds.SobolevCritic, 1) + ".json"));
-        File.Delete(Path.Combine(runs, SyntheticGradientExperiment.RunName(3, CutKinds.Sg, 0) + ".json"));
-        var kept = File.GetLastWriteTimeUtc(Path.Combine(runs, SyntheticGradientExperiment.RunName(2, CutKinds.Critic, 0) + ".json"));
+        File.Delete(Path.Combine(runs, SyntheticGradientExperiment.RunName("1+2", CutKinds.SobolevCritic, 1) + ".json"));
+        File.Delete(Path.Combine(runs, SyntheticGradientExperiment.RunName("3", CutKinds.Sg, 0) + ".json"));
+        var kept = File.GetLastWriteTimeUtc(Path.Combine(runs, SyntheticGradientExperiment.RunName("3", CutKinds.Critic, 0) + ".json"));
         var resumed = SyntheticGradientExperiment.Run(options, outDir, CPU, cancel: TestContext.Current.CancellationToken);
-        Assert.Equal(kept, File.GetLastWriteTimeUtc(Path.Combine(runs, SyntheticGradientExperiment.RunName(2, CutKinds.Critic, 0) + ".json")));
-        static string Curves(SyntheticGradientResult r) => JsonSerializer.Serialize(r.Runs.Select(x => (x.Cut, x.Kind, x.Seed, x.Curve)).ToArray(), Json.Options);
+        Assert.Equal(kept, File.GetLastWriteTimeUtc(Path.Combine(runs, SyntheticGradientExperiment.RunName("3", CutKinds.Critic, 0) + ".json")));
+        static string Curves(SyntheticGradientResult r) => JsonSerializer.Serialize(r.Runs.Select(x => new { x.Split, x.Kind, x.Seed, x.Curve }).ToArray(), Json.Options);
         Assert.Equal(Curves(first), Curves(resumed));
     }
 

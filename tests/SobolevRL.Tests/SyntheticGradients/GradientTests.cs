@@ -103,23 +103,65 @@ public sealed class GradientTests
     }
 
     [Fact]
-    public void UpperStep_GivesPerExampleLossesAndTheirExactGradients()
+    public void TopStep_GivesPerExampleLossesAndTheirExactGradients()
     {
-        using var model = new SplitCnn(2, 8, 4, seed: 5, CPU, ScalarType.Float64);
-        Assert.Equal([32, 2, 2], model.CutShape);
+        using var model = new SplitCnn([2], 8, 4, seed: 5, CPU, ScalarType.Float64);
+        Assert.Equal([32, 2, 2], model.CutShapes[0]);
         using var generator = new Generator(6);
-        using var h = rand([3, .. model.CutShape], dtype: ScalarType.Float64, generator: generator);
+        using var h = rand([3, .. model.CutShapes[0]], dtype: ScalarType.Float64, generator: generator);
         using var labels = tensor(new long[] { 3, 0, 1 });
         double PerExample(long example)
         {
             using var _ = no_grad();
-            return nn.functional.cross_entropy(model.Upper.forward(h), labels, reduction: nn.Reduction.None)[example].item<double>();
+            return nn.functional.cross_entropy(model.Top.forward(h), labels, reduction: nn.Reduction.None)[example].item<double>();
         }
         var expected = Enumerable.Range(0, (int)h.numel()).Where(i => i % 7 == 0)
             .Select(i => (Index: (long)i, Fd: Central(h, i, () => PerExample(i / (h.numel() / 3))))).ToArray();
-        using var optimiser = new KeptAliveAdam(model.Upper.parameters(), 1e-3);
-        var (losses, gradients) = DecoupledTrainer.UpperStep(model, optimiser, h, labels);
+        using var optimiser = new KeptAliveAdam(model.Top.parameters(), 1e-3);
+        var (losses, gradients) = DecoupledTrainer.TopStep(model, optimiser, h, labels);
         Assert.Equal([3], losses.shape);
         foreach (var (i, fd) in expected) AssertClose(fd, gradients.view(-1)[i].item<double>(), $"dL_i/dh[{i}]");
+    }
+
+    // The middle module of the three-module chain steps on a gradient g at its output; the bootstrapped target it
+    // returns for the cut below must be ∂(g_i · f(h_i))/∂h_i, and its parameter gradients those of the batch mean of g · f.
+    [Fact]
+    public void StepModule_ReturnsTheBootstrappedTargetAndUsesTheGradient()
+    {
+        using var model = new SplitCnn([1, 2], 8, 4, seed: 5, CPU, ScalarType.Float64);
+        Assert.Equal(3, model.Stages.Length);
+        Assert.Equal([16, 4, 4], model.CutShapes[0]);
+        Assert.Equal([32, 2, 2], model.CutShapes[1]);
+        var middle = model.Stages[1];
+        using var generator = new Generator(8);
+        using var h = rand([3, .. model.CutShapes[0]], dtype: ScalarType.Float64, generator: generator);
+        using var g = randn([3, .. model.CutShapes[1]], dtype: ScalarType.Float64, generator: generator);
+        double Objective()
+        {
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            return (middle.forward(h) * g).sum().item<double>();
+        }
+        var inputExpected = Enumerable.Range(0, (int)h.numel()).Where(i => i % 11 == 0).Select(i => (Index: (long)i, Fd: Central(h, i, Objective))).ToArray();
+        var weight = middle.parameters().First();
+        var weightExpected = new long[] { 0, weight.numel() / 2, weight.numel() - 1 }.Select(i => (Index: i, Fd: Central(weight, i, Objective) / 3)).ToArray();
+
+        using var optimiser = new KeptAliveAdam(middle.parameters(), 1e-3);
+        using var input = h.detach().requires_grad_(true);
+        var target = DecoupledTrainer.StepModule(optimiser, input, middle.forward(input), g)!;
+        Assert.Equal(h.shape, target.shape);
+        foreach (var (i, fd) in inputExpected) AssertClose(fd, target.view(-1)[i].item<double>(), $"bootstrapped target[{i}]");
+        foreach (var (i, fd) in weightExpected) AssertClose(fd, weight.grad!.view(-1)[i].item<double>(), $"middle weight grad[{i}]");
+        Assert.Null(DecoupledTrainer.StepModule(optimiser, h, middle.forward(h), g));
+    }
+
+    [Fact]
+    public void SplitCnn_InitialisationDoesNotDependOnTheCuts()
+    {
+        using var two = new SplitCnn([3], 28, 10, seed: 9, CPU);
+        using var three = new SplitCnn([1, 2], 28, 10, seed: 9, CPU);
+        using var x = rand([2, 1, 28, 28], generator: new Generator(1));
+        using var _ = no_grad();
+        Assert.True(two.Logits(x).allclose(three.Logits(x), rtol: 0, atol: 0));
     }
 }

@@ -25,7 +25,7 @@ public sealed class SyntheticGradientsCommand : Command<SyntheticGradientsComman
 
         /// <summary>Cut positions.</summary>
         [CommandOption("--cuts <LIST>")]
-        [Description("Comma-separated cut positions 1..3, after that conv block (config key cuts).")]
+        [Description("Comma-separated single cut positions 1..3, after that conv block (config key cuts); the three-module chain is three_module_cuts (default [1, 2]).")]
         public string? Cuts { get; init; }
 
         /// <summary>Seeds.</summary>
@@ -68,9 +68,10 @@ public sealed class SyntheticGradientsCommand : Command<SyntheticGradientsComman
         static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
         var rows = result.Summary.Select(s => new[]
         {
-            s.Cut.ToString(CultureInfo.InvariantCulture), s.Kind, F(s.Accuracy, "F2"), $"[{F(s.CiLow, "F2")}, {F(s.CiHigh, "F2")}]", F(s.MillisecondsPerStep, "F1"), F(s.GradientCosine, "F3"),
+            s.Split, s.Kind, F(s.Accuracy, "F2"), $"[{F(s.CiLow, "F2")}, {F(s.CiHigh, "F2")}]", F(1000 * s.CpuSecondsPerStep, "F1"),
+            s.GradientCosines.Length == 0 ? "–" : string.Join(" / ", s.GradientCosines.Select(c => F(c, "F3"))),
         });
-        Output.Table($"synthetic gradients: final test accuracy over {options.Seeds} seeds", ["cut", "kind", "test accuracy %", "95% CI", "ms / step", "cos(synthetic, true)"], rows);
+        Output.Table($"synthetic gradients: final test accuracy over {options.Seeds} seeds", ["cut", "kind", "test accuracy %", "95% CI", "CPU ms / step", "cos(synthetic, true)"], rows);
         Output.Log($"report: {run.File(RunDirectory.ReportFile)}");
         return 0;
     }
