@@ -105,34 +105,12 @@ public sealed class ExplicitInputGradients
         return k == 1 ? d * mask : (d.unflatten(0, [k, positive.shape[0]]) * mask).flatten(0, 1);
     };
 
-    // The stride s when a convolution can be written in the space-to-depth layout (see PhaseWeights), else null.
-    private static long? PhaseLayout(Conv2d conv)
-    {
-        long[] stride = conv.stride, dilation = conv.dilation, kernel = conv.kernel_size;
-        bool phased = conv.groups == 1 && dilation.All(d => d == 1) && stride[0] == stride[1] && kernel.All(k => k % stride[0] == 0);
-        return phased ? stride[0] : null;
-    }
+    // The stride s when a convolution can be written in the space-to-depth layout, else null.
+    private static long? PhaseLayout(Conv2d conv) =>
+        SpaceToDepthConvolution.Stride(conv.stride, conv.dilation, conv.kernel_size, conv.groups);
 
-    // A stride-s convolution with kernel k (k divisible by s) equals a stride-1 convolution with kernel k/s of the input's
-    // space-to-depth rearrangement (pixel_unshuffle by s) with W'[o, (c, α, β), a, b] = W[o, c, s·a + α, s·b + β].
-    private static Tensor PhaseWeights(Tensor weight, long s)
-    {
-        long o = weight.shape[0], c = weight.shape[1], k0 = weight.shape[2] / s, k1 = weight.shape[3] / s;
-        return weight.reshape(o, c, k0, s, k1, s).permute(0, 1, 3, 5, 2, 4).reshape(o, c * s * s, k0, k1);
-    }
-
-    // The convolution in that layout: zero-pad, drop the last rows and columns that no output reaches (fewer than s),
-    // rearrange, convolve with stride 1. Output size floor((H + 2p)/s) − k/s + 1 = floor((H + 2p − k)/s) + 1, as the original.
-    private static Tensor PhaseForward(Tensor h, Conv2d conv, long s)
-    {
-        if (s == 1) return conv.forward(h);
-        long[] padding = conv.padding ?? [0, 0];
-        if (padding[0] != 0 || padding[1] != 0) h = nn.functional.pad(h, [padding[1], padding[1], padding[0], padding[0]]);
-        long rows = h.shape[2] / s * s, cols = h.shape[3] / s * s;
-        if (rows != h.shape[2]) h = h.narrow(2, 0, rows);
-        if (cols != h.shape[3]) h = h.narrow(3, 0, cols);
-        return nn.functional.conv2d(nn.functional.pixel_unshuffle(h, s), PhaseWeights(conv.weight!, s), conv.bias);
-    }
+    private static Tensor PhaseForward(Tensor h, Conv2d conv, long s) =>
+        s == 1 ? conv.forward(h) : SpaceToDepthConvolution.Forward(h, conv.weight!, conv.bias, s, conv.padding ?? [0, 0]);
 
     // The input gradient of a convolution is the transposed convolution with the same weights; output_padding restores
     // the input rows and columns the strided convolution did not reach.
@@ -152,13 +130,13 @@ public sealed class ExplicitInputGradients
 
     // The same transposed convolution written with a stride-1 convolution, which libtorch's CPU kernels run in parallel
     // over the batch (its transposed and dilated convolutions loop over the batch on one thread): the input gradient of
-    // the space-to-depth form (PhaseWeights) is a full correlation of the cotangent with the flipped, transposed W', and
+    // the space-to-depth form (SpaceToDepthConvolution.Weights) is a full correlation of the cotangent with the flipped, transposed W', and
     // pixel_shuffle maps it back to the padded input; rows the convolution never reached get zeros, then the padding is
     // cut off.
     private static Tensor PhaseInputGradient(Tensor d, Tensor weight, long s, long[] padding, long[] inputShape)
     {
         long k0 = weight.shape[2] / s, k1 = weight.shape[3] / s;
-        var phases = PhaseWeights(weight, s);
+        var phases = SpaceToDepthConvolution.Weights(weight, s);
         var full = nn.functional.conv2d(d, phases.flip(2, 3).transpose(0, 1), null, null, [k0 - 1, k1 - 1]);
         var g = nn.functional.pixel_shuffle(full, s);
         long rows = inputShape[2] + 2 * padding[0], cols = inputShape[3] + 2 * padding[1];
