@@ -37,10 +37,11 @@ public class AtariWalkthroughTests
             Assert.Contains("streams rule", info);
             Assert.Contains("held out 50 states", info); // round(0.1 × 8) = 1 stream of 50 states
 
-            // 3. Distil two seeds of a Nature-CNN student.
+            // 3. Distil two seeds of a Sobolev Nature-CNN student.
             string s1 = Path.Combine(root, "runs", "tetris-s1"), s2 = Path.Combine(root, "runs", "tetris-s2");
             foreach (var (dir, seed) in new[] { (s1, "1"), (s2, "2") })
-                Run("distill", "--data", data, "--student", "nature:0.5", "--out", dir, "--threads", "1", "--set", "optim.steps=20", "--set", $"seed={seed}");
+                Run("distill", "--data", data, "--student", "nature:0.5", "--set", "loss.sobolev=vjp:1", "--out", dir, "--threads", "1",
+                    "--set", "optim.steps=20", "--set", $"seed={seed}");
             Assert.True(File.Exists(Path.Combine(s1, "student.onnx")));
 
             // 4. Evaluate under a named protocol; the preset is recorded in the output.
