@@ -3,7 +3,10 @@ using System.Text;
 using System.Text.Json;
 using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
+using SobolevRL.Evaluation.Aggregates;
+using SobolevRL.Experiments;
 using SobolevRL.Runs;
+using SobolevRL.Teachers;
 
 namespace SobolevRL.Reporting;
 
@@ -11,7 +14,8 @@ namespace SobolevRL.Reporting;
 /// Markdown report over distillation runs: learning curves (training loss; held-out KL, agreement, gradient error and
 /// return of the snapshot evaluations), Regular-vs-Sobolev figures for runs whose configs differ only in the Sobolev
 /// term, a table of final figures, and for runs whose configs differ only in their seed the mean over seeds with 95%
-/// Student-t intervals (table and banded curves).
+/// Student-t intervals (table and banded curves); for runs that span games × seeds, the Atari-style aggregates of
+/// <see cref="RunAggregates"/>.
 /// </summary>
 public static class DistillationReport
 {
@@ -54,6 +58,8 @@ public static class DistillationReport
             Plot(md, outDir, $"compare{i + 1}-grad.png", "Regular vs Sobolev: gradient-label error", "relative error", members, r => r.Eval, "grad_rel_error");
         }
         AcrossSeeds(md, outDir, runs);
+        RunAggregates.AppendSection(md, outDir, runs.Select(r => new ScoredRun($"{r.Summary.Student}, sobolev {r.Summary.Sobolev}", r.Env,
+            Last(r.Eval, "return_mean"), r.Env.Length > 0 ? SuiteEvaluation.AtariReference(r.Env) : null)).ToArray(), new StratifiedBootstrap());
         string path = Path.Combine(outDir, RunDirectory.ReportFile);
         RunDirectory.WriteAtomic(path, md.ToString());
         return path;
@@ -144,7 +150,7 @@ public static class DistillationReport
 
     private static string F(double v) => double.IsNaN(v) ? "–" : v.ToString("G4", CultureInfo.InvariantCulture);
 
-    private sealed record RunData(string Name, DistillSummary Summary, Dictionary<string, List<double>>? Metrics, Dictionary<string, List<double>>? Eval,
+    private sealed record RunData(string Name, string Env, DistillSummary Summary, Dictionary<string, List<double>>? Metrics, Dictionary<string, List<double>>? Eval,
         string ConfigWithoutSobolev, string ConfigWithoutSeed)
     {
         public bool IsRegular => Summary.Sobolev == "off";
@@ -193,7 +199,9 @@ public static class DistillationReport
         string[] lines = File.Exists(config) ? File.ReadAllLines(config) : [];
         string Without(Func<string, bool> dropped) => lines.Length > 0 ? string.Join('\n', lines.Where(l => !dropped(l))) : path;
         // `seed` is a top-level key of a distillation config; nested keys named seed (if any) belong to other parts.
-        return new RunData(Path.GetFileName(run.Path.TrimEnd('/')), summary,
+        string card = ModelCard.PathFor(Path.Combine(run.Path, DistillTrainer.OnnxFile));
+        string env = File.Exists(card) ? ModelCard.Read(card).Env : "";
+        return new RunData(Path.GetFileName(run.Path.TrimEnd('/')), env, summary,
             File.Exists(metrics) ? MetricsLogger.ReadCsv(metrics) : null, File.Exists(eval) ? MetricsLogger.ReadCsv(eval) : null,
             Without(l => SobolevKeys.Any(k => l.TrimStart().StartsWith(k, StringComparison.Ordinal))), Without(l => l.StartsWith("seed:", StringComparison.Ordinal)));
     }

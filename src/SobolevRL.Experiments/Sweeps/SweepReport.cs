@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
+using SobolevRL.Evaluation.Aggregates;
+using SobolevRL.Experiments;
 using SobolevRL.Reporting;
 using SobolevRL.Runs;
 using SobolevRL.Teachers;
@@ -21,7 +23,8 @@ public sealed record MetricCell(Dictionary<string, string> Point, string Metric,
 /// <summary>
 /// Aggregates the finished runs of a sweep: per metric, one table over the swept keys with mean ± 95% CI across seeds;
 /// <c>runs.csv</c> (one row per run), <c>aggregate.csv</c> and <c>aggregate.json</c>, and plots of each metric against
-/// each swept key, Regular (Sobolev term off) vs Sobolev, in <c>report.md</c>.
+/// each swept key, Regular (Sobolev term off) vs Sobolev, in <c>report.md</c>; where the runs span games × seeds, the
+/// Atari-style aggregates of <see cref="RunAggregates"/>.
 /// </summary>
 public static class SweepReport
 {
@@ -98,9 +101,39 @@ public static class SweepReport
                     md.Append(CultureInfo.InvariantCulture, $"![{title} vs {key}]({file})\n\n");
             }
         }
+        RunAggregates.AppendSection(md, dir, ScoredRuns(sweep, finished, keys, teacherReturns), new StratifiedBootstrap());
         string report = Path.Combine(dir, RunDirectory.ReportFile);
         RunDirectory.WriteAtomic(report, md.ToString());
         return (cells, report);
+    }
+
+    /// <summary>
+    /// The finished runs as <see cref="RunAggregates"/> sees them. The game of a run is its student's env; a method is a
+    /// point of the swept keys without <c>seed</c> and without the keys that only name the game (a key whose values and
+    /// the runs' games determine each other, e.g. the dataset of each game). Atari games are normalised by the
+    /// published random and human scores, other games by the teacher's recorded return (score = return / teacher's).
+    /// </summary>
+    private static ScoredRun[] ScoredRuns(SweepDirectory sweep, IReadOnlyList<RunStatus> finished, string[] keys, Dictionary<string, double> teacherReturns)
+    {
+        var runs = finished.Select(s =>
+        {
+            string card = ModelCard.PathFor(Path.Combine(sweep.OutputDir(s.Run.Id), DistillTrainer.OnnxFile));
+            string env = File.Exists(card) ? ModelCard.Read(card).Env : "";
+            string evalFile = Path.Combine(sweep.OutputDir(s.Run.Id), SnapshotEvaluator.FileName);
+            double ret = File.Exists(evalFile) && MetricsLogger.ReadCsv(evalFile).TryGetValue("return_mean", out var r) && r.Count > 0 ? r[^1] : double.NaN;
+            return (s.Run, Env: env, Return: ret, Teacher: teacherReturns.GetValueOrDefault(s.Run.Data.Teacher, double.NaN));
+        }).ToArray();
+        bool NamesTheGame(string key) =>
+            runs.GroupBy(r => r.Run.Assignments.GetValueOrDefault(key, "")).All(g => g.Select(r => r.Env).Distinct().Count() == 1)
+            && runs.GroupBy(r => r.Env).All(g => g.Select(r => r.Run.Assignments.GetValueOrDefault(key, "")).Distinct().Count() == 1)
+            && runs.Select(r => r.Env).Distinct().Count() > 1;
+        var methodKeys = keys.Where(k => !NamesTheGame(k)).ToArray();
+        return runs.Select(r => new ScoredRun(
+            methodKeys.Length == 0 ? "all runs" : string.Join(", ", methodKeys.Select(k => $"{k}={r.Run.Assignments.GetValueOrDefault(k, "")}")),
+            r.Env, r.Return,
+            r.Env.Length == 0 ? null
+                : SuiteEvaluation.AtariReference(r.Env) ?? (double.IsFinite(r.Teacher) && r.Teacher != 0 ? new GameReference("teacher (return / teacher's)", 0, r.Teacher) : null)))
+            .ToArray();
     }
 
     /// <summary>The config key that separates Regular from Sobolev runs.</summary>

@@ -111,16 +111,15 @@ public static class TeacherTrainJob
         return Finish(job, run, options, options.Env, options.Seed, policy, result.State, result.FramesPerSecond, evaluation, architecture, PolicyOutputKind.Logits);
     }
 
-    // DQN: no resume (the replay memory is not saved), else the same checks, export and summary as PPO.
+    // DQN: the same config resolution, checks, export and summary as PPO (its checkpoint also holds the replay memory).
     private static TeacherTrainJobResult RunDqn(TeacherTrainJobOptions job, IProgress<ProgressInfo>? progress, CancellationToken cancel, Action<RunDirectory>? started)
     {
-        if (job.Resume) throw new UserErrorException($"{Key("resume")}: DQN runs do not resume (their replay memory is not saved); start a new run, or train with ppo");
-        var options = ConfigLoader.Load<DqnOptions>(job.ConfigFile, job.Overrides);
-        if (PpoOptions.IsAtari(options.Env)) options = options.WithAtariRecipe();
+        var options = ConfigLoader.Load<DqnOptions>(ResumeConfig.File(job.ConfigFile, job.OutDir, job.Resume && job.OutDir is not null), job.Overrides);
+        if (!job.Resume && PpoOptions.IsAtari(options.Env)) options = options.WithAtariRecipe();
         var network = PpoTrainer.CheckEnv(options.Env, options.EnvOptions, options.Network);
         job.ConfirmPlan?.Invoke(new TeacherTrainPlan("dqn", options.Env, options.Frames, options.NumEnvs, network.Kind));
         var run = Start(job, options, options.Env, started);
-        var result = DqnTrainer.Train(options, run, job.Device, progress, cancel);
+        var result = DqnTrainer.Train(options, run, job.Device, job.Resume, progress, cancel);
         using var q = result.QNetwork;
         if (!result.Completed) return new TeacherTrainJobResult(run, options, result.State, false, null, null);
         var policy = result.Policy();

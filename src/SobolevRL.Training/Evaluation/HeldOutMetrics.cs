@@ -19,15 +19,21 @@ public sealed record HeldOutResult(long States, double Kl, double Agreement, dou
 /// <summary>Computes <see cref="HeldOutResult"/> of a policy against labelled states, in chunks.</summary>
 public static class HeldOutMetrics
 {
+    /// <summary>Gradient-label floats per chunk at most (4M floats: 16 MB per chunk-sized tensor).</summary>
+    public const long ChunkLabelFloats = 1L << 22;
+
     /// <summary>
     /// Compares <paramref name="student"/> with the labels of <paramref name="heldOut"/> at temperature
     /// <paramref name="temperature"/>; gradient errors use the labels' own mode (full Jacobian or the stored projections),
     /// on the input elements of <paramref name="labelMask"/> (<c>[*in]</c>, see <see cref="Distillation.DistillationLoss.LabelMask"/>; null: all).
+    /// A chunk holds at most <paramref name="chunk"/> states and, with gradient labels, at most
+    /// <see cref="ChunkLabelFloats"/> label floats (Atari-sized labels would otherwise take hundreds of MB per chunk).
     /// </summary>
     public static HeldOutResult Compute(IPolicy student, ReplayBatch heldOut, double temperature, int chunk = 256, Tensor? labelMask = null)
     {
         double kl = 0, agree = 0, errorSquares = 0, labelSquares = 0;
         long n = heldOut.Size;
+        if (heldOut.GradLabels is { } g && n > 0) chunk = (int)Math.Clamp(ChunkLabelFloats / Math.Max(1, g.numel() / n), 1, chunk);
         for (long start = 0; start < n; start += chunk)
         {
             using var scope = NewDisposeScope();
@@ -48,8 +54,9 @@ public static class HeldOutMetrics
                     ? InputDerivatives.Jacobian(logp, x, createGraph: false)
                     : InputDerivatives.VectorJacobianProducts(logp, x, heldOut.Projections.narrow(0, start, count).to(logits.device).to(logits.dtype), createGraph: false);
                 grads = SobolevTerm.MaskRows(grads, labelMask);
-                errorSquares += (grads - labels).to(float64).Square().sum().item<double>();
-                labelSquares += labels.to(float64).Square().sum().item<double>();
+                // Squares summed in float64 without a float64 copy of the chunk.
+                errorSquares += (grads - labels).Square().sum(float64).item<double>();
+                labelSquares += labels.Square().sum(float64).item<double>();
             }
         }
         return new HeldOutResult(n, kl / n, agree / n,

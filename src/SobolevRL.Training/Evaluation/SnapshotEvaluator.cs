@@ -26,6 +26,7 @@ public sealed class SnapshotEvaluator : IDisposable
     private readonly Thread _thread;
     private readonly ModulePolicy _policy;
     private readonly ReplayBatch _heldOut;
+    private readonly bool _ownsHeldOut;
     private readonly double _temperature;
     private readonly Tensor? _labelMask;
     private readonly string _csvPath;
@@ -36,7 +37,8 @@ public sealed class SnapshotEvaluator : IDisposable
 
     /// <summary>
     /// Starts the evaluator. <paramref name="policy"/> is the evaluator's own module (same architecture as the student);
-    /// <paramref name="heldOut"/> is copied. With <paramref name="episodes"/> &gt; 0 each snapshot also plays episodes of
+    /// <paramref name="heldOut"/> is used as it is on the CPU (the caller keeps it alive and unchanged until
+    /// <see cref="Complete"/>), else copied to the CPU. With <paramref name="episodes"/> &gt; 0 each snapshot also plays episodes of
     /// <paramref name="envId"/> under the evaluation protocol. <paramref name="labelMask"/> restricts the gradient error to
     /// the labelled input elements (copied; see <see cref="HeldOutMetrics.Compute"/>).
     /// </summary>
@@ -45,7 +47,9 @@ public sealed class SnapshotEvaluator : IDisposable
     {
         _policy = policy;
         _labelMask = labelMask?.detach().cpu().clone();
-        _heldOut = heldOut.Slice(0, heldOut.Size, CPU);
+        // A CPU batch is shared (read only, on both threads): a copy of Atari held-out states and labels costs ~85 MB.
+        _ownsHeldOut = heldOut.Observations.device_type != TorchSharp.DeviceType.CPU;
+        _heldOut = _ownsHeldOut ? heldOut.Slice(0, heldOut.Size, CPU) : heldOut;
         _temperature = temperature;
         _csvPath = csvPath;
         _envId = envId;
@@ -125,7 +129,7 @@ public sealed class SnapshotEvaluator : IDisposable
         try { Complete(); } catch (InvalidOperationException) { }
         _queue.Dispose();
         _policy.Dispose();
-        _heldOut.Dispose();
+        if (_ownsHeldOut) _heldOut.Dispose();
         _labelMask?.Dispose();
     }
 }

@@ -107,9 +107,7 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
         }
         if (result.Summary is not { } summary)
         {
-            Output.Log(settings.Algo == "dqn"
-                ? $"stopped at {result.State.Frames} frames; DQN runs do not resume, nothing was exported"
-                : $"stopped at {result.State.Frames} frames; continue with: sobolevrl teacher train --out {result.Run.Path} --resume");
+            Output.Log($"stopped at {result.State.Frames} frames; continue with: sobolevrl teacher train --algo {settings.Algo} --out {result.Run.Path} --resume");
             return CliApp.InterruptedExitCode;
         }
         if (settings.Json)

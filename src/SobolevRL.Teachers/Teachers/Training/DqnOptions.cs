@@ -72,6 +72,12 @@ public sealed record DqnOptions : IValidatable
     /// <summary>Seed of weights, exploration, replay sampling and environments.</summary>
     public long Seed { get; init; } = 1;
 
+    /// <summary>
+    /// Save a checkpoint (networks, Adam, the replay memory: up to 2.8 GB for Atari's 100,000 transitions) every this many
+    /// frames; one is also saved at a stop and at the end. 0: only at a stop and at the end.
+    /// </summary>
+    public long CheckpointEvery { get; init; } = 500_000;
+
     /// <summary>Write a metrics row every this many frames.</summary>
     public long LogEvery { get; init; } = 10_000;
 
@@ -130,6 +136,7 @@ public sealed record DqnOptions : IValidatable
         Check.InRange(Hidden, 1, 1 << 16, p + "hidden");
         Check.InRange(Seed, 0, uint.MaxValue, p + "seed");
         Check.InRange(LogEvery, 1, long.MaxValue, p + "log_every");
+        Check.NonNegative(CheckpointEvery, p + "checkpoint_every");
         Evaluation.Validate(p + "evaluation");
     }
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using SobolevRL.IO;
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;
 using SobolevRL.Envs.Vector;
@@ -28,16 +30,36 @@ public sealed record DqnTrainingResult(Sequential QNetwork, long[] ObservationSh
     public ModulePolicy Policy() => new(QNetwork, ObservationShape, Actions, Network.InputScale);
 }
 
+/// <summary>Where a DQN run's loop stands beyond <see cref="PpoProgressState"/>, saved with its checkpoint.</summary>
+/// <param name="LastTargetSync">Frame of the last copy into the target network.</param>
+/// <param name="TrainDebt">Fraction of a gradient step owed (frames × 1/train_every not yet spent).</param>
+/// <param name="NextLog">Frame of the next metrics row.</param>
+public sealed record DqnLoopState(long LastTargetSync, double TrainDebt, long NextLog);
+
 /// <summary>
 /// Deep Q-learning (Mnih et al. 2015) on a vector env: ε-greedy acting with a linear ε schedule, a replay memory
 /// (<see cref="TransitionBuffer"/>), targets r + γ (1 − terminated) max_a' Q_target(s', a') from a target network
 /// copied every <see cref="DqnOptions.TargetUpdateEvery"/> frames, the Huber loss on the TD error, Adam with
-/// gradient-norm clipping. A run does not resume (its replay memory is not saved); a stopped run exports nothing.
+/// gradient-norm clipping.
+/// <para>
+/// A run resumes from its checkpoint (every <see cref="DqnOptions.CheckpointEvery"/> frames, at a stop and at the end):
+/// the online and target networks, Adam's state, the whole replay memory, the loop's counters (frames, gradient steps,
+/// target-sync phase, the owed fraction of a gradient step) and the recent returns. The memory is saved because it is
+/// the run's committed experience: without it a resumed run would refill it with a policy that is no longer the one
+/// that produced it, and train on a few thousand fresh transitions instead of up to buffer_size. What is not saved is
+/// the emulators' state: the envs restart from seeds derived from the frame count, so the episodes in flight at the
+/// save end there as truncated (bootstrapping from their last observation, <see cref="TransitionBuffer.CutNewest"/>),
+/// and exploration and replay sampling draw from a generator seeded from the frame count. A resumed run is therefore
+/// reproducible (the same checkpoint resumes to the same weights) but not bit-identical to an uninterrupted one, as
+/// with PPO.
+/// </para>
 /// </summary>
 public static class DqnTrainer
 {
-    /// <summary>Trains according to <paramref name="options"/>, writing metrics into <paramref name="run"/>.</summary>
-    public static DqnTrainingResult Train(DqnOptions options, RunDirectory run, Device device, IProgress<ProgressInfo>? progress = null,
+    private const string OnlineFile = "model.bin", TargetFile = "target.bin", OptimizerFile = "optimizer.bin", ReplayFile = "replay.bin", LoopFile = "dqn.json";
+
+    /// <summary>Trains according to <paramref name="options"/>, writing metrics into <paramref name="run"/>; with <paramref name="resume"/>, from its checkpoint.</summary>
+    public static DqnTrainingResult Train(DqnOptions options, RunDirectory run, Device device, bool resume = false, IProgress<ProgressInfo>? progress = null,
         CancellationToken cancellation = default)
     {
         var registry = EnvRegistry.CreateDefault();
@@ -46,6 +68,7 @@ public static class DqnTrainer
         long[] shape = vec.SingleObservationSpace.Shape.Select(d => (long)d).ToArray();
         var network = TeacherNetwork.Resolve(options.Network, options.Env, vec.SingleObservationSpace);
         int actions = vec.ActionSpace.N;
+        if (resume && !PpoCheckpoint.Exists(run)) throw new UserErrorException($"cannot resume: '{run.Path}' has no checkpoint; start a new run instead");
         random.manual_seed(options.Seed);
         var (online, _) = network.Build(shape, actions, options.ConvChannels, options.Hidden);
         try
@@ -55,8 +78,31 @@ public static class DqnTrainer
             {
                 online.to(device);
                 target.to(device);
-                var (state, fps, completed) = Loop(options, run, device, vec, shape, actions, network, online, target, progress, cancellation);
-                return new DqnTrainingResult(online, shape, actions, network, state, fps, completed);
+                var parameters = online.parameters().ToArray();
+                using var optimizer = new KeptAliveAdam(parameters, options.LearningRate, eps: options.AdamEpsilon);
+                var buffer = new TransitionBuffer(options.BufferSize, options.NumEnvs, vec.SingleObservationSpace.Size);
+                var state = new PpoProgressState(0, 0, 0, 0, []);
+                var loop = new DqnLoopState(0, 0, options.LogEvery);
+                if (resume)
+                    state = PpoCheckpoint.LoadWith(run, dir =>
+                    {
+                        online.load(Path.Combine(dir, OnlineFile));
+                        target.load(Path.Combine(dir, TargetFile));
+                        optimizer.load_state_dict(Path.Combine(dir, OptimizerFile));
+                        buffer.Load(Path.Combine(dir, ReplayFile));
+                        loop = JsonSerializer.Deserialize<DqnLoopState>(File.ReadAllText(Path.Combine(dir, LoopFile)), Json.Options) ?? throw new JsonException("empty loop state");
+                    });
+                void Save(PpoProgressState s, DqnLoopState l) => PpoCheckpoint.SaveWith(run, s, dir =>
+                {
+                    online.save(Path.Combine(dir, OnlineFile));
+                    target.save(Path.Combine(dir, TargetFile));
+                    optimizer.save_state_dict(Path.Combine(dir, OptimizerFile));
+                    buffer.Save(Path.Combine(dir, ReplayFile));
+                    File.WriteAllText(Path.Combine(dir, LoopFile), JsonSerializer.Serialize(l, Json.Options));
+                });
+                var (finalState, fps, completed) = Loop(options, run, device, vec, shape, actions, network, online, target, optimizer, parameters, buffer,
+                    state, loop, Save, progress, cancellation);
+                return new DqnTrainingResult(online, shape, actions, network, finalState, fps, completed);
             }
         }
         catch
@@ -67,14 +113,14 @@ public static class DqnTrainer
     }
 
     private static (PpoProgressState, double, bool) Loop(DqnOptions options, RunDirectory run, Device device, IVectorEnv vec, long[] shape, int actionCount,
-        TeacherNetwork network, Sequential online, Sequential target, IProgress<ProgressInfo>? progress, CancellationToken cancellation)
+        TeacherNetwork network, Sequential online, Sequential target, OptimizerHelper optimizer, Parameter[] parameters, TransitionBuffer buffer,
+        PpoProgressState state, DqnLoopState loop, Action<PpoProgressState, DqnLoopState> save, IProgress<ProgressInfo>? progress, CancellationToken cancellation)
     {
         int envs = options.NumEnvs, obsSize = vec.SingleObservationSpace.Size, batch = options.BatchSize;
         long steps = (options.Frames + envs - 1) / envs, totalFrames = steps * envs;
-        var parameters = online.parameters().ToArray();
-        using var optimizer = new KeptAliveAdam(parameters, options.LearningRate, eps: options.AdamEpsilon);
-        var rng = new Random((int)(options.Seed % int.MaxValue));
-        var buffer = new TransitionBuffer(options.BufferSize, envs, obsSize);
+        // Streams restart from the frame count, so a resumed run draws fresh, reproducible numbers (a new run: the seed).
+        long streamSeed = options.Seed + 1_000_003L * state.Frames;
+        var rng = new Random((int)(streamSeed % int.MaxValue));
         var current = new byte[envs * obsSize];
         var next = new byte[envs * obsSize];
         var stepActions = new int[envs];
@@ -86,20 +132,30 @@ public static class DqnTrainer
         var actionBatch = new long[batch];
         var rewardBatch = new float[batch];
         var doneBatch = new float[batch];
-        vec.Reset(options.Seed, current);
-        SyncTarget(online, target);
+        vec.Reset(streamSeed % (uint.MaxValue - (long)envs), current);
+        if (state.Frames == 0) SyncTarget(online, target);
         using var metrics = new MetricsLogger(run);
         var clock = Stopwatch.StartNew();
-        var recent = new Queue<double>();
+        var recent = new Queue<double>(state.RecentReturns);
         var logReturns = new List<double>();
-        long frames = 0, episodes = 0, lastTargetSync = 0, nextLog = options.LogEvery;
-        int gradientSteps = 0;
-        double trainDebt = 0, lossSum = 0, qSum = 0;
+        long frames = state.Frames, episodes = state.Episodes, lastTargetSync = loop.LastTargetSync, nextLog = loop.NextLog, startFrames = state.Frames;
+        long nextCheckpoint = options.CheckpointEvery > 0 ? (frames / options.CheckpointEvery + 1) * options.CheckpointEvery : long.MaxValue;
+        int gradientSteps = state.Updates;
+        double trainDebt = loop.TrainDebt, lossSum = 0, qSum = 0, epsilon = options.EpsilonAt(frames);
         int lossCount = 0;
-        progress?.Report(new ProgressInfo($"dqn {options.Env}", 0, totalFrames, "frames"));
-        for (long step = 0; step < steps && !cancellation.IsCancellationRequested; step++)
+        bool saved = false;
+        string task = frames > 0 ? $"dqn {options.Env} (resumed at {frames} frames)" : $"dqn {options.Env}";
+        PpoProgressState Progress() => new(gradientSteps, frames, state.WallTimeSeconds + clock.Elapsed.TotalSeconds, episodes, [.. recent]);
+        void Checkpoint()
         {
-            double epsilon = options.EpsilonAt(frames);
+            // The envs of a resumed run start afresh: the newest transitions end here, with the observations that followed them.
+            buffer.CutNewest(current);
+            save(Progress(), new DqnLoopState(lastTargetSync, trainDebt, nextLog));
+        }
+        progress?.Report(new ProgressInfo(task, 0, Math.Max(0, totalFrames - startFrames), "frames"));
+        for (long step = frames / envs; step < steps && !cancellation.IsCancellationRequested; step++)
+        {
+            epsilon = options.EpsilonAt(frames);
             Act(online, current, shape, envs, device, network.InputScale, epsilon, actionCount, rng, stepActions);
             vec.Step(stepActions, next, rewards, terminated, truncated);
             buffer.Add(current, stepActions, rewards, terminated, truncated, e => vec.FinalObservation(e).ToArray());
@@ -146,18 +202,25 @@ public static class DqnTrainer
                     ["q_mean"] = lossCount > 0 ? qSum / lossCount : double.NaN,
                     ["epsilon"] = epsilon,
                     ["gradient_steps"] = gradientSteps,
-                    ["frames_per_second"] = frames / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
-                    ["wall_time"] = clock.Elapsed.TotalSeconds,
+                    ["frames_per_second"] = (frames - startFrames) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
+                    ["wall_time"] = state.WallTimeSeconds + clock.Elapsed.TotalSeconds,
                 });
                 logReturns.Clear();
                 lossSum = qSum = 0;
                 lossCount = 0;
-                progress?.Report(new ProgressInfo($"dqn {options.Env}", frames, totalFrames, "frames"));
+                progress?.Report(new ProgressInfo(task, frames - startFrames, totalFrames - startFrames, "frames"));
+            }
+            saved = frames >= nextCheckpoint;
+            if (saved)
+            {
+                Checkpoint();
+                nextCheckpoint += options.CheckpointEvery;
             }
         }
+        // A stop and the end save too (the end: a finished run may be resumed with a larger frame budget).
+        if (!saved && frames > startFrames) Checkpoint();
         double seconds = clock.Elapsed.TotalSeconds;
-        var state = new PpoProgressState(gradientSteps, frames, seconds, episodes, [.. recent]);
-        return (state, frames / Math.Max(seconds, 1e-9), frames >= totalFrames);
+        return (Progress(), (frames - startFrames) / Math.Max(seconds, 1e-9), frames >= totalFrames);
     }
 
     // ε-greedy over one batched forward pass of all envs.

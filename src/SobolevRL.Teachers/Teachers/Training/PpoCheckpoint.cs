@@ -37,15 +37,25 @@ public static class PpoCheckpoint
     public static bool Exists(RunDirectory run) => File.Exists(Path.Combine(run.File(DirectoryName), StateFile));
 
     /// <summary>Saves the model, optimizer and progress.</summary>
-    public static void Save(RunDirectory run, ActorCritic model, OptimizerHelper optimizer, PpoProgressState state)
+    public static void Save(RunDirectory run, ActorCritic model, OptimizerHelper optimizer, PpoProgressState state) =>
+        SaveWith(run, state, dir =>
+        {
+            model.save(Path.Combine(dir, ModelFile));
+            optimizer.save_state_dict(Path.Combine(dir, OptimizerFile));
+        });
+
+    /// <summary>
+    /// Writes a checkpoint: <paramref name="write"/> fills a temporary directory with the trainer's files, the progress
+    /// goes beside them, and the directory is swapped in for the previous checkpoint (used by PPO and DQN).
+    /// </summary>
+    public static void SaveWith(RunDirectory run, PpoProgressState state, Action<string> write)
     {
         string final = run.File(DirectoryName);
         string temp = final + AtomicFile.TempSuffix;
         string old = final + ".old";
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         Directory.CreateDirectory(temp);
-        model.save(Path.Combine(temp, ModelFile));
-        optimizer.save_state_dict(Path.Combine(temp, OptimizerFile));
+        write(temp);
         File.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, Json.Options));
         if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
         if (Directory.Exists(final)) Directory.Move(final, old);
@@ -54,7 +64,18 @@ public static class PpoCheckpoint
     }
 
     /// <summary>Loads a checkpoint into <paramref name="model"/> and <paramref name="optimizer"/>; returns the progress.</summary>
-    public static PpoProgressState Load(RunDirectory run, ActorCritic model, OptimizerHelper optimizer)
+    public static PpoProgressState Load(RunDirectory run, ActorCritic model, OptimizerHelper optimizer) =>
+        LoadWith(run, dir =>
+        {
+            model.load(Path.Combine(dir, ModelFile));
+            optimizer.load_state_dict(Path.Combine(dir, OptimizerFile));
+        });
+
+    /// <summary>
+    /// Reads a checkpoint written by <see cref="SaveWith"/>: <paramref name="read"/> loads the trainer's files from its
+    /// directory; returns the progress. A missing, mismatched or damaged checkpoint is a <see cref="UserErrorException"/>.
+    /// </summary>
+    public static PpoProgressState LoadWith(RunDirectory run, Action<string> read)
     {
         string dir = run.File(DirectoryName);
         // A run killed between the two moves of Save left only the previous checkpoint, as checkpoint.old.
@@ -63,8 +84,7 @@ public static class PpoCheckpoint
         if (!File.Exists(statePath)) throw new UserErrorException($"cannot resume: '{run.Path}' has no checkpoint ({DirectoryName}/{StateFile}); start a new run instead");
         try
         {
-            model.load(Path.Combine(dir, ModelFile));
-            optimizer.load_state_dict(Path.Combine(dir, OptimizerFile));
+            read(dir);
             return JsonSerializer.Deserialize<PpoProgressState>(File.ReadAllText(statePath), Json.Options)
                 ?? throw new JsonException("empty state");
         }

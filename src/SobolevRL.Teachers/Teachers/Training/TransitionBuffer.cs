@@ -4,7 +4,8 @@ namespace SobolevRL.Teachers.Training;
 /// DQN's replay memory for transitions of <c>envs</c> parallel environments: a ring of rows, one observation per env
 /// and row, so each frame stack is stored once. The next observation of row t is row t+1's, except at an episode's end:
 /// a terminated transition needs none (its target does not bootstrap), a truncated one keeps the env's final observation
-/// beside the ring. The newest row has no successor yet and is never sampled.
+/// beside the ring. The newest row has no successor yet and is never sampled. <see cref="Save"/> and <see cref="Load"/>
+/// carry the whole memory across a resume.
 /// </summary>
 public sealed class TransitionBuffer
 {
@@ -83,4 +84,77 @@ public sealed class TransitionBuffer
             batchDone[k] = terminated[i] ? 1f : 0f;
         }
     }
+    private const long Magic = 0x3142_5150_4552_4C53; // "SLREPQB1"
+
+    /// <summary>
+    /// Ends the newest row's transitions as truncated, with <paramref name="after"/> (the observations after that step,
+    /// envs × obsSize) as their final observations, where the episode did not already end. The samples drawn do not
+    /// change (the row's successor holds the same observations); what changes is that the next <see cref="Add"/> may
+    /// come from freshly reset envs, as after a resume.
+    /// </summary>
+    public void CutNewest(ReadOnlySpan<byte> after)
+    {
+        if (newest < 0) return;
+        for (int e = 0; e < envs; e++)
+        {
+            int i = newest * envs + e;
+            if (terminated[i] || truncated[i]) continue;
+            truncated[i] = true;
+            finals[i] = after.Slice(e * obsSize, obsSize).ToArray();
+        }
+    }
+
+    /// <summary>Writes the memory (its filled rows, actions, rewards, episode ends and final observations) to <paramref name="path"/>.</summary>
+    public void Save(string path)
+    {
+        using var w = new BinaryWriter(new BufferedStream(File.Create(path), 1 << 20));
+        w.Write(Magic);
+        w.Write(rows);
+        w.Write(envs);
+        w.Write(obsSize);
+        w.Write(newest);
+        w.Write(filled);
+        // Rows fill from 0 and wrap only once all are filled, so the filled rows are the first `filled`.
+        for (int r = 0; r < filled; r++) w.Write(observations[r]);
+        foreach (int a in actions) w.Write(a);
+        foreach (float r in rewards) w.Write(r);
+        foreach (bool t in terminated) w.Write(t);
+        foreach (bool t in truncated) w.Write(t);
+        w.Write(finals.Count);
+        foreach (var (i, o) in finals.OrderBy(f => f.Key))
+        {
+            w.Write(i);
+            w.Write(o);
+        }
+    }
+
+    /// <summary>Reads a memory written by <see cref="Save"/> into this buffer, which must have its rows, envs and observation size.</summary>
+    public void Load(string path)
+    {
+        using var r = new BinaryReader(new BufferedStream(File.OpenRead(path), 1 << 20));
+        if (r.ReadInt64() != Magic) throw new InvalidDataException($"{path} is not a saved replay memory");
+        int savedRows = r.ReadInt32(), savedEnvs = r.ReadInt32(), savedObs = r.ReadInt32();
+        if ((savedRows, savedEnvs, savedObs) != (rows, envs, obsSize))
+            throw new InvalidDataException($"the saved replay memory has {savedRows} rows of {savedEnvs} envs × {savedObs} bytes, this run {rows} of {envs} × {obsSize}");
+        newest = r.ReadInt32();
+        filled = r.ReadInt32();
+        if (filled < 0 || filled > rows || newest < -1 || newest >= rows) throw new InvalidDataException($"{path} is damaged (filled {filled}, newest {newest})");
+        for (int row = 0; row < filled; row++) ReadExactly(r, observations[row]);
+        for (int i = 0; i < actions.Length; i++) actions[i] = r.ReadInt32();
+        for (int i = 0; i < rewards.Length; i++) rewards[i] = r.ReadSingle();
+        for (int i = 0; i < terminated.Length; i++) terminated[i] = r.ReadBoolean();
+        for (int i = 0; i < truncated.Length; i++) truncated[i] = r.ReadBoolean();
+        finals.Clear();
+        int count = r.ReadInt32();
+        for (int k = 0; k < count; k++)
+        {
+            long i = r.ReadInt64();
+            var o = new byte[obsSize];
+            ReadExactly(r, o);
+            finals[i] = o;
+        }
+    }
+
+    // BinaryReader reads its primitives from the stream without buffering ahead, so the stream is at the right place.
+    private static void ReadExactly(BinaryReader r, byte[] into) => r.BaseStream.ReadExactly(into);
 }

@@ -66,11 +66,11 @@ public class AtariRecipeTests
     }
 
     [Fact]
-    public void DqnDoesNotResumeAndSaysSoBeforeWriting()
+    public void ResumingADqnRunThatDoesNotExistSaysSoBeforeWriting()
     {
         string dir = Path.Combine(Path.GetTempPath(), "sobolevrl-dqn-resume-" + Guid.NewGuid().ToString("N"));
         var e = Assert.Throws<UserErrorException>(() => TeacherTrainJob.Run(new TeacherTrainJobOptions { Algorithm = "dqn", OutDir = dir, Resume = true }, cancel: TestContext.Current.CancellationToken));
-        Assert.Contains("`resume`", e.Message);
+        Assert.Contains(dir, e.Message);
         Assert.False(Directory.Exists(dir));
     }
 }

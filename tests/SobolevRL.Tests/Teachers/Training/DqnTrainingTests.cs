@@ -125,4 +125,61 @@ public class DqnTrainingTests
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
     }
+
+    private static TeacherTrainJobResult Dqn(string dir, bool resume, params string[] overrides) => TeacherTrainJob.Run(new TeacherTrainJobOptions
+    {
+        Algorithm = "dqn",
+        OutDir = dir,
+        Resume = resume,
+        Overrides = resume ? overrides : ["env=MinAtar/Breakout-v1", "num_envs=2", "learning_starts=200", "train_every=2", "buffer_size=600",
+            "target_update_every=300", "log_every=200", "checkpoint_every=400", "evaluation.episodes=0", .. overrides],
+        Invocation = "test",
+    }, cancel: TestContext.Current.CancellationToken);
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (string d in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(d.Replace(from, to));
+        Directory.CreateDirectory(to);
+        foreach (string f in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories)) File.Copy(f, f.Replace(from, to));
+    }
+
+    [Fact]
+    public void AResumedRunKeepsItsCountersAndReplayAndTwoResumesOfOneCheckpointAgree()
+    {
+        string first = Path.Combine(Path.GetTempPath(), "sobolevrl-dqn-resume-" + Guid.NewGuid().ToString("N"));
+        string a = first + "-a", b = first + "-b";
+        try
+        {
+            var part = Dqn(first, resume: false, "frames=600");
+            Assert.True(part.Completed);
+            Assert.Equal((600 - 200) / 2, part.State.Updates);
+            string replay = Path.Combine(first, "checkpoint", "replay.bin");
+            Assert.True(new FileInfo(replay).Length > 600 * 400, "the checkpoint holds the replay memory"); // 300 rows × 2 envs × 400 bytes
+            CopyDirectory(first, a);
+            CopyDirectory(first, b);
+            // Resumed with a larger budget: the counters go on from the checkpoint (a fresh run of 1000 frames makes the same count).
+            var ra = Dqn(a, resume: true, "frames=1000");
+            var rb = Dqn(b, resume: true, "frames=1000");
+            Assert.True(ra.Completed);
+            Assert.Equal(1000, ra.State.Frames);
+            Assert.Equal((1000 - 200) / 2, ra.State.Updates);
+            Assert.True(ra.State.WallTimeSeconds >= part.State.WallTimeSeconds);
+            var metrics = SobolevRL.Runs.MetricsLogger.ReadCsv(Path.Combine(a, "metrics.csv"));
+            Assert.Equal([200.0, 400, 600, 800, 1000], metrics["step"]);
+            // Reproducible: the same checkpoint resumes to the same weights and the same memory.
+            foreach (string file in new[] { "model.bin", "target.bin", "replay.bin" })
+                Assert.Equal(File.ReadAllBytes(Path.Combine(a, "checkpoint", file)), File.ReadAllBytes(Path.Combine(b, "checkpoint", file)));
+            Assert.NotEqual(File.ReadAllBytes(Path.Combine(first, "checkpoint", "model.bin")), File.ReadAllBytes(Path.Combine(a, "checkpoint", "model.bin")));
+            Assert.Contains("test ; then test", ModelCard.Read(ModelCard.PathFor(ra.Summary!.Policy)).Training!.Command);
+
+            // A memory of another size is refused with the reason, before training.
+            var e = Assert.Throws<UserErrorException>(() => Dqn(first, resume: true, "frames=1000", "buffer_size=800"));
+            Assert.Contains("cannot resume", e.Message);
+            Assert.Contains("replay memory", e.Message);
+        }
+        finally
+        {
+            foreach (string d in new[] { first, a, b }) if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
+        }
+    }
 }
