@@ -117,8 +117,10 @@ public sealed class MultiGameStudent : IDisposable
         if (!File.Exists(configPath) || summary?.Games is not { Count: > 0 })
             throw new UserErrorException($"'{runPath}' is not a finished multi-game distillation run (needs {RunDirectory.ConfigFile} and a {RunDirectory.SummaryFile} with games)");
         var options = ConfigLoader.Load<DistillOptions>(configPath, []);
-        var cards = summary.Games.Select(g => ModelCard.Read(ModelCard.PathFor(run.File(MultiGameTrainer.OnnxFile(g.Game))))).ToArray();
-        var student = Build(StudentSpec.Parse(options.Student), cards[0].Input.Shape, [.. summary.Games.Select(g => g.Game)], [.. summary.Games.Select(g => g.Actions)],
+        string onnx = run.File(DistillTrainer.OnnxFile);
+        var card = ModelCard.Read(ModelCard.PathFor(onnx));
+        var cards = summary.Games.Select(g => card.ForGame(g.Game, onnx)).ToArray();
+        var student = Build(StudentSpec.Parse(options.Student), card.Input.Shape, [.. summary.Games.Select(g => g.Game)], [.. summary.Games.Select(g => g.Actions)],
             [.. cards.Select(c => c.Temperature)], options.Games.Head, options.Seed, CPU);
         using var adam = new KeptAliveAdam(student.Network.parameters(), 1e-3);
         using var rmsprop = new KeptAliveRmsProp(student.Network.parameters(), 1e-3);

@@ -22,8 +22,8 @@ namespace SobolevRL.Distillation;
 /// <param name="HeldOutKl">Held-out KL(teacher ‖ student) on the game's held-out states.</param>
 /// <param name="HeldOutAgreement">Held-out arg-max agreement.</param>
 /// <param name="HeldOutGradientError">Held-out relative gradient-label error.</param>
-/// <param name="OnnxPath">The game's exported policy (torso + its head).</param>
-/// <param name="OnnxMaxAbsDiff">Largest |ORT − TorchSharp| logit difference of that export on held-out states.</param>
+/// <param name="OnnxPath">The game's exported policy (torso + its head): <c>student.onnx#GAME</c>, its output of the run's one ONNX file.</param>
+/// <param name="OnnxMaxAbsDiff">Largest |ORT − TorchSharp| logit difference of that output on the game's held-out states.</param>
 public sealed record GameSummary(string Game, string Env, int Actions, int Head, int BatchRows, long TrainStates,
     double HeldOutKl, double HeldOutAgreement, double HeldOutGradientError, string OnnxPath, double OnnxMaxAbsDiff);
 
@@ -53,14 +53,11 @@ public sealed record MultiGameSetup(DistillOptions Options, MultiGameDataset Dat
 /// Distils one multi-game student from several games' datasets: game-balanced batches (<see cref="MultiGameSampler"/>),
 /// <see cref="MultiGameLoss"/>, the optimiser, checkpoints (resumable to the same weights on CPU) and metrics of
 /// <see cref="DistillTrainer"/>; at the end held-out figures per game and one ONNX file per game
-/// (<c>student-GAME.onnx</c> + card naming the game's environment). One batch shard; the validation split and snapshot
+/// (<c>student.onnx</c> with one output per game, its card saying which output is which game). One batch shard; the validation split and snapshot
 /// evaluation of single-game runs are not used.
 /// </summary>
 public static class MultiGameTrainer
 {
-    /// <summary>File name of game <paramref name="game"/>'s exported policy.</summary>
-    public static string OnnxFile(string game) => $"student-{game.ToLowerInvariant()}.onnx";
-
     /// <summary>Runs (or resumes) the multi-game distillation described by <paramref name="setup"/>.</summary>
     public static MultiGameSummary Train(MultiGameSetup setup, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default)
     {
@@ -144,15 +141,14 @@ public static class MultiGameTrainer
             double trainSeconds = clock.Elapsed.TotalSeconds;
             double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
 
+            string onnx = setup.Run.File(DistillTrainer.OnnxFile);
+            double[] diffs = StudentExport.ExportGames(data.Games, student.Policies, spec, summaries, sobolev, o, onnx, heldOut);
             var games = new List<GameSummary>();
             for (int g = 0; g < data.Games.Count; g++)
             {
-                var policy = student.Policies[g];
-                var final = HeldOutMetrics.Compute(policy, heldOut[g], temperatures[g]);
-                string path = setup.Run.File(OnnxFile(data.Games[g]));
-                double diff = StudentExport.Export(policy, spec, summaries[g], sobolev, o, path, heldOut[g]);
+                var final = HeldOutMetrics.Compute(student.Policies[g], heldOut[g], temperatures[g]);
                 games.Add(new GameSummary(data.Games[g], summaries[g].EnvId, summaries[g].Actions, student.HeadOf[g], shares[g],
-                    sampler.TrainStates[g], final.Kl, final.Agreement, final.GradientRelativeError, path, diff));
+                    sampler.TrainStates[g], final.Kl, final.Agreement, final.GradientRelativeError, ModelCard.GamePath(onnx, data.Games[g]), diffs[g]));
             }
             var result = new MultiGameSummary(spec.ToString(), o.Games.Head.ToString().ToLowerInvariant(), PolicyNetworks.ParameterCount(student.Network),
                 sobolev.Kind == LabelKind.None ? "off" : $"{sobolev} ({o.Loss.Estimator.ToString().ToLowerInvariant()})",

@@ -40,22 +40,30 @@ public class MultiGameDistillJobTests
             Assert.Contains("loss_sobolev_breakout", header);
             Assert.Contains("loss_sobolev_asterix", header);
 
-            // ONNX Runtime on each game's file against the student rebuilt from the checkpoint (an independent load).
+            // One ONNX file, one output per game: ONNX Runtime on each output against the student rebuilt from the
+            // checkpoint (an independent load); the card says which output is which game.
+            string onnx = Path.Combine(dir, DistillTrainer.OnnxFile);
+            Assert.Equal(["logits_breakout", "logits_asterix"], OnnxModelFile.Read(onnx).Graph.Output.Select(o => o.Name));
+            var card = SobolevRL.Teachers.ModelCard.Read(SobolevRL.Teachers.ModelCard.PathFor(onnx));
             using var student = MultiGameStudent.Load(dir, CPU);
             for (int g = 0; g < 2; g++)
             {
                 var game = result.Summary.Games[g];
-                var card = SobolevRL.Teachers.ModelCard.Read(SobolevRL.Teachers.ModelCard.PathFor(game.OnnxPath));
-                Assert.Equal(game.Env, card.Env);
-                Assert.Equal(game.Actions, card.Actions);
+                Assert.Equal(SobolevRL.Teachers.ModelCard.GamePath(onnx, game.Game), game.OnnxPath);
+                Assert.Equal((game.Game, game.Env, game.Actions, $"logits_{game.Game}"), (card.Games![g].Game, card.Games[g].Env, card.Games[g].Actions, card.Games[g].Output));
+                Assert.True(game.OnnxMaxAbsDiff <= DistillTrainer.OnnxTolerance);
+                using (var loaded = SobolevRL.Teachers.TeacherLoader.Load(game.OnnxPath, CPU))   // FILE#GAME: that game's output and env
+                    Assert.Equal((game.Env, game.Actions), (loaded.Card.Env, loaded.Actions));
                 using var x = randint(0, 2, [8, 4, 10, 10]).to(float32);
                 using var expected = student.Policies[g].Logits(x);
-                using var ort = new OrtPolicy(game.OnnxPath, 8);
+                using var ort = new OrtPolicy(onnx, 8, card.Games[g].Output);
                 float[] actual = ort.Run(x.data<float>().ToArray(), 8).ToArray();
                 Assert.Equal(8 * game.Actions, actual.Length);
                 float[] want = expected.detach().data<float>().ToArray();
                 for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - actual[i]) <= 1e-4, $"game {game.Game} logit {i}: {want[i]} vs {actual[i]}");
             }
+            var e = Assert.Throws<UserErrorException>(() => SobolevRL.Teachers.TeacherLoader.Load(onnx + "#pong", CPU));
+            Assert.Contains("breakout, asterix", e.Message);
         }
         finally
         {
