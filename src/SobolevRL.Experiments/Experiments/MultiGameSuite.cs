@@ -44,12 +44,12 @@ public static class MultiGameRuns
         : throw new UserErrorException($"{Key("game")} '{game}' needs {Key("policy")} to be a multi-game distillation run; leave it out for this policy");
 
     /// <summary>
-    /// The policy of game <paramref name="game"/> of a run: <c>student.onnx#GAME</c>, that game's output of the
-    /// multi-game run's one ONNX file (−1: the single-game run's <c>student.onnx</c>).
+    /// The policy of game <paramref name="game"/> of a run (<see cref="MultiGameTrainer.PolicyOf"/>; −1: the
+    /// single-game run's <c>student.onnx</c>).
     /// </summary>
     public static string PolicyFile(string runDir, int game) => game < 0
         ? Path.Combine(runDir, DistillTrainer.OnnxFile)
-        : ModelCard.GamePath(Path.Combine(runDir, DistillTrainer.OnnxFile), Summary(runDir)!.Games[game].Game);
+        : MultiGameTrainer.PolicyOf(runDir, Summary(runDir)!.Games[game].Game);
 }
 
 /// <summary>What <see cref="MultiGameSuite"/> scores.</summary>

@@ -177,6 +177,17 @@ public sealed record ModelCard
         return File.Exists(path) || hash <= 0 || hash == path.Length - 1 ? (path, null) : (path[..hash], path[(hash + 1)..]);
     }
 
+    /// <summary>
+    /// The card in effect for a policy path (<c>FILE.onnx</c>, or <c>FILE.onnx#GAME</c>: that game's, see
+    /// <see cref="ForGame"/>), read from the card file beside the model.
+    /// </summary>
+    public static ModelCard ReadPolicy(string path)
+    {
+        var (file, game) = SplitGame(path);
+        var card = Read(PathFor(file));
+        return game is null ? card : card.ForGame(game, file);
+    }
+
     /// <summary>Path of one game's output of a multi-game policy file, as <see cref="SplitGame"/> reads it.</summary>
     public static string GamePath(string file, string game) => $"{file}#{game}";
 

@@ -26,7 +26,7 @@ public static class MultiGameDistillJob
             throw new UserErrorException($"{Key("teacher")} names one teacher, but {Key("data")} names several games, each labelled by its own teacher; leave out {Key("teacher")}");
         var options = DistillJob.ResolveOptions(job);
         if (DistillJob.Resumes(job.Start, job.OutDir) && Directory.Exists(job.OutDir)) FileLock.ThrowIfWriterBusy(job.OutDir!);
-        using var data = MultiGameDataset.Open(job.Data, warn, job.TrainFraction, job.AllowDamaged);
+        using var data = MultiGameDataset.Open(job.Data, warn, job.TrainFraction, job.AllowDamaged, options.Games.Adapter != InputAdapter.None);
         return Run(options, data, job.OutDir, "distill-games", job.Start, job.Device, progress, cancel);
     }
 
@@ -47,6 +47,8 @@ public static class MultiGameDistillJob
     public static void Check(DistillOptions options, MultiGameDataset data)
     {
         var sobolev = options.Loss.SobolevMode();
+        if (data.ChannelAdapters != (options.Games.Adapter != InputAdapter.None))
+            throw new ArgumentException("the datasets were opened for another games.adapter than the options ask for");
         for (int g = 0; g < data.Games.Count; g++)
         {
             try { DistillationLoss.CheckCompatible(sobolev, data.Datasets[g].Summary.Labels); }

@@ -53,11 +53,26 @@ public sealed record MultiGameSetup(DistillOptions Options, MultiGameDataset Dat
 /// Distils one multi-game student from several games' datasets: game-balanced batches (<see cref="MultiGameSampler"/>),
 /// <see cref="MultiGameLoss"/>, the optimiser, checkpoints (resumable to the same weights on CPU) and metrics of
 /// <see cref="DistillTrainer"/>; at the end held-out figures per game and one ONNX file per game
-/// (<c>student.onnx</c> with one output per game, its card saying which output is which game). One batch shard; the validation split and snapshot
+/// (<c>student.onnx</c> with one output per game, its card saying which output is which game; with per-game input
+/// adapters one file per game). One batch shard; the validation split and snapshot
 /// evaluation of single-game runs are not used.
 /// </summary>
 public static class MultiGameTrainer
 {
+    /// <summary>
+    /// The policy of <paramref name="game"/> in the finished multi-game run <paramref name="runDir"/>: its output of the
+    /// run's one ONNX file (<c>student.onnx#GAME</c>), or, for a run with per-game input adapters (one input shape per
+    /// game, and ONNX Runtime feeds every input of a graph), its own file <see cref="OnnxFile"/>.
+    /// </summary>
+    public static string PolicyOf(string runDir, string game)
+    {
+        string own = Path.Combine(runDir, OnnxFile(game));
+        return File.Exists(own) ? own : ModelCard.GamePath(Path.Combine(runDir, DistillTrainer.OnnxFile), game);
+    }
+
+    /// <summary>File name of game <paramref name="game"/>'s own policy in a run with per-game input adapters.</summary>
+    public static string OnnxFile(string game) => $"student-{game.ToLowerInvariant()}.onnx";
+
     /// <summary>Runs (or resumes) the multi-game distillation described by <paramref name="setup"/>.</summary>
     public static MultiGameSummary Train(MultiGameSetup setup, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default)
     {
@@ -72,7 +87,7 @@ public static class MultiGameTrainer
         RunIdentity.RecordOrCheck(setup.Run, Identity(data), setup.Resume);
 
         using var student = MultiGameStudent.Build(spec, data.ObservationShape, data.Games, [.. summaries.Select(s => s.Actions)], temperatures,
-            o.Games.Head, o.Seed, setup.Device);
+            o.Games.Head, o.Seed, setup.Device, data.ChannelAdapters ? [.. summaries.Select(s => s.ObservationShape)] : null);
         var parameters = student.Network.parameters().ToArray();
         using OptimizerHelper optimizer = o.Optim.Optimizer == OptimizerKind.RmsProp
             ? new KeptAliveRmsProp(parameters, o.Optim.LearningRate)
@@ -142,13 +157,15 @@ public static class MultiGameTrainer
             double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
 
             string onnx = setup.Run.File(DistillTrainer.OnnxFile);
-            double[] diffs = StudentExport.ExportGames(data.Games, student.Policies, spec, summaries, sobolev, o, onnx, heldOut);
+            double[] diffs = data.ChannelAdapters
+                ? [.. data.Games.Select((game, g) => StudentExport.Export(student.Policies[g], spec, summaries[g], sobolev, o, setup.Run.File(OnnxFile(game)), heldOut[g]))]
+                : StudentExport.ExportGames(data.Games, student.Policies, spec, summaries, sobolev, o, onnx, heldOut);
             var games = new List<GameSummary>();
             for (int g = 0; g < data.Games.Count; g++)
             {
                 var final = HeldOutMetrics.Compute(student.Policies[g], heldOut[g], temperatures[g]);
                 games.Add(new GameSummary(data.Games[g], summaries[g].EnvId, summaries[g].Actions, student.HeadOf[g], shares[g],
-                    sampler.TrainStates[g], final.Kl, final.Agreement, final.GradientRelativeError, ModelCard.GamePath(onnx, data.Games[g]), diffs[g]));
+                    sampler.TrainStates[g], final.Kl, final.Agreement, final.GradientRelativeError, PolicyOf(setup.Run.Path, data.Games[g]), diffs[g]));
             }
             var result = new MultiGameSummary(spec.ToString(), o.Games.Head.ToString().ToLowerInvariant(), PolicyNetworks.ParameterCount(student.Network),
                 sobolev.Kind == LabelKind.None ? "off" : $"{sobolev} ({o.Loss.Estimator.ToString().ToLowerInvariant()})",
