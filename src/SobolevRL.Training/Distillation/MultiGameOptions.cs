@@ -39,6 +39,13 @@ public sealed record MultiGameOptions : IValidatable
     /// <summary>Per-game input adapter in front of the shared torso (<c>games.adapter</c>: <c>none</c> or <c>conv1x1</c>).</summary>
     public InputAdapter Adapter { get; init; } = InputAdapter.None;
 
+    /// <summary>
+    /// A finished multi-game run whose student starts this one (<c>games.init</c>; empty: fresh weights): its torso, and
+    /// the head and adapter of every game of the same name and shape; other games' heads and adapters are drawn fresh
+    /// (few-shot transfer to a held-out game). The torso keeps that run's input shape.
+    /// </summary>
+    public string Init { get; init; } = "";
+
     /// <summary>The weight of every game of <paramref name="games"/>, in their order.</summary>
     public double[] WeightsOf(IReadOnlyList<string> games)
     {

@@ -51,8 +51,9 @@ public sealed class MultiGameStudent : IDisposable
     private static readonly Lock SeedLock = new();
     private readonly Sequential[] _views;
 
-    private MultiGameStudent(MultiGameNetwork network, IReadOnlyList<string> games, int[] headOf, ModulePolicy[] policies, Sequential[] views)
+    private MultiGameStudent(MultiGameNetwork network, long[] torsoShape, IReadOnlyList<string> games, int[] headOf, ModulePolicy[] policies, Sequential[] views)
     {
+        TorsoShape = torsoShape;
         Network = network;
         Games = games;
         HeadOf = headOf;
@@ -62,6 +63,9 @@ public sealed class MultiGameStudent : IDisposable
 
     /// <summary>The network (torso and heads) whose parameters are trained.</summary>
     public MultiGameNetwork Network { get; }
+
+    /// <summary>Shape of one observation as the torso takes it (after a game's adapter, if any).</summary>
+    public long[] TorsoShape { get; }
 
     /// <summary>Game names, in head order.</summary>
     public IReadOnlyList<string> Games { get; }
@@ -116,7 +120,7 @@ public sealed class MultiGameStudent : IDisposable
             views[g] = nn.Sequential(layers);
             policies[g] = new ModulePolicy(views[g], gameShape, actions[g], spec.InputScale(gameShape), temperatures[g]);
         }
-        return new MultiGameStudent(network, games, headOf, policies, views);
+        return new MultiGameStudent(network, shape, games, headOf, policies, views);
     }
 
     /// <summary>
@@ -135,7 +139,7 @@ public sealed class MultiGameStudent : IDisposable
         var options = ConfigLoader.Load<DistillOptions>(configPath, []);
         var cards = summary.Games.Select(g => ModelCard.ReadPolicy(MultiGameTrainer.PolicyOf(run.Path, g.Game))).ToArray();
         bool adapters = options.Games.Adapter != InputAdapter.None;
-        long[] shape = adapters ? [cards.Max(c => c.Input.Shape[0]), .. cards[0].Input.Shape[1..]] : cards[0].Input.Shape;
+        long[] shape = summary.TorsoShape ?? cards[0].Input.Shape;
         var student = Build(StudentSpec.Parse(options.Student), shape, [.. summary.Games.Select(g => g.Game)], [.. summary.Games.Select(g => g.Actions)],
             [.. cards.Select(c => c.Temperature)], options.Games.Head, options.Seed, CPU, adapters ? [.. cards.Select(c => c.Input.Shape)] : null);
         using var adam = new KeptAliveAdam(student.Network.parameters(), 1e-3);
@@ -145,6 +149,32 @@ public sealed class MultiGameStudent : IDisposable
         student.Network.to(device);
         return student;
     }
+
+    /// <summary>
+    /// Copies <paramref name="source"/>'s torso into this student's (the torsos must have one shape), and the head and
+    /// adapter of every game both students have under one name with equal shapes; returns the games so taken over.
+    /// </summary>
+    public IReadOnlyList<string> InitFrom(MultiGameStudent source)
+    {
+        using var _ = no_grad();
+        var from = source.Network.Torso.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, p) in Network.Torso.named_parameters()) p.copy_(from[name]);
+        var taken = new List<string>();
+        for (int g = 0; g < Games.Count; g++)
+        {
+            int s = source.Games.ToList().FindIndex(n => string.Equals(n, Games[g], StringComparison.OrdinalIgnoreCase));
+            if (s < 0) continue;
+            var pairs = new List<(nn.Module To, nn.Module From)> { (Network.Heads[HeadOf[g]], source.Network.Heads[source.HeadOf[s]]) };
+            if (Network.Adapters.Count > 0 && source.Network.Adapters.Count > 0) pairs.Add((Network.Adapters[g], source.Network.Adapters[s]));
+            if (!pairs.All(m => Shapes(m.To) == Shapes(m.From))) continue;
+            foreach (var (to, fromModule) in pairs)
+                foreach (var (a, b) in to.parameters().Zip(fromModule.parameters())) a.copy_(b);
+            taken.Add(Games[g]);
+        }
+        return taken;
+    }
+
+    private static string Shapes(nn.Module module) => string.Join(";", module.parameters().Select(p => string.Join("x", p.shape)));
 
     /// <summary>Game <paramref name="game"/>'s network: the torso and its head, as one <c>Sequential</c> (for export).</summary>
     public Sequential View(int game) => _views[game];

@@ -38,8 +38,10 @@ public sealed record GameSummary(string Game, string Env, int Actions, int Head,
 /// <param name="TrainSeconds">Wall time of the training loop in this process.</param>
 /// <param name="CpuSeconds">CPU time of this process during the training loop.</param>
 /// <param name="Games">Per-game figures, in the order of <c>data</c>.</param>
+/// <param name="TorsoShape">Observation shape the torso takes (null in runs before it was recorded: the first game's).</param>
+/// <param name="InitGames">With <c>games.init</c>: the games whose head (and adapter) came from that run (the torso always does).</param>
 public sealed record MultiGameSummary(string Student, string Head, long StudentParameters, string Sobolev, double Lambda, long Steps,
-    double FinalLoss, double TrainSeconds, double CpuSeconds, IReadOnlyList<GameSummary> Games);
+    double FinalLoss, double TrainSeconds, double CpuSeconds, IReadOnlyList<GameSummary> Games, long[]? TorsoShape = null, IReadOnlyList<string>? InitGames = null);
 
 /// <summary>Everything a multi-game distillation run needs.</summary>
 /// <param name="Options">The resolved config.</param>
@@ -86,8 +88,10 @@ public static class MultiGameTrainer
         ResumeConfig.SaveOrCheck(o, setup.Run, setup.Resume, savedRequired: true);
         RunIdentity.RecordOrCheck(setup.Run, Identity(data), setup.Resume);
 
-        using var student = MultiGameStudent.Build(spec, data.ObservationShape, data.Games, [.. summaries.Select(s => s.Actions)], temperatures,
+        using var init = o.Games.Init.Length > 0 ? MultiGameStudent.Load(o.Games.Init, CPU) : null;
+        using var student = MultiGameStudent.Build(spec, init?.TorsoShape ?? data.ObservationShape, data.Games, [.. summaries.Select(s => s.Actions)], temperatures,
             o.Games.Head, o.Seed, setup.Device, data.ChannelAdapters ? [.. summaries.Select(s => s.ObservationShape)] : null);
+        var initGames = init is not null && !setup.Resume ? student.InitFrom(init) : null;
         var parameters = student.Network.parameters().ToArray();
         using OptimizerHelper optimizer = o.Optim.Optimizer == OptimizerKind.RmsProp
             ? new KeptAliveRmsProp(parameters, o.Optim.LearningRate)
@@ -169,7 +173,7 @@ public static class MultiGameTrainer
             }
             var result = new MultiGameSummary(spec.ToString(), o.Games.Head.ToString().ToLowerInvariant(), PolicyNetworks.ParameterCount(student.Network),
                 sobolev.Kind == LabelKind.None ? "off" : $"{sobolev} ({o.Loss.Estimator.ToString().ToLowerInvariant()})",
-                sobolev.Kind == LabelKind.None ? 0 : o.Loss.Weight, done, lastLoss, trainSeconds, cpuSeconds, games);
+                sobolev.Kind == LabelKind.None ? 0 : o.Loss.Weight, done, lastLoss, trainSeconds, cpuSeconds, games, student.TorsoShape, initGames);
             setup.Run.WriteSummary(result);
             return result;
         }

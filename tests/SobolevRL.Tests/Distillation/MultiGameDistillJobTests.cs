@@ -102,6 +102,26 @@ public class MultiGameDistillJobTests
                 DistillStart.New, "games.adapter=conv1x1", "optim.steps=20"), null, TestContext.Current.CancellationToken);
             using var student = MultiGameStudent.Load(dir, CPU);
             Assert.Equal([[6L, 4, 1, 1], [6L, 6, 1, 1]], student.Network.Adapters.Select(a => a.weight!.shape));
+
+            // Few-shot transfer: a run on a held-out game starts from this student's torso with a fresh adapter and head.
+            string fewShot = DistillFixtures.TempDir();
+            try
+            {
+                var e = Assert.Throws<UserErrorException>(() => MultiGameDistillJob.Run(Job(fewShot, "asterix=smoke:MinAtar/Asterix-v1,60,full", DistillStart.New,
+                    "games.adapter=conv1x1", "optim.steps=4", $"games.init={dir}", "student=minatar:8,16"), null, TestContext.Current.CancellationToken));
+                Assert.Contains("student=minatar:4,16", e.Message.Replace(" ", "=", StringComparison.Ordinal));
+                Assert.False(Directory.Exists(fewShot), "nothing is written");
+                var transfer = MultiGameDistillJob.Run(Job(fewShot, "asterix=smoke:MinAtar/Asterix-v1,60,full", DistillStart.New,
+                    "games.adapter=conv1x1", "optim.steps=4", $"games.init={dir}"), null, TestContext.Current.CancellationToken);
+                Assert.Equal([6L, 10, 10], transfer.Summary.TorsoShape!);
+                Assert.Empty(transfer.Summary.InitGames!);
+                using var loaded = MultiGameStudent.Load(fewShot, CPU);
+                Assert.Equal([6L, 4, 1, 1], loaded.Network.Adapters[0].weight!.shape);
+            }
+            finally
+            {
+                DistillFixtures.Delete(fewShot);
+            }
             long[][] shapes = [[4, 10, 10], [6, 10, 10]];
             for (int g = 0; g < 2; g++)
             {

@@ -94,6 +94,21 @@ public class MultiGameLossTests
         ParameterFiniteDifferences.AssertMatch(student.Network, Total, perParameter: 4, "autograd");
     }
 
+    [Fact]
+    public void InitFromTakesTheTorsoAndTheHeadsAndAdaptersOfGamesOfTheSameName()
+    {
+        long[][] shapes = [[2, 3, 3], [3, 3, 3]];
+        using var source = MultiGameStudent.Build(StudentSpec.Parse("mlp:7"), [3, 3, 3], ["a", "b"], [3, 4], [1.0, 1.0], HeadLayout.Separate, seed: 1, CPU, shapes);
+        using var target = MultiGameStudent.Build(StudentSpec.Parse("mlp:7"), [3, 3, 3], ["b", "c"], [4, 5], [1.0, 1.0], HeadLayout.Separate, seed: 2, CPU, [[3, 3, 3], [2, 3, 3]]);
+        using var freshHead = target.Network.Heads[1].weight!.clone();
+        Assert.Equal(["b"], target.InitFrom(source));
+        static double Diff(nn.Module x, nn.Module y) => x.parameters().Zip(y.parameters()).Sum(p => (p.First - p.Second).abs().sum().item<float>());
+        Assert.Equal(0, Diff(target.Network.Torso, source.Network.Torso));
+        Assert.Equal(0, Diff(target.Network.Heads[0], source.Network.Heads[1]));       // game b's head and adapter
+        Assert.Equal(0, Diff(target.Network.Adapters[0], source.Network.Adapters[1]));
+        Assert.True(target.Network.Heads[1].weight!.eq(freshHead).all().item<bool>(), "game c (held out) keeps its fresh head");
+    }
+
     /// <summary>
     /// Oracle: the combined loss is Σ_g (n_g/B)·(game g's single-game loss), computed by <see cref="DistillationLoss"/>
     /// on ordinary single-game students built separately with copies of the torso and game g's head; head g's gradient
