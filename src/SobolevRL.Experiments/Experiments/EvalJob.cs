@@ -64,7 +64,7 @@ public static class EvalJob
         bool isRun = Directory.Exists(job.Policy);
         int game = isRun ? MultiGameRuns.GameIndex(job.Policy, job.Game) : MultiGameRuns.NoGame(job.Game);
         string onnx = isRun ? MultiGameRuns.PolicyFile(job.Policy, game) : job.Policy;
-        if (!File.Exists(onnx)) throw new UserErrorException($"policy '{onnx}' does not exist; give a .onnx file or a run directory");
+        if (!ModelCard.PolicyExists(onnx)) throw new UserErrorException($"policy '{onnx}' does not exist; give a .onnx file or a run directory");
         if (job.Data != null && !isRun)
             throw new UserErrorException($"{Key("data")} needs {Key("policy")} to be a run directory (held-out gradient metrics need the differentiable TorchSharp student)");
         using var actor = TeacherActor.Open(onnx);

@@ -43,10 +43,13 @@ public static class MultiGameRuns
     public static int NoGame(string? game) => game is null ? -1
         : throw new UserErrorException($"{Key("game")} '{game}' needs {Key("policy")} to be a multi-game distillation run; leave it out for this policy");
 
-    /// <summary>The ONNX file of game <paramref name="game"/> of a run (−1: the single-game run's student).</summary>
+    /// <summary>
+    /// The policy of game <paramref name="game"/> of a run (<see cref="MultiGameTrainer.PolicyOf"/>; −1: the
+    /// single-game run's <c>student.onnx</c>).
+    /// </summary>
     public static string PolicyFile(string runDir, int game) => game < 0
         ? Path.Combine(runDir, DistillTrainer.OnnxFile)
-        : Path.Combine(runDir, MultiGameTrainer.OnnxFile(Summary(runDir)!.Games[game].Game));
+        : MultiGameTrainer.PolicyOf(runDir, Summary(runDir)!.Games[game].Game);
 }
 
 /// <summary>What <see cref="MultiGameSuite"/> scores.</summary>

@@ -12,16 +12,20 @@ public sealed record GameSource(string Game, string Source);
 /// <summary>
 /// Several labelled datasets, one per game, each with its own teacher's labels: the config key <c>data</c> written as
 /// <c>GAME=SOURCE,GAME=SOURCE,…</c> (<c>breakout=runs/bo,spaceinvaders=smoke:MinAtar/SpaceInvaders-v1,600,full</c>).
-/// Every game's observations must have one shape (the student's torso is shared); action counts may differ (one head
-/// per game). Opening reads only; nothing is written.
+/// Every game's observations must have one shape (the student's torso is shared), unless the student declares per-game
+/// input adapters (then they may differ in channels only); action counts may differ (one head per game). Opening reads only; nothing is written.
 /// </summary>
 public sealed partial class MultiGameDataset : IDisposable
 {
-    private MultiGameDataset(IReadOnlyList<string> games, IReadOnlyList<IReplayDataset> datasets)
+    private MultiGameDataset(IReadOnlyList<string> games, IReadOnlyList<IReplayDataset> datasets, bool channelAdapters)
     {
         Games = games;
         Datasets = datasets;
+        ChannelAdapters = channelAdapters;
     }
+
+    /// <summary>Whether the games may differ in observation channels (the student declares per-game input adapters).</summary>
+    public bool ChannelAdapters { get; }
 
     /// <summary>Game names, in the order of the source (game index g).</summary>
     public IReadOnlyList<string> Games { get; }
@@ -29,8 +33,13 @@ public sealed partial class MultiGameDataset : IDisposable
     /// <summary>The dataset of each game, in the order of <see cref="Games"/>.</summary>
     public IReadOnlyList<IReplayDataset> Datasets { get; }
 
-    /// <summary>Shape of one observation, shared by every game.</summary>
-    public long[] ObservationShape => Datasets[0].Summary.ObservationShape;
+    /// <summary>
+    /// Shape the shared torso takes: every game's (equal) observation shape, or with <see cref="ChannelAdapters"/> the
+    /// most channels of any game at the games' common height and width.
+    /// </summary>
+    public long[] ObservationShape => ChannelAdapters
+        ? [Datasets.Max(d => d.Summary.ObservationShape[0]), .. Datasets[0].Summary.ObservationShape[1..]]
+        : Datasets[0].Summary.ObservationShape;
 
     /// <summary>Index of <paramref name="game"/> in <see cref="Games"/> (case-insensitive), or −1.</summary>
     public int IndexOf(string game) => Games.ToList().FindIndex(g => string.Equals(g, game, StringComparison.OrdinalIgnoreCase));
@@ -64,16 +73,17 @@ public sealed partial class MultiGameDataset : IDisposable
 
     /// <summary>
     /// Opens every game's dataset through <see cref="DatasetSource.Open"/> (same <paramref name="trainFraction"/> and
-    /// damaged-shard rule for each) and checks that their observations have one shape.
+    /// damaged-shard rule for each) and checks that their observations have one shape (with
+    /// <paramref name="channelAdapters"/>: differ in channels only).
     /// </summary>
-    public static MultiGameDataset Open(string data, Action<string>? warn = null, double trainFraction = 1.0, bool allowDamaged = false)
+    public static MultiGameDataset Open(string data, Action<string>? warn = null, double trainFraction = 1.0, bool allowDamaged = false, bool channelAdapters = false)
     {
         var games = Parse(data);
         var opened = new List<IReplayDataset>();
         try
         {
             foreach (var g in games) opened.Add(DatasetSource.Open(g.Source, warn, trainFraction, allowDamaged));
-            return From([.. games.Select(g => g.Game)], opened);
+            return From([.. games.Select(g => g.Game)], opened, channelAdapters);
         }
         catch
         {
@@ -84,9 +94,10 @@ public sealed partial class MultiGameDataset : IDisposable
 
     /// <summary>
     /// Groups opened datasets (taking ownership) after checking names (distinct, at least one) and observation shapes
-    /// (equal: the student's torso is shared).
+    /// (equal: the student's torso is shared; with <paramref name="channelAdapters"/>, channel-first images that differ
+    /// in channels only, each game's adapter mapping its channels to the torso's).
     /// </summary>
-    public static MultiGameDataset From(IReadOnlyList<string> games, IReadOnlyList<IReplayDataset> datasets)
+    public static MultiGameDataset From(IReadOnlyList<string> games, IReadOnlyList<IReplayDataset> datasets, bool channelAdapters = false)
     {
         if (games.Count != datasets.Count || games.Count == 0) throw new ArgumentException("one dataset per game, at least one game");
         var duplicate = games.GroupBy(g => g, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
@@ -95,12 +106,19 @@ public sealed partial class MultiGameDataset : IDisposable
         for (int i = 1; i < datasets.Count; i++)
         {
             var s = datasets[i].Summary;
-            if (!s.ObservationShape.SequenceEqual(first.ObservationShape))
+            bool images = s.ObservationShape.Length == 3 && first.ObservationShape.Length == 3;
+            bool fits = channelAdapters
+                ? images && s.ObservationShape[1..].SequenceEqual(first.ObservationShape[1..])
+                : s.ObservationShape.SequenceEqual(first.ObservationShape);
+            if (!fits)
                 throw new UserErrorException(
                     $"{Key("data")}: game '{games[i]}' ({s.EnvId}) has observations [{string.Join(", ", s.ObservationShape)}] but '{games[0]}' ({first.EnvId}) has [{string.Join(", ", first.ObservationShape)}]; " +
-                    "a multi-game student shares its torso, so every game's observations must have one shape: train games of one observation shape together");
+                    (channelAdapters
+                        ? $"per-game input adapters ({Key("games.adapter")}) map channels only: every game needs channel-first images of one height and width"
+                        : $"a multi-game student shares its torso, so every game's observations must have one shape: train games of one observation shape together, " +
+                          $"or declare per-game input adapters with {Key("games.adapter")}=conv1x1 when they differ in channels only (MinAtar: 4, 6, 7, 10)"));
         }
-        return new MultiGameDataset(games, datasets);
+        return new MultiGameDataset(games, datasets, channelAdapters);
     }
 
     /// <summary>

@@ -24,48 +24,87 @@ public static class OnnxExporter
 
     /// <summary>Builds the ONNX model of <paramref name="module"/> without writing it.</summary>
     /// <exception cref="OnnxModelException">The module contains layers that cannot be exported (all are listed).</exception>
-    public static ModelProto ToModel(nn.Module module, long[] inputShape, OnnxExportOptions? options = null)
+    public static ModelProto ToModel(nn.Module module, long[] inputShape, OnnxExportOptions? options = null) =>
+        ToModel([(options?.OutputName ?? new OnnxExportOptions().OutputName, module)], inputShape, options, module.GetName());
+
+    /// <summary>
+    /// Exports several modules reading the same input as one graph with one named output each (e.g. the heads of a
+    /// multi-game student): <paramref name="outputs"/> pairs an output name with a module (layer or Sequential).
+    /// Layers the modules share (the same layer objects, applied to the same value, e.g. a shared torso) are written
+    /// once; ONNX Runtime computes only the nodes an asked-for output needs.
+    /// </summary>
+    /// <exception cref="OnnxModelException">A module contains layers that cannot be exported, or two outputs share a name.</exception>
+    public static void Export(IReadOnlyList<(string Output, nn.Module Module)> outputs, long[] inputShape, string path, OnnxExportOptions? options = null) =>
+        OnnxModelFile.Write(ToModel(outputs, inputShape, options, "multi_output"), path);
+
+    static ModelProto ToModel(IReadOnlyList<(string Output, nn.Module Module)> outputs, long[] inputShape, OnnxExportOptions? options, string graphName)
     {
         options ??= new OnnxExportOptions();
         if (options.Opset != 17)
         {
             throw new OnnxModelException($"The exporter writes opset 17 only (asked for {options.Opset}).");
         }
-        List<(string Name, nn.Module Layer)> layers = [];
-        Flatten(module, module is Sequential ? "" : module.GetName(), layers);
-        string[] problems = layers
+        if (outputs.Count == 0)
+        {
+            throw new OnnxModelException("Nothing to export: no outputs given.");
+        }
+        if (outputs.GroupBy(o => o.Output, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new OnnxModelException($"Output name '{twice.Key}' is given twice; each output needs its own name.");
+        }
+        var paths = outputs.Select(o =>
+        {
+            List<(string Name, nn.Module Layer)> layers = [];
+            Flatten(o.Module, o.Module is Sequential ? "" : o.Module.GetName(), layers);
+            return (o.Output, o.Module, Layers: layers);
+        }).ToArray();
+        string[] problems = paths.SelectMany(p => p.Layers)
+            .DistinctBy(l => l.Layer)
             .Select(l => (l.Name, l.Layer, Reason: OnnxLayerWriter.Unsupported(l.Layer)))
             .Where(l => l.Reason is not null)
             .Select(l => $"'{l.Name}' ({l.Layer.GetType().Name}): {l.Reason}")
             .ToArray();
         if (problems.Length > 0)
         {
+            string what = paths.Length == 1 ? paths[0].Module.GetType().Name : $"the {paths.Length} outputs";
             throw new OnnxModelException(
-                $"Cannot export {module.GetType().Name} to ONNX; unsupported layers:\n  {string.Join("\n  ", problems)}\n" +
+                $"Cannot export {what} to ONNX; unsupported layers:\n  {string.Join("\n  ", problems)}\n" +
                 $"Supported: {OnnxLayerWriter.SupportedLayers}.");
         }
 
         var builder = new OnnxGraphBuilder();
-        builder.Graph.Name = module.GetName();
-        string value = builder.UniqueName(options.InputName);
-        builder.Graph.Input.Add(OnnxGraphBuilder.FloatValue(value, options.BatchSymbol, inputShape));
-        long[] outputShape;
+        builder.Graph.Name = graphName;
+        string input = builder.UniqueName(options.InputName);
+        builder.Graph.Input.Add(OnnxGraphBuilder.FloatValue(input, options.BatchSymbol, inputShape));
+        foreach (var (output, _, _) in paths)
+        {
+            if (builder.UniqueName(output) != output) throw new OnnxModelException($"Output name '{output}' is also the input's name; give it another.");
+        }
+        // The value each (layer, input value) pair wrote, so a layer shared by several outputs is written once.
+        var written = new Dictionary<(nn.Module Layer, string Input), string>();
         using (no_grad())
         using (var scope = NewDisposeScope())
         {
-            // A probe sample gives each layer's input rank and the output shape, and checks the module runs.
-            Device device = module.parameters().FirstOrDefault()?.device ?? CPU;
-            Tensor probe = zeros([1, .. inputShape], device: device);
-            foreach (var (name, layer) in layers)
+            foreach (var (output, module, layers) in paths)
             {
-                value = OnnxLayerWriter.Write(builder, name, layer, value, probe.dim());
-                probe = ((nn.Module<Tensor, Tensor>)layer).call(probe);
+                // A probe sample gives each layer's input rank and the output shape, and checks the module runs.
+                Device device = module.parameters().FirstOrDefault()?.device ?? CPU;
+                Tensor probe = zeros([1, .. inputShape], device: device);
+                string value = input;
+                foreach (var (name, layer) in layers)
+                {
+                    if (!written.TryGetValue((layer, value), out string? next))
+                    {
+                        next = OnnxLayerWriter.Write(builder, name, layer, value, probe.dim());
+                        written[(layer, value)] = next;
+                    }
+                    value = next;
+                    probe = ((nn.Module<Tensor, Tensor>)layer).call(probe);
+                }
+                builder.Graph.Node.Add(new NodeProto { OpType = "Identity", Name = builder.UniqueName(paths.Length == 1 ? "output" : $"output_{output}"), Input = { value }, Output = { output } });
+                builder.Graph.Output.Add(OnnxGraphBuilder.FloatValue(output, options.BatchSymbol, probe.shape[1..]));
             }
-            outputShape = probe.shape[1..];
         }
-        string output = options.OutputName;
-        builder.Graph.Node.Add(new NodeProto { OpType = "Identity", Name = "output", Input = { value }, Output = { output } });
-        builder.Graph.Output.Add(OnnxGraphBuilder.FloatValue(output, options.BatchSymbol, outputShape));
 
         var model = new ModelProto
         {

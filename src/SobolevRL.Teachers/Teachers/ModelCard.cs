@@ -92,6 +92,21 @@ public sealed record EvaluationRecord
     public string Acting { get; init; } = "greedy";
 }
 
+/// <summary>One game's output of a multi-game policy file (one graph, one output per game; see <see cref="ModelCard.Games"/>).</summary>
+public sealed record GameOutputCard
+{
+    /// <summary>Game name, e.g. <c>breakout</c>; <c>FILE.onnx#breakout</c> selects this output.</summary>
+    public string Game { get; init; } = "";
+    /// <summary>Environment id of the game, e.g. <c>MinAtar/Breakout-v1</c>.</summary>
+    public string Env { get; init; } = "";
+    /// <summary>Name of the graph output holding the game's policy, e.g. <c>logits_breakout</c>.</summary>
+    public string Output { get; init; } = "";
+    /// <summary>Number of the game's actions.</summary>
+    public int Actions { get; init; }
+    /// <summary>Softmax temperature τ of the game's policy.</summary>
+    public double Temperature { get; init; } = 1.0;
+}
+
 /// <summary>
 /// The model card of a policy <c>.onnx</c> file, stored beside it as <c>&lt;file&gt;.card.json</c>: it declares what the
 /// outputs mean and what the input expects, so nothing is guessed.
@@ -125,6 +140,11 @@ public sealed record ModelCard
     public EvaluationRecord? Evaluation { get; init; }
     /// <summary>Further evaluations under other acting modes or protocols (optional); <see cref="Evaluation"/> is the one to act by.</summary>
     public IReadOnlyList<EvaluationRecord>? OtherEvaluations { get; init; }
+    /// <summary>
+    /// A multi-game policy's outputs, one per game (null: a single-game policy). The card's own env, policy output,
+    /// actions and temperature are the first game's; <see cref="ForGame"/> gives the card of another.
+    /// </summary>
+    public IReadOnlyList<GameOutputCard>? Games { get; init; }
     /// <summary>Remarks for people (optional), e.g. where the policy falls short of a published return and why.</summary>
     public string? Notes { get; init; }
 
@@ -133,6 +153,46 @@ public sealed record ModelCard
 
     /// <summary>Every value of a card enum as the card file spells them, e.g. <c>logits, q_values, probabilities, log_probabilities</c>.</summary>
     public static string Spellings<T>() where T : struct, Enum => string.Join(", ", Enum.GetValues<T>().Select(Spelling));
+
+    /// <summary>
+    /// The card of game <paramref name="game"/>'s output of a multi-game policy (its env, output, actions and
+    /// temperature); a card without games, or without that game, is refused naming <paramref name="file"/>.
+    /// </summary>
+    public ModelCard ForGame(string game, string file)
+    {
+        if (Games is not { Count: > 0 })
+            throw new UserErrorException($"'{file}#{game}': the policy is not a multi-game policy (its card lists no games); leave out '#{game}'");
+        var entry = Games.FirstOrDefault(g => string.Equals(g.Game, game, StringComparison.OrdinalIgnoreCase))
+            ?? throw new UserErrorException($"'{file}#{game}': no game '{game}' in the policy; its games are {string.Join(", ", Games.Select(g => g.Game))}");
+        return this with { Env = entry.Env, PolicyOutput = entry.Output, Actions = entry.Actions, Temperature = entry.Temperature };
+    }
+
+    /// <summary>
+    /// Splits a policy path into its file and the game chosen with a <c>#GAME</c> suffix
+    /// (<c>runs/mg/student.onnx#breakout</c>); a path naming an existing file as written has no game.
+    /// </summary>
+    public static (string File, string? Game) SplitGame(string path)
+    {
+        int hash = path.LastIndexOf('#');
+        return File.Exists(path) || hash <= 0 || hash == path.Length - 1 ? (path, null) : (path[..hash], path[(hash + 1)..]);
+    }
+
+    /// <summary>
+    /// The card in effect for a policy path (<c>FILE.onnx</c>, or <c>FILE.onnx#GAME</c>: that game's, see
+    /// <see cref="ForGame"/>), read from the card file beside the model.
+    /// </summary>
+    public static ModelCard ReadPolicy(string path)
+    {
+        var (file, game) = SplitGame(path);
+        var card = Read(PathFor(file));
+        return game is null ? card : card.ForGame(game, file);
+    }
+
+    /// <summary>Path of one game's output of a multi-game policy file, as <see cref="SplitGame"/> reads it.</summary>
+    public static string GamePath(string file, string game) => $"{file}#{game}";
+
+    /// <summary>True when the policy path (with or without a <c>#GAME</c> suffix) names an existing file.</summary>
+    public static bool PolicyExists(string path) => File.Exists(SplitGame(path).File);
 
     /// <summary>Path of the card for a model file.</summary>
     public static string PathFor(string modelPath) => modelPath + FileSuffix;
@@ -173,6 +233,7 @@ public sealed record ModelCard
                 : unknown.Groups[2].Value.EndsWith(nameof(EvaluationRecord), StringComparison.Ordinal) ? typeof(EvaluationRecord)
                 : unknown.Groups[2].Value.EndsWith(nameof(RecurrentStateCard), StringComparison.Ordinal) ? typeof(RecurrentStateCard)
                 : unknown.Groups[2].Value.EndsWith(nameof(RecurrentCard), StringComparison.Ordinal) ? typeof(RecurrentCard)
+                : unknown.Groups[2].Value.EndsWith(nameof(GameOutputCard), StringComparison.Ordinal) ? typeof(GameOutputCard)
                 : typeof(ModelCard);
             string fields = string.Join(", ", type.GetProperties().Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)));
             string where = field.Contains('.', StringComparison.Ordinal) ? $" in {field[..field.LastIndexOf('.')]}" : "";

@@ -13,7 +13,7 @@ public static class TeacherLoader
     /// Every problem (missing or damaged file, unsupported operators, card contradicting the graph) is a
     /// <see cref="UserErrorException"/> naming the file.
     /// </summary>
-    /// <param name="path">The .onnx file.</param>
+    /// <param name="path">The .onnx file; <c>FILE.onnx#GAME</c> takes game GAME's output of a multi-game policy (<see cref="ModelCard.ForGame"/>).</param>
     /// <param name="device">Device of the rebuilt graph.</param>
     /// <param name="overrides">Card values given on the command line.</param>
     /// <param name="readCard">False to ignore a card file beside the model (defaults and overrides only, as
@@ -21,11 +21,13 @@ public static class TeacherLoader
     public static OnnxTeacher Load(string path, Device device, TeacherOverrides? overrides = null, bool readCard = true)
     {
         overrides ??= TeacherOverrides.None;
+        (path, string? game) = ModelCard.SplitGame(path);
         if (!File.Exists(path)) throw new UserErrorException($"teacher '{path}' not found; give the path of a policy .onnx file");
         string cardPath = ModelCard.PathFor(path);
         bool hasCard = readCard && File.Exists(cardPath);
-        ModelCard card = overrides.ApplyTo(hasCard ? ModelCard.Read(cardPath) : new ModelCard());
-        string source = (hasCard ? cardPath : "defaults (no card file)") + (overrides.Any ? " + flags" : "");
+        ModelCard read = hasCard ? ModelCard.Read(cardPath) : new ModelCard();
+        ModelCard card = overrides.ApplyTo(game is null ? read : read.ForGame(game, path));
+        string source = (hasCard ? cardPath + (game is null ? "" : $" (game {game})") : "defaults (no card file)") + (overrides.Any ? " + flags" : "");
         OnnxGraph graph;
         IReadOnlyList<OnnxValueInfo> declaredInputs;
         try

@@ -1,3 +1,4 @@
+using SobolevRL.Config;
 using SobolevRL.IO;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
@@ -26,7 +27,7 @@ public static class MultiGameDistillJob
             throw new UserErrorException($"{Key("teacher")} names one teacher, but {Key("data")} names several games, each labelled by its own teacher; leave out {Key("teacher")}");
         var options = DistillJob.ResolveOptions(job);
         if (DistillJob.Resumes(job.Start, job.OutDir) && Directory.Exists(job.OutDir)) FileLock.ThrowIfWriterBusy(job.OutDir!);
-        using var data = MultiGameDataset.Open(job.Data, warn, job.TrainFraction, job.AllowDamaged);
+        using var data = MultiGameDataset.Open(job.Data, warn, job.TrainFraction, job.AllowDamaged, options.Games.Adapter != InputAdapter.None);
         return Run(options, data, job.OutDir, "distill-games", job.Start, job.Device, progress, cancel);
     }
 
@@ -47,6 +48,8 @@ public static class MultiGameDistillJob
     public static void Check(DistillOptions options, MultiGameDataset data)
     {
         var sobolev = options.Loss.SobolevMode();
+        if (data.ChannelAdapters != (options.Games.Adapter != InputAdapter.None))
+            throw new ArgumentException("the datasets were opened for another games.adapter than the options ask for");
         for (int g = 0; g < data.Games.Count; g++)
         {
             try { DistillationLoss.CheckCompatible(sobolev, data.Datasets[g].Summary.Labels); }
@@ -64,5 +67,25 @@ public static class MultiGameDistillJob
         }
         var spec = StudentSpec.Parse(options.Student);
         using (spec.Build(data.ObservationShape, data.Datasets[0].Summary.Actions)) { } // shape errors before the run directory exists
+        if (options.Games.Init.Length > 0) CheckInit(options, data);
+    }
+
+    // games.init: a finished multi-game run of the same student spec whose torso takes the games' observations (as they
+    // are, or through adapters when the games' channels differ from its torso's).
+    private static void CheckInit(DistillOptions options, MultiGameDataset data)
+    {
+        string init = options.Games.Init;
+        if (!Directory.Exists(init)) throw new UserErrorException($"{Key("games.init")} '{init}' does not exist; give a finished multi-game distillation run directory");
+        var initOptions = ConfigLoader.Load<DistillOptions>(Path.Combine(init, RunDirectory.ConfigFile), []);
+        if (initOptions.Student != options.Student)
+            throw new UserErrorException($"{Key("games.init")} '{init}' trained student {initOptions.Student}, this run asks for {options.Student}; set {Key("student")} {initOptions.Student}");
+        using var source = MultiGameStudent.Load(init, CPU);
+        bool fits = data.ChannelAdapters
+            ? source.TorsoShape[1..].SequenceEqual(data.ObservationShape[1..])
+            : source.TorsoShape.SequenceEqual(data.ObservationShape);
+        if (!fits)
+            throw new UserErrorException(
+                $"{Key("games.init")} '{init}': its torso takes [{string.Join(", ", source.TorsoShape)}], the games here give [{string.Join(", ", data.ObservationShape)}]; " +
+                (data.ChannelAdapters ? "the adapters map channels only" : $"declare {Key("games.adapter")}=conv1x1 when the channels differ"));
     }
 }

@@ -14,6 +14,19 @@ public enum HeadLayout
     Shared,
 }
 
+/// <summary>What sits between a game's observations and the shared torso.</summary>
+public enum InputAdapter
+{
+    /// <summary>Nothing: every game's observations must have the torso's shape.</summary>
+    None,
+
+    /// <summary>
+    /// A per-game 1×1 convolution from the game's channels to the torso's (the most of any game), so games whose
+    /// observations differ in channels only (MinAtar: 4, 6, 7, 10) share one torso.
+    /// </summary>
+    Conv1x1,
+}
+
 /// <summary>Settings of multi-game distillation (<c>games.*</c>; used when <c>data</c> names several games).</summary>
 public sealed record MultiGameOptions : IValidatable
 {
@@ -22,6 +35,16 @@ public sealed record MultiGameOptions : IValidatable
 
     /// <summary>One head per game (<c>separate</c>) or one head for all (<c>shared</c>).</summary>
     public HeadLayout Head { get; init; } = HeadLayout.Separate;
+
+    /// <summary>Per-game input adapter in front of the shared torso (<c>games.adapter</c>: <c>none</c> or <c>conv1x1</c>).</summary>
+    public InputAdapter Adapter { get; init; } = InputAdapter.None;
+
+    /// <summary>
+    /// A finished multi-game run whose student starts this one (<c>games.init</c>; empty: fresh weights): its torso, and
+    /// the head and adapter of every game of the same name and shape; other games' heads and adapters are drawn fresh
+    /// (few-shot transfer to a held-out game). The torso keeps that run's input shape.
+    /// </summary>
+    public string Init { get; init; } = "";
 
     /// <summary>The weight of every game of <paramref name="games"/>, in their order.</summary>
     public double[] WeightsOf(IReadOnlyList<string> games)

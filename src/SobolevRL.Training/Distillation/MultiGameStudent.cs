@@ -12,21 +12,27 @@ namespace SobolevRL.Distillation;
 
 /// <summary>
 /// The network of a multi-game student: a shared torso (every layer of the single-game student but its last) and one
-/// linear output head per game (Rusu et al. 2016), or one head shared by every game. Its parameters, in
-/// <see cref="nn.Module.parameters"/> order (torso, then heads), are what a checkpoint saves.
+/// linear output head per game (Rusu et al. 2016), or one head shared by every game, and optionally one input adapter
+/// per game in front of the torso. Its parameters, in <see cref="nn.Module.parameters"/> order (torso, heads, then
+/// adapters), are what a checkpoint saves.
 /// </summary>
 public sealed class MultiGameNetwork : nn.Module
 {
     private readonly Sequential torso;
     private readonly ModuleList<Linear> heads;
+    private readonly ModuleList<Conv2d> adapters;
 
-    /// <summary>Groups a torso and its heads (taking ownership).</summary>
-    public MultiGameNetwork(Sequential torso, IReadOnlyList<Linear> heads) : base("multi_game")
+    /// <summary>Groups a torso, its heads and per-game input adapters (none, or one per game; taking ownership).</summary>
+    public MultiGameNetwork(Sequential torso, IReadOnlyList<Linear> heads, IReadOnlyList<Conv2d>? adapters = null) : base("multi_game")
     {
         this.torso = torso;
         this.heads = new ModuleList<Linear>([.. heads]);
+        this.adapters = new ModuleList<Conv2d>([.. adapters ?? []]);
         RegisterComponents();
     }
+
+    /// <summary>The per-game input adapters (empty without <see cref="InputAdapter.Conv1x1"/>).</summary>
+    public IReadOnlyList<Conv2d> Adapters => [.. adapters];
 
     /// <summary>The shared torso.</summary>
     public Sequential Torso => torso;
@@ -45,8 +51,9 @@ public sealed class MultiGameStudent : IDisposable
     private static readonly Lock SeedLock = new();
     private readonly Sequential[] _views;
 
-    private MultiGameStudent(MultiGameNetwork network, IReadOnlyList<string> games, int[] headOf, ModulePolicy[] policies, Sequential[] views)
+    private MultiGameStudent(MultiGameNetwork network, long[] torsoShape, IReadOnlyList<string> games, int[] headOf, ModulePolicy[] policies, Sequential[] views)
     {
+        TorsoShape = torsoShape;
         Network = network;
         Games = games;
         HeadOf = headOf;
@@ -56,6 +63,9 @@ public sealed class MultiGameStudent : IDisposable
 
     /// <summary>The network (torso and heads) whose parameters are trained.</summary>
     public MultiGameNetwork Network { get; }
+
+    /// <summary>Shape of one observation as the torso takes it (after a game's adapter, if any).</summary>
+    public long[] TorsoShape { get; }
 
     /// <summary>Game names, in head order.</summary>
     public IReadOnlyList<string> Games { get; }
@@ -67,14 +77,18 @@ public sealed class MultiGameStudent : IDisposable
     public IReadOnlyList<ModulePolicy> Policies { get; }
 
     /// <summary>
-    /// Builds the student of <paramref name="spec"/> for <paramref name="games"/> with observations of
+    /// Builds the student of <paramref name="spec"/> for <paramref name="games"/> with a torso taking observations of
     /// <paramref name="shape"/> and <paramref name="actions"/>[g] actions, from weights drawn with
     /// <paramref name="seed"/>: torso and first head as the single-game student of game 0 would have them, later heads
-    /// drawn after it. A shared head needs equal action counts (the caller checks that the action sets agree).
+    /// drawn after it. A shared head needs equal action counts (the caller checks that the action sets agree). With
+    /// <paramref name="gameShapes"/> (game g's observation shape, channel-first, differing from
+    /// <paramref name="shape"/> in channels only) each game gets a 1×1 convolution from its channels to the torso's,
+    /// drawn after the heads.
     /// </summary>
     public static MultiGameStudent Build(StudentSpec spec, long[] shape, IReadOnlyList<string> games, IReadOnlyList<int> actions,
-        IReadOnlyList<double> temperatures, HeadLayout layout, long seed, Device device)
+        IReadOnlyList<double> temperatures, HeadLayout layout, long seed, Device device, IReadOnlyList<long[]>? gameShapes = null)
     {
+        var adapters = new List<Conv2d>();
         Sequential full;
         var heads = new List<Linear>();
         var torsoLayers = new List<(string, nn.Module<Tensor, Tensor>)>();
@@ -88,19 +102,25 @@ public sealed class MultiGameStudent : IDisposable
             heads.Add(first);
             if (layout == HeadLayout.Separate)
                 for (int g = 1; g < games.Count; g++) heads.Add(nn.Linear(first.in_features, actions[g]));
+            if (gameShapes is not null)
+                for (int g = 0; g < games.Count; g++) adapters.Add(nn.Conv2d(gameShapes[g][0], shape[0], 1));
         }
-        var network = new MultiGameNetwork(nn.Sequential(torsoLayers), heads);
+        var network = new MultiGameNetwork(nn.Sequential(torsoLayers), heads, adapters);
         network.to(device);
         int[] headOf = [.. Enumerable.Range(0, games.Count).Select(g => layout == HeadLayout.Separate ? g : 0)];
-        double scale = spec.InputScale(shape);
         var views = new Sequential[games.Count];
         var policies = new ModulePolicy[games.Count];
         for (int g = 0; g < games.Count; g++)
         {
-            views[g] = nn.Sequential([.. torsoLayers, ("head", (nn.Module<Tensor, Tensor>)network.Heads[headOf[g]])]);
-            policies[g] = new ModulePolicy(views[g], shape, actions[g], scale, temperatures[g]);
+            long[] gameShape = gameShapes?[g] ?? shape;
+            var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+            if (gameShapes is not null) layers.Add(("adapter", network.Adapters[g]));
+            layers.AddRange(torsoLayers);
+            layers.Add(("head", network.Heads[headOf[g]]));
+            views[g] = nn.Sequential(layers);
+            policies[g] = new ModulePolicy(views[g], gameShape, actions[g], spec.InputScale(gameShape), temperatures[g]);
         }
-        return new MultiGameStudent(network, games, headOf, policies, views);
+        return new MultiGameStudent(network, shape, games, headOf, policies, views);
     }
 
     /// <summary>
@@ -117,9 +137,11 @@ public sealed class MultiGameStudent : IDisposable
         if (!File.Exists(configPath) || summary?.Games is not { Count: > 0 })
             throw new UserErrorException($"'{runPath}' is not a finished multi-game distillation run (needs {RunDirectory.ConfigFile} and a {RunDirectory.SummaryFile} with games)");
         var options = ConfigLoader.Load<DistillOptions>(configPath, []);
-        var cards = summary.Games.Select(g => ModelCard.Read(ModelCard.PathFor(run.File(MultiGameTrainer.OnnxFile(g.Game))))).ToArray();
-        var student = Build(StudentSpec.Parse(options.Student), cards[0].Input.Shape, [.. summary.Games.Select(g => g.Game)], [.. summary.Games.Select(g => g.Actions)],
-            [.. cards.Select(c => c.Temperature)], options.Games.Head, options.Seed, CPU);
+        var cards = summary.Games.Select(g => ModelCard.ReadPolicy(MultiGameTrainer.PolicyOf(run.Path, g.Game))).ToArray();
+        bool adapters = options.Games.Adapter != InputAdapter.None;
+        long[] shape = summary.TorsoShape ?? cards[0].Input.Shape;
+        var student = Build(StudentSpec.Parse(options.Student), shape, [.. summary.Games.Select(g => g.Game)], [.. summary.Games.Select(g => g.Actions)],
+            [.. cards.Select(c => c.Temperature)], options.Games.Head, options.Seed, CPU, adapters ? [.. cards.Select(c => c.Input.Shape)] : null);
         using var adam = new KeptAliveAdam(student.Network.parameters(), 1e-3);
         using var rmsprop = new KeptAliveRmsProp(student.Network.parameters(), 1e-3);
         using var generator = new Generator(0);
@@ -127,6 +149,32 @@ public sealed class MultiGameStudent : IDisposable
         student.Network.to(device);
         return student;
     }
+
+    /// <summary>
+    /// Copies <paramref name="source"/>'s torso into this student's (the torsos must have one shape), and the head and
+    /// adapter of every game both students have under one name with equal shapes; returns the games so taken over.
+    /// </summary>
+    public IReadOnlyList<string> InitFrom(MultiGameStudent source)
+    {
+        using var _ = no_grad();
+        var from = source.Network.Torso.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, p) in Network.Torso.named_parameters()) p.copy_(from[name]);
+        var taken = new List<string>();
+        for (int g = 0; g < Games.Count; g++)
+        {
+            int s = source.Games.ToList().FindIndex(n => string.Equals(n, Games[g], StringComparison.OrdinalIgnoreCase));
+            if (s < 0) continue;
+            var pairs = new List<(nn.Module To, nn.Module From)> { (Network.Heads[HeadOf[g]], source.Network.Heads[source.HeadOf[s]]) };
+            if (Network.Adapters.Count > 0 && source.Network.Adapters.Count > 0) pairs.Add((Network.Adapters[g], source.Network.Adapters[s]));
+            if (!pairs.All(m => Shapes(m.To) == Shapes(m.From))) continue;
+            foreach (var (to, fromModule) in pairs)
+                foreach (var (a, b) in to.parameters().Zip(fromModule.parameters())) a.copy_(b);
+            taken.Add(Games[g]);
+        }
+        return taken;
+    }
+
+    private static string Shapes(nn.Module module) => string.Join(";", module.parameters().Select(p => string.Join("x", p.shape)));
 
     /// <summary>Game <paramref name="game"/>'s network: the torso and its head, as one <c>Sequential</c> (for export).</summary>
     public Sequential View(int game) => _views[game];

@@ -22,8 +22,8 @@ namespace SobolevRL.Distillation;
 /// <param name="HeldOutKl">Held-out KL(teacher ‖ student) on the game's held-out states.</param>
 /// <param name="HeldOutAgreement">Held-out arg-max agreement.</param>
 /// <param name="HeldOutGradientError">Held-out relative gradient-label error.</param>
-/// <param name="OnnxPath">The game's exported policy (torso + its head).</param>
-/// <param name="OnnxMaxAbsDiff">Largest |ORT − TorchSharp| logit difference of that export on held-out states.</param>
+/// <param name="OnnxPath">The game's exported policy (torso + its head): <c>student.onnx#GAME</c>, its output of the run's one ONNX file.</param>
+/// <param name="OnnxMaxAbsDiff">Largest |ORT − TorchSharp| logit difference of that output on the game's held-out states.</param>
 public sealed record GameSummary(string Game, string Env, int Actions, int Head, int BatchRows, long TrainStates,
     double HeldOutKl, double HeldOutAgreement, double HeldOutGradientError, string OnnxPath, double OnnxMaxAbsDiff);
 
@@ -38,8 +38,10 @@ public sealed record GameSummary(string Game, string Env, int Actions, int Head,
 /// <param name="TrainSeconds">Wall time of the training loop in this process.</param>
 /// <param name="CpuSeconds">CPU time of this process during the training loop.</param>
 /// <param name="Games">Per-game figures, in the order of <c>data</c>.</param>
+/// <param name="TorsoShape">Observation shape the torso takes (null in runs before it was recorded: the first game's).</param>
+/// <param name="InitGames">With <c>games.init</c>: the games whose head (and adapter) came from that run (the torso always does).</param>
 public sealed record MultiGameSummary(string Student, string Head, long StudentParameters, string Sobolev, double Lambda, long Steps,
-    double FinalLoss, double TrainSeconds, double CpuSeconds, IReadOnlyList<GameSummary> Games);
+    double FinalLoss, double TrainSeconds, double CpuSeconds, IReadOnlyList<GameSummary> Games, long[]? TorsoShape = null, IReadOnlyList<string>? InitGames = null);
 
 /// <summary>Everything a multi-game distillation run needs.</summary>
 /// <param name="Options">The resolved config.</param>
@@ -53,12 +55,24 @@ public sealed record MultiGameSetup(DistillOptions Options, MultiGameDataset Dat
 /// Distils one multi-game student from several games' datasets: game-balanced batches (<see cref="MultiGameSampler"/>),
 /// <see cref="MultiGameLoss"/>, the optimiser, checkpoints (resumable to the same weights on CPU) and metrics of
 /// <see cref="DistillTrainer"/>; at the end held-out figures per game and one ONNX file per game
-/// (<c>student-GAME.onnx</c> + card naming the game's environment). One batch shard; the validation split and snapshot
+/// (<c>student.onnx</c> with one output per game, its card saying which output is which game; with per-game input
+/// adapters one file per game). One batch shard; the validation split and snapshot
 /// evaluation of single-game runs are not used.
 /// </summary>
 public static class MultiGameTrainer
 {
-    /// <summary>File name of game <paramref name="game"/>'s exported policy.</summary>
+    /// <summary>
+    /// The policy of <paramref name="game"/> in the finished multi-game run <paramref name="runDir"/>: its output of the
+    /// run's one ONNX file (<c>student.onnx#GAME</c>), or, for a run with per-game input adapters (one input shape per
+    /// game, and ONNX Runtime feeds every input of a graph), its own file <see cref="OnnxFile"/>.
+    /// </summary>
+    public static string PolicyOf(string runDir, string game)
+    {
+        string own = Path.Combine(runDir, OnnxFile(game));
+        return File.Exists(own) ? own : ModelCard.GamePath(Path.Combine(runDir, DistillTrainer.OnnxFile), game);
+    }
+
+    /// <summary>File name of game <paramref name="game"/>'s own policy in a run with per-game input adapters.</summary>
     public static string OnnxFile(string game) => $"student-{game.ToLowerInvariant()}.onnx";
 
     /// <summary>Runs (or resumes) the multi-game distillation described by <paramref name="setup"/>.</summary>
@@ -74,8 +88,10 @@ public static class MultiGameTrainer
         ResumeConfig.SaveOrCheck(o, setup.Run, setup.Resume, savedRequired: true);
         RunIdentity.RecordOrCheck(setup.Run, Identity(data), setup.Resume);
 
-        using var student = MultiGameStudent.Build(spec, data.ObservationShape, data.Games, [.. summaries.Select(s => s.Actions)], temperatures,
-            o.Games.Head, o.Seed, setup.Device);
+        using var init = o.Games.Init.Length > 0 ? MultiGameStudent.Load(o.Games.Init, CPU) : null;
+        using var student = MultiGameStudent.Build(spec, init?.TorsoShape ?? data.ObservationShape, data.Games, [.. summaries.Select(s => s.Actions)], temperatures,
+            o.Games.Head, o.Seed, setup.Device, data.ChannelAdapters ? [.. summaries.Select(s => s.ObservationShape)] : null);
+        var initGames = init is not null && !setup.Resume ? student.InitFrom(init) : null;
         var parameters = student.Network.parameters().ToArray();
         using OptimizerHelper optimizer = o.Optim.Optimizer == OptimizerKind.RmsProp
             ? new KeptAliveRmsProp(parameters, o.Optim.LearningRate)
@@ -144,19 +160,20 @@ public static class MultiGameTrainer
             double trainSeconds = clock.Elapsed.TotalSeconds;
             double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
 
+            string onnx = setup.Run.File(DistillTrainer.OnnxFile);
+            double[] diffs = data.ChannelAdapters
+                ? [.. data.Games.Select((game, g) => StudentExport.Export(student.Policies[g], spec, summaries[g], sobolev, o, setup.Run.File(OnnxFile(game)), heldOut[g]))]
+                : StudentExport.ExportGames(data.Games, student.Policies, spec, summaries, sobolev, o, onnx, heldOut);
             var games = new List<GameSummary>();
             for (int g = 0; g < data.Games.Count; g++)
             {
-                var policy = student.Policies[g];
-                var final = HeldOutMetrics.Compute(policy, heldOut[g], temperatures[g]);
-                string path = setup.Run.File(OnnxFile(data.Games[g]));
-                double diff = StudentExport.Export(policy, spec, summaries[g], sobolev, o, path, heldOut[g]);
+                var final = HeldOutMetrics.Compute(student.Policies[g], heldOut[g], temperatures[g]);
                 games.Add(new GameSummary(data.Games[g], summaries[g].EnvId, summaries[g].Actions, student.HeadOf[g], shares[g],
-                    sampler.TrainStates[g], final.Kl, final.Agreement, final.GradientRelativeError, path, diff));
+                    sampler.TrainStates[g], final.Kl, final.Agreement, final.GradientRelativeError, PolicyOf(setup.Run.Path, data.Games[g]), diffs[g]));
             }
             var result = new MultiGameSummary(spec.ToString(), o.Games.Head.ToString().ToLowerInvariant(), PolicyNetworks.ParameterCount(student.Network),
                 sobolev.Kind == LabelKind.None ? "off" : $"{sobolev} ({o.Loss.Estimator.ToString().ToLowerInvariant()})",
-                sobolev.Kind == LabelKind.None ? 0 : o.Loss.Weight, done, lastLoss, trainSeconds, cpuSeconds, games);
+                sobolev.Kind == LabelKind.None ? 0 : o.Loss.Weight, done, lastLoss, trainSeconds, cpuSeconds, games, student.TorsoShape, initGames);
             setup.Run.WriteSummary(result);
             return result;
         }

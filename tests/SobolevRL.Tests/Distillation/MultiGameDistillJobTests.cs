@@ -40,22 +40,30 @@ public class MultiGameDistillJobTests
             Assert.Contains("loss_sobolev_breakout", header);
             Assert.Contains("loss_sobolev_asterix", header);
 
-            // ONNX Runtime on each game's file against the student rebuilt from the checkpoint (an independent load).
+            // One ONNX file, one output per game: ONNX Runtime on each output against the student rebuilt from the
+            // checkpoint (an independent load); the card says which output is which game.
+            string onnx = Path.Combine(dir, DistillTrainer.OnnxFile);
+            Assert.Equal(["logits_breakout", "logits_asterix"], OnnxModelFile.Read(onnx).Graph.Output.Select(o => o.Name));
+            var card = SobolevRL.Teachers.ModelCard.Read(SobolevRL.Teachers.ModelCard.PathFor(onnx));
             using var student = MultiGameStudent.Load(dir, CPU);
             for (int g = 0; g < 2; g++)
             {
                 var game = result.Summary.Games[g];
-                var card = SobolevRL.Teachers.ModelCard.Read(SobolevRL.Teachers.ModelCard.PathFor(game.OnnxPath));
-                Assert.Equal(game.Env, card.Env);
-                Assert.Equal(game.Actions, card.Actions);
+                Assert.Equal(SobolevRL.Teachers.ModelCard.GamePath(onnx, game.Game), game.OnnxPath);
+                Assert.Equal((game.Game, game.Env, game.Actions, $"logits_{game.Game}"), (card.Games![g].Game, card.Games[g].Env, card.Games[g].Actions, card.Games[g].Output));
+                Assert.True(game.OnnxMaxAbsDiff <= DistillTrainer.OnnxTolerance);
+                using (var loaded = SobolevRL.Teachers.TeacherLoader.Load(game.OnnxPath, CPU))   // FILE#GAME: that game's output and env
+                    Assert.Equal((game.Env, game.Actions), (loaded.Card.Env, loaded.Actions));
                 using var x = randint(0, 2, [8, 4, 10, 10]).to(float32);
                 using var expected = student.Policies[g].Logits(x);
-                using var ort = new OrtPolicy(game.OnnxPath, 8);
+                using var ort = new OrtPolicy(onnx, 8, card.Games[g].Output);
                 float[] actual = ort.Run(x.data<float>().ToArray(), 8).ToArray();
                 Assert.Equal(8 * game.Actions, actual.Length);
                 float[] want = expected.detach().data<float>().ToArray();
                 for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - actual[i]) <= 1e-4, $"game {game.Game} logit {i}: {want[i]} vs {actual[i]}");
             }
+            var e = Assert.Throws<UserErrorException>(() => SobolevRL.Teachers.TeacherLoader.Load(onnx + "#pong", CPU));
+            Assert.Contains("breakout, asterix", e.Message);
         }
         finally
         {
@@ -85,6 +93,55 @@ public class MultiGameDistillJobTests
     }
 
     [Fact]
+    public void GamesOfDifferentChannelsShareATorsoThroughDeclaredInputAdapters()
+    {
+        string dir = DistillFixtures.TempDir();
+        try
+        {
+            var result = MultiGameDistillJob.Run(Job(dir, "breakout=smoke:MinAtar/Breakout-v1,120,full,invaders=smoke:MinAtar/SpaceInvaders-v1,120,full",
+                DistillStart.New, "games.adapter=conv1x1", "optim.steps=20"), null, TestContext.Current.CancellationToken);
+            using var student = MultiGameStudent.Load(dir, CPU);
+            Assert.Equal([[6L, 4, 1, 1], [6L, 6, 1, 1]], student.Network.Adapters.Select(a => a.weight!.shape));
+
+            // Few-shot transfer: a run on a held-out game starts from this student's torso with a fresh adapter and head.
+            string fewShot = DistillFixtures.TempDir();
+            try
+            {
+                var e = Assert.Throws<UserErrorException>(() => MultiGameDistillJob.Run(Job(fewShot, "asterix=smoke:MinAtar/Asterix-v1,60,full", DistillStart.New,
+                    "games.adapter=conv1x1", "optim.steps=4", $"games.init={dir}", "student=minatar:8,16"), null, TestContext.Current.CancellationToken));
+                Assert.Contains("student=minatar:4,16", e.Message.Replace(" ", "=", StringComparison.Ordinal));
+                Assert.False(Directory.Exists(fewShot), "nothing is written");
+                var transfer = MultiGameDistillJob.Run(Job(fewShot, "asterix=smoke:MinAtar/Asterix-v1,60,full", DistillStart.New,
+                    "games.adapter=conv1x1", "optim.steps=4", $"games.init={dir}"), null, TestContext.Current.CancellationToken);
+                Assert.Equal([6L, 10, 10], transfer.Summary.TorsoShape!);
+                Assert.Empty(transfer.Summary.InitGames!);
+                using var loaded = MultiGameStudent.Load(fewShot, CPU);
+                Assert.Equal([6L, 4, 1, 1], loaded.Network.Adapters[0].weight!.shape);
+            }
+            finally
+            {
+                DistillFixtures.Delete(fewShot);
+            }
+            long[][] shapes = [[4, 10, 10], [6, 10, 10]];
+            for (int g = 0; g < 2; g++)
+            {
+                // One file per game (their inputs differ), each agreeing with the student rebuilt from the checkpoint.
+                var game = result.Summary.Games[g];
+                Assert.Equal(Path.Combine(dir, MultiGameTrainer.OnnxFile(game.Game)), game.OnnxPath);
+                using var x = randint(0, 2, [8, .. shapes[g]]).to(float32);
+                using var expected = student.Policies[g].Logits(x);
+                using var ort = new OrtPolicy(game.OnnxPath, 8);
+                float[] actual = ort.Run(x.data<float>().ToArray(), 8).ToArray(), want = expected.detach().data<float>().ToArray();
+                for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - actual[i]) <= 1e-4, $"game {game.Game} logit {i}: {want[i]} vs {actual[i]}");
+            }
+        }
+        finally
+        {
+            DistillFixtures.Delete(dir);
+        }
+    }
+
+    [Fact]
     public void AResumeWithAnotherGameListIsRefusedAndChangesNothing()
     {
         string dir = DistillFixtures.TempDir();
@@ -105,7 +162,7 @@ public class MultiGameDistillJobTests
 
     [Theory]
     [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,breakout=smoke:MinAtar/Asterix-v1,40,full", new string[0], "listed twice")]
-    [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,invaders=smoke:MinAtar/SpaceInvaders-v1,40,full", new string[0], "one shape")]
+    [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,invaders=smoke:MinAtar/SpaceInvaders-v1,40,full", new string[0], "games.adapter")]
     [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,asterix=smoke:MinAtar/Asterix-v1,40,full", new[] { "games.head=shared" }, "disagree on the action set")]
     [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,asterix=smoke:MinAtar/Asterix-v1,40,vjp:1", new string[0], "game 'asterix'")]
     [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,asterix=smoke:MinAtar/Asterix-v1,40,full", new[] { "games.weights=pong:2" }, "'pong' is not one of the games")]

@@ -20,22 +20,24 @@ public class MultiGameLossTests
 
     public MultiGameLossTests() => DistillFixtures.SingleThread();
 
-    private static ModulePolicy SmoothTeacher(int seed, int actions)
+    private static ModulePolicy SmoothTeacher(int seed, int actions, long[]? shape = null)
     {
+        shape ??= Shape;
         manual_seed(seed);
-        var net = nn.Sequential(nn.Flatten(), nn.Linear(18, 6), nn.Tanh(), nn.Linear(6, actions));
+        var net = nn.Sequential(nn.Flatten(), nn.Linear(shape.Aggregate(1L, (a, d) => a * d), 6), nn.Tanh(), nn.Linear(6, actions));
         net.to(float64);
-        return new ModulePolicy(net, Shape, actions);
+        return new ModulePolicy(net, shape, actions);
     }
 
-    // Game g's rows labelled by its own teacher (games have 3 and 4 actions).
-    private static MultiGameBatch Batch(LabelMode mode, int[] rows, int[] actions)
+    // Game g's rows labelled by its own teacher (games have 3 and 4 actions), of shape shapes[g] (default Shape).
+    private static MultiGameBatch Batch(LabelMode mode, int[] rows, int[] actions, long[][]? shapes = null)
     {
         var parts = new List<ReplayBatch>();
         for (int g = 0; g < rows.Length; g++)
         {
-            using var teacher = SmoothTeacher(10 + g, actions[g]);
-            var x = rand([rows[g], .. Shape], float64);
+            long[] shape = shapes?[g] ?? Shape;
+            using var teacher = SmoothTeacher(10 + g, actions[g], shape);
+            var x = rand([rows[g], .. shape], float64);
             using var labels = Labeler.Label(teacher, x, mode, new Generator(5 + (ulong)g));
             parts.Add(new ReplayBatch(x, labels.Logits.clone(), zeros([rows[g]], int64), labels.GradLabels?.clone(), labels.Projections?.clone()));
         }
@@ -69,6 +71,42 @@ public class MultiGameLossTests
         Assert.Equal(2, student.Network.Heads.Count);
         foreach (var head in student.Network.Heads) Assert.True(head.weight!.grad is { } g && g.abs().sum().item<double>() > 0, "every head gets a gradient");
         ParameterFiniteDifferences.AssertMatch(student.Network, Total, perParameter: 4, "autograd");
+    }
+
+    [Theory]
+    [InlineData("full", DerivativeForm.Rows, ValueLossKind.Kl)]
+    [InlineData("vjp:2", DerivativeForm.Centered, ValueLossKind.Mse)]
+    public void GradientsThroughPerGameInputAdaptersEqualFiniteDifferences(string mode, DerivativeForm form, ValueLossKind value)
+    {
+        // Games of 2 and 3 channels share a torso taking 3: each game's 1×1 adapter maps its channels to the torso's.
+        long[][] shapes = [[2, 3, 3], [3, 3, 3]];
+        var labels = LabelMode.Parse(mode);
+        using var student = MultiGameStudent.Build(StudentSpec.Parse("mlp:7"), [3, 3, 3], ["a", "b"], [3, 4], [1.0, 1.0], HeadLayout.Separate, seed: 5, CPU, shapes);
+        student.Network.to(float64);
+        Assert.Equal([[3L, 2, 1, 1], [3L, 3, 1, 1]], student.Network.Adapters.Select(a => a.weight!.shape));
+        Assert.Equal(shapes, student.Policies.Select(p => p.ObservationShape));
+        using var batch = Batch(labels, [5, 3], [3, 4], shapes);
+        var options = new LossOptions { Sobolev = mode, DerivativeForm = form, Value = value };
+        double Total() { using var r = MultiGameLoss.Compute(student, batch, options, labels, [1.0, 1.0], 0.7); return r.Parts.Total.item<double>(); }
+
+        using (var r = MultiGameLoss.Compute(student, batch, options, labels, [1.0, 1.0], 0.7)) r.Parts.Total.backward();
+        foreach (var adapter in student.Network.Adapters) Assert.True(adapter.weight!.grad is { } g && g.abs().sum().item<double>() > 0, "every adapter gets a gradient");
+        ParameterFiniteDifferences.AssertMatch(student.Network, Total, perParameter: 4, "autograd");
+    }
+
+    [Fact]
+    public void InitFromTakesTheTorsoAndTheHeadsAndAdaptersOfGamesOfTheSameName()
+    {
+        long[][] shapes = [[2, 3, 3], [3, 3, 3]];
+        using var source = MultiGameStudent.Build(StudentSpec.Parse("mlp:7"), [3, 3, 3], ["a", "b"], [3, 4], [1.0, 1.0], HeadLayout.Separate, seed: 1, CPU, shapes);
+        using var target = MultiGameStudent.Build(StudentSpec.Parse("mlp:7"), [3, 3, 3], ["b", "c"], [4, 5], [1.0, 1.0], HeadLayout.Separate, seed: 2, CPU, [[3, 3, 3], [2, 3, 3]]);
+        using var freshHead = target.Network.Heads[1].weight!.clone();
+        Assert.Equal(["b"], target.InitFrom(source));
+        static double Diff(nn.Module x, nn.Module y) => x.parameters().Zip(y.parameters()).Sum(p => (p.First - p.Second).abs().sum().item<float>());
+        Assert.Equal(0, Diff(target.Network.Torso, source.Network.Torso));
+        Assert.Equal(0, Diff(target.Network.Heads[0], source.Network.Heads[1]));       // game b's head and adapter
+        Assert.Equal(0, Diff(target.Network.Adapters[0], source.Network.Adapters[1]));
+        Assert.True(target.Network.Heads[1].weight!.eq(freshHead).all().item<bool>(), "game c (held out) keeps its fresh head");
     }
 
     /// <summary>

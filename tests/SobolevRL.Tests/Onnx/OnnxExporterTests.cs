@@ -62,4 +62,31 @@ public class OnnxExporterTests : IDisposable
         Assert.Contains("'gelu' (GELU)", e.Message);
         Assert.DoesNotContain("'conv'", e.Message);
     }
+
+    [Fact]
+    public void SeveralHeadsOnASharedTorsoBecomeOneGraphWithOneOutputEach()
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(6);
+        var torso = new List<(string, nn.Module<Tensor, Tensor>)> { ("conv", nn.Conv2d(4, 3, 3)), ("relu", nn.ReLU()), ("flatten", nn.Flatten()) };
+        var heads = new[] { nn.Linear(3 * 6 * 6, 3), nn.Linear(3 * 6 * 6, 5) };
+        var views = heads.Select(h => nn.Sequential([.. torso, ("head", (nn.Module<Tensor, Tensor>)h)])).ToArray();
+        string path = Path.Combine(_dir, "heads.onnx");
+        OnnxExporter.Export([("logits_a", views[0]), ("logits_b", views[1])], [4, 8, 8], path);
+
+        var model = OnnxModelFile.Read(path);
+        Assert.Equal(["logits_a", "logits_b"], model.Graph.Output.Select(o => o.Name));
+        Assert.Single(model.Graph.Node, n => n.OpType == "Conv");   // the torso is written once
+        Assert.Equal(2, model.Graph.Node.Count(n => n.OpType == "Gemm"));
+        Tensor x = torch.rand(5, 4, 8, 8);
+        using var ort = new OrtReference(path);
+        var outputs = ort.Run(x.data<float>().ToArray(), [5, 4, 8, 8]);
+        for (int h = 0; h < 2; h++)
+        {
+            Tensor expected;
+            using (torch.no_grad()) expected = views[h].call(x);
+            TensorAssert.Close(expected, torch.tensor(outputs[h == 0 ? "logits_a" : "logits_b"], expected.shape), 1e-5, 1e-6, $"ONNX Runtime output {h}");
+        }
+        Assert.Throws<OnnxModelException>(() => OnnxExporter.Export([("x", views[0]), ("x", views[1])], [4, 8, 8], path));
+    }
 }

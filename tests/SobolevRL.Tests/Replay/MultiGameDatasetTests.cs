@@ -95,6 +95,11 @@ public class MultiGameDatasetTests
         Assert.Contains("[6, 10, 10]", e.Message);
         Assert.Contains("[4, 10, 10]", e.Message);
         Assert.Contains("one shape", e.Message);
+        Assert.Contains("games.adapter", e.Message);
+
+        // Declared per-game input adapters: channels may differ; the torso takes the most channels.
+        using var adapted = MultiGameDataset.From(["breakout", "spaceinvaders"], [Borrowed(breakout), Borrowed(invaders)], channelAdapters: true);
+        Assert.Equal([6L, 10, 10], adapted.ObservationShape);
     }
 
     // A row's identity: its observation and teacher logits as text.

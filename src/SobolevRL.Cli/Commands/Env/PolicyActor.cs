@@ -23,7 +23,7 @@ public sealed class PolicyActor : IDisposable
     public static PolicyActor Create(string policy, IEnv env, long seed)
     {
         if (policy == "random") return new PolicyActor(RandomPolicy.Create(env.ActionSpace, unchecked((int)seed)), null);
-        if (!File.Exists(policy)) throw new UserErrorException($"--policy {policy}: not 'random' and no such file; give random or the path of a policy .onnx file");
+        if (!ModelCard.PolicyExists(policy)) throw new UserErrorException($"--policy {policy}: not 'random' and no such file; give random or the path of a policy .onnx file (FILE.onnx#GAME for one game of a multi-game student)");
         using var teacher = TeacherLoader.Load(policy, TorchSharp.torch.CPU);
         TeacherCompatibility.Check(teacher, env);
         var actor = teacher.CreateActor(1);

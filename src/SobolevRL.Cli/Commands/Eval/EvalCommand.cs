@@ -47,7 +47,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 
         /// <summary>Game output of a multi-game run.</summary>
         [CommandOption("--game <GAME>")]
-        [Description("With a multi-game run as --policy: the game whose output (head and student-GAME.onnx) is evaluated.")]
+        [Description("With a multi-game run as --policy: the game whose output (head; output logits_GAME of student.onnx) is evaluated.")]
         public string? Game { get; init; }
 
         /// <summary>Score every game of a multi-game run.</summary>
