@@ -57,6 +57,14 @@ public class RunSettings : DeviceSettings
     [Description("Run directory (default: runs/<name>-<timestamp>/). Never overwritten.")]
     public string? Out { get; init; }
 
+    /// <summary>Continue the run in --out.</summary>
+    [CommandOption("--resume")]
+    [Description("Continue the run in --out where it stopped (killed or finished): finished work is kept, the rest resumes from its checkpoints or, where it has none, starts again (deterministic by seed).")]
+    public bool Resume { get; init; }
+
+    /// <summary>The config file to load: <c>--config</c>, or with <c>--resume</c> the one saved in <c>--out</c> (<see cref="ResumeConfig.File"/>).</summary>
+    public string? ConfigFile => ResumeConfig.File(Config, Out, Resume);
+
     /// <summary>
     /// The config overrides of this invocation: the <c>--set</c> ones, then the command's own flags as config keys
     /// (<c>KEY=VALUE</c>, invariant culture; a flag not given, null, is left out).
@@ -73,14 +81,28 @@ public class RunSettings : DeviceSettings
     public static string? List(string? commaSeparated) => commaSeparated is null ? null : $"[{commaSeparated}]";
 
     /// <summary>
-    /// Creates the run directory of <paramref name="name"/> (or reopens it with <paramref name="resume"/>), saves the
-    /// resolved <paramref name="options"/> in it (a resume checks them against the saved ones) and names it on stderr.
+    /// Creates the run directory of <paramref name="name"/> (or reopens it with <c>--resume</c>), saves the resolved
+    /// <paramref name="options"/> in it (a resume checks them against the saved ones) and names it on stderr.
     /// </summary>
-    public RunDirectory StartRun<T>(string name, T options, bool resume, string what) where T : notnull, new()
+    public RunDirectory StartRun<T>(string name, T options, string what) where T : notnull, new()
     {
-        var run = RunDirectory.Create(name, Out, resume);
-        ResumeConfig.SaveOrCheck(options, run, resume);
+        var run = RunDirectory.Create(name, Out, Resume);
+        ResumeConfig.SaveOrCheck(options, run, Resume);
         if (!Json) Output.Log($"{what} directory: {run.Path}");
         return run;
     }
+}
+
+/// <summary>Options of the experiments that repeat their models over seeds: each flag sets one config key.</summary>
+public class ExperimentSettings : RunSettings
+{
+    /// <summary>Seeds per configuration.</summary>
+    [CommandOption("--seeds <N>")]
+    [Description("Seeds per configuration of the experiment (config key seeds).")]
+    public int? Seeds { get; init; }
+
+    /// <summary>Training steps of every model.</summary>
+    [CommandOption("--steps <N>")]
+    [Description("Optimiser steps of every model trained, the same for every mode (config key steps; distill.optim.steps in data-efficiency).")]
+    public long? Steps { get; init; }
 }

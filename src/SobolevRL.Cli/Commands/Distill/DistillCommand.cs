@@ -26,11 +26,6 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
         [Description("Student: nature:W, minatar:C,H or mlp:H1,H2,... (sets config key 'student').")]
         public string? Student { get; init; }
 
-        /// <summary>Continue a run.</summary>
-        [CommandOption("--resume")]
-        [Description("Continue the run in --out from its last checkpoint (same config; ends with the same weights on CPU).")]
-        public bool Resume { get; init; }
-
         /// <summary>Train on the intact shards of a damaged dataset.</summary>
         [CommandOption("--allow-damaged")]
         [Description("Train on the intact shards when some shards of --data are damaged (default: refuse and list them).")]

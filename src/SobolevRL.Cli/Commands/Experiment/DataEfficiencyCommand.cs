@@ -20,7 +20,7 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
     private static readonly (double Low, double High) SecondsPerStudentStep = (0.0045, 0.009);
 
     /// <summary>Options of <c>experiment data-efficiency</c>; each flag sets one config key.</summary>
-    public sealed class Settings : RunSettings
+    public sealed class Settings : ExperimentSettings
     {
         /// <summary>Environment.</summary>
         [CommandOption("--env <ID>")]
@@ -42,16 +42,6 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
         [Description("Comma-separated percentages of the training split to train on (config key fractions), e.g. 1,2,5,10,100.")]
         public string? Fractions { get; init; }
 
-        /// <summary>Seeds.</summary>
-        [CommandOption("--seeds <N>")]
-        [Description("Seeds per fraction and mode (config key seeds).")]
-        public int? Seeds { get; init; }
-
-        /// <summary>Steps.</summary>
-        [CommandOption("--steps <N>")]
-        [Description("Optimiser steps of every student (config key distill.optim.steps).")]
-        public long? Steps { get; init; }
-
         /// <summary>Episodes.</summary>
         [CommandOption("--episodes <N>")]
         [Description("Evaluation episodes per student and for the teacher (config key episodes).")]
@@ -67,11 +57,6 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
         [Description("equal-steps (default): every student the same steps; equal-time: Regular trains for as long (wall time) as its Sobolev pair took (config key budget).")]
         public string? Budget { get; init; }
 
-        /// <summary>Continue a killed experiment.</summary>
-        [CommandOption("--resume")]
-        [Description("Continue the experiment in --out: finished students are kept, killed ones resume from their checkpoints.")]
-        public bool Resume { get; init; }
-
         /// <summary>Run the default plan.</summary>
         [CommandOption("--yes")]
         [Description("Run even when only defaults define the job (without --states or --config it refuses and prints its plan).")]
@@ -85,7 +70,7 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
         var overrides = settings.Overrides(("data.env", settings.Env), ("data.teacher", settings.Teacher), ("data.states", settings.States),
             ("fractions", RunSettings.List(settings.Fractions)), ("seeds", settings.Seeds), ("distill.optim.steps", settings.Steps),
             ("episodes", settings.Episodes), ("lambda_grid", RunSettings.List(settings.LambdaGrid)), ("budget", settings.Budget?.Replace('-', '_')));
-        var options = ConfigLoader.Load<DataEfficiencyOptions>(ResumeConfig.File(settings.Config, settings.Out, settings.Resume), overrides);
+        var options = ConfigLoader.Load<DataEfficiencyOptions>(settings.ConfigFile, overrides);
         options.Validate("");
         long perSeed = DataEfficiencyExperiment.StudentsPerFractionAndSeed(options);
         long students = perSeed * options.Fractions.Length * options.Seeds;
@@ -93,7 +78,7 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
             $"record {options.Data.States:N0} states of {options.Data.Env} with {options.Data.Teacher}, then {students} students ({options.Fractions.Length} fractions x {options.Seeds} seeds x {perSeed} students) of {options.Distill.Optim.Steps:N0} steps, {options.Episodes} episodes each, {LongJob.Estimate(students * options.Distill.Optim.Steps * SecondsPerStudentStep.Low, students * options.Distill.Optim.Steps * SecondsPerStudentStep.High)}"),
             settings.States != null || settings.Config != null || settings.Resume, settings.Yes, "--states", settings.Json);
         ShippedAgents.Resolve(options.Data.Teacher);
-        var run = settings.StartRun("data-efficiency", options, settings.Resume, "experiment");
+        var run = settings.StartRun("data-efficiency", options, "experiment");
         var result = CliProgress.Run(progress => DataEfficiencyExperiment.Run(options, run.Path, device, progress, cancellationToken, Output.Log), plain: settings.Json);
         if (settings.Json)
         {

@@ -43,11 +43,6 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
         [Description("Seed of weights, sampling and environments (config key seed).")]
         public long? Seed { get; init; }
 
-        /// <summary>Continue the run in --out from its checkpoint.</summary>
-        [CommandOption("--resume")]
-        [Description("Continue the run directory given by --out from its last checkpoint (its config.yaml is the base config).")]
-        public bool Resume { get; init; }
-
         /// <summary>Run the default plan.</summary>
         [CommandOption("--yes")]
         [Description("Run even when only defaults define the job (without --frames or --config it refuses and prints its plan).")]
