@@ -18,13 +18,11 @@ public sealed class RegressionCommand : Command<RegressionCommand.Settings>
     public sealed class Settings : ExperimentSettings
     {
         /// <summary>Test functions.</summary>
-        [CommandOption("--functions <LIST>")]
-        [Description("Comma-separated test functions (config key functions): ackley, beale, booth, bukin6, mccormick, rosenbrock, styblinski-tang, ackley-5 (Ackley on the box from -5 to 5).")]
+        [CommandOption("--functions <LIST>"), Description("Comma-separated test functions (config key functions): ackley, beale, booth, bukin6, mccormick, rosenbrock, styblinski-tang, ackley-5 (Ackley on the box from -5 to 5).")]
         public string? Functions { get; init; }
 
         /// <summary>Training-set sizes.</summary>
-        [CommandOption("--sizes <LIST>")]
-        [Description("Comma-separated training-set sizes (config key sizes), e.g. 20,100.")]
+        [CommandOption("--sizes <LIST>"), Description("Comma-separated training-set sizes (config key sizes), e.g. 20,100.")]
         public string? Sizes { get; init; }
     }
 

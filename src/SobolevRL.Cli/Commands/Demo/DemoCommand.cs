@@ -18,13 +18,11 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
     public sealed class Settings : RunSettings
     {
         /// <summary>Teacher override.</summary>
-        [CommandOption("--teacher <FILE>")]
-        [Description("Teacher .onnx (config key data.teacher; default: the shipped MinAtar Breakout teacher).")]
+        [CommandOption("--teacher <FILE>"), Description("Teacher .onnx (config key data.teacher; default: the shipped MinAtar Breakout teacher).")]
         public string? Teacher { get; init; }
 
         /// <summary>Environment override.</summary>
-        [CommandOption("--env <ID>")]
-        [Description("Environment id of the teacher (config key data.env).")]
+        [CommandOption("--env <ID>"), Description("Environment id of the teacher (config key data.env).")]
         public string? Env { get; init; }
     }
 

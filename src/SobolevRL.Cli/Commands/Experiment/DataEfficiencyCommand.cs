@@ -23,43 +23,35 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
     public sealed class Settings : ExperimentSettings
     {
         /// <summary>Environment.</summary>
-        [CommandOption("--env <ID>")]
-        [Description("Environment id (config key data.env).")]
+        [CommandOption("--env <ID>"), Description("Environment id (config key data.env).")]
         public string? Env { get; init; }
 
         /// <summary>Teacher.</summary>
-        [CommandOption("--teacher <FILE>")]
-        [Description("Teacher .onnx (config key data.teacher).")]
+        [CommandOption("--teacher <FILE>"), Description("Teacher .onnx (config key data.teacher).")]
         public string? Teacher { get; init; }
 
         /// <summary>States to record.</summary>
-        [CommandOption("--states <N>")]
-        [Description("States recorded with the teacher, training + held-out (config key data.states).")]
+        [CommandOption("--states <N>"), Description("States recorded with the teacher, training + held-out (config key data.states).")]
         public long? States { get; init; }
 
         /// <summary>Fractions.</summary>
-        [CommandOption("--fractions <LIST>")]
-        [Description("Comma-separated percentages of the training split to train on (config key fractions), e.g. 1,2,5,10,100.")]
+        [CommandOption("--fractions <LIST>"), Description("Comma-separated percentages of the training split to train on (config key fractions), e.g. 1,2,5,10,100.")]
         public string? Fractions { get; init; }
 
         /// <summary>Episodes.</summary>
-        [CommandOption("--episodes <N>")]
-        [Description("Evaluation episodes per student and for the teacher (config key episodes).")]
+        [CommandOption("--episodes <N>"), Description("Evaluation episodes per student and for the teacher (config key episodes).")]
         public int? Episodes { get; init; }
 
         /// <summary>λ grid.</summary>
-        [CommandOption("--lambda-grid <LIST>")]
-        [Description("Comma-separated λ grid chosen per fraction and seed by validation KL, 0 always included (config key lambda_grid), e.g. 0.01,0.1,1.")]
+        [CommandOption("--lambda-grid <LIST>"), Description("Comma-separated λ grid chosen per fraction and seed by validation KL, 0 always included (config key lambda_grid), e.g. 0.01,0.1,1.")]
         public string? LambdaGrid { get; init; }
 
         /// <summary>Budget.</summary>
-        [CommandOption("--budget <KIND>")]
-        [Description("equal-steps (default): every student the same steps; equal-time: Regular trains for as long (wall time) as its Sobolev pair took (config key budget).")]
+        [CommandOption("--budget <KIND>"), Description("equal-steps (default): every student the same steps; equal-time: Regular trains for as long (wall time) as its Sobolev pair took (config key budget).")]
         public string? Budget { get; init; }
 
         /// <summary>Run the default plan.</summary>
-        [CommandOption("--yes")]
-        [Description("Run even when only defaults define the job (without --states or --config it refuses and prints its plan).")]
+        [CommandOption("--yes"), Description("Run even when only defaults define the job (without --states or --config it refuses and prints its plan).")]
         public bool Yes { get; init; }
     }
 

@@ -19,18 +19,15 @@ public sealed class SyntheticGradientsCommand : Command<SyntheticGradientsComman
     public sealed class Settings : ExperimentSettings
     {
         /// <summary>Kinds of cut.</summary>
-        [CommandOption("--kinds <LIST>")]
-        [Description("Comma-separated kinds of cut (config key kinds): backprop, sg, critic, sobolev-critic.")]
+        [CommandOption("--kinds <LIST>"), Description("Comma-separated kinds of cut (config key kinds): backprop, sg, critic, sobolev-critic.")]
         public string? Kinds { get; init; }
 
         /// <summary>Cut positions.</summary>
-        [CommandOption("--cuts <LIST>")]
-        [Description("Comma-separated cut positions 1..3, after that conv block (config key cuts).")]
+        [CommandOption("--cuts <LIST>"), Description("Comma-separated cut positions 1..3, after that conv block (config key cuts).")]
         public string? Cuts { get; init; }
 
         /// <summary>Data directory.</summary>
-        [CommandOption("--data-dir <DIR>")]
-        [Description("Directory of the Fashion-MNIST IDX files (config key data_dir; default: where Debian's dataset-fashion-mnist puts them).")]
+        [CommandOption("--data-dir <DIR>"), Description("Directory of the Fashion-MNIST IDX files (config key data_dir; default: where Debian's dataset-fashion-mnist puts them).")]
         public string? DataDir { get; init; }
     }
 

@@ -13,8 +13,7 @@ public sealed class SweepStatusCommand : Command<SweepStatusCommand.Settings>
     public sealed class Settings : MeasureSettings
     {
         /// <summary>Sweep directory.</summary>
-        [CommandArgument(0, "<DIR>")]
-        [Description("Sweep directory.")]
+        [CommandArgument(0, "<DIR>"), Description("Sweep directory.")]
         public string Dir { get; init; } = "";
     }
 

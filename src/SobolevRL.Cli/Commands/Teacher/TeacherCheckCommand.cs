@@ -21,25 +21,19 @@ public sealed class TeacherCheckCommand : Command<TeacherCheckCommand.Settings>
     public sealed class Settings : TeacherSettings
     {
         /// <summary>Environment to roll out for real states.</summary>
-        [CommandOption("--env <ID>")]
-        [Description("Environment whose states (random-policy rollout) are checked too, e.g. MinAtar/Breakout-v1; default: the card's env, if any.")]
+        [CommandOption("--env <ID>"), Description("Environment whose states (random-policy rollout) are checked too, e.g. MinAtar/Breakout-v1; default: the card's env, if any.")]
         public string? Env { get; init; }
 
         /// <summary>Environment options.</summary>
-        [CommandOption("--env-option <KEY=VALUE>")]
-        [Description("Environment option (repeatable; see `sobolevrl env list`).")]
+        [CommandOption("--env-option <KEY=VALUE>"), Description("Environment option (repeatable; see `sobolevrl env list`).")]
         public string[] EnvOption { get; init; } = [];
 
         /// <summary>States per set.</summary>
-        [CommandOption("--states <N>")]
-        [Description("States per set (random, and environment).")]
-        [DefaultValue(64)]
+        [CommandOption("--states <N>"), Description("States per set (random, and environment)."), DefaultValue(64)]
         public int States { get; init; } = 64;
 
         /// <summary>Seed.</summary>
-        [CommandOption("--seed <N>")]
-        [Description("Seed of random states, rollout, action vectors and directions.")]
-        [DefaultValue(0L)]
+        [CommandOption("--seed <N>"), Description("Seed of random states, rollout, action vectors and directions."), DefaultValue(0L)]
         public long Seed { get; init; }
     }
 

@@ -18,34 +18,27 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
     public sealed class Settings : RunSettings
     {
         /// <summary>Environment id (config key env).</summary>
-        [CommandOption("--env <ID>")]
-        [Description("Environment id, e.g. MinAtar/Breakout-v1 (config key env).")]
+        [CommandOption("--env <ID>"), Description("Environment id, e.g. MinAtar/Breakout-v1 (config key env).")]
         public string? Env { get; init; }
 
         /// <summary>Algorithm.</summary>
-        [CommandOption("--algo <ALGO>")]
-        [Description("Training algorithm: ppo (actor-critic, logits) or dqn (Nature DQN, Q-values).")]
-        [DefaultValue("ppo")]
+        [CommandOption("--algo <ALGO>"), Description("Training algorithm: ppo (actor-critic, logits) or dqn (Nature DQN, Q-values)."), DefaultValue("ppo")]
         public string Algo { get; init; } = "ppo";
 
         /// <summary>Frame budget (config key frames).</summary>
-        [CommandOption("--frames <N>")]
-        [Description("Environment frames to train for, summed over envs (config key frames).")]
+        [CommandOption("--frames <N>"), Description("Environment frames to train for, summed over envs (config key frames).")]
         public long? Frames { get; init; }
 
         /// <summary>Number of envs (config key num_envs).</summary>
-        [CommandOption("--envs <N>")]
-        [Description("Parallel environments (config key num_envs).")]
+        [CommandOption("--envs <N>"), Description("Parallel environments (config key num_envs).")]
         public int? Envs { get; init; }
 
         /// <summary>Seed (config key seed).</summary>
-        [CommandOption("--seed <N>")]
-        [Description("Seed of weights, sampling and environments (config key seed).")]
+        [CommandOption("--seed <N>"), Description("Seed of weights, sampling and environments (config key seed).")]
         public long? Seed { get; init; }
 
         /// <summary>Run the default plan.</summary>
-        [CommandOption("--yes")]
-        [Description("Run even when only defaults define the job (without --frames or --config it refuses and prints its plan).")]
+        [CommandOption("--yes"), Description("Run even when only defaults define the job (without --frames or --config it refuses and prints its plan).")]
         public bool Yes { get; init; }
     }
 
