@@ -1,10 +1,6 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Config;
 using SobolevRL.Regression;
 using SobolevRL.Runs;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands;
 

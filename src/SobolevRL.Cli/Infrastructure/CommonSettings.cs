@@ -1,7 +1,4 @@
-using System.ComponentModel;
-using System.Globalization;
 using SobolevRL.Runs;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Infrastructure;
 

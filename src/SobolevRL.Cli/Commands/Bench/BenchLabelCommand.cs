@@ -1,8 +1,4 @@
-using System.ComponentModel;
-using System.Globalization;
 using SobolevRL.Bench;
-using SobolevRL.Cli.Infrastructure;
-using Spectre.Console.Cli;
 using TorchSharp;
 
 namespace SobolevRL.Cli.Commands.Bench;

@@ -1,7 +1,4 @@
-using System.ComponentModel;
 using SobolevRL.Bench;
-using SobolevRL.Cli.Infrastructure;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Bench;
 

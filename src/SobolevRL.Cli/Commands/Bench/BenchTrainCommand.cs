@@ -1,10 +1,6 @@
-using System.ComponentModel;
-using System.Globalization;
 using SobolevRL.Bench;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Hardware;
 using SobolevRL.Teachers;
-using Spectre.Console.Cli;
 using TorchSharp;
 
 namespace SobolevRL.Cli.Commands.Bench;

@@ -1,8 +1,4 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Collection;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Collect;
 

@@ -1,11 +1,7 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Collection;
 using SobolevRL.Envs.Core;
 using SobolevRL.Replay;
 using SobolevRL.Teachers;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Collect;
 

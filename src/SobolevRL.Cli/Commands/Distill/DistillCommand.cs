@@ -1,12 +1,8 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Config;
 using SobolevRL.Distillation;
 using SobolevRL.IO;
 using SobolevRL.Runs;
 using SobolevRL.Sobolev;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Distill;
 

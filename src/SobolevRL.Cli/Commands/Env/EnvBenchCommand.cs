@@ -1,8 +1,5 @@
-using System.ComponentModel;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Envs.Bench;
 using SobolevRL.Envs.Registry;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Env;
 

@@ -1,9 +1,5 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Envs.Play;
 using SobolevRL.Envs.Registry;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Env;
 

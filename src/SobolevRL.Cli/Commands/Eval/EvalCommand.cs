@@ -1,10 +1,6 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Evaluation;
 using SobolevRL.Evaluation.Aggregates;
 using SobolevRL.Experiments;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Eval;
 

@@ -1,7 +1,4 @@
-using System.ComponentModel;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Reporting;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Report;
 

@@ -1,9 +1,5 @@
-using System.ComponentModel;
-using System.Globalization;
 using System.Runtime.InteropServices;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Sweeps;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Sweep;
 

@@ -1,9 +1,6 @@
-using System.ComponentModel;
 using System.Diagnostics;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.IO;
 using SobolevRL.Teachers;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Teacher;
 
