@@ -10,11 +10,6 @@ namespace SobolevRL.Cli.Commands.Experiment;
 /// </summary>
 public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settings>
 {
-    // Wall seconds per student step, everything included (recording, validation, episodes), on this project's 2-core
-    // reference machine: the defaults (30 students of 4,000 steps, 100K states) took 9 min end to end (issue 21); with
-    // the larger or Sobolev-heavy mixes up to twice that per step.
-    private static readonly (double Low, double High) SecondsPerStudentStep = (0.0045, 0.009);
-
     /// <summary>Options of <c>experiment data-efficiency</c>; each flag sets one config key.</summary>
     public sealed class Settings : ExperimentSettings
     {
@@ -60,10 +55,7 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
             ("episodes", settings.Episodes), ("lambda_grid", RunSettings.List(settings.LambdaGrid)), ("budget", settings.Budget?.Replace('-', '_')));
         var options = ConfigLoader.Load<DataEfficiencyOptions>(settings.ConfigFile, overrides);
         options.Validate("");
-        long perSeed = DataEfficiencyExperiment.StudentsPerFractionAndSeed(options);
-        long students = perSeed * options.Fractions.Length * options.Seeds;
-        LongJob.Confirm("experiment data-efficiency", string.Create(CultureInfo.InvariantCulture,
-            $"record {options.Data.States:N0} states of {options.Data.Env} with {options.Data.Teacher}, then {students} students ({options.Fractions.Length} fractions x {options.Seeds} seeds x {perSeed} students) of {options.Distill.Optim.Steps:N0} steps, {options.Episodes} episodes each, {LongJob.Estimate(students * options.Distill.Optim.Steps * SecondsPerStudentStep.Low, students * options.Distill.Optim.Steps * SecondsPerStudentStep.High)}"),
+        LongJob.Confirm("experiment data-efficiency", JobPlans.DataEfficiency(options).ToString(),
             settings.States != null || settings.Config != null || settings.Resume, settings.Yes, "--states", settings.Json);
         ShippedAgents.Resolve(options.Data.Teacher);
         var run = settings.StartRun("data-efficiency", options, "experiment");

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SobolevRL.Experiments;
 using SobolevRL.Teachers;
 
 namespace SobolevRL.Cli.Commands.Teacher;
@@ -6,10 +7,6 @@ namespace SobolevRL.Cli.Commands.Teacher;
 /// <summary><c>sobolevrl teacher train</c>: trains a teacher policy with PPO, evaluates it and writes policy.onnx with its model card.</summary>
 public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
 {
-    // PPO frames per second on this project's 2-core reference machine (docs/components.md): 8,800 on a quiet machine at
-    // best, 3,300 for the 5M-frame defaults measured end to end (25 min); the plan's estimate spans the two.
-    private static readonly (double Low, double High) PpoFramesPerSecond = (3_300, 8_800);
-
     /// <summary>Options of <c>teacher train</c>; flags override the matching config keys.</summary>
     public sealed class Settings : RunSettings
     {
@@ -38,12 +35,6 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
         public bool Yes { get; init; }
     }
 
-    // Only PPO with the MinAtar CNN has measured rates; the Atari (Nature CNN) and DQN rates are in
-    // src/SobolevRL.Teachers/Teachers/Training/README.md.
-    private static string Estimate(SobolevRL.Teachers.TeacherTrainPlan plan) => plan is { Algorithm: "ppo", Network: "minatar" }
-        ? LongJob.Estimate(plan.Frames / PpoFramesPerSecond.High, plan.Frames / PpoFramesPerSecond.Low)
-        : "no measured rate for this algorithm and network on the reference machine (see the teachers' README)";
-
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
@@ -57,7 +48,7 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
             OutDir = settings.Out,
             Resume = settings.Resume,
             Invocation = "sobolevrl " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
-            ConfirmPlan = o => LongJob.Confirm("teacher train", string.Create(CultureInfo.InvariantCulture, $"{o.Algorithm.ToUpperInvariant()} on {o.Env} for {o.Frames:N0} frames with {o.NumEnvs} envs, {Estimate(o)}"),
+            ConfirmPlan = o => LongJob.Confirm("teacher train", JobPlans.TeacherTrain(o).ToString(),
                 settings.Frames != null || settings.Config != null || settings.Resume, settings.Yes, "--frames", settings.Json),
             Device = device,
         };
