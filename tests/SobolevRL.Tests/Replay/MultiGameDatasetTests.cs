@@ -1,5 +1,3 @@
-using SobolevRL.Replay;
-using SobolevRL.Teachers;
 using SobolevRL.Tests.Distillation;
 using static TorchSharp.torch;
 
