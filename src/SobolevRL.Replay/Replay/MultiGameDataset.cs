@@ -63,16 +63,16 @@ public sealed partial class MultiGameDataset : IDisposable
     }
 
     /// <summary>
-    /// Opens every game's dataset through <see cref="DatasetSource.Open"/> (same <paramref name="trainFraction"/> and
-    /// damaged-shard rule for each) and checks that their observations have one shape.
+    /// Opens every game's dataset with <paramref name="openGame"/> (one rule for each game's source: the collection
+    /// layer's <c>DatasetSource.Open</c>) and checks that their observations have one shape.
     /// </summary>
-    public static MultiGameDataset Open(string data, Action<string>? warn = null, double trainFraction = 1.0, bool allowDamaged = false)
+    public static MultiGameDataset Open(string data, Func<string, IReplayDataset> openGame)
     {
         var games = Parse(data);
         var opened = new List<IReplayDataset>();
         try
         {
-            foreach (var g in games) opened.Add(DatasetSource.Open(g.Source, warn, trainFraction, allowDamaged));
+            foreach (var g in games) opened.Add(openGame(g.Source));
             return From([.. games.Select(g => g.Game)], opened);
         }
         catch

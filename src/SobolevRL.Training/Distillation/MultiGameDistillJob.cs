@@ -1,3 +1,4 @@
+using SobolevRL.Collection;
 using SobolevRL.IO;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
@@ -26,7 +27,7 @@ public static class MultiGameDistillJob
             throw new UserErrorException($"{Key("teacher")} names one teacher, but {Key("data")} names several games, each labelled by its own teacher; leave out {Key("teacher")}");
         var options = DistillJob.ResolveOptions(job);
         if (DistillJob.Resumes(job.Start, job.OutDir) && Directory.Exists(job.OutDir)) FileLock.ThrowIfWriterBusy(job.OutDir!);
-        using var data = MultiGameDataset.Open(job.Data, warn, job.TrainFraction, job.AllowDamaged);
+        using var data = MultiGameDataset.Open(job.Data, source => DatasetSource.Open(source, warn, job.TrainFraction, job.AllowDamaged));
         return Run(options, data, job.OutDir, "distill-games", job.Start, job.Device, progress, cancel);
     }
 

@@ -1,3 +1,4 @@
+using SobolevRL.Collection;
 using SobolevRL.Envs.Registry;
 using SobolevRL.Runs;
 using static TorchSharp.torch;

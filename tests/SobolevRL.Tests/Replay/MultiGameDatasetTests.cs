@@ -1,3 +1,4 @@
+using SobolevRL.Collection;
 using SobolevRL.Tests.Distillation;
 using static TorchSharp.torch;
 
