@@ -1,4 +1,5 @@
 using SobolevRL.Collection;
+using SobolevRL.Distillation;
 
 namespace SobolevRL.Cli.Commands.Collect;
 

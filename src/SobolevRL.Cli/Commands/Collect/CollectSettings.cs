@@ -1,4 +1,5 @@
 using SobolevRL.Collection;
+using SobolevRL.Distillation;
 using SobolevRL.Envs.Core;
 using SobolevRL.Replay;
 using SobolevRL.Teachers;
