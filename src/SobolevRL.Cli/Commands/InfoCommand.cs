@@ -1,5 +1,3 @@
-using SobolevRL.Cli.Infrastructure;
-using Spectre.Console.Cli;
 using TorchSharp;
 
 namespace SobolevRL.Cli.Commands;

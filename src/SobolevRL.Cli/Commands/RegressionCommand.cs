@@ -1,10 +1,6 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Config;
 using SobolevRL.Regression;
 using SobolevRL.Runs;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands;
 
@@ -15,39 +11,24 @@ namespace SobolevRL.Cli.Commands;
 public sealed class RegressionCommand : Command<RegressionCommand.Settings>
 {
     /// <summary>Options of <c>regression</c>; each flag overrides one config key.</summary>
-    public sealed class Settings : RunSettings
+    public sealed class Settings : ExperimentSettings
     {
         /// <summary>Test functions.</summary>
-        [CommandOption("--functions <LIST>")]
-        [Description("Comma-separated test functions (config key functions): ackley, beale, booth, bukin6, mccormick, rosenbrock, styblinski-tang, ackley-5 (Ackley on the box from -5 to 5).")]
+        [CommandOption("--functions <LIST>"), Description("Comma-separated test functions (config key functions): ackley, beale, booth, bukin6, mccormick, rosenbrock, styblinski-tang, ackley-5 (Ackley on the box from -5 to 5).")]
         public string? Functions { get; init; }
 
         /// <summary>Training-set sizes.</summary>
-        [CommandOption("--sizes <LIST>")]
-        [Description("Comma-separated training-set sizes (config key sizes), e.g. 20,100.")]
+        [CommandOption("--sizes <LIST>"), Description("Comma-separated training-set sizes (config key sizes), e.g. 20,100.")]
         public string? Sizes { get; init; }
-
-        /// <summary>Seeds per function and size.</summary>
-        [CommandOption("--seeds <N>")]
-        [Description("Seeds per function and size (config key seeds).")]
-        public int? Seeds { get; init; }
-
-        /// <summary>Adam steps per model.</summary>
-        [CommandOption("--steps <N>")]
-        [Description("Full-batch Adam steps per model, the same for Regular and Sobolev (config key steps).")]
-        public int? Steps { get; init; }
-
-        /// <summary>Continue the run in --out.</summary>
-        [CommandOption("--resume")]
-        [Description("Continue the run in --out: fits recorded in its fits/ folder are read, the rest trained.")]
-        public bool Resume { get; init; }
     }
 
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         TorchSetup.Apply(settings);
-        var options = ConfigLoader.Load<RegressionOptions>(settings.Config, Overrides(settings));
+        var options = ConfigLoader.Load<RegressionOptions>(settings.Config, settings.Overrides(
+            ("functions", RunSettings.List(settings.Functions)), ("sizes", RunSettings.List(settings.Sizes)),
+            ("seeds", settings.Seeds), ("steps", settings.Steps), ("device", settings.Device)));
         var run = RunDirectory.Create("regression", settings.Out, settings.Resume);
         ConfigLoader.Save(options, run.File(RunDirectory.ConfigFile));
         if (!settings.Json)
@@ -87,37 +68,6 @@ public sealed class RegressionCommand : Command<RegressionCommand.Settings>
         }
 
         return 0;
-    }
-
-    // Flags become --set overrides after the user's own --set pairs, so a flag wins over the config file.
-    private static IEnumerable<string> Overrides(Settings settings)
-    {
-        foreach (var pair in settings.Set)
-        {
-            yield return pair;
-        }
-
-        if (settings.Functions is not null)
-        {
-            yield return $"functions=[{settings.Functions}]";
-        }
-
-        if (settings.Sizes is not null)
-        {
-            yield return $"sizes=[{settings.Sizes}]";
-        }
-
-        if (settings.Seeds is { } seeds)
-        {
-            yield return string.Create(CultureInfo.InvariantCulture, $"seeds={seeds}");
-        }
-
-        if (settings.Steps is { } steps)
-        {
-            yield return string.Create(CultureInfo.InvariantCulture, $"steps={steps}");
-        }
-
-        yield return $"device={settings.Device}";
     }
 
     private static IEnumerable<string[]> Rows(RegressionReport report)

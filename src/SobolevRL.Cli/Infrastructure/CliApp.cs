@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Infrastructure;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using SobolevRL.Runs;
 using Spectre.Console;
 using Spectre.Console.Rendering;

@@ -10,7 +10,6 @@ using SobolevRL.Cli.Commands.Experiment;
 using SobolevRL.Cli.Commands.Report;
 using SobolevRL.Cli.Commands.Sweep;
 using SobolevRL.Cli.Commands.Teacher;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Infrastructure;
 

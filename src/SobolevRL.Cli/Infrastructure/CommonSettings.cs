@@ -1,7 +1,4 @@
-using System.ComponentModel;
-using System.Globalization;
 using SobolevRL.Runs;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Infrastructure;
 
@@ -9,8 +6,7 @@ namespace SobolevRL.Cli.Infrastructure;
 public class CommonSettings : CommandSettings
 {
     /// <summary>Print stack traces of errors.</summary>
-    [CommandOption("--verbose")]
-    [Description("Print stack traces of errors.")]
+    [CommandOption("--verbose"), Description("Print stack traces of errors.")]
     public bool Verbose { get; init; }
 }
 
@@ -18,8 +14,7 @@ public class CommonSettings : CommandSettings
 public class MeasureSettings : CommonSettings
 {
     /// <summary>Print one machine-readable JSON object on stdout instead of tables.</summary>
-    [CommandOption("--json")]
-    [Description("Print one machine-readable JSON object on stdout instead of tables.")]
+    [CommandOption("--json"), Description("Print one machine-readable JSON object on stdout instead of tables.")]
     public bool Json { get; init; }
 }
 
@@ -27,15 +22,11 @@ public class MeasureSettings : CommonSettings
 public class DeviceSettings : MeasureSettings
 {
     /// <summary>Device for tensors: cpu, cuda or cuda:N.</summary>
-    [CommandOption("--device <DEVICE>")]
-    [Description("Device for tensors: cpu, cuda or cuda:N.")]
-    [DefaultValue("cpu")]
+    [CommandOption("--device <DEVICE>"), Description("Device for tensors: cpu, cuda or cuda:N."), DefaultValue("cpu")]
     public string Device { get; init; } = "cpu";
 
     /// <summary>Intra-op threads of libtorch (0: libtorch's default).</summary>
-    [CommandOption("--threads <N>")]
-    [Description("Intra-op threads of libtorch (0: keep libtorch's default).")]
-    [DefaultValue(0)]
+    [CommandOption("--threads <N>"), Description("Intra-op threads of libtorch (0: keep libtorch's default)."), DefaultValue(0)]
     public int Threads { get; init; }
 }
 
@@ -43,19 +34,23 @@ public class DeviceSettings : MeasureSettings
 public class RunSettings : DeviceSettings
 {
     /// <summary>YAML config file.</summary>
-    [CommandOption("--config <FILE>")]
-    [Description("YAML config file; every key can also be set with --set.")]
+    [CommandOption("--config <FILE>"), Description("YAML config file; every key can also be set with --set.")]
     public string? Config { get; init; }
 
     /// <summary>Overrides of config keys.</summary>
-    [CommandOption("--set <KEY=VALUE>")]
-    [Description("Override one config key, KEY=VALUE with the key's dotted path (repeatable); the examples below use keys this command accepts.")]
+    [CommandOption("--set <KEY=VALUE>"), Description("Override one config key, KEY=VALUE with the key's dotted path (repeatable); the examples below use keys this command accepts.")]
     public string[] Set { get; init; } = [];
 
     /// <summary>Run directory.</summary>
-    [CommandOption("--out <DIR>")]
-    [Description("Run directory (default: runs/<name>-<timestamp>/). Never overwritten.")]
+    [CommandOption("--out <DIR>"), Description("Run directory (default: runs/<name>-<timestamp>/). Never overwritten.")]
     public string? Out { get; init; }
+
+    /// <summary>Continue the run in --out.</summary>
+    [CommandOption("--resume"), Description("Continue the run in --out where it stopped (killed or finished): finished work is kept, the rest resumes from its checkpoints or, where it has none, starts again (deterministic by seed).")]
+    public bool Resume { get; init; }
+
+    /// <summary>The config file to load: <c>--config</c>, or with <c>--resume</c> the one saved in <c>--out</c> (<see cref="ResumeConfig.File"/>).</summary>
+    public string? ConfigFile => ResumeConfig.File(Config, Out, Resume);
 
     /// <summary>
     /// The config overrides of this invocation: the <c>--set</c> ones, then the command's own flags as config keys
@@ -73,14 +68,26 @@ public class RunSettings : DeviceSettings
     public static string? List(string? commaSeparated) => commaSeparated is null ? null : $"[{commaSeparated}]";
 
     /// <summary>
-    /// Creates the run directory of <paramref name="name"/> (or reopens it with <paramref name="resume"/>), saves the
-    /// resolved <paramref name="options"/> in it (a resume checks them against the saved ones) and names it on stderr.
+    /// Creates the run directory of <paramref name="name"/> (or reopens it with <c>--resume</c>), saves the resolved
+    /// <paramref name="options"/> in it (a resume checks them against the saved ones) and names it on stderr.
     /// </summary>
-    public RunDirectory StartRun<T>(string name, T options, bool resume, string what) where T : notnull, new()
+    public RunDirectory StartRun<T>(string name, T options, string what) where T : notnull, new()
     {
-        var run = RunDirectory.Create(name, Out, resume);
-        ResumeConfig.SaveOrCheck(options, run, resume);
+        var run = RunDirectory.Create(name, Out, Resume);
+        ResumeConfig.SaveOrCheck(options, run, Resume);
         if (!Json) Output.Log($"{what} directory: {run.Path}");
         return run;
     }
+}
+
+/// <summary>Options of the experiments that repeat their models over seeds: each flag sets one config key.</summary>
+public class ExperimentSettings : RunSettings
+{
+    /// <summary>Seeds per configuration.</summary>
+    [CommandOption("--seeds <N>"), Description("Seeds per configuration of the experiment (config key seeds).")]
+    public int? Seeds { get; init; }
+
+    /// <summary>Training steps of every model.</summary>
+    [CommandOption("--steps <N>"), Description("Optimiser steps of every model trained, the same for every mode (config key steps; distill.optim.steps in data-efficiency).")]
+    public long? Steps { get; init; }
 }

@@ -16,15 +16,4 @@ public static class LongJob
             throw new UserErrorException($"{command} with none of {definingOptions} or --config would run its full defaults: {plan}; give those options, or --yes to run this plan");
         if (!quiet) Output.Log($"plan: {plan}");
     }
-
-    /// <summary>
-    /// A plan's time estimate, e.g. "about 10–25 min on 2 quiet cores", from the range of seconds the measured rates
-    /// give (the callers name where their rates were measured).
-    /// </summary>
-    public static string Estimate(double lowSeconds, double highSeconds)
-    {
-        static string Minutes(double s) => Math.Max(1, Math.Round(s / 60)).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
-        string low = Minutes(lowSeconds), high = Minutes(highSeconds);
-        return $"about {(low == high ? low : $"{low}–{high}")} min on 2 quiet cores";
-    }
 }

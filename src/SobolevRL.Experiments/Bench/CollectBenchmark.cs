@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SobolevRL.Collection;
+using SobolevRL.Distillation;
 using SobolevRL.Envs.Bench;
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;

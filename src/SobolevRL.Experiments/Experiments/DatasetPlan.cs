@@ -1,5 +1,6 @@
 using SobolevRL.Collection;
 using SobolevRL.Config;
+using SobolevRL.Distillation;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
 using SobolevRL.Teachers;

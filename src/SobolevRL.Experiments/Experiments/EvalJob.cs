@@ -1,3 +1,4 @@
+using SobolevRL.Collection;
 using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
 using SobolevRL.Envs.Core;

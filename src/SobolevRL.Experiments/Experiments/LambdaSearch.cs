@@ -1,4 +1,5 @@
 using System.Globalization;
+using SobolevRL.Collection;
 using SobolevRL.Config;
 using SobolevRL.Distillation;
 using SobolevRL.Replay;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using SobolevRL.Collection;
 using SobolevRL.Replay;
 using SobolevRL.Teachers;
 
@@ -11,7 +12,7 @@ namespace SobolevRL.Sweeps;
 /// (no <c>teacher</c>: states labelled by the built-in random MinAtar teacher, in memory), or a dataset collected by
 /// <c>sobolevrl collect</c> from (env, teacher, states, labels, seed), stored once under its content hash.
 /// </summary>
-/// <param name="Source">Explicit <c>--data</c> value, or empty.</param>
+/// <param name="Source">Explicit data source (the distillation config key <c>data</c>), or empty.</param>
 /// <param name="Env">Environment id.</param>
 /// <param name="Teacher">Teacher .onnx (absolute path), or empty.</param>
 /// <param name="States">States to collect.</param>

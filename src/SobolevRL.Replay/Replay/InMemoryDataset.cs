@@ -1,15 +1,10 @@
-using SobolevRL.Envs.Core;
-using SobolevRL.Teachers;
-using TorchSharp;
 using static TorchSharp.torch;
-using SobolevRL.Hardware;
-using SobolevRL.Policies;
 
 namespace SobolevRL.Replay;
 
 /// <summary>
-/// A small labelled dataset held in memory (CPU tensors): train and held-out parts as <see cref="ReplayBatch"/>es. For
-/// tests and small experiments; large collections go to disk.
+/// A small labelled dataset held in memory (CPU tensors): train and held-out parts as <see cref="ReplayBatch"/>es, read
+/// whole from a collected dataset (<see cref="OnDiskDataset.LoadIntoMemory"/>). For tests and small experiments.
 /// </summary>
 /// <param name="Summary">What the dataset holds.</param>
 /// <param name="Train">All train states with their labels.</param>
@@ -41,64 +36,6 @@ public sealed record InMemoryDataset(DatasetSummary Summary, ReplayBatch Train, 
     /// <inheritdoc />
     ReplayBatch IReplayDataset.HeldOut(int maxStates, Device device) =>
         HeldOut.Slice(0, Math.Min(maxStates, HeldOut.Size), device);
-
-    /// <summary>
-    /// Plays <paramref name="env"/> with <paramref name="teacher"/> (actions sampled from its policy) and labels the visited
-    /// states. Episodes started from seeds <paramref name="seed"/>, seed+1, …; the last <paramref name="heldOutFraction"/>
-    /// of the states (whole episodes, at least one) form the held-out split.
-    /// </summary>
-    public static InMemoryDataset Collect(IEnv env, IPolicy teacher, int states, LabelMode mode, long seed, double heldOutFraction = 0.25, string teacherSha256 = "")
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(states, 2);
-        int size = env.ObservationSpace.Size;
-        var frames = new float[states * size];
-        var actions = new long[states];
-        var episodeOf = new int[states];
-        var obs = new byte[size];
-        using var actGenerator = new Generator(unchecked((ulong)seed) ^ 0x5DEECE66DUL);
-        int episode = 0;
-        env.Reset(seed, obs);
-        for (int i = 0; i < states; i++)
-        {
-            for (int j = 0; j < size; j++) frames[i * size + j] = obs[j];
-            int action;
-            using (NewDisposeScope())
-            using (no_grad())
-            {
-                var x = tensor(frames.AsSpan(i * size, size).ToArray(), [1, .. teacher.ObservationShape]).to(teacher.Device);
-                var p = nn.functional.softmax(teacher.Logits(x).DividedBy(teacher.Temperature), -1).cpu();
-                action = (int)multinomial(p, 1, generator: actGenerator).item<long>();
-            }
-            actions[i] = action;
-            episodeOf[i] = episode;
-            if (env.Step(action, obs).Done)
-            {
-                episode++;
-                env.Reset(seed + episode, obs);
-            }
-        }
-        // Held-out = the last episodes: a state's episode never straddles the split.
-        int cut = (int)Math.Clamp(states * (1 - heldOutFraction), 1, states - 1);
-        int heldStart = cut;
-        while (heldStart > 0 && episodeOf[heldStart - 1] == episodeOf[cut]) heldStart--;
-        if (heldStart == 0) heldStart = cut; // one long episode: split inside it
-        using var all = tensor(frames, [states, .. teacher.ObservationShape]);
-        using var allActions = tensor(actions);
-        var train = LabelPart(teacher, all[..heldStart], allActions[..heldStart], mode, seed);
-        var heldOut = LabelPart(teacher, all[heldStart..], allActions[heldStart..], mode, seed + 1);
-        var summary = new DatasetSummary(env.Id, teacher.ObservationShape, teacher.Actions, mode, heldStart, states - heldStart, teacherSha256, teacher.Temperature);
-        return new InMemoryDataset(summary, train, heldOut);
-    }
-
-    /// <summary>Labels <paramref name="observations"/> with <paramref name="teacher"/> into a CPU batch.</summary>
-    public static ReplayBatch LabelPart(IPolicy teacher, Tensor observations, Tensor actions, LabelMode mode, long seed)
-    {
-        using var generator = new Generator(unchecked((ulong)seed));
-        using var x = observations.to(teacher.Device);
-        using var labels = Labeler.Label(teacher, x, mode, generator);
-        return new ReplayBatch(observations.cpu().clone(), labels.Logits.cpu().clone(), actions.cpu().clone(),
-            labels.GradLabels?.cpu().clone(), labels.Projections?.cpu().clone());
-    }
 
     /// <inheritdoc />
     public void Dispose()

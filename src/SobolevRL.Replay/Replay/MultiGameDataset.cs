@@ -72,17 +72,17 @@ public sealed partial class MultiGameDataset : IDisposable
     }
 
     /// <summary>
-    /// Opens every game's dataset through <see cref="DatasetSource.Open"/> (same <paramref name="trainFraction"/> and
-    /// damaged-shard rule for each) and checks that their observations have one shape (with
+    /// Opens every game's dataset with <paramref name="openGame"/> (one rule for each game's source: the collection
+    /// layer's <c>DatasetSource.Open</c>) and checks that their observations have one shape (with
     /// <paramref name="channelAdapters"/>: differ in channels only).
     /// </summary>
-    public static MultiGameDataset Open(string data, Action<string>? warn = null, double trainFraction = 1.0, bool allowDamaged = false, bool channelAdapters = false)
+    public static MultiGameDataset Open(string data, Func<string, IReplayDataset> openGame, bool channelAdapters = false)
     {
         var games = Parse(data);
         var opened = new List<IReplayDataset>();
         try
         {
-            foreach (var g in games) opened.Add(DatasetSource.Open(g.Source, warn, trainFraction, allowDamaged));
+            foreach (var g in games) opened.Add(openGame(g.Source));
             return From([.. games.Select(g => g.Game)], opened, channelAdapters);
         }
         catch

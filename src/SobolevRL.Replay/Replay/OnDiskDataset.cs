@@ -95,6 +95,22 @@ public sealed class OnDiskDataset : IReplayDataset
         return new ReplayBatchBuilder(_reader, index, device).Build(rows.AsSpan(0, Math.Min(maxStates, rows.Length)));
     }
 
+    /// <summary>Every state of the dataset (of the train split used, in row order, and of the held-out split) read into CPU memory.</summary>
+    public InMemoryDataset LoadIntoMemory()
+    {
+        var builder = new ReplayBatchBuilder(_reader, _index, CPU);
+        var train = builder.Build(_index.TrainRows);
+        try
+        {
+            return new InMemoryDataset(Summary, train, builder.Build(_index.HeldOutRows));
+        }
+        catch
+        {
+            train.Dispose();
+            throw;
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose() => _reader.Dispose();
 

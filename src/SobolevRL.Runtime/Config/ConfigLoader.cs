@@ -1,3 +1,4 @@
+using SobolevRL.IO;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
@@ -106,8 +107,8 @@ public static class ConfigLoader
         }
     }
 
-    /// <summary>Writes the resolved options to <paramref name="path"/> as YAML.</summary>
-    public static void Save<T>(T options, string path) where T : notnull => File.WriteAllText(path, ToYaml(options));
+    /// <summary>Writes the resolved options to <paramref name="path"/> as YAML (through <see cref="AtomicFile"/>: a run killed mid-write keeps its old config or none).</summary>
+    public static void Save<T>(T options, string path) where T : notnull => AtomicFile.WriteText(path, ToYaml(options));
 
     private static YamlMappingNode ToTree<T>(T options) where T : notnull
     {

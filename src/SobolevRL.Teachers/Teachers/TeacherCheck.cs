@@ -39,8 +39,12 @@ public sealed record GradientAgreement(string States, int Count, double Step, do
 /// <param name="States">Name of the state set.</param>
 /// <param name="Kind">The output kind in effect, in the card's spelling (e.g. <c>logits</c>).</param>
 /// <param name="FinalOp">Operator computing the policy output (e.g. <c>Softmax</c>), null when it is an input or constant.</param>
-/// <param name="Problem">Why the kind is wrong, with the fix; null when it fits.</param>
-public sealed record OutputKindAgreement(string States, string Kind, string? FinalOp, string? Problem)
+/// <param name="Problem">Why the kind is wrong; null when it fits.</param>
+/// <param name="Fix">
+/// The kind(s) to set config key <see cref="TeacherCheck.OutputKindKey"/> to (e.g. <c>probabilities</c>, <c>logits or
+/// q_values</c>); null when it fits.
+/// </param>
+public sealed record OutputKindAgreement(string States, string Kind, string? FinalOp, string? Problem, string? Fix)
 {
     /// <summary>True when the outputs fit the kind.</summary>
     public bool Passed => Problem is null;
@@ -85,6 +89,9 @@ public static class TeacherCheck
         return new OutputAgreement(name, count, maxAbs, maxRel, OutputTolerance);
     }
 
+    /// <summary>Config key (of the model card) that <see cref="OutputKindAgreement.Fix"/> is a value of.</summary>
+    public const string OutputKindKey = "output_kind";
+
     /// <summary>Largest difference from 1 of a row sum (or from 0 of a row's log-sum-exp) taken for a normalised row.</summary>
     public const double NormalisationTolerance = 1e-3;
 
@@ -110,18 +117,18 @@ public static class TeacherCheck
         var rows = Enumerable.Range(0, outputs.Length / a).Select(b => outputs.AsSpan(b * a, a).ToArray()).ToArray();
         bool probabilityRows = rows.All(r => r.All(p => p >= 0) && Math.Abs(r.Sum(p => (double)p) - 1) <= NormalisationTolerance);
         bool logProbabilityRows = rows.All(r => Math.Abs(LogSumExp(r)) <= NormalisationTolerance);
-        string fix = "set output_kind in the card (or --output-kind)";
-        string? problem = kind switch
+        const string logitsOrQ = "logits or q_values";
+        (string Problem, string Fix)? wrong = kind switch
         {
-            PolicyOutputKind.Probabilities when finalOp == "LogSoftmax" => $"the output comes from LogSoftmax but is read as probabilities; {fix} to log_probabilities",
-            PolicyOutputKind.Probabilities when !probabilityRows => $"the outputs are read as probabilities but not every row is ≥ 0 and sums to 1; {fix} to logits or q_values",
-            PolicyOutputKind.LogProbabilities when finalOp == "Softmax" => $"the output comes from Softmax but is read as log_probabilities; {fix} to probabilities",
-            PolicyOutputKind.LogProbabilities when !logProbabilityRows => $"the outputs are read as log_probabilities but their rows' log-sum-exp is not 0; {fix} to logits or q_values",
+            PolicyOutputKind.Probabilities when finalOp == "LogSoftmax" => ("the output comes from LogSoftmax but is read as probabilities", "log_probabilities"),
+            PolicyOutputKind.Probabilities when !probabilityRows => ("the outputs are read as probabilities but not every row is ≥ 0 and sums to 1", logitsOrQ),
+            PolicyOutputKind.LogProbabilities when finalOp == "Softmax" => ("the output comes from Softmax but is read as log_probabilities", "probabilities"),
+            PolicyOutputKind.LogProbabilities when !logProbabilityRows => ("the outputs are read as log_probabilities but their rows' log-sum-exp is not 0", logitsOrQ),
             PolicyOutputKind.Logits or PolicyOutputKind.QValues when finalOp == "Softmax" || (a > 1 && probabilityRows) =>
-                $"the outputs are probabilities (from {finalOp ?? "the graph"}: every row ≥ 0 and sums to 1) but are read as {spelled}; {fix} to probabilities",
+                ($"the outputs are probabilities (from {finalOp ?? "the graph"}: every row ≥ 0 and sums to 1) but are read as {spelled}", "probabilities"),
             _ => null,
         };
-        return new OutputKindAgreement(name, spelled, finalOp, problem);
+        return new OutputKindAgreement(name, spelled, finalOp, wrong?.Problem, wrong?.Fix);
     }
 
     static double LogSumExp(float[] row)

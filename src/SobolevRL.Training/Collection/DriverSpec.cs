@@ -22,7 +22,7 @@ public enum MixPer
     Step,
 }
 
-/// <summary>The <c>--driver</c> option: <c>teacher</c>, <c>student:FILE</c> or <c>mix:β</c> (the student then comes from <c>--student</c>).</summary>
+/// <summary>The driver (config key <c>driver</c>): <c>teacher</c>, <c>student:FILE</c> or <c>mix:β</c> (the student then comes from config key <c>student</c>).</summary>
 /// <param name="Kind">Who acts.</param>
 /// <param name="Beta">Probability that the teacher acts (1 for teacher, 0 for student).</param>
 /// <param name="StudentPath">Student file for student and mix drivers.</param>
@@ -31,7 +31,7 @@ public sealed record DriverSpec(DriverKind Kind, double Beta, string? StudentPat
     /// <summary>The teacher acts.</summary>
     public static DriverSpec Teacher => new(DriverKind.Teacher, 1, null);
 
-    /// <summary>Parses the option; <paramref name="student"/> is the separate <c>--student</c> file, needed by <c>mix:β</c>.</summary>
+    /// <summary>Parses the option; <paramref name="student"/> is the separate student file (config key <c>student</c>), needed by <c>mix:β</c>.</summary>
     public static DriverSpec Parse(string text, string? student = null)
     {
         string t = text.Trim();

@@ -1,3 +1,4 @@
+using SobolevRL.Collection;
 using SobolevRL.IO;
 using SobolevRL.Config;
 using SobolevRL.Replay;

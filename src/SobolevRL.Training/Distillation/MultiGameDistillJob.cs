@@ -1,3 +1,4 @@
+using SobolevRL.Collection;
 using SobolevRL.Config;
 using SobolevRL.IO;
 using SobolevRL.Replay;
@@ -27,7 +28,8 @@ public static class MultiGameDistillJob
             throw new UserErrorException($"{Key("teacher")} names one teacher, but {Key("data")} names several games, each labelled by its own teacher; leave out {Key("teacher")}");
         var options = DistillJob.ResolveOptions(job);
         if (DistillJob.Resumes(job.Start, job.OutDir) && Directory.Exists(job.OutDir)) FileLock.ThrowIfWriterBusy(job.OutDir!);
-        using var data = MultiGameDataset.Open(job.Data, warn, job.TrainFraction, job.AllowDamaged, options.Games.Adapter != InputAdapter.None);
+        using var data = MultiGameDataset.Open(job.Data, source => DatasetSource.Open(source, warn, job.TrainFraction, job.AllowDamaged),
+            options.Games.Adapter != InputAdapter.None);
         return Run(options, data, job.OutDir, "distill-games", job.Start, job.Device, progress, cancel);
     }
 

@@ -1,7 +1,4 @@
-using System.Text.Json;
 using SobolevRL.Bench;
-using SobolevRL.Policies;
-using SobolevRL.Tests.Cli;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Bench;

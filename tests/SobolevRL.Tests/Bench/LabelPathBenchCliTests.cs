@@ -1,5 +1,3 @@
-using System.Text.Json;
-using SobolevRL.Tests.Cli;
 using static SobolevRL.Tests.RepoFiles;
 
 namespace SobolevRL.Tests.Bench;

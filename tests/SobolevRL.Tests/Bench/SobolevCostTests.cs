@@ -1,6 +1,4 @@
-using System.Text.Json;
 using SobolevRL.Bench;
-using SobolevRL.Tests.Cli;
 
 namespace SobolevRL.Tests.Bench;
 

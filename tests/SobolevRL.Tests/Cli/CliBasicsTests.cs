@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace SobolevRL.Tests.Cli;
 
 [Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)

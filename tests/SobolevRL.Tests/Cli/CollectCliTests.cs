@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using SobolevRL.Collection;
-using SobolevRL.Replay;
-using SobolevRL.Teachers;
 using SobolevRL.Tests.Replay;
 
 namespace SobolevRL.Tests.Cli;

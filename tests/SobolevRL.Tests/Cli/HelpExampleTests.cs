@@ -1,6 +1,5 @@
 using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Config;
-using SobolevRL.Distillation;
 using SobolevRL.Experiments;
 using SobolevRL.Regression;
 using SobolevRL.Teachers.Training;

@@ -1,11 +1,7 @@
-using System.Text.Json;
 using SobolevRL.IO;
 using SobolevRL.Onnx;
-using SobolevRL.Policies;
-using SobolevRL.Teachers;
 using SobolevRL.Tests.IO;
 using SobolevRL.Tests.Teachers;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Cli;

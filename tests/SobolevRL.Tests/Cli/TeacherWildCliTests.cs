@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using SobolevRL.IO;
-using SobolevRL.Teachers;
 using SobolevRL.Tests.Onnx;
 using SobolevRL.Tests.Teachers;
 

@@ -1,6 +1,5 @@
 using SobolevRL.Collection;
 using SobolevRL.Envs.Core;
-using SobolevRL.Replay;
 using SobolevRL.Tests.Replay;
 
 namespace SobolevRL.Tests.Collection;

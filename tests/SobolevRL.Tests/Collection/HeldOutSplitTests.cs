@@ -1,7 +1,4 @@
-using System.Text.Json;
 using SobolevRL.Collection;
-using SobolevRL.Replay;
-using SobolevRL.Tests.Cli;
 using SobolevRL.Tests.Replay;
 using static SobolevRL.Tests.RepoFiles;
 

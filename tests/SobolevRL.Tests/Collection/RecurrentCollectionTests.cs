@@ -1,8 +1,5 @@
 using System.Runtime.InteropServices;
 using SobolevRL.Collection;
-using SobolevRL.Distillation;
-using SobolevRL.Replay;
-using SobolevRL.Teachers;
 using SobolevRL.Tests.Onnx;
 using static TorchSharp.torch;
 

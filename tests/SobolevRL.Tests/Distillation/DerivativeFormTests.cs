@@ -1,12 +1,7 @@
 using SobolevRL.Config;
-using SobolevRL.Distillation;
 using SobolevRL.Hardware;
-using SobolevRL.Policies;
-using SobolevRL.Replay;
 using SobolevRL.Sobolev;
-using SobolevRL.Teachers;
 using SobolevRL.Tests.Sobolev;
-using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 

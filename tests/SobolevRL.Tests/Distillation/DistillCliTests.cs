@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
-using SobolevRL.Distillation;
-using SobolevRL.Tests.Cli;
 
 namespace SobolevRL.Tests.Distillation;
 

@@ -1,5 +1,4 @@
 using SobolevRL.Config;
-using SobolevRL.Distillation;
 using SobolevRL.Runs;
 using static TorchSharp.torch;
 

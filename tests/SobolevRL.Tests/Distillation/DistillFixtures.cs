@@ -1,10 +1,6 @@
-using SobolevRL.Distillation;
+using SobolevRL.Collection;
 using SobolevRL.Envs.Registry;
-using SobolevRL.Policies;
-using SobolevRL.Replay;
 using SobolevRL.Runs;
-using SobolevRL.Teachers;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Distillation;

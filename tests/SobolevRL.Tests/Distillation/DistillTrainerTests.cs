@@ -1,10 +1,5 @@
-using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
 using SobolevRL.Optimizers;
-using SobolevRL.Policies;
-using SobolevRL.Replay;
-using SobolevRL.Teachers;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Distillation;

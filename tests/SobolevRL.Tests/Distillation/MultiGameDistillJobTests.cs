@@ -1,4 +1,3 @@
-using SobolevRL.Distillation;
 using SobolevRL.Onnx;
 using SobolevRL.Runs;
 using static TorchSharp.torch;

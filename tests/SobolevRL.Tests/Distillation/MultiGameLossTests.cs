@@ -1,10 +1,5 @@
-using SobolevRL.Distillation;
-using SobolevRL.Policies;
-using SobolevRL.Replay;
 using SobolevRL.Sobolev;
-using SobolevRL.Teachers;
 using SobolevRL.Tests.Sobolev;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Distillation;

@@ -1,10 +1,5 @@
-using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
-using SobolevRL.Policies;
-using SobolevRL.Replay;
 using SobolevRL.Runs;
-using SobolevRL.Teachers;
-using SobolevRL.Tests.Cli;
 using SobolevRL.Tests.Replay;
 using static TorchSharp.torch;
 

@@ -1,9 +1,4 @@
-using SobolevRL.Distillation;
 using SobolevRL.Hardware;
-using SobolevRL.Policies;
-using SobolevRL.Replay;
-using SobolevRL.Teachers;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,6 +1,4 @@
 using System.Globalization;
-using SobolevRL.Distillation;
-using SobolevRL.Replay;
 using SobolevRL.Tests.Replay;
 using static TorchSharp.torch;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using SobolevRL.Evaluation.Aggregates;
 using SobolevRL.Reporting;
 using SobolevRL.Tests.IO;

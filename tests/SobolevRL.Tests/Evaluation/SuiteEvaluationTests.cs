@@ -1,9 +1,7 @@
-using System.Text.Json;
 using SobolevRL.Envs.Ale;
 using SobolevRL.Evaluation;
 using SobolevRL.Experiments;
 using SobolevRL.Evaluation.Aggregates;
-using SobolevRL.Tests.Cli;
 using static SobolevRL.Tests.RepoFiles;
 
 namespace SobolevRL.Tests.Evaluation;

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using SobolevRL.Experiments;
-using SobolevRL.Tests.Cli;
 using SobolevRL.Tests.Distillation;
 using static TorchSharp.torch;
 

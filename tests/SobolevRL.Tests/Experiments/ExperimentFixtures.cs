@@ -1,4 +1,3 @@
-using SobolevRL.Distillation;
 using SobolevRL.Experiments;
 
 namespace SobolevRL.Tests.Experiments;

@@ -1,4 +1,3 @@
-using SobolevRL.Distillation;
 using SobolevRL.Experiments;
 using SobolevRL.Tests.Distillation;
 using static TorchSharp.torch;

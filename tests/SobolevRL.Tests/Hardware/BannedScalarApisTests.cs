@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Xml.Linq;
-using TorchSharp;
 
 namespace SobolevRL.Tests.Hardware;
 

@@ -1,5 +1,4 @@
 using SobolevRL.Hardware;
-using TorchSharp;
 
 namespace SobolevRL.Tests.Hardware;
 

@@ -1,5 +1,4 @@
 using SobolevRL.Onnx;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Onnx;

@@ -2,7 +2,6 @@ using Google.Protobuf;
 using SobolevRL.Hardware;
 using SobolevRL.Onnx;
 using SobolevRL.Onnx.Proto;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Onnx;

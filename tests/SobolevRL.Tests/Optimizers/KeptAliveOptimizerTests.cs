@@ -1,5 +1,4 @@
 using SobolevRL.Optimizers;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,5 +1,3 @@
-using SobolevRL.Replay;
-using SobolevRL.Tests.Cli;
 using static SobolevRL.Tests.Reliability.ReliabilityCli;
 
 namespace SobolevRL.Tests.Reliability;

@@ -1,6 +1,3 @@
-using SobolevRL.Distillation;
-using SobolevRL.Replay;
-using SobolevRL.Tests.Cli;
 using static SobolevRL.Tests.Reliability.ReliabilityCli;
 
 namespace SobolevRL.Tests.Reliability;

@@ -1,8 +1,5 @@
 using System.Globalization;
-using SobolevRL.Distillation;
 using SobolevRL.IO;
-using SobolevRL.Replay;
-using SobolevRL.Tests.Cli;
 using static SobolevRL.Tests.Reliability.ReliabilityCli;
 
 namespace SobolevRL.Tests.Reliability;

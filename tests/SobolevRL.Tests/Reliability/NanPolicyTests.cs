@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using SobolevRL.Onnx.Proto;
-using SobolevRL.Tests.Cli;
 using static SobolevRL.Tests.Reliability.ReliabilityCli;
 
 namespace SobolevRL.Tests.Reliability;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using SobolevRL.IO;
-using SobolevRL.Tests.Cli;
 
 namespace SobolevRL.Tests.Reliability;
 

@@ -1,8 +1,5 @@
-using System.Text.Json;
 using SobolevRL.IO;
-using SobolevRL.Replay;
 using SobolevRL.Runs;
-using SobolevRL.Tests.Cli;
 using static SobolevRL.Tests.Reliability.ReliabilityCli;
 
 namespace SobolevRL.Tests.Reliability;

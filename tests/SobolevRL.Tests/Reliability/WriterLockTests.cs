@@ -1,6 +1,4 @@
 using SobolevRL.IO;
-using SobolevRL.Replay;
-using SobolevRL.Tests.Cli;
 using static SobolevRL.Tests.Reliability.ReliabilityCli;
 
 namespace SobolevRL.Tests.Reliability;

@@ -1,5 +1,3 @@
-using SobolevRL.Replay;
-
 namespace SobolevRL.Tests.Replay;
 
 public class CollectionDeterminismTests

@@ -2,9 +2,6 @@ using System.Runtime.InteropServices;
 using SobolevRL.Collection;
 using SobolevRL.Envs.Core;
 using SobolevRL.IO;
-using SobolevRL.Replay;
-using SobolevRL.Teachers;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Replay;

@@ -1,6 +1,3 @@
-using SobolevRL.Replay;
-using TorchSharp;
-
 namespace SobolevRL.Tests.Replay;
 
 public class GradEncodingTests

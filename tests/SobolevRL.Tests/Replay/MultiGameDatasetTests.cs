@@ -1,5 +1,4 @@
-using SobolevRL.Replay;
-using SobolevRL.Teachers;
+using SobolevRL.Collection;
 using SobolevRL.Tests.Distillation;
 using static TorchSharp.torch;
 

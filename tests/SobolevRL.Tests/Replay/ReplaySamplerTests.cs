@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using SobolevRL.Replay;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Replay;

@@ -1,6 +1,4 @@
 using SobolevRL.IO;
-using SobolevRL.Replay;
-using SobolevRL.Teachers;
 
 namespace SobolevRL.Tests.Replay;
 

@@ -1,11 +1,7 @@
 using SobolevRL.Collection;
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;
-using SobolevRL.Policies;
-using SobolevRL.Replay;
 using SobolevRL.Runs;
-using SobolevRL.Teachers;
-using TorchSharp;
 
 namespace SobolevRL.Tests.Replay;
 

@@ -1,9 +1,4 @@
-using SobolevRL.Distillation;
-using SobolevRL.Policies;
-using SobolevRL.Replay;
 using SobolevRL.Sobolev;
-using SobolevRL.Teachers;
-using TorchSharp;
 using static SobolevRL.Tests.Sobolev.TestTensors;
 using static TorchSharp.torch;
 

@@ -1,5 +1,4 @@
 using SobolevRL.Sobolev;
-using TorchSharp;
 using static SobolevRL.Tests.Sobolev.TestTensors;
 using static TorchSharp.torch;
 

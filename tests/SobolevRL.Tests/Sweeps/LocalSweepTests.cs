@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using SobolevRL.Tests.Cli;
 
 namespace SobolevRL.Tests.Sweeps;
 

@@ -1,5 +1,4 @@
 using SobolevRL.Sweeps;
-using SobolevRL.Tests.Cli;
 
 namespace SobolevRL.Tests.Sweeps;
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using SobolevRL.Tests.Cli;
 
 namespace SobolevRL.Tests.Sweeps;
 

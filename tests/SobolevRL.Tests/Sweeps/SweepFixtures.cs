@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
-using SobolevRL.Tests.Cli;
 
 namespace SobolevRL.Tests.Sweeps;
 

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using SobolevRL.Runs;
 using SobolevRL.SyntheticGradients;
-using SobolevRL.Tests.Cli;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.SyntheticGradients;

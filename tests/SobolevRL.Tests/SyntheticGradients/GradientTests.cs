@@ -1,6 +1,5 @@
 using SobolevRL.Optimizers;
 using SobolevRL.SyntheticGradients;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.SyntheticGradients;

@@ -1,5 +1,3 @@
-using SobolevRL.Teachers;
-
 namespace SobolevRL.Tests.Teachers;
 
 public class ActionSelectionTests

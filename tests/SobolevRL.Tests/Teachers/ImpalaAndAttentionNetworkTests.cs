@@ -1,7 +1,5 @@
-using SobolevRL.Policies;
 using SobolevRL.Sobolev;
 using SobolevRL.Tests.Sobolev;
-using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 

@@ -1,8 +1,5 @@
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;
-using SobolevRL.Policies;
-using SobolevRL.Teachers;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Teachers;

@@ -1,7 +1,4 @@
 using SobolevRL.Hardware;
-using SobolevRL.Policies;
-using SobolevRL.Teachers;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Teachers;

@@ -1,6 +1,3 @@
-using SobolevRL.Policies;
-using SobolevRL.Teachers;
-using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 

@@ -1,9 +1,6 @@
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;
 using SobolevRL.Onnx;
-using SobolevRL.Policies;
-using SobolevRL.Teachers;
-using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 

@@ -1,5 +1,4 @@
 using SobolevRL.IO;
-using SobolevRL.Teachers;
 using SobolevRL.Tests.Onnx;
 using static TorchSharp.torch;
 

@@ -1,5 +1,3 @@
-using SobolevRL.Teachers;
-
 namespace SobolevRL.Tests.Teachers;
 
 /// <summary>The shipped teachers' cards: readable, evaluated over 100 episodes, and honest about a missed target.</summary>

@@ -1,8 +1,6 @@
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;
 using SobolevRL.Onnx;
-using SobolevRL.Teachers;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Teachers;

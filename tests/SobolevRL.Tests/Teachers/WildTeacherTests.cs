@@ -1,5 +1,4 @@
 using SobolevRL.IO;
-using SobolevRL.Teachers;
 using SobolevRL.Tests.Onnx;
 using static TorchSharp.torch;
 
@@ -122,7 +121,7 @@ public sealed class WildTeacherTests : IDisposable
         using OnnxTeacher teacher = TeacherLoader.Load(path, CPU);
         OutputKindAgreement check = TeacherCheck.CheckOutputKind(teacher, reference["obs"].ToFloats(), "ref");
         Assert.False(check.Passed);
-        Assert.Contains("to probabilities", check.Problem);
+        Assert.Equal("probabilities", check.Fix);
         Assert.Equal("logits", check.Kind);
     }
 

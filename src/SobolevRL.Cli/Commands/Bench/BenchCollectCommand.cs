@@ -1,9 +1,5 @@
-using System.ComponentModel;
-using System.Globalization;
 using SobolevRL.Bench;
 using SobolevRL.Cli.Commands.Collect;
-using SobolevRL.Cli.Infrastructure;
-using Spectre.Console.Cli;
 using TorchSharp;
 
 namespace SobolevRL.Cli.Commands.Bench;
@@ -18,26 +14,19 @@ public sealed class BenchCollectCommand : Command<BenchCollectCommand.Settings>
     public sealed class Settings : CollectSettings
     {
         /// <summary>States per collection.</summary>
-        [CommandOption("--states <N>")]
-        [Description("States collected per repetition (into a temporary directory, deleted after).")]
-        [DefaultValue(4000L)]
+        [CommandOption("--states <N>"), Description("States collected per repetition (into a temporary directory, deleted after)."), DefaultValue(4000L)]
         public long States { get; init; } = 4000;
 
         /// <summary>Seconds per label-only measurement.</summary>
-        [CommandOption("--label-seconds <S>")]
-        [Description("Minimum seconds of each label-only measurement (one before and one after every collection).")]
-        [DefaultValue(3.0)]
+        [CommandOption("--label-seconds <S>"), Description("Minimum seconds of each label-only measurement (one before and one after every collection)."), DefaultValue(3.0)]
         public double LabelSeconds { get; init; } = 3.0;
 
         /// <summary>Repetitions.</summary>
-        [CommandOption("--repeats <R>")]
-        [Description("Repetitions (label, collect, label); medians are reported.")]
-        [DefaultValue(1)]
+        [CommandOption("--repeats <R>"), Description("Repetitions (label, collect, label); medians are reported."), DefaultValue(1)]
         public int Repeats { get; init; } = 1;
 
         /// <summary>Keep the last dataset.</summary>
-        [CommandOption("--keep <DIR>")]
-        [Description("Write the last repetition's dataset to DIR and keep it (with a generated teacher as DIR.teacher.onnx), e.g. for `bench sample`.")]
+        [CommandOption("--keep <DIR>"), Description("Write the last repetition's dataset to DIR and keep it (with a generated teacher as DIR.teacher.onnx), e.g. for `bench sample`.")]
         public string? Keep { get; init; }
     }
 

@@ -1,8 +1,4 @@
-using System.ComponentModel;
-using System.Globalization;
 using SobolevRL.Bench;
-using SobolevRL.Cli.Infrastructure;
-using Spectre.Console.Cli;
 using TorchSharp;
 
 namespace SobolevRL.Cli.Commands.Bench;
@@ -17,9 +13,7 @@ public sealed class BenchLabelCommand : Command<BenchLabelCommand.Settings>
     public sealed class Settings : PeerBenchSettings
     {
         /// <summary>Shards of the sharded labelling path.</summary>
-        [CommandOption("--shards <N>")]
-        [Description("Shards of the second labelling path measured (the batch split into N parts labelled at once, one libtorch thread each, as `collect` does); 0: one per libtorch thread.")]
-        [DefaultValue(0)]
+        [CommandOption("--shards <N>"), Description("Shards of the second labelling path measured (the batch split into N parts labelled at once, one libtorch thread each, as `collect` does); 0: one per libtorch thread."), DefaultValue(0)]
         public int Shards { get; init; }
     }
 

@@ -1,9 +1,5 @@
-using System.ComponentModel;
-using System.Globalization;
 using SobolevRL.Bench;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Replay;
-using Spectre.Console.Cli;
 using TorchSharp;
 
 namespace SobolevRL.Cli.Commands.Bench;
@@ -15,50 +11,35 @@ public sealed class BenchSampleCommand : Command<BenchSampleCommand.Settings>
     public sealed class Settings : DeviceSettings
     {
         /// <summary>Dataset directory.</summary>
-        [CommandOption("--data <DIR>")]
-        [Description("Replay dataset directory (written by `sobolevrl collect`).")]
+        [CommandOption("--data <DIR>"), Description("Replay dataset directory (written by `sobolevrl collect`).")]
         public string Data { get; init; } = "";
 
         /// <summary>Batch size.</summary>
-        [CommandOption("--batch <B>")]
-        [Description("States per batch.")]
-        [DefaultValue(32)]
+        [CommandOption("--batch <B>"), Description("States per batch."), DefaultValue(32)]
         public int Batch { get; init; } = 32;
 
         /// <summary>Seconds.</summary>
-        [CommandOption("--seconds <S>")]
-        [Description("Minimum seconds of sampling (after 10 warm-up batches).")]
-        [DefaultValue(5.0)]
+        [CommandOption("--seconds <S>"), Description("Minimum seconds of sampling (after 10 warm-up batches)."), DefaultValue(5.0)]
         public double Seconds { get; init; } = 5.0;
 
         /// <summary>Passes over the dataset.</summary>
-        [CommandOption("--passes <P>")]
-        [Description("Also keep sampling until P × the training states were drawn (to touch a dataset larger than the window).")]
-        [DefaultValue(0.0)]
+        [CommandOption("--passes <P>"), Description("Also keep sampling until P × the training states were drawn (to touch a dataset larger than the window)."), DefaultValue(0.0)]
         public double Passes { get; init; }
 
         /// <summary>Prefetch depth.</summary>
-        [CommandOption("--prefetch <N>")]
-        [Description("Batches prepared ahead by the background worker.")]
-        [DefaultValue(4)]
+        [CommandOption("--prefetch <N>"), Description("Batches prepared ahead by the background worker."), DefaultValue(4)]
         public int Prefetch { get; init; } = 4;
 
         /// <summary>Prefetch workers.</summary>
-        [CommandOption("--workers <N>")]
-        [Description("Background workers building batches (the batches for a seed do not depend on it).")]
-        [DefaultValue(2)]
+        [CommandOption("--workers <N>"), Description("Background workers building batches (the batches for a seed do not depend on it)."), DefaultValue(2)]
         public int Workers { get; init; } = 2;
 
         /// <summary>Resident window.</summary>
-        [CommandOption("--resident-mb <MB>")]
-        [Description("Mapped pages are dropped from the resident set after this many MB read.")]
-        [DefaultValue(256)]
+        [CommandOption("--resident-mb <MB>"), Description("Mapped pages are dropped from the resident set after this many MB read."), DefaultValue(256)]
         public int ResidentMb { get; init; } = 256;
 
         /// <summary>Seed.</summary>
-        [CommandOption("--seed <S>")]
-        [Description("Seed of the batch draws.")]
-        [DefaultValue(0L)]
+        [CommandOption("--seed <S>"), Description("Seed of the batch draws."), DefaultValue(0L)]
         public long Seed { get; init; }
     }
 

@@ -1,10 +1,6 @@
-using System.ComponentModel;
-using System.Globalization;
 using SobolevRL.Bench;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Hardware;
 using SobolevRL.Teachers;
-using Spectre.Console.Cli;
 using TorchSharp;
 
 namespace SobolevRL.Cli.Commands.Bench;
@@ -19,20 +15,15 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     public sealed class Settings : PeerBenchSettings
     {
         /// <summary>Phase split.</summary>
-        [CommandOption("--phases <STEPS>")]
-        [Description("Also time loss (forward + derivative graph), backward and optimiser phases over this many steps (0: off).")]
-        [DefaultValue(20)]
+        [CommandOption("--phases <STEPS>"), Description("Also time loss (forward + derivative graph), backward and optimiser phases over this many steps (0: off)."), DefaultValue(20)]
         public int Phases { get; init; } = 20;
 
         /// <summary>Batch shards computed at once.</summary>
-        [CommandOption("--shards <N>")]
-        [Description("Batch shards whose loss and gradients are computed at once, each on its own thread with one libtorch thread (the trainer's optim.shards; 0: automatic, libtorch's thread count on CPU; 1: libtorch's intra-op threads only).")]
-        [DefaultValue(0)]
+        [CommandOption("--shards <N>"), Description("Batch shards whose loss and gradients are computed at once, each on its own thread with one libtorch thread (the trainer's optim.shards; 0: automatic, libtorch's thread count on CPU; 1: libtorch's intra-op threads only)."), DefaultValue(0)]
         public int Shards { get; init; }
 
         /// <summary>Also time the generic double backward.</summary>
-        [CommandOption("--autograd")]
-        [Description("Also time the Sobolev step through autograd's generic double backward (what students outside Conv/ReLU/Linear Sequentials use).")]
+        [CommandOption("--autograd"), Description("Also time the Sobolev step through autograd's generic double backward (what students outside Conv/ReLU/Linear Sequentials use).")]
         public bool Autograd { get; init; }
     }
 

@@ -1,8 +1,5 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Collection;
-using Spectre.Console.Cli;
+using SobolevRL.Distillation;
 
 namespace SobolevRL.Cli.Commands.Collect;
 
@@ -16,23 +13,19 @@ public sealed class CollectCommand : Command<CollectCommand.Settings>
     public sealed class Settings : CollectSettings
     {
         /// <summary>States to collect.</summary>
-        [CommandOption("--states <N>")]
-        [Description("States in the dataset when done (required for a new collection; with --resume, a new target or the original one).")]
+        [CommandOption("--states <N>"), Description("States in the dataset when done (required for a new collection; with --resume, a new target or the original one).")]
         public long? States { get; init; }
 
         /// <summary>Dataset directory.</summary>
-        [CommandOption("--out <DIR>")]
-        [Description("Dataset directory; must not exist unless --resume.")]
+        [CommandOption("--out <DIR>"), Description("Dataset directory; must not exist unless --resume.")]
         public string Out { get; init; } = "";
 
         /// <summary>Continue a collection.</summary>
-        [CommandOption("--resume")]
-        [Description("Continue the (killed or finished) collection in --out; settings come from its manifest.")]
+        [CommandOption("--resume"), Description("Continue the (killed or finished) collection in --out; settings come from its manifest.")]
         public bool Resume { get; init; }
 
         /// <summary>No progress bar.</summary>
-        [CommandOption("--plain")]
-        [Description("Plain progress log lines instead of a bar.")]
+        [CommandOption("--plain"), Description("Plain progress log lines instead of a bar.")]
         public bool Plain { get; init; }
     }
 

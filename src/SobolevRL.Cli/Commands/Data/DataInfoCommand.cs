@@ -1,8 +1,4 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Replay;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Data;
 
@@ -13,13 +9,11 @@ public sealed class DataInfoCommand : Command<DataInfoCommand.Settings>
     public sealed class Settings : MeasureSettings
     {
         /// <summary>Dataset directory.</summary>
-        [CommandArgument(0, "<DIR>")]
-        [Description("Replay dataset directory (written by `sobolevrl collect`).")]
+        [CommandArgument(0, "<DIR>"), Description("Replay dataset directory (written by `sobolevrl collect`).")]
         public string Dir { get; init; } = "";
 
         /// <summary>Skip the SHA-256 check.</summary>
-        [CommandOption("--no-verify")]
-        [Description("Skip the SHA-256 check of every file (sizes and headers are still checked).")]
+        [CommandOption("--no-verify"), Description("Skip the SHA-256 check of every file (sizes and headers are still checked).")]
         public bool NoVerify { get; init; }
     }
 

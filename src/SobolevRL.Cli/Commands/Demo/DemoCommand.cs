@@ -1,10 +1,6 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Config;
 using SobolevRL.Experiments;
 using SobolevRL.Runs;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Demo;
 
@@ -18,19 +14,12 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
     public sealed class Settings : RunSettings
     {
         /// <summary>Teacher override.</summary>
-        [CommandOption("--teacher <FILE>")]
-        [Description("Teacher .onnx (config key data.teacher; default: the shipped MinAtar Breakout teacher).")]
+        [CommandOption("--teacher <FILE>"), Description("Teacher .onnx (config key data.teacher; default: the shipped MinAtar Breakout teacher).")]
         public string? Teacher { get; init; }
 
         /// <summary>Environment override.</summary>
-        [CommandOption("--env <ID>")]
-        [Description("Environment id of the teacher (config key data.env).")]
+        [CommandOption("--env <ID>"), Description("Environment id of the teacher (config key data.env).")]
         public string? Env { get; init; }
-
-        /// <summary>Continue a killed demo.</summary>
-        [CommandOption("--resume")]
-        [Description("Continue the demo in --out: finished stages are kept, a killed collection or distillation resumes.")]
-        public bool Resume { get; init; }
     }
 
     /// <inheritdoc />
@@ -38,9 +27,9 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
     {
         var device = TorchSetup.Apply(settings);
         var overrides = settings.Overrides(("data.teacher", settings.Teacher), ("data.env", settings.Env));
-        var options = ConfigLoader.Load<DemoOptions>(ResumeConfig.File(settings.Config, settings.Out, settings.Resume), overrides);
+        var options = ConfigLoader.Load<DemoOptions>(settings.ConfigFile, overrides);
         ShippedAgents.Resolve(options.Data.Teacher); // a missing teacher is an error before the run directory exists
-        var run = settings.StartRun("demo", options, settings.Resume, "demo");
+        var run = settings.StartRun("demo", options, "demo");
         var result = CliProgress.Run(progress => DemoPipeline.Run(options, run.Path, device, progress, cancellationToken), plain: settings.Json);
         if (settings.Json)
         {

@@ -1,12 +1,8 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Config;
 using SobolevRL.Distillation;
 using SobolevRL.IO;
 using SobolevRL.Runs;
 using SobolevRL.Sobolev;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Distill;
 
@@ -17,43 +13,31 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
     public sealed class Settings : RunSettings
     {
         /// <summary>Dataset.</summary>
-        [CommandOption("--data <DIR>")]
-        [Description("Labelled dataset: a directory written by 'collect', or smoke:ENV,STATES,LABELS (small in-memory set labelled by a random MinAtar teacher); several games as GAME=SOURCE,GAME=SOURCE,... (one multi-game student, game-balanced batches, games.weights, games.head).")]
+        [CommandOption("--data <DIR>"), Description("Labelled dataset: a directory written by 'collect', or smoke:ENV,STATES,LABELS (small in-memory set labelled by a random MinAtar teacher); several games as GAME=SOURCE,GAME=SOURCE,... (one multi-game student, game-balanced batches, games.weights, games.head).")]
         public string Data { get; init; } = "";
 
         /// <summary>Student architecture (overrides the config key student).</summary>
-        [CommandOption("--student <ARCH>")]
-        [Description("Student: nature:W, minatar:C,H or mlp:H1,H2,... (sets config key 'student').")]
+        [CommandOption("--student <ARCH>"), Description("Student: nature:W, minatar:C,H or mlp:H1,H2,... (sets config key 'student').")]
         public string? Student { get; init; }
 
-        /// <summary>Continue a run.</summary>
-        [CommandOption("--resume")]
-        [Description("Continue the run in --out from its last checkpoint (same config; ends with the same weights on CPU).")]
-        public bool Resume { get; init; }
-
         /// <summary>Train on the intact shards of a damaged dataset.</summary>
-        [CommandOption("--allow-damaged")]
-        [Description("Train on the intact shards when some shards of --data are damaged (default: refuse and list them).")]
+        [CommandOption("--allow-damaged"), Description("Train on the intact shards when some shards of --data are damaged (default: refuse and list them).")]
         public bool AllowDamaged { get; init; }
 
         /// <summary>Teacher file for the compression ratio.</summary>
-        [CommandOption("--teacher <FILE>")]
-        [Description("Teacher .onnx, to record its parameter count and the compression ratio.")]
+        [CommandOption("--teacher <FILE>"), Description("Teacher .onnx, to record its parameter count and the compression ratio.")]
         public string? Teacher { get; init; }
 
         /// <summary>Fraction of the training episodes used.</summary>
-        [CommandOption("--train-fraction <F>")]
-        [Description("Train on this fraction of the dataset's training episodes (whole episodes in a fixed order: smaller fractions are subsets of larger ones, as in 'experiment data-efficiency').")]
+        [CommandOption("--train-fraction <F>"), Description("Train on this fraction of the dataset's training episodes (whole episodes in a fixed order: smaller fractions are subsets of larger ones, as in 'experiment data-efficiency').")]
         public double TrainFraction { get; init; } = 1.0;
 
         /// <summary>Validation fraction (overrides the config key validation.fraction).</summary>
-        [CommandOption("--validation <FRACTION>")]
-        [Description("Fraction of the training episodes held out for validation: early stopping and the best snapshot by validation KL (0: none, the last snapshot; sets config key 'validation.fraction', default 0.1).")]
+        [CommandOption("--validation <FRACTION>"), Description("Fraction of the training episodes held out for validation: early stopping and the best snapshot by validation KL (0: none, the last snapshot; sets config key 'validation.fraction', default 0.1).")]
         public string? Validation { get; init; }
 
         /// <summary>λ grid of a search chosen by validation KL.</summary>
-        [CommandOption("--lambda-search <GRID>")]
-        [Description("Train one student per λ (comma-separated, 0 always added; 'default' = 0,0.01,0.03,0.1,0.3,1,3) into OUT/lambda-λ and keep the λ of lowest validation KL.")]
+        [CommandOption("--lambda-search <GRID>"), Description("Train one student per λ (comma-separated, 0 always added; 'default' = 0,0.01,0.03,0.1,0.3,1,3) into OUT/lambda-λ and keep the λ of lowest validation KL.")]
         public string? LambdaSearch { get; init; }
     }
 

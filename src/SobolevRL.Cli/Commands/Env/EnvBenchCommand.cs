@@ -1,8 +1,5 @@
-using System.ComponentModel;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Envs.Bench;
 using SobolevRL.Envs.Registry;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Env;
 
@@ -13,21 +10,15 @@ public sealed class EnvBenchCommand : Command<EnvBenchCommand.Settings>
     public sealed class Settings : EnvSettings
     {
         /// <summary>Steps to time.</summary>
-        [CommandOption("--steps <N>")]
-        [Description("Environment steps to time (in all, over every sub-environment).")]
-        [DefaultValue(2_000_000L)]
+        [CommandOption("--steps <N>"), Description("Environment steps to time (in all, over every sub-environment)."), DefaultValue(2_000_000L)]
         public long Steps { get; init; } = 2_000_000;
 
         /// <summary>Sub-environments.</summary>
-        [CommandOption("--envs <E>")]
-        [Description("Number of environments; 1 times a single environment, more times a vector env.")]
-        [DefaultValue(1)]
+        [CommandOption("--envs <E>"), Description("Number of environments; 1 times a single environment, more times a vector env."), DefaultValue(1)]
         public int Envs { get; init; } = 1;
 
         /// <summary>Worker threads of the vector env.</summary>
-        [CommandOption("--threads <T>")]
-        [Description("Worker threads of the vector env (1: synchronous).")]
-        [DefaultValue(1)]
+        [CommandOption("--threads <T>"), Description("Worker threads of the vector env (1: synchronous)."), DefaultValue(1)]
         public int Threads { get; init; } = 1;
     }
 

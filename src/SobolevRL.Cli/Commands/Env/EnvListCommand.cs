@@ -1,6 +1,4 @@
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Envs.Registry;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Env;
 

@@ -1,9 +1,5 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Envs.Play;
 using SobolevRL.Envs.Registry;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Env;
 
@@ -14,26 +10,19 @@ public sealed class EnvPlayCommand : Command<EnvPlayCommand.Settings>
     public sealed class Settings : EnvSettings
     {
         /// <summary>Who acts.</summary>
-        [CommandOption("--policy <POLICY>")]
-        [Description("Who acts: random, or a policy FILE.onnx.")]
-        [DefaultValue("random")]
+        [CommandOption("--policy <POLICY>"), Description("Who acts: random, or a policy FILE.onnx."), DefaultValue("random")]
         public string Policy { get; init; } = "random";
 
         /// <summary>Episodes to play.</summary>
-        [CommandOption("--episodes <N>")]
-        [Description("Episodes to play.")]
-        [DefaultValue(5)]
+        [CommandOption("--episodes <N>"), Description("Episodes to play."), DefaultValue(5)]
         public int Episodes { get; init; } = 5;
 
         /// <summary>GIF output.</summary>
-        [CommandOption("--record <FILE.gif>")]
-        [Description("Record the episodes as an animated GIF (upscaled; channel colours for grid games).")]
+        [CommandOption("--record <FILE.gif>"), Description("Record the episodes as an animated GIF (upscaled; channel colours for grid games).")]
         public string? Record { get; init; }
 
         /// <summary>Step cap per episode.</summary>
-        [CommandOption("--max-steps <N>")]
-        [Description("Cut an episode after N steps (0: no cap beyond the environment's own).")]
-        [DefaultValue(0)]
+        [CommandOption("--max-steps <N>"), Description("Cut an episode after N steps (0: no cap beyond the environment's own)."), DefaultValue(0)]
         public int MaxSteps { get; init; }
     }
 

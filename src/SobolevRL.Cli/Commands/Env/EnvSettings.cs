@@ -1,7 +1,4 @@
-using System.ComponentModel;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Envs.Core;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Env;
 
@@ -9,20 +6,15 @@ namespace SobolevRL.Cli.Commands.Env;
 public class EnvSettings : MeasureSettings
 {
     /// <summary>Environment id.</summary>
-    [CommandOption("--env <ID>")]
-    [Description("Environment id, e.g. MinAtar/Breakout-v1 or ALE/Breakout-v5 (see `sobolevrl env list`).")]
-    [DefaultValue("MinAtar/Breakout-v1")]
+    [CommandOption("--env <ID>"), Description("Environment id, e.g. MinAtar/Breakout-v1 or ALE/Breakout-v5 (see `sobolevrl env list`)."), DefaultValue("MinAtar/Breakout-v1")]
     public string Env { get; init; } = "MinAtar/Breakout-v1";
 
     /// <summary>Environment options.</summary>
-    [CommandOption("--env-option <KEY=VALUE>")]
-    [Description("Environment option, e.g. sticky_action_prob=0 or ramping=false (repeatable; see `sobolevrl env list`).")]
+    [CommandOption("--env-option <KEY=VALUE>"), Description("Environment option, e.g. sticky_action_prob=0 or ramping=false (repeatable; see `sobolevrl env list`).")]
     public string[] EnvOption { get; init; } = [];
 
     /// <summary>Seed of the first reset.</summary>
-    [CommandOption("--seed <N>")]
-    [Description("Seed of the first reset.")]
-    [DefaultValue(0L)]
+    [CommandOption("--seed <N>"), Description("Seed of the first reset."), DefaultValue(0L)]
     public long Seed { get; init; }
 
     /// <summary>Parsed environment options.</summary>

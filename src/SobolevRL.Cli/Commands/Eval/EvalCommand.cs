@@ -1,10 +1,6 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Evaluation;
 using SobolevRL.Evaluation.Aggregates;
 using SobolevRL.Experiments;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Eval;
 
@@ -15,92 +11,71 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     public sealed class Settings : DeviceSettings
     {
         /// <summary>Policy to evaluate.</summary>
-        [CommandOption("--policy <FILE|RUN>")]
-        [Description("Policy: a .onnx file (with its .card.json) or a distillation run directory.")]
+        [CommandOption("--policy <FILE|RUN>"), Description("Policy: a .onnx file (with its .card.json) or a distillation run directory.")]
         public string Policy { get; init; } = "";
 
         /// <summary>Environment id.</summary>
-        [CommandOption("--env <ID>")]
-        [Description("Environment id (default: the policy card's env).")]
+        [CommandOption("--env <ID>"), Description("Environment id (default: the policy card's env).")]
         public string? Env { get; init; }
 
         /// <summary>Episodes.</summary>
-        [CommandOption("--episodes <N>")]
-        [Description("Evaluation episodes (0: dataset metrics only).")]
-        [DefaultValue(30)]
+        [CommandOption("--episodes <N>"), Description("Evaluation episodes (0: dataset metrics only)."), DefaultValue(30)]
         public int Episodes { get; init; } = 30;
 
         /// <summary>Teacher for the percent-of-teacher figure.</summary>
-        [CommandOption("--teacher <FILE>")]
-        [Description("Teacher .onnx: evaluated under the same protocol; the student's return is reported as percent of it.")]
+        [CommandOption("--teacher <FILE>"), Description("Teacher .onnx: evaluated under the same protocol; the student's return is reported as percent of it.")]
         public string? Teacher { get; init; }
 
         /// <summary>Dataset for held-out metrics.</summary>
-        [CommandOption("--data <DIR>")]
-        [Description("Labelled dataset (directory or smoke:ENV,STATES,LABELS): held-out KL, agreement and gradient error (needs a run directory as --policy).")]
+        [CommandOption("--data <DIR>"), Description("Labelled dataset (directory or smoke:ENV,STATES,LABELS): held-out KL, agreement and gradient error (needs a run directory as --policy).")]
         public string? Data { get; init; }
 
         /// <summary>Environment options of a held-out variant.</summary>
-        [CommandOption("--env-option <KEY=VALUE>")]
-        [Description("Environment option of a held-out variant, e.g. ramping=false or sticky_action_prob=0 (repeatable).")]
+        [CommandOption("--env-option <KEY=VALUE>"), Description("Environment option of a held-out variant, e.g. ramping=false or sticky_action_prob=0 (repeatable).")]
         public string[] EnvOptions { get; init; } = [];
 
         /// <summary>Game output of a multi-game run.</summary>
-        [CommandOption("--game <GAME>")]
-        [Description("With a multi-game run as --policy: the game whose output (head; output logits_GAME of student.onnx) is evaluated.")]
+        [CommandOption("--game <GAME>"), Description("With a multi-game run as --policy: the game whose output (head; output logits_GAME of student.onnx) is evaluated.")]
         public string? Game { get; init; }
 
         /// <summary>Score every game of a multi-game run.</summary>
-        [CommandOption("--games")]
-        [Description("With a multi-game run as --policy: score every training game and every --held-out game in one call (trained/held-out, return ± 95% CI, % of teacher, held-out metrics).")]
+        [CommandOption("--games"), Description("With a multi-game run as --policy: score every training game and every --held-out game in one call (trained/held-out, return ± 95% CI, % of teacher, held-out metrics).")]
         public bool Games { get; init; }
 
         /// <summary>Held-out games of --games.</summary>
-        [CommandOption("--held-out <GAME=ENV>")]
-        [Description("--games: a game the student was not trained on, played zero-shot with its shared head (repeatable).")]
+        [CommandOption("--held-out <GAME=ENV>"), Description("--games: a game the student was not trained on, played zero-shot with its shared head (repeatable).")]
         public string[] HeldOut { get; init; } = [];
 
         /// <summary>Teachers of --games.</summary>
-        [CommandOption("--game-teacher <GAME=FILE>")]
-        [Description("--games: the teacher .onnx of a game, for % of teacher (repeatable).")]
+        [CommandOption("--game-teacher <GAME=FILE>"), Description("--games: the teacher .onnx of a game, for % of teacher (repeatable).")]
         public string[] GameTeachers { get; init; } = [];
 
         /// <summary>Datasets of --games.</summary>
-        [CommandOption("--game-data <GAME=SOURCE>")]
-        [Description("--games: a labelled dataset of a game (directory or smoke:...), for held-out KL, agreement and gradient error (repeatable).")]
+        [CommandOption("--game-data <GAME=SOURCE>"), Description("--games: a labelled dataset of a game (directory or smoke:...), for held-out KL, agreement and gradient error (repeatable).")]
         public string[] GameData { get; init; } = [];
 
         /// <summary>Seed offset.</summary>
-        [CommandOption("--seed-offset <N>")]
-        [Description("Episodes start from seed 1e9 + N (collection uses seeds below 1e9).")]
-        [DefaultValue(0L)]
+        [CommandOption("--seed-offset <N>"), Description("Episodes start from seed 1e9 + N (collection uses seeds below 1e9)."), DefaultValue(0L)]
         public long SeedOffset { get; init; }
 
         /// <summary>Evaluation preset.</summary>
-        [CommandOption("--preset <NAME>")]
-        [Description("Evaluation protocol: default, machado2018 (sticky 0.25, no no-ops, 108K frames) or mnih2015 (30 no-ops, epsilon 0.05, 18K frames); see src/SobolevRL.Training/Evaluation/README.md.")]
-        [DefaultValue("default")]
+        [CommandOption("--preset <NAME>"), Description("Evaluation protocol: default, machado2018 (sticky 0.25, no no-ops, 108K frames) or mnih2015 (30 no-ops, epsilon 0.05, 18K frames); see src/SobolevRL.Training/Evaluation/README.md."), DefaultValue("default")]
         public string Preset { get; init; } = "default";
 
         /// <summary>Policies of a suite.</summary>
-        [CommandOption("--suite <FILE|RUN>")]
-        [Description("Suite evaluation: a policy (.onnx with card, or run directory) per game and run (repeatable, replaces --policy): per-game normalised scores and IQM/median/mean/optimality gap with bootstrap CIs.")]
+        [CommandOption("--suite <FILE|RUN>"), Description("Suite evaluation: a policy (.onnx with card, or run directory) per game and run (repeatable, replaces --policy): per-game normalised scores and IQM/median/mean/optimality gap with bootstrap CIs.")]
         public string[] Suite { get; init; } = [];
 
         /// <summary>Teachers of a suite's games without published scores.</summary>
-        [CommandOption("--suite-teacher <FILE>")]
-        [Description("Teacher .onnx of a suite game without published human scores (MinAtar): its scores are normalised between random play (0) and the teacher (1) (repeatable).")]
+        [CommandOption("--suite-teacher <FILE>"), Description("Teacher .onnx of a suite game without published human scores (MinAtar): its scores are normalised between random play (0) and the teacher (1) (repeatable).")]
         public string[] SuiteTeachers { get; init; } = [];
 
         /// <summary>Bootstrap replicates.</summary>
-        [CommandOption("--bootstrap-reps <N>")]
-        [Description("Stratified-bootstrap replicates of the suite's confidence intervals.")]
-        [DefaultValue(StratifiedBootstrap.DefaultReps)]
+        [CommandOption("--bootstrap-reps <N>"), Description("Stratified-bootstrap replicates of the suite's confidence intervals."), DefaultValue(StratifiedBootstrap.DefaultReps)]
         public int BootstrapReps { get; init; } = StratifiedBootstrap.DefaultReps;
 
         /// <summary>Performance-profile plot.</summary>
-        [CommandOption("--profile <PNG>")]
-        [Description("Suite: write the performance profile (fraction of runs above each normalised score) to this PNG.")]
+        [CommandOption("--profile <PNG>"), Description("Suite: write the performance profile (fraction of runs above each normalised score) to this PNG.")]
         public string? Profile { get; init; }
     }
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Evaluation;
 using SobolevRL.Experiments;
 using SobolevRL.Evaluation.Aggregates;

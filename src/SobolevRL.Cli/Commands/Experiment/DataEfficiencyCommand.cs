@@ -1,10 +1,6 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Config;
 using SobolevRL.Experiments;
 using SobolevRL.Runs;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Experiment;
 
@@ -14,67 +10,39 @@ namespace SobolevRL.Cli.Commands.Experiment;
 /// </summary>
 public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settings>
 {
-    // Wall seconds per student step, everything included (recording, validation, episodes), on this project's 2-core
-    // reference machine: the defaults (30 students of 4,000 steps, 100K states) took 9 min end to end (issue 21); with
-    // the larger or Sobolev-heavy mixes up to twice that per step.
-    private static readonly (double Low, double High) SecondsPerStudentStep = (0.0045, 0.009);
-
     /// <summary>Options of <c>experiment data-efficiency</c>; each flag sets one config key.</summary>
-    public sealed class Settings : RunSettings
+    public sealed class Settings : ExperimentSettings
     {
         /// <summary>Environment.</summary>
-        [CommandOption("--env <ID>")]
-        [Description("Environment id (config key data.env).")]
+        [CommandOption("--env <ID>"), Description("Environment id (config key data.env).")]
         public string? Env { get; init; }
 
         /// <summary>Teacher.</summary>
-        [CommandOption("--teacher <FILE>")]
-        [Description("Teacher .onnx (config key data.teacher).")]
+        [CommandOption("--teacher <FILE>"), Description("Teacher .onnx (config key data.teacher).")]
         public string? Teacher { get; init; }
 
         /// <summary>States to record.</summary>
-        [CommandOption("--states <N>")]
-        [Description("States recorded with the teacher, training + held-out (config key data.states).")]
+        [CommandOption("--states <N>"), Description("States recorded with the teacher, training + held-out (config key data.states).")]
         public long? States { get; init; }
 
         /// <summary>Fractions.</summary>
-        [CommandOption("--fractions <LIST>")]
-        [Description("Comma-separated percentages of the training split to train on (config key fractions), e.g. 1,2,5,10,100.")]
+        [CommandOption("--fractions <LIST>"), Description("Comma-separated percentages of the training split to train on (config key fractions), e.g. 1,2,5,10,100.")]
         public string? Fractions { get; init; }
 
-        /// <summary>Seeds.</summary>
-        [CommandOption("--seeds <N>")]
-        [Description("Seeds per fraction and mode (config key seeds).")]
-        public int? Seeds { get; init; }
-
-        /// <summary>Steps.</summary>
-        [CommandOption("--steps <N>")]
-        [Description("Optimiser steps of every student (config key distill.optim.steps).")]
-        public long? Steps { get; init; }
-
         /// <summary>Episodes.</summary>
-        [CommandOption("--episodes <N>")]
-        [Description("Evaluation episodes per student and for the teacher (config key episodes).")]
+        [CommandOption("--episodes <N>"), Description("Evaluation episodes per student and for the teacher (config key episodes).")]
         public int? Episodes { get; init; }
 
         /// <summary>λ grid.</summary>
-        [CommandOption("--lambda-grid <LIST>")]
-        [Description("Comma-separated λ grid chosen per fraction and seed by validation KL, 0 always included (config key lambda_grid), e.g. 0.01,0.1,1.")]
+        [CommandOption("--lambda-grid <LIST>"), Description("Comma-separated λ grid chosen per fraction and seed by validation KL, 0 always included (config key lambda_grid), e.g. 0.01,0.1,1.")]
         public string? LambdaGrid { get; init; }
 
         /// <summary>Budget.</summary>
-        [CommandOption("--budget <KIND>")]
-        [Description("equal-steps (default): every student the same steps; equal-time: Regular trains for as long (wall time) as its Sobolev pair took (config key budget).")]
+        [CommandOption("--budget <KIND>"), Description("equal-steps (default): every student the same steps; equal-time: Regular trains for as long (wall time) as its Sobolev pair took (config key budget).")]
         public string? Budget { get; init; }
 
-        /// <summary>Continue a killed experiment.</summary>
-        [CommandOption("--resume")]
-        [Description("Continue the experiment in --out: finished students are kept, killed ones resume from their checkpoints.")]
-        public bool Resume { get; init; }
-
         /// <summary>Run the default plan.</summary>
-        [CommandOption("--yes")]
-        [Description("Run even when only defaults define the job (without --states or --config it refuses and prints its plan).")]
+        [CommandOption("--yes"), Description("Run even when only defaults define the job (without --states or --config it refuses and prints its plan).")]
         public bool Yes { get; init; }
     }
 
@@ -85,15 +53,12 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
         var overrides = settings.Overrides(("data.env", settings.Env), ("data.teacher", settings.Teacher), ("data.states", settings.States),
             ("fractions", RunSettings.List(settings.Fractions)), ("seeds", settings.Seeds), ("distill.optim.steps", settings.Steps),
             ("episodes", settings.Episodes), ("lambda_grid", RunSettings.List(settings.LambdaGrid)), ("budget", settings.Budget?.Replace('-', '_')));
-        var options = ConfigLoader.Load<DataEfficiencyOptions>(ResumeConfig.File(settings.Config, settings.Out, settings.Resume), overrides);
+        var options = ConfigLoader.Load<DataEfficiencyOptions>(settings.ConfigFile, overrides);
         options.Validate("");
-        long perSeed = DataEfficiencyExperiment.StudentsPerFractionAndSeed(options);
-        long students = perSeed * options.Fractions.Length * options.Seeds;
-        LongJob.Confirm("experiment data-efficiency", string.Create(CultureInfo.InvariantCulture,
-            $"record {options.Data.States:N0} states of {options.Data.Env} with {options.Data.Teacher}, then {students} students ({options.Fractions.Length} fractions x {options.Seeds} seeds x {perSeed} students) of {options.Distill.Optim.Steps:N0} steps, {options.Episodes} episodes each, {LongJob.Estimate(students * options.Distill.Optim.Steps * SecondsPerStudentStep.Low, students * options.Distill.Optim.Steps * SecondsPerStudentStep.High)}"),
+        LongJob.Confirm("experiment data-efficiency", JobPlans.DataEfficiency(options).ToString(),
             settings.States != null || settings.Config != null || settings.Resume, settings.Yes, "--states", settings.Json);
         ShippedAgents.Resolve(options.Data.Teacher);
-        var run = settings.StartRun("data-efficiency", options, settings.Resume, "experiment");
+        var run = settings.StartRun("data-efficiency", options, "experiment");
         var result = CliProgress.Run(progress => DataEfficiencyExperiment.Run(options, run.Path, device, progress, cancellationToken, Output.Log), plain: settings.Json);
         if (settings.Json)
         {

@@ -1,10 +1,6 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Config;
 using SobolevRL.Runs;
 using SobolevRL.SyntheticGradients;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Experiment;
 
@@ -16,37 +12,19 @@ namespace SobolevRL.Cli.Commands.Experiment;
 public sealed class SyntheticGradientsCommand : Command<SyntheticGradientsCommand.Settings>
 {
     /// <summary>Options of <c>experiment synthetic-gradients</c>; each flag sets one config key.</summary>
-    public sealed class Settings : RunSettings
+    public sealed class Settings : ExperimentSettings
     {
         /// <summary>Kinds of cut.</summary>
-        [CommandOption("--kinds <LIST>")]
-        [Description("Comma-separated kinds of cut (config key kinds): backprop, sg, critic, sobolev-critic.")]
+        [CommandOption("--kinds <LIST>"), Description("Comma-separated kinds of cut (config key kinds): backprop, sg, critic, sobolev-critic.")]
         public string? Kinds { get; init; }
 
         /// <summary>Cut positions.</summary>
-        [CommandOption("--cuts <LIST>")]
-        [Description("Comma-separated single cut positions 1..3, after that conv block (config key cuts); the three-module chain is three_module_cuts (default [1, 2]).")]
+        [CommandOption("--cuts <LIST>"), Description("Comma-separated single cut positions 1..3, after that conv block (config key cuts); the three-module chain is three_module_cuts (default [1, 2]).")]
         public string? Cuts { get; init; }
 
-        /// <summary>Seeds.</summary>
-        [CommandOption("--seeds <N>")]
-        [Description("Seeds per cut and kind (config key seeds).")]
-        public int? Seeds { get; init; }
-
-        /// <summary>Steps.</summary>
-        [CommandOption("--steps <N>")]
-        [Description("Training steps of every run (config key steps).")]
-        public int? Steps { get; init; }
-
         /// <summary>Data directory.</summary>
-        [CommandOption("--data-dir <DIR>")]
-        [Description("Directory of the Fashion-MNIST IDX files (config key data_dir; default: where Debian's dataset-fashion-mnist puts them).")]
+        [CommandOption("--data-dir <DIR>"), Description("Directory of the Fashion-MNIST IDX files (config key data_dir; default: where Debian's dataset-fashion-mnist puts them).")]
         public string? DataDir { get; init; }
-
-        /// <summary>Continue a killed experiment.</summary>
-        [CommandOption("--resume")]
-        [Description("Continue the experiment in --out: finished runs are kept, unfinished ones start again (runs are deterministic by seed).")]
-        public bool Resume { get; init; }
     }
 
     /// <inheritdoc />
@@ -55,10 +33,10 @@ public sealed class SyntheticGradientsCommand : Command<SyntheticGradientsComman
         var device = TorchSetup.Apply(settings);
         var overrides = settings.Overrides(("kinds", RunSettings.List(settings.Kinds)), ("cuts", RunSettings.List(settings.Cuts)),
             ("seeds", settings.Seeds), ("steps", settings.Steps), ("data_dir", settings.DataDir));
-        var options = ConfigLoader.Load<SyntheticGradientOptions>(ResumeConfig.File(settings.Config, settings.Out, settings.Resume), overrides);
+        var options = ConfigLoader.Load<SyntheticGradientOptions>(settings.ConfigFile, overrides);
         options.Validate("");
         if (FashionMnist.MissingReason(options.DataDir) is { } missing) throw new UserErrorException(missing);
-        var run = settings.StartRun("synthetic-gradients", options, settings.Resume, "experiment");
+        var run = settings.StartRun("synthetic-gradients", options, "experiment");
         var result = CliProgress.Run(progress => SyntheticGradientExperiment.Run(options, run.Path, device, progress, cancellationToken), plain: settings.Json);
         if (settings.Json)
         {

@@ -1,7 +1,4 @@
-using System.ComponentModel;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Reporting;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Report;
 
@@ -15,13 +12,11 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
     public sealed class Settings : CommonSettings
     {
         /// <summary>Run directories.</summary>
-        [CommandArgument(0, "<RUN>")]
-        [Description("Distillation run directories (Regular and Sobolev runs that differ only in the Sobolev term are compared side by side).")]
+        [CommandArgument(0, "<RUN>"), Description("Distillation run directories (Regular and Sobolev runs that differ only in the Sobolev term are compared side by side).")]
         public string[] Runs { get; init; } = [];
 
         /// <summary>Output directory.</summary>
-        [CommandOption("--out <DIR>")]
-        [Description("Report directory (default: RUN/report/ for one RUN, rewritten on every call; runs/report-<timestamp>/ for several). A given --out is never overwritten.")]
+        [CommandOption("--out <DIR>"), Description("Report directory (default: RUN/report/ for one RUN, rewritten on every call; runs/report-<timestamp>/ for several). A given --out is never overwritten.")]
         public string? Out { get; init; }
     }
 

@@ -1,9 +1,5 @@
-using System.ComponentModel;
-using System.Globalization;
 using System.Runtime.InteropServices;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Sweeps;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Sweep;
 
@@ -14,46 +10,35 @@ public sealed class SweepCommand : Command<SweepCommand.Settings>
     public sealed class Settings : MeasureSettings
     {
         /// <summary>Sweep definition.</summary>
-        [CommandOption("--config <FILE>")]
-        [Description("Sweep YAML: base config, grid and/or random search, seeds, data, slurm resources (default: DIR/sweep.yaml of --out).")]
+        [CommandOption("--config <FILE>"), Description("Sweep YAML: base config, grid and/or random search, seeds, data, slurm resources (default: DIR/sweep.yaml of --out).")]
         public string? Config { get; init; }
 
         /// <summary>Executor.</summary>
-        [CommandOption("--executor <NAME>")]
-        [Description("local (processes on this machine) or slurm (one sbatch job array).")]
-        [DefaultValue("local")]
+        [CommandOption("--executor <NAME>"), Description("local (processes on this machine) or slurm (one sbatch job array)."), DefaultValue("local")]
         public string Executor { get; init; } = "local";
 
         /// <summary>Parallel runs of the local executor.</summary>
-        [CommandOption("--parallel <N>")]
-        [Description("Runs at once on the local executor.")]
-        [DefaultValue(1)]
+        [CommandOption("--parallel <N>"), Description("Runs at once on the local executor."), DefaultValue(1)]
         public int Parallel { get; init; } = 1;
 
         /// <summary>Threads of each run.</summary>
-        [CommandOption("--threads-per-run <N>")]
-        [Description("Intra-op threads of each run (0: the sweep's threads_per_run, else cores / --parallel locally, slurm.cpus_per_task on Slurm).")]
-        [DefaultValue(0)]
+        [CommandOption("--threads-per-run <N>"), Description("Intra-op threads of each run (0: the sweep's threads_per_run, else cores / --parallel locally, slurm.cpus_per_task on Slurm)."), DefaultValue(0)]
         public int ThreadsPerRun { get; init; }
 
         /// <summary>Sweep directory.</summary>
-        [CommandOption("--out <DIR>")]
-        [Description("Sweep directory (default: runs/sweep-<name>). Running again resumes it; a changed definition runs only new runs.")]
+        [CommandOption("--out <DIR>"), Description("Sweep directory (default: runs/sweep-<name>). Running again resumes it; a changed definition runs only new runs.")]
         public string? Out { get; init; }
 
         /// <summary>Retry failed runs.</summary>
-        [CommandOption("--retry-failed")]
-        [Description("Run failed runs again (their previous attempt moves to runs/ID/failed-N/).")]
+        [CommandOption("--retry-failed"), Description("Run failed runs again (their previous attempt moves to runs/ID/failed-N/).")]
         public bool RetryFailed { get; init; }
 
         /// <summary>Only show what would run.</summary>
-        [CommandOption("--dry-run")]
-        [Description("Print the runs (and, with --executor slurm, the sbatch script) without writing or starting anything.")]
+        [CommandOption("--dry-run"), Description("Print the runs (and, with --executor slurm, the sbatch script) without writing or starting anything.")]
         public bool DryRun { get; init; }
 
         /// <summary>Return after submitting (Slurm).</summary>
-        [CommandOption("--no-wait")]
-        [Description("Slurm: return after submitting; follow with 'sobolevrl sweep status DIR', aggregate with 'sobolevrl sweep report DIR'.")]
+        [CommandOption("--no-wait"), Description("Slurm: return after submitting; follow with 'sobolevrl sweep status DIR', aggregate with 'sobolevrl sweep report DIR'.")]
         public bool NoWait { get; init; }
     }
 

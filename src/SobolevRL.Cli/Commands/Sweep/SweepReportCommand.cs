@@ -1,7 +1,4 @@
-using System.ComponentModel;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Sweeps;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Sweep;
 
@@ -12,13 +9,11 @@ public sealed class SweepReportCommand : Command<SweepReportCommand.Settings>
     public sealed class Settings : MeasureSettings
     {
         /// <summary>Sweep directory.</summary>
-        [CommandArgument(0, "<DIR>")]
-        [Description("Sweep directory.")]
+        [CommandArgument(0, "<DIR>"), Description("Sweep directory.")]
         public string Dir { get; init; } = "";
 
         /// <summary>Report directory.</summary>
-        [CommandOption("--out <DIR>")]
-        [Description("Report directory (default: DIR/report, rewritten from the runs each time).")]
+        [CommandOption("--out <DIR>"), Description("Report directory (default: DIR/report, rewritten from the runs each time).")]
         public string? Out { get; init; }
     }
 

@@ -1,7 +1,4 @@
-using System.ComponentModel;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Sweeps;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Sweep;
 
@@ -12,13 +9,11 @@ public sealed class SweepRunTaskCommand : Command<SweepRunTaskCommand.Settings>
     public sealed class Settings : DeviceSettings
     {
         /// <summary>Sweep directory.</summary>
-        [CommandArgument(0, "<DIR>")]
-        [Description("Sweep directory.")]
+        [CommandArgument(0, "<DIR>"), Description("Sweep directory.")]
         public string Dir { get; init; } = "";
 
         /// <summary>Run id.</summary>
-        [CommandArgument(1, "<ID>")]
-        [Description("Run id (runs/ID).")]
+        [CommandArgument(1, "<ID>"), Description("Run id (runs/ID).")]
         public string Id { get; init; } = "";
     }
 

@@ -1,8 +1,4 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Sweeps;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Sweep;
 
@@ -13,8 +9,7 @@ public sealed class SweepStatusCommand : Command<SweepStatusCommand.Settings>
     public sealed class Settings : MeasureSettings
     {
         /// <summary>Sweep directory.</summary>
-        [CommandArgument(0, "<DIR>")]
-        [Description("Sweep directory.")]
+        [CommandArgument(0, "<DIR>"), Description("Sweep directory.")]
         public string Dir { get; init; } = "";
     }
 

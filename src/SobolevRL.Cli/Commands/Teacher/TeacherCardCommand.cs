@@ -1,9 +1,6 @@
-using System.ComponentModel;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;
 using SobolevRL.Teachers;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Teacher;
 
@@ -18,13 +15,11 @@ public sealed class TeacherCardCommand : Command<TeacherCardCommand.Settings>
     public sealed class Settings : TeacherSettings
     {
         /// <summary>Environment the teacher acts in.</summary>
-        [CommandOption("--env <ID>")]
-        [Description("Environment the teacher acts in, e.g. MinAtar/Breakout-v1: fills env, checks shapes and actions, guesses the layout (NCHW or NHWC).")]
+        [CommandOption("--env <ID>"), Description("Environment the teacher acts in, e.g. MinAtar/Breakout-v1: fills env, checks shapes and actions, guesses the layout (NCHW or NHWC).")]
         public string? Env { get; init; }
 
         /// <summary>Replace an existing card.</summary>
-        [CommandOption("--force")]
-        [Description("Replace an existing card file.")]
+        [CommandOption("--force"), Description("Replace an existing card file.")]
         public bool Force { get; init; }
     }
 

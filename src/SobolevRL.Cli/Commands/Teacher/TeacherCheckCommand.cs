@@ -1,10 +1,6 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;
 using SobolevRL.Teachers;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Teacher;
 
@@ -21,25 +17,19 @@ public sealed class TeacherCheckCommand : Command<TeacherCheckCommand.Settings>
     public sealed class Settings : TeacherSettings
     {
         /// <summary>Environment to roll out for real states.</summary>
-        [CommandOption("--env <ID>")]
-        [Description("Environment whose states (random-policy rollout) are checked too, e.g. MinAtar/Breakout-v1; default: the card's env, if any.")]
+        [CommandOption("--env <ID>"), Description("Environment whose states (random-policy rollout) are checked too, e.g. MinAtar/Breakout-v1; default: the card's env, if any.")]
         public string? Env { get; init; }
 
         /// <summary>Environment options.</summary>
-        [CommandOption("--env-option <KEY=VALUE>")]
-        [Description("Environment option (repeatable; see `sobolevrl env list`).")]
+        [CommandOption("--env-option <KEY=VALUE>"), Description("Environment option (repeatable; see `sobolevrl env list`).")]
         public string[] EnvOption { get; init; } = [];
 
         /// <summary>States per set.</summary>
-        [CommandOption("--states <N>")]
-        [Description("States per set (random, and environment).")]
-        [DefaultValue(64)]
+        [CommandOption("--states <N>"), Description("States per set (random, and environment)."), DefaultValue(64)]
         public int States { get; init; } = 64;
 
         /// <summary>Seed.</summary>
-        [CommandOption("--seed <N>")]
-        [Description("Seed of random states, rollout, action vectors and directions.")]
-        [DefaultValue(0L)]
+        [CommandOption("--seed <N>"), Description("Seed of random states, rollout, action vectors and directions."), DefaultValue(0L)]
         public long Seed { get; init; }
     }
 
@@ -68,12 +58,12 @@ public sealed class TeacherCheckCommand : Command<TeacherCheckCommand.Settings>
         bool passed = outputs.All(o => o.Passed) && gradients.All(g => g.Passed) && kinds.All(k => k.Passed);
         if (settings.Json)
         {
-            Output.Json(new { file = teacher.Path, passed, outputs, gradients, output_kind = kinds });
+            Output.Json(new { file = teacher.Path, passed, outputs, gradients, output_kind = kinds.Select(k => k with { Problem = Explain(k) }) });
         }
         else
         {
             Output.Table("output kind (card or inferred from the final node) vs the outputs", ["states", "kind", "final node", "ok"],
-                kinds.Select(k => new[] { k.States, k.Kind, k.FinalOp ?? "-", k.Passed ? "yes" : "NO: " + k.Problem }));
+                kinds.Select(k => new[] { k.States, k.Kind, k.FinalOp ?? "-", k.Passed ? "yes" : "NO: " + Explain(k) }));
             Output.Table("ONNX Runtime vs rebuilt graph (logits)", ["states", "n", "max abs diff", "max rel diff", "tolerance", "ok"],
                 outputs.Select(o => new[] { o.States, N(o.Count), G(o.MaxAbsDiff), G(o.MaxRelDiff), G(o.Tolerance), o.Passed ? "yes" : "NO" }));
             Output.Table("gradient labels vs finite differences through ONNX Runtime (one-sided where a kink lies on the segment)",
@@ -84,6 +74,10 @@ public sealed class TeacherCheckCommand : Command<TeacherCheckCommand.Settings>
         if (!passed) Output.Log($"error: teacher '{teacher.Path}' failed the check (see the tables)");
         return passed ? 0 : CheckFailedExitCode;
     }
+
+    // The problem with its fix, naming the card's key and this command's flag for it.
+    static string? Explain(OutputKindAgreement k) =>
+        k.Passed ? null : $"{k.Problem}; set {TeacherCheck.OutputKindKey} in the card (or {CliFlags.NameOf(TeacherCheck.OutputKindKey)}) to {k.Fix}";
 
     // Uniform in the network's [0, 1] input range, mapped back to observation units.
     static float[] RandomStates(OnnxTeacher teacher, int count, int size, long seed)

@@ -1,8 +1,5 @@
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Onnx;
 using SobolevRL.Teachers;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Teacher;
 

@@ -1,9 +1,6 @@
-using System.ComponentModel;
 using System.Diagnostics;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.IO;
 using SobolevRL.Teachers;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Teacher;
 
@@ -14,31 +11,23 @@ public sealed class TeacherLabelCommand : Command<TeacherLabelCommand.Settings>
     public sealed class Settings : TeacherSettings
     {
         /// <summary>States file.</summary>
-        [CommandOption("--states <FILE>")]
-        [Description("States as .npy, uint8 or float32, N × observation shape (e.g. N × 4 × 10 × 10), in the environment's range.")]
+        [CommandOption("--states <FILE>"), Description("States as .npy, uint8 or float32, N × observation shape (e.g. N × 4 × 10 × 10), in the environment's range.")]
         public string States { get; init; } = "";
 
         /// <summary>Output archive.</summary>
-        [CommandOption("--out <FILE>")]
-        [Description("Output .npz with float32 logits, logp and jac (full) or vjp + v (vjp:K).")]
+        [CommandOption("--out <FILE>"), Description("Output .npz with float32 logits, logp and jac (full) or vjp + v (vjp:K).")]
         public string Out { get; init; } = "";
 
         /// <summary>Gradient labels.</summary>
-        [CommandOption("--jacobian <MODE>")]
-        [Description("Gradient labels: full (whole Jacobian of the log-policy), vjp:K (K random projections) or none.")]
-        [DefaultValue("vjp:1")]
+        [CommandOption("--jacobian <MODE>"), Description("Gradient labels: full (whole Jacobian of the log-policy), vjp:K (K random projections) or none."), DefaultValue("vjp:1")]
         public string Jacobian { get; init; } = "vjp:1";
 
         /// <summary>Seed of the projection vectors.</summary>
-        [CommandOption("--seed <N>")]
-        [Description("Seed of the random projection vectors v (vjp:K).")]
-        [DefaultValue(0L)]
+        [CommandOption("--seed <N>"), Description("Seed of the random projection vectors v (vjp:K)."), DefaultValue(0L)]
         public long Seed { get; init; }
 
         /// <summary>Batch size.</summary>
-        [CommandOption("--batch <B>")]
-        [Description("States labelled per batch.")]
-        [DefaultValue(64)]
+        [CommandOption("--batch <B>"), Description("States labelled per batch."), DefaultValue(64)]
         public int Batch { get; init; } = 64;
     }
 

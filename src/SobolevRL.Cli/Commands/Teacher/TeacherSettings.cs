@@ -1,8 +1,4 @@
-using System.ComponentModel;
-using System.Globalization;
-using SobolevRL.Cli.Infrastructure;
 using SobolevRL.Teachers;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Teacher;
 
@@ -10,33 +6,27 @@ namespace SobolevRL.Cli.Commands.Teacher;
 public class TeacherSettings : DeviceSettings
 {
     /// <summary>The teacher .onnx file.</summary>
-    [CommandArgument(0, "<FILE>")]
-    [Description("Teacher policy .onnx file; its model card <FILE>.card.json is read when present.")]
+    [CommandArgument(0, "<FILE>"), Description("Teacher policy .onnx file; its model card <FILE>.card.json is read when present.")]
     public string File { get; init; } = "";
 
     /// <summary>Policy output name or index.</summary>
-    [CommandOption("--policy-output <NAME|INDEX>")]
-    [Description("Graph output holding the policy (name or index); overrides the card's policy_output.")]
+    [CommandOption("--policy-output <NAME|INDEX>"), Description("Graph output holding the policy (name or index); overrides the card's policy_output.")]
     public string? PolicyOutput { get; init; }
 
     /// <summary>Output kind.</summary>
-    [CommandOption("--output-kind <KIND>")]
-    [Description("What the policy output is: logits, q_values, probabilities or log_probabilities.")]
+    [CommandOption("--output-kind <KIND>"), Description("What the policy output is: logits, q_values, probabilities or log_probabilities.")]
     public string? OutputKind { get; init; }
 
     /// <summary>Softmax temperature.</summary>
-    [CommandOption("--temperature <TAU>")]
-    [Description("Softmax temperature τ of the policy (π = softmax(z/τ)).")]
+    [CommandOption("--temperature <TAU>"), Description("Softmax temperature τ of the policy (π = softmax(z/τ)).")]
     public double? Temperature { get; init; }
 
     /// <summary>Input layout.</summary>
-    [CommandOption("--input-layout <LAYOUT>")]
-    [Description("Layout of the network input: nchw or nhwc (observations are CHW).")]
+    [CommandOption("--input-layout <LAYOUT>"), Description("Layout of the network input: nchw or nhwc (observations are CHW).")]
     public string? InputLayout { get; init; }
 
     /// <summary>Input scale.</summary>
-    [CommandOption("--input-scale <SCALE>")]
-    [Description("Multiplier from observation values to network input, e.g. 1/255 or 0.5.")]
+    [CommandOption("--input-scale <SCALE>"), Description("Multiplier from observation values to network input, e.g. 1/255 or 0.5.")]
     public string? InputScale { get; init; }
 
     /// <summary>The card overrides given on the command line.</summary>

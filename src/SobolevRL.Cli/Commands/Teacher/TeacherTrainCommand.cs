@@ -1,64 +1,39 @@
-using System.ComponentModel;
-using System.Globalization;
 using System.Runtime.InteropServices;
-using SobolevRL.Cli.Infrastructure;
+using SobolevRL.Experiments;
 using SobolevRL.Teachers;
-using Spectre.Console.Cli;
 
 namespace SobolevRL.Cli.Commands.Teacher;
 
 /// <summary><c>sobolevrl teacher train</c>: trains a teacher policy with PPO, evaluates it and writes policy.onnx with its model card.</summary>
 public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
 {
-    // PPO frames per second on this project's 2-core reference machine (docs/components.md): 8,800 on a quiet machine at
-    // best, 3,300 for the 5M-frame defaults measured end to end (25 min); the plan's estimate spans the two.
-    private static readonly (double Low, double High) PpoFramesPerSecond = (3_300, 8_800);
-
     /// <summary>Options of <c>teacher train</c>; flags override the matching config keys.</summary>
     public sealed class Settings : RunSettings
     {
         /// <summary>Environment id (config key env).</summary>
-        [CommandOption("--env <ID>")]
-        [Description("Environment id, e.g. MinAtar/Breakout-v1 (config key env).")]
+        [CommandOption("--env <ID>"), Description("Environment id, e.g. MinAtar/Breakout-v1 (config key env).")]
         public string? Env { get; init; }
 
         /// <summary>Algorithm.</summary>
-        [CommandOption("--algo <ALGO>")]
-        [Description("Training algorithm: ppo (actor-critic, logits) or dqn (Nature DQN, Q-values).")]
-        [DefaultValue("ppo")]
+        [CommandOption("--algo <ALGO>"), Description("Training algorithm: ppo (actor-critic, logits) or dqn (Nature DQN, Q-values)."), DefaultValue("ppo")]
         public string Algo { get; init; } = "ppo";
 
         /// <summary>Frame budget (config key frames).</summary>
-        [CommandOption("--frames <N>")]
-        [Description("Environment frames to train for, summed over envs (config key frames).")]
+        [CommandOption("--frames <N>"), Description("Environment frames to train for, summed over envs (config key frames).")]
         public long? Frames { get; init; }
 
         /// <summary>Number of envs (config key num_envs).</summary>
-        [CommandOption("--envs <N>")]
-        [Description("Parallel environments (config key num_envs).")]
+        [CommandOption("--envs <N>"), Description("Parallel environments (config key num_envs).")]
         public int? Envs { get; init; }
 
         /// <summary>Seed (config key seed).</summary>
-        [CommandOption("--seed <N>")]
-        [Description("Seed of weights, sampling and environments (config key seed).")]
+        [CommandOption("--seed <N>"), Description("Seed of weights, sampling and environments (config key seed).")]
         public long? Seed { get; init; }
 
-        /// <summary>Continue the run in --out from its checkpoint.</summary>
-        [CommandOption("--resume")]
-        [Description("Continue the run directory given by --out from its last checkpoint (its config.yaml is the base config).")]
-        public bool Resume { get; init; }
-
         /// <summary>Run the default plan.</summary>
-        [CommandOption("--yes")]
-        [Description("Run even when only defaults define the job (without --frames or --config it refuses and prints its plan).")]
+        [CommandOption("--yes"), Description("Run even when only defaults define the job (without --frames or --config it refuses and prints its plan).")]
         public bool Yes { get; init; }
     }
-
-    // Only PPO with the MinAtar CNN has measured rates; the Atari (Nature CNN) and DQN rates are in
-    // src/SobolevRL.Teachers/Teachers/Training/README.md.
-    private static string Estimate(SobolevRL.Teachers.TeacherTrainPlan plan) => plan is { Algorithm: "ppo", Network: "minatar" }
-        ? LongJob.Estimate(plan.Frames / PpoFramesPerSecond.High, plan.Frames / PpoFramesPerSecond.Low)
-        : "no measured rate for this algorithm and network on the reference machine (see the teachers' README)";
 
     /// <inheritdoc />
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -73,7 +48,7 @@ public sealed class TeacherTrainCommand : Command<TeacherTrainCommand.Settings>
             OutDir = settings.Out,
             Resume = settings.Resume,
             Invocation = "sobolevrl " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
-            ConfirmPlan = o => LongJob.Confirm("teacher train", string.Create(CultureInfo.InvariantCulture, $"{o.Algorithm.ToUpperInvariant()} on {o.Env} for {o.Frames:N0} frames with {o.NumEnvs} envs, {Estimate(o)}"),
+            ConfirmPlan = o => LongJob.Confirm("teacher train", JobPlans.TeacherTrain(o).ToString(),
                 settings.Frames != null || settings.Config != null || settings.Resume, settings.Yes, "--frames", settings.Json),
             Device = device,
         };

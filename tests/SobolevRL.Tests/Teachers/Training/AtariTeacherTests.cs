@@ -1,6 +1,5 @@
 using SobolevRL.Envs.Core;
 using SobolevRL.Onnx;
-using SobolevRL.Teachers;
 using SobolevRL.Teachers.Training;
 using static TorchSharp.torch;
 

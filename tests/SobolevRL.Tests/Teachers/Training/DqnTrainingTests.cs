@@ -1,7 +1,5 @@
 using SobolevRL.Onnx;
-using SobolevRL.Teachers;
 using SobolevRL.Teachers.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

@@ -1,5 +1,4 @@
 using SobolevRL.Teachers.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Teachers.Training;

@@ -1,7 +1,5 @@
-using SobolevRL.Policies;
 using SobolevRL.Runs;
 using SobolevRL.Teachers.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Teachers.Training;

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using SobolevRL.Onnx;
-using SobolevRL.Teachers;
-using SobolevRL.Tests.Cli;
 
 namespace SobolevRL.Tests.Teachers.Training;
 

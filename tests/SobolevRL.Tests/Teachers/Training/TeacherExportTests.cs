@@ -1,8 +1,5 @@
 using SobolevRL.Onnx;
-using SobolevRL.Policies;
-using SobolevRL.Teachers;
 using SobolevRL.Teachers.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Teachers.Training;

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using SobolevRL.Teachers;
-using SobolevRL.Tests.Cli;
-
 namespace SobolevRL.Tests.Teachers.Training;
 
 [Trait("speed", "slow")] // starts the CLI or trains for seconds: left out of the fast subset (make test-fast)

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using SobolevRL.Distillation;
+using SobolevRL.Collection;
 using SobolevRL.Envs.Core;
 using SobolevRL.Envs.Registry;
 using SobolevRL.IO;
@@ -9,7 +9,7 @@ using SobolevRL.Policies;
 using SobolevRL.Teachers;
 using static TorchSharp.torch;
 
-namespace SobolevRL.Collection;
+namespace SobolevRL.Distillation;
 
 /// <summary>Everything a collection job needs: what to collect (<see cref="Collection"/>), from which teacher, into which directory.</summary>
 public sealed record CollectionJobOptions
@@ -55,7 +55,9 @@ public sealed record CollectionJobResult(CollectionResult Run, DatasetManifest M
 /// <summary>
 /// The library entry point of <c>sobolevrl collect</c>: loads the teacher (and the student of student or mixture drivers),
 /// checks that they fit the environment before anything is written, creates or resumes the dataset and runs
-/// <see cref="Collector.Run"/>. Progress reports count the states of this run (so rates and ETA are right on resume).
+/// <see cref="Collector.Run"/>. In the Distillation namespace because a student or mixture driver may act with a
+/// finished distillation run (<see cref="RunStudent"/>), while distillation opens smoke datasets through the collector.
+/// Progress reports count the states of this run (so rates and ETA are right on resume).
 /// </summary>
 public static class CollectionJob
 {

@@ -1,17 +1,20 @@
 using System.Globalization;
 using SobolevRL.Envs.Registry;
+using SobolevRL.Envs.Core;
 using SobolevRL.Policies;
+using SobolevRL.Replay;
 using SobolevRL.Teachers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace SobolevRL.Replay;
+namespace SobolevRL.Collection;
 
 /// <summary>
 /// A small in-memory dataset for smoke tests and examples of the distillation pipeline without a trained teacher: real
 /// MinAtar states visited and labelled by a randomly initialised MinAtar CNN teacher whose output layer is scaled ×25
-/// (a peaked, non-trivial policy). Written on the command line as <c>smoke:ENV,STATES,LABELS</c>, e.g.
+/// (a peaked, non-trivial policy). Collected by the one producer, <see cref="Collector"/> (<see cref="Options"/>: actions
+/// sampled from the teacher, whole env streams held out), into a temporary directory read back into memory. Written on the command line as <c>smoke:ENV,STATES,LABELS</c>, e.g.
 /// <c>smoke:MinAtar/Breakout-v1,600,full</c>.
 /// </summary>
 public static class SmokeDataset
@@ -51,11 +54,51 @@ public static class SmokeDataset
 
     private static readonly Lock TeacherLock = new();
 
-    /// <summary>Collects <paramref name="states"/> states of <paramref name="envId"/> labelled with <paramref name="labels"/>.</summary>
+    /// <summary>SHA-256 field of a smoke dataset's teacher record (it has no file).</summary>
+    public const string TeacherSha256 = "smoke-teacher-seed-1234";
+
+    /// <summary>
+    /// The collection settings of a smoke dataset: <paramref name="states"/> states on 4 env slots, actions sampled from
+    /// the teacher's policy, float32 gradient labels, one env stream of the four held out.
+    /// </summary>
+    public static CollectionOptions Options(string envId, int states, LabelMode labels, long seed) => new()
+    {
+        EnvId = envId,
+        States = states,
+        Labels = labels,
+        GradDtype = GradDtype.Float32,
+        Acting = ActingMode.Sample,
+        Envs = 4,
+        Seed = seed,
+        HeldOutFraction = 0.25,
+        Split = HeldOutSplit.Streams,
+    };
+
+    /// <summary>Collects <paramref name="states"/> states of <paramref name="envId"/> labelled with <paramref name="labels"/> (collection seed <paramref name="seed"/>).</summary>
     public static InMemoryDataset Create(string envId, int states, LabelMode labels, long seed = 7)
     {
-        using var env = EnvRegistry.CreateDefault().Make(envId);
-        using var teacher = Teacher(env.ObservationSpace.Shape.Select(d => (long)d).ToArray(), env.ActionSpace.N);
-        return InMemoryDataset.Collect(env, teacher, states, labels, seed, teacherSha256: $"smoke-teacher-seed-{TeacherSeed}");
+        var registry = EnvRegistry.CreateDefault();
+        BoxSpace observation;
+        int actions;
+        using (var probe = registry.Make(envId))
+        {
+            observation = probe.ObservationSpace;
+            actions = probe.ActionSpace.N;
+        }
+        using var teacher = Teacher(observation.Shape.Select(d => (long)d).ToArray(), actions);
+        var options = Options(envId, states, labels, seed);
+        var record = new TeacherRecord { Path = "", Sha256 = TeacherSha256, Temperature = teacher.Temperature };
+        string dir = Path.Combine(Path.GetTempPath(), "sobolevrl-smoke-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (var writer = DatasetWriter.Create(dir, Collector.NewManifest(options, observation, actions, record, studentSha256: null)))
+                Collector.Run(teacher, null, _ => registry.Make(envId), writer, options);
+            using var dataset = OnDiskDataset.Open(dir);
+            return dataset.LoadIntoMemory();
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
     }
 }

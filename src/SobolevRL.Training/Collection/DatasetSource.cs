@@ -1,4 +1,6 @@
-namespace SobolevRL.Replay;
+using SobolevRL.Replay;
+
+namespace SobolevRL.Collection;
 
 /// <summary>Turns a dataset source (config key <c>data</c>) into a dataset.</summary>
 public static class DatasetSource
