@@ -74,13 +74,16 @@ public static class LambdaSearch
         return (run, result);
     }
 
-    /// <summary>Trains (or resumes) one student per λ of <paramref name="grid"/> in <paramref name="directory"/> and chooses λ by validation KL.</summary>
+    /// <summary>
+    /// Trains (or resumes) one student per λ of <paramref name="grid"/> and of λ = 0 (added when the grid lacks it, so the
+    /// first trial is always the Regular student) in <paramref name="directory"/> and chooses λ by validation KL.
+    /// </summary>
     public static LambdaSearchResult Run(DistillOptions options, IReadOnlyList<double> grid, IReplayDataset data, string directory, Device device,
         TeacherInfo? teacher, EpisodePlan episodes, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default)
     {
         Check(options);
         var trials = new List<LambdaTrial>();
-        foreach (double lambda in grid.Distinct().Order())
+        foreach (double lambda in grid.Append(0).Distinct().Order())
         {
             var o = lambda == 0
                 ? options with { Loss = options.Loss with { Sobolev = "off", Weight = 0 } }

@@ -1,6 +1,5 @@
 using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
-using SobolevRL.Envs.Ale;
 using SobolevRL.Evaluation.Aggregates;
 using SobolevRL.Teachers;
 
@@ -11,16 +10,6 @@ namespace SobolevRL.Experiments;
 /// <param name="Policy">The policy file or run directory.</param>
 /// <param name="Returns">Its episode returns under the suite's protocol.</param>
 public sealed record SuiteRun(string Env, string Policy, ReturnStatistics Returns);
-
-/// <summary>The two returns a game's scores are normalised between: (return − Low) / (High − Low).</summary>
-/// <param name="Kind"><c>human</c> (Atari random and human scores, <see cref="AtariReferenceScores"/>) or <c>teacher</c> (a uniformly random policy's and the teacher's returns, measured under the same protocol).</param>
-/// <param name="Low">Return that normalises to 0 (random play).</param>
-/// <param name="High">Return that normalises to 1 (human or teacher).</param>
-public sealed record GameReference(string Kind, double Low, double High)
-{
-    /// <summary>The normalised score of <paramref name="score"/>.</summary>
-    public double Normalize(double score) => (score - Low) / (High - Low);
-}
 
 /// <summary>One game of a suite: its runs' mean returns and normalised scores.</summary>
 /// <param name="Env">Environment id.</param>
@@ -74,7 +63,7 @@ public static class SuiteEvaluation
             if (!teacherByEnv.TryAdd(env, t)) throw new UserErrorException($"two teachers for {env}: {teacherByEnv[env]} and {t}; give one per game");
         }
         foreach (var env in policyEnvs.Select(p => p.Env).Distinct())
-            if (AtariReference(env) is null && !teacherByEnv.ContainsKey(env))
+            if (AtariReferenceScores.ForEnv(env) is null && !teacherByEnv.ContainsKey(env))
                 throw new UserErrorException($"{env} has no published random/human scores; give its teacher ({UserErrorException.Key("suite_teacher")} FILE) to normalise between random play and the teacher");
 
         var runs = new List<SuiteRun>();
@@ -86,7 +75,7 @@ public static class SuiteEvaluation
         var references = new Dictionary<string, GameReference>(StringComparer.Ordinal);
         foreach (var env in policyEnvs.Select(p => p.Env).Distinct())
         {
-            if (AtariReference(env) is { } atari) { references[env] = atari; continue; }
+            if (AtariReferenceScores.ForEnv(env) is { } atari) { references[env] = atari; continue; }
             using var teacher = TeacherActor.Open(teacherByEnv[env]);
             double teacherReturn = EpisodeEvaluator.Run(env, preset, null, teacher, episodes, seedOffset).Mean;
             double randomReturn = EpisodeEvaluator.Run(env, EvaluationProtocol.Options(env, null, preset), _ => 0, episodes, seedOffset, epsilon: 1).Mean;
@@ -116,16 +105,6 @@ public static class SuiteEvaluation
         if (!x.Games.Select(g => g.Env).SequenceEqual(y.Games.Select(g => g.Env)))
             throw new UserErrorException($"the two suites cover different games ({string.Join(", ", x.Games.Select(g => g.Env))} vs {string.Join(", ", y.Games.Select(g => g.Env))})");
         return Evaluation.Aggregates.ProbabilityOfImprovement.WithInterval(x.ScoreTable, y.ScoreTable, bootstrap);
-    }
-
-    /// <summary>The human-normalisation reference of an <c>ALE/</c> id with published scores, else null.</summary>
-    public static GameReference? AtariReference(string env)
-    {
-        if (!EvaluationPreset.IsAle(env)) return null;
-        string romId;
-        try { romId = AleFamily.RomIdOf(env); }
-        catch (SobolevRL.Envs.Core.EnvException) { return null; }
-        return AtariReferenceScores.Find(romId) is { } r ? new GameReference("human", r.Random, r.Human) : null;
     }
 
     /// <summary>The .onnx file of a policy given as a file or as a distillation run directory.</summary>

@@ -4,7 +4,6 @@ using System.Text.Json;
 using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
 using SobolevRL.Evaluation.Aggregates;
-using SobolevRL.Experiments;
 using SobolevRL.Runs;
 using SobolevRL.Teachers;
 
@@ -59,7 +58,7 @@ public static class DistillationReport
         }
         AcrossSeeds(md, outDir, runs);
         RunAggregates.AppendSection(md, outDir, runs.Select(r => new ScoredRun($"{r.Summary.Student}, sobolev {r.Summary.Sobolev}", r.Env,
-            Last(r.Eval, "return_mean"), r.Env.Length > 0 ? SuiteEvaluation.AtariReference(r.Env) : null)).ToArray(), new StratifiedBootstrap());
+            Last(r.Eval, "return_mean"), r.Env.Length > 0 ? AtariReferenceScores.ForEnv(r.Env) : null)).ToArray(), new StratifiedBootstrap());
         string path = Path.Combine(outDir, RunDirectory.ReportFile);
         RunDirectory.WriteAtomic(path, md.ToString());
         return path;

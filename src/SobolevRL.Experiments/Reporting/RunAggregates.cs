@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using SobolevRL.Evaluation.Aggregates;
-using SobolevRL.Experiments;
 
 namespace SobolevRL.Reporting;
 
@@ -29,7 +28,7 @@ public sealed record MethodComparison(string X, string Y, Estimate Probability);
 /// The Atari-style aggregates (Agarwal et al. 2021) of finished runs that span games × seeds, for <c>report</c> and
 /// <c>sweep report</c>: per method, normalised scores per game and seed, IQM, median, mean and optimality gap with
 /// stratified-bootstrap 95% intervals, a performance-profile plot, and the probability of improvement between every
-/// two methods that cover the same games. Normalisation: <see cref="SuiteEvaluation.AtariReference"/> for Atari games;
+/// two methods that cover the same games. Normalisation: <see cref="AtariReferenceScores.ForEnv"/> for Atari games;
 /// for other games the caller's reference (or none).
 /// </summary>
 public static class RunAggregates

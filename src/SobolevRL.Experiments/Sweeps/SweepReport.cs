@@ -132,7 +132,7 @@ public static class SweepReport
             methodKeys.Length == 0 ? "all runs" : string.Join(", ", methodKeys.Select(k => $"{k}={r.Run.Assignments.GetValueOrDefault(k, "")}")),
             r.Env, r.Return,
             r.Env.Length == 0 ? null
-                : SuiteEvaluation.AtariReference(r.Env) ?? (double.IsFinite(r.Teacher) && r.Teacher != 0 ? new GameReference("teacher (return / teacher's)", 0, r.Teacher) : null)))
+                : AtariReferenceScores.ForEnv(r.Env) ?? (double.IsFinite(r.Teacher) && r.Teacher != 0 ? new GameReference("teacher (return / teacher's)", 0, r.Teacher) : null)))
             .ToArray();
     }
 

@@ -56,7 +56,7 @@ public class SuiteEvaluationTests
         SuiteRun Run(string env, double score) => new(env, "p", ReturnStatistics.Of([score]));
         var result = SuiteEvaluation.Aggregate(
             [Run("ALE/Pong-v5", 14.6), Run("ALE/Pong-v5", -20.7), Run("ALE/Breakout-v5", 30.5), Run("ALE/Breakout-v5", 59.3)],
-            env => SuiteEvaluation.AtariReference(env)!, EvaluationPreset.Default, 1, new StratifiedBootstrap(Reps: 100));
+            env => AtariReferenceScores.ForEnv(env)!, EvaluationPreset.Default, 1, new StratifiedBootstrap(Reps: 100));
         Assert.Equal(["ALE/Breakout-v5", "ALE/Pong-v5"], result.Games.Select(g => g.Env));
         Assert.Equal([1.0, 2.0], result.Games[0].Scores, (a, b) => Math.Abs(a - b) < 1e-12);
         Assert.Equal([1.0, 0.0], result.Games[1].Scores, (a, b) => Math.Abs(a - b) < 1e-12);
@@ -64,8 +64,8 @@ public class SuiteEvaluationTests
         Assert.Equal(1.0, result.Aggregate.Mean.Point, 12);
         Assert.Equal(1.0, result.Aggregate.InterquartileMean.Point, 12);
         Assert.Equal(0.25, result.Aggregate.OptimalityGap.Point, 12);
-        Assert.Null(SuiteEvaluation.AtariReference("ALE/Tetris-v5"));
-        Assert.Null(SuiteEvaluation.AtariReference("MinAtar/Breakout-v1"));
+        Assert.Null(AtariReferenceScores.ForEnv("ALE/Tetris-v5"));
+        Assert.Null(AtariReferenceScores.ForEnv("MinAtar/Breakout-v1"));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace SobolevRL.Tests.Reporting;
 
 public class RunAggregatesTests
 {
-    private static readonly GameReference Breakout = SuiteEvaluation.AtariReference("ALE/Breakout-v5")!, Pong = SuiteEvaluation.AtariReference("ALE/Pong-v5")!;
+    private static readonly GameReference Breakout = AtariReferenceScores.ForEnv("ALE/Breakout-v5")!, Pong = AtariReferenceScores.ForEnv("ALE/Pong-v5")!;
 
     [Fact]
     public void MethodsPoolTheirGamesAndSeedsNormalisedByHumanScoresAndCompareOverTheSameGames()

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using SobolevRL.Envs.Ale;
 
 namespace SobolevRL.Evaluation.Aggregates;
 
@@ -9,6 +10,16 @@ public sealed record AtariReference(double Random, double Human)
 {
     /// <summary>Human-normalised score: 0 at the random agent's score, 1 at the human's, (score − random) / (human − random).</summary>
     public double Normalize(double score) => (score - Random) / (Human - Random);
+}
+
+/// <summary>The two returns a game's scores are normalised between: (return − Low) / (High − Low).</summary>
+/// <param name="Kind"><c>human</c> (Atari random and human scores, <see cref="AtariReferenceScores.ForEnv"/>) or <c>teacher</c> (a uniformly random policy's and the teacher's returns, measured under the same protocol).</param>
+/// <param name="Low">Return that normalises to 0 (random play).</param>
+/// <param name="High">Return that normalises to 1 (human or teacher).</param>
+public sealed record GameReference(string Kind, double Low, double High)
+{
+    /// <summary>The normalised score of <paramref name="score"/>.</summary>
+    public double Normalize(double score) => (score - Low) / (High - Low);
 }
 
 /// <summary>
@@ -87,4 +98,14 @@ public static class AtariReferenceScores
 
     /// <summary>The reference of <paramref name="romId"/>, or null when the published tables have none.</summary>
     public static AtariReference? Find(string romId) => ByRomId.GetValueOrDefault(romId);
+
+    /// <summary>The human-normalisation reference of an <c>ALE/</c> id with published scores, else null.</summary>
+    public static GameReference? ForEnv(string env)
+    {
+        if (!EvaluationPreset.IsAle(env)) return null;
+        string romId;
+        try { romId = AleFamily.RomIdOf(env); }
+        catch (SobolevRL.Envs.Core.EnvException) { return null; }
+        return Find(romId) is { } r ? new GameReference("human", r.Random, r.Human) : null;
+    }
 }
