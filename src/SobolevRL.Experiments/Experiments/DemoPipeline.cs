@@ -20,11 +20,13 @@ namespace SobolevRL.Experiments;
 /// <param name="TrainStates">Training states of the dataset.</param>
 /// <param name="HeldOutStates">Held-out states of the dataset.</param>
 /// <param name="Protocol">Evaluation protocol (env and options, seeds).</param>
-/// <param name="Students">The Regular and the Sobolev student.</param>
+/// <param name="Students">The Regular and the Sobolev student, or with a λ grid every trial of the search (Regular first).</param>
 /// <param name="Report">The Markdown report.</param>
-/// <param name="Seconds">Wall time per stage (collect, regular, sobolev, teacher episodes, report, total).</param>
+/// <param name="Seconds">Wall time per stage (collect, regular, sobolev or lambda_search, teacher episodes, report, total).</param>
+/// <param name="ChosenLambda">The λ of lowest validation KL when a λ grid was searched (0: the Regular student), else null.</param>
 public sealed record DemoResult(string Env, string Teacher, long TeacherParameters, ReturnStatistics? TeacherReturns, string Dataset,
-    long TrainStates, long HeldOutStates, string Protocol, IReadOnlyList<StudentResult> Students, string Report, IReadOnlyDictionary<string, double> Seconds);
+    long TrainStates, long HeldOutStates, string Protocol, IReadOnlyList<StudentResult> Students, string Report, IReadOnlyDictionary<string, double> Seconds,
+    double? ChosenLambda = null);
 
 /// <summary>
 /// The main job, end to end on one machine: a shipped teacher → a labelled dataset on disk → a Regular and a Sobolev
@@ -67,13 +69,16 @@ public static class DemoPipeline
         var plan = new EpisodePlan(o.Data.Env, o.Episodes, o.MaxEpisodeSteps);
         var baseOptions = o.Distill with { Seed = o.Seed };
         var students = new List<StudentResult>();
+        double? chosenLambda = null;
         if (o.LambdaGrid.Length > 0)
         {
-            // λ chosen on the validation split; its λ = 0 trial is the Regular student.
+            // λ chosen on the validation split; its λ = 0 trial is the Regular student. Every trial is shown, so the table
+            // says what the chosen λ won against.
             var search = LambdaSearch.Run(baseOptions with { Loss = baseOptions.Loss with { Sobolev = o.Sobolev } }, o.LambdaGrid, data,
                 Path.Combine(outDir, "lambda-search"), device, info, plan, progress, cancel);
-            students.Add(search.Trials[0].Student with { Name = "regular" });
-            students.Add(search.Chosen.Student with { Name = "sobolev" });
+            foreach (var trial in search.Trials)
+                students.Add(trial.Student with { Name = TrialName(trial.Lambda) });
+            chosenLambda = search.Chosen.Lambda;
             seconds["lambda_search"] = Lap();
         }
         foreach (var (name, term) in o.LambdaGrid.Length > 0 ? Array.Empty<(string, string)>() : new[] { ("regular", "off"), ("sobolev", o.Sobolev) })
@@ -87,15 +92,23 @@ public static class DemoPipeline
 
         string protocol = $"{EvaluationProtocol.Describe(o.Data.Env, EvaluationProtocol.Options(o.Data.Env))}, greedy, {o.Episodes} episodes from seed {EvaluationProtocol.SeedBase}"
             + (o.MaxEpisodeSteps > 0 ? $", cut at {o.MaxEpisodeSteps} steps" : "");
-        var preamble = Preamble(o, teacherPath, teacherParameters, teacherReturns, data.Summary, protocol, students);
+        var preamble = Preamble(o, teacherPath, teacherParameters, teacherReturns, data.Summary, protocol, students, chosenLambda);
         string report = DistillationReport.Write(students.Select(s => s.RunPath).ToArray(), outDir, preamble);
         seconds["report"] = Lap();
         seconds["total"] = total.Elapsed.TotalSeconds;
         var result = new DemoResult(o.Data.Env, teacherPath, teacherParameters, teacherReturns, datasetDir, data.Summary.TrainStates, data.Summary.HeldOutStates,
-            protocol, students, report, seconds);
+            protocol, students, report, seconds, chosenLambda);
         RunDirectory.WriteAtomic(Path.Combine(outDir, RunDirectory.SummaryFile), Json.Serialize(result));
         return result;
     }
+
+    /// <summary>The name of a λ search's trial in the demo's table: <c>regular</c> for λ = 0, else <c>sobolev λ=…</c>.</summary>
+    public static string TrialName(double lambda) => lambda == 0 ? "regular" : string.Create(CultureInfo.InvariantCulture, $"sobolev λ={lambda:G4}");
+
+    /// <summary>The line saying which λ validation chose (null without a λ grid).</summary>
+    public static string? ChoiceLine(DemoResult r) => r.ChosenLambda is { } l
+        ? $"validation chose λ = {F(l)} (`{TrialName(l)}`): the lowest validation KL of the trials; the held-out columns are the test"
+        : null;
 
     /// <summary>The rows of the demo's summary table: teacher, then each student.</summary>
     public static IReadOnlyList<string[]> Rows(DemoResult r) => TableRows(r.TeacherParameters, r.TeacherReturns, r.Students);
@@ -115,7 +128,7 @@ public static class DemoPipeline
         "kept step / steps (validation)", "train CPU s"];
 
     private static string Preamble(DemoOptions o, string teacherPath, long teacherParameters, ReturnStatistics? teacherReturns, DatasetSummary data, string protocol,
-        IReadOnlyList<StudentResult> students)
+        IReadOnlyList<StudentResult> students, double? chosenLambda)
     {
         var md = new StringBuilder("## Demo\n\n");
         md.Append(CultureInfo.InvariantCulture, $"Teacher `{teacherPath}` ({teacherParameters} parameters) on {o.Data.Env}; dataset of {data.TrainStates} training and {data.HeldOutStates} held-out states ")
@@ -128,6 +141,7 @@ public static class DemoPipeline
         var table = new MarkdownTable(Headers);
         foreach (var row in TableRows(teacherParameters, teacherReturns, students)) table.Row(row);
         md.Append(table);
+        if (chosenLambda is { } l) md.Append(CultureInfo.InvariantCulture, $"\nValidation chose λ = {F(l)} (`{TrialName(l)}`): the lowest validation KL of the trials.\n");
         return md.ToString();
     }
 

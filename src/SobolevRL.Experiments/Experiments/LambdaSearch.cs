@@ -53,6 +53,9 @@ public static class LambdaSearch
             throw new UserErrorException("a λ search needs a Sobolev term: set loss.sobolev=full or vjp:K");
         if (options.Validation.Fraction <= 0)
             throw new UserErrorException("a λ search chooses by validation KL: set validation.fraction above 0 (e.g. 0.1)");
+        // Without a validation point every trial's validation KL is NaN and the search would silently keep Regular.
+        if (options.Validation.Every <= 0 || options.Validation.Every > options.Optim.Steps)
+            throw new UserErrorException($"a λ search chooses by validation KL, but validation.every ({options.Validation.Every}) gives no validation point within optim.steps ({options.Optim.Steps}); set validation.every to at most optim.steps");
     }
 
     /// <summary>
@@ -91,6 +94,8 @@ public static class LambdaSearch
             string name = string.Create(CultureInfo.InvariantCulture, $"lambda-{lambda:G6}");
             trials.Add(new LambdaTrial(lambda, StudentRuns.Train(name, o, data, Path.Combine(directory, name), device, teacher, episodes, progress, cancel)));
         }
+        if (trials.FirstOrDefault(t => double.IsNaN(t.Student.Distill.ValidationKl)) is { } blind)
+            throw new UserErrorException($"the λ search has no validation KL for λ = {blind.Lambda:G4} (its validation split holds no states): record more episodes or raise validation.fraction; the trained trials are kept for --resume");
         var chosen = trials[0];
         foreach (var t in trials.Skip(1))
             if (t.Student.Distill.ValidationKl < chosen.Student.Distill.ValidationKl) chosen = t;

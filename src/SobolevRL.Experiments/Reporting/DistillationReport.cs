@@ -157,7 +157,7 @@ public static class DistillationReport
 
     /// <summary>
     /// The distillation runs behind <paramref name="paths"/>: a finished distillation run stands for itself; a directory
-    /// that holds finished runs one level down (a demo or experiment directory) stands for them. Throws a
+    /// that holds finished runs one level down (a demo or experiment directory), or else two levels down (a demo's λ search), stands for them. Throws a
     /// <see cref="UserErrorException"/> naming the first path that is neither, before anything is written.
     /// </summary>
     public static IReadOnlyList<string> ResolveRuns(IReadOnlyList<string> paths)
@@ -168,9 +168,13 @@ public static class DistillationReport
         {
             var run = RunDirectory.Open(path);
             if (Summary(run.Path) != null) { runs.Add(run.Path); continue; }
-            var inner = Directory.EnumerateDirectories(run.Path).Order(StringComparer.Ordinal).Where(d => Summary(d) != null).ToArray();
+            var children = Directory.EnumerateDirectories(run.Path).Order(StringComparer.Ordinal).ToArray();
+            var inner = children.Where(d => Summary(d) != null).ToArray();
+            // A demo with a λ grid keeps its trials one level deeper (DIR/lambda-search/lambda-λ).
             if (inner.Length == 0)
-                throw new UserErrorException($"'{path}' is not a finished distillation run (no {RunDirectory.SummaryFile} with a student) and holds none one level down; give a run directory of distill, demo or sweep");
+                inner = children.SelectMany(c => Directory.EnumerateDirectories(c).Order(StringComparer.Ordinal)).Where(d => Summary(d) != null).ToArray();
+            if (inner.Length == 0)
+                throw new UserErrorException($"'{path}' is not a finished distillation run (no {RunDirectory.SummaryFile} with a student) and holds none one or two levels down; give a run directory of distill, demo or sweep");
             runs.AddRange(inner);
         }
         return runs;

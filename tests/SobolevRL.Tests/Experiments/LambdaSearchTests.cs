@@ -1,3 +1,4 @@
+using SobolevRL.Distillation;
 using SobolevRL.Experiments;
 using SobolevRL.Tests.Distillation;
 using static TorchSharp.torch;
@@ -13,7 +14,7 @@ public class LambdaSearchTests
         try
         {
             DistillFixtures.SingleThread();
-            var options = DistillFixtures.Options("full", steps: 30);
+            var options = DistillFixtures.Options("full", steps: 30) with { Validation = new ValidationOptions { Every = 10 } };
             // A grid without 0 (as the demo's and data-efficiency's lambda_grid keys may be given) still gets its Regular trial.
             var result = LambdaSearch.Run(options, [0.3, 0.03], DistillFixtures.Full, dir, CPU, null, new EpisodePlan(DistillFixtures.EnvId, 0, 0),
                 cancel: TestContext.Current.CancellationToken);

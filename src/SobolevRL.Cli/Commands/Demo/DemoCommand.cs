@@ -37,6 +37,7 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
             return 0;
         }
         Output.Table($"demo: {result.Env}, {result.TrainStates} training / {result.HeldOutStates} held-out states", DemoPipeline.Headers, DemoPipeline.Rows(result));
+        if (DemoPipeline.ChoiceLine(result) is { } choice) Output.Log(choice);
         Output.Log($"returns: {result.Protocol}");
         Output.Log(string.Create(CultureInfo.InvariantCulture, $"wall time {result.Seconds["total"]:F0} s ({string.Join(", ", result.Seconds.Where(kv => kv.Key != "total").Select(kv => $"{kv.Key} {kv.Value:F0} s"))})"));
         Output.Log($"report: {result.Report}");
