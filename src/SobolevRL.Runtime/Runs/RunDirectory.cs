@@ -34,7 +34,7 @@ public sealed class RunDirectory
             if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !resume)
                 throw new UserErrorException($"run directory '{outDir}' already exists and is not empty; choose another `out`, or pass `resume` to continue it");
             if (resume && !Directory.Exists(full))
-                throw new UserErrorException($"cannot resume: run directory '{outDir}' does not exist");
+                throw new UserErrorException($"cannot resume: run directory '{outDir}' does not exist (nothing of the run was saved there); start a new run without `resume`");
             Directory.CreateDirectory(full);
             return new RunDirectory(full);
         }
