@@ -36,12 +36,7 @@ double CpuMs(Action call)
     return (process.TotalProcessorTime - cpu0).TotalMilliseconds / reps;
 }
 
-// W'[o, (c, α, β), a, b] = W[o, c, 4a + α, 4b + β], as ExplicitInputGradients.PhaseWeights.
-static Tensor PhaseWeights(Tensor w, long s)
-{
-    long o = w.shape[0], c = w.shape[1], k0 = w.shape[2] / s, k1 = w.shape[3] / s;
-    return w.reshape(o, c, k0, s, k1, s).permute(0, 1, 3, 5, 2, 4).reshape(o, c * s * s, k0, k1);
-}
+static Tensor PhaseWeights(Tensor w, long s) => SobolevRL.Sobolev.SpaceToDepthConvolution.Weights(w, s);
 
 static Tensor ChannelsLast(Tensor t) => t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
 

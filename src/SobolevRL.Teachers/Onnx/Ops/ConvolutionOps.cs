@@ -1,6 +1,5 @@
 using TorchSharp;
 using static TorchSharp.torch;
-using SobolevRL.Sobolev;
 using F = TorchSharp.torch.nn.functional;
 
 namespace SobolevRL.Onnx.Ops;
@@ -26,10 +25,6 @@ internal static class ConvolutionOps
             x = SpatialPadding.PadSpatial(x, begin, end, 0);
             padding = new long[n];
         }
-        // A strided 2-D convolution whose stride divides the kernel (the Nature CNN's first two) runs in the space-to-depth
-        // form, as the student's step does: libtorch's native CPU kernel computes it faster (docs/performance.md).
-        if (n == 2 && SpaceToDepthConvolution.Stride(strides, dilations, kernel, groups) is { } s && s > 1)
-            return [SpaceToDepthConvolution.Forward(x, w, b, s, padding)];
         return n switch
         {
             1 => [F.conv1d(x, w, b, strides[0], padding[0], dilations[0], groups)],
