@@ -172,7 +172,7 @@ public static class DataEfficiencyExperiment
     /// </summary>
     public static long StudentsPerFractionAndSeed(DataEfficiencyOptions o) =>
         o.FormGrid.Length > 0 || o.NoiseGrid.Length > 0 ? 1L + o.FormGrid.Sum(e => DataEfficiencyOptions.ParseFormEntry(e).Lambdas.Length) + o.NoiseGrid.Length
-        : o.LambdaGrid.Length > 0 ? o.LambdaGrid.Append(0).Distinct().Count()
+        : o.LambdaGrid.Length > 0 ? LambdaSearch.Trials(o.LambdaGrid).Count
         : 2L;
 
     /// <summary>Fewer training episodes than this in a fraction: its students depend on which episodes they are.</summary>

@@ -56,7 +56,7 @@ public sealed record DemoOptions : IValidatable
         foreach (double l in LambdaGrid) Check.NonNegative(l, "lambda_grid");
         if (LambdaGrid.Length > 0 && !(Distill.Validation.Fraction > 0))
             throw new UserErrorException("config lambda_grid: λ is chosen by validation KL; set distill.validation.fraction above 0");
-        if (LambdaGrid.Length > 0 && (Distill.Validation.Every <= 0 || Distill.Validation.Every > Distill.Optim.Steps))
+        if (LambdaGrid.Length > 0 && !LambdaSearch.HasValidationPoint(Distill))
             throw new UserErrorException($"config lambda_grid: λ is chosen by validation KL, but distill.validation.every ({Distill.Validation.Every}) gives no validation point within distill.optim.steps ({Distill.Optim.Steps}); set it to at most the steps, or lambda_grid=[]");
     }
 }

@@ -135,7 +135,7 @@ public static class DemoPipeline
           .Append(CultureInfo.InvariantCulture, $"(teacher acting: {o.Data.Acting.ToString().ToLowerInvariant()}, labels {o.Data.Labels}); students `{o.Distill.Student}`, {o.Distill.Optim.Steps} steps of batch {o.Distill.Optim.BatchSize}, ")
           .Append(CultureInfo.InvariantCulture, $"Regular (value loss only) vs Sobolev ({o.Sobolev}, {o.Distill.Loss.DerivativeLoss.ToString().ToLowerInvariant()}, ")
           .Append(o.LambdaGrid.Length > 0
-              ? $"λ chosen by validation KL from {{{string.Join(", ", o.LambdaGrid.Append(0).Distinct().Order().Select(l => l.ToString("G4", CultureInfo.InvariantCulture)))}}}, 0 being Regular"
+              ? $"λ chosen by validation KL from {{{string.Join(", ", LambdaSearch.Trials(o.LambdaGrid).Select(l => l.ToString("G4", CultureInfo.InvariantCulture)))}}}, 0 being Regular"
               : string.Create(CultureInfo.InvariantCulture, $"λ = {o.Distill.Loss.Weight:G4}"))
           .Append(CultureInfo.InvariantCulture, $"), same seed. Returns: {protocol}.\n\n");
         var table = new MarkdownTable(Headers);

@@ -36,15 +36,25 @@ public static class LambdaSearch
     public static IReadOnlyList<double> ParseGrid(string text, string option)
     {
         if (text.Trim() == "default") return DefaultGrid;
-        var values = new List<double> { 0 };
+        var values = new List<double>();
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v >= 0) || double.IsInfinity(v))
                 throw new UserErrorException($"{option} '{text}': '{part}' is not a non-negative number; give e.g. 0,0.01,0.1,1 or default");
             values.Add(v);
         }
-        return [.. values.Distinct().Order()];
+        return Trials(values);
     }
+
+    /// <summary>The λ values a search over <paramref name="grid"/> trains: the grid with 0 (the Regular student), ascending.</summary>
+    public static IReadOnlyList<double> Trials(IEnumerable<double> grid) => [.. grid.Append(0).Distinct().Order()];
+
+    /// <summary>
+    /// True when a run of <paramref name="options"/> reaches a validation point (validation.every within optim.steps);
+    /// without one every trial's validation KL is NaN and a search would silently keep Regular.
+    /// </summary>
+    public static bool HasValidationPoint(DistillOptions options) =>
+        options.Validation.Every > 0 && options.Validation.Every <= options.Optim.Steps;
 
     /// <summary>Checks that <paramref name="options"/> can be searched (a Sobolev term and a validation split); a user error otherwise.</summary>
     public static void Check(DistillOptions options)
@@ -53,8 +63,7 @@ public static class LambdaSearch
             throw new UserErrorException("a λ search needs a Sobolev term: set loss.sobolev=full or vjp:K");
         if (options.Validation.Fraction <= 0)
             throw new UserErrorException("a λ search chooses by validation KL: set validation.fraction above 0 (e.g. 0.1)");
-        // Without a validation point every trial's validation KL is NaN and the search would silently keep Regular.
-        if (options.Validation.Every <= 0 || options.Validation.Every > options.Optim.Steps)
+        if (!HasValidationPoint(options))
             throw new UserErrorException($"a λ search chooses by validation KL, but validation.every ({options.Validation.Every}) gives no validation point within optim.steps ({options.Optim.Steps}); set validation.every to at most optim.steps");
     }
 
@@ -86,7 +95,7 @@ public static class LambdaSearch
     {
         Check(options);
         var trials = new List<LambdaTrial>();
-        foreach (double lambda in grid.Append(0).Distinct().Order())
+        foreach (double lambda in Trials(grid))
         {
             var o = lambda == 0
                 ? options with { Loss = options.Loss with { Sobolev = "off", Weight = 0 } }
