@@ -8,6 +8,8 @@
 // phase (clock_gettime(CLOCK_THREAD_CPUTIME_ID)) is the phase's own time. Medians over `steps` steps after 20 warm-ups.
 //   dotnet run -c Release tests/benchmarks/MinAtarStepProfile.cs -- [steps 2000] [--workload minatar|nature] [--flat]
 // (--flat: Adam over one flat buffer, KeptAliveAdam's flat mode, as bench train's step runs it.)
+// `--trainer`: instead, the trainer's own path (DistillationLoss.Compute, which runs the Nature student through
+// ExplicitInputGradients), split only into loss (forward, value loss and the Sobolev term's graph), backward and Adam.
 // Op counts: `--count plain|sobolev --upto PHASE --steps N` runs only N steps of the phases up to PHASE (and prints
 // nothing else); run it under a uprobe on libtorch's per-dispatch hook and difference two step counts (see
 // docs/performance.md, "Session 8").
@@ -41,6 +43,36 @@ using var batch = workload.LabelledBatch(CPU);
 string[] plainPhases = ["forward", "value loss", "backward", "adam"];
 string[] sobolevPhases = ["forward", "value loss", "vjp (create_graph)", "sobolev term", "backward (double)", "adam"];
 
+if (args.Contains("--trainer"))
+{
+    foreach (var mode in new[] { LabelMode.None, LabelMode.Vjp(1) })
+    {
+        using var student = workload.StudentPolicy(CPU);
+        using var adam = new KeptAliveAdam(student.Network.parameters().ToArray(), TrainBenchmark.LearningRate, flat);
+        var laps = new double[3][];
+        for (int p = 0; p < 3; p++) laps[p] = new double[steps];
+        for (int i = -5; i < steps; i++)
+        {
+            using var scope = NewDisposeScope();
+            long t0 = ThreadCpu.Ns();
+            student.Network.zero_grad(set_to_none: true);
+            using var parts = DistillationLoss.Compute(student, batch, new LossOptions(), mode, 1.0, 1.0);
+            long t1 = ThreadCpu.Ns();
+            parts.Total.backward();
+            long t2 = ThreadCpu.Ns();
+            adam.step();
+            long t3 = ThreadCpu.Ns();
+            if (i < 0) continue;
+            laps[0][i] = (t1 - t0) / 1e3;
+            laps[1][i] = (t2 - t1) / 1e3;
+            laps[2][i] = (t3 - t2) / 1e3;
+        }
+        Console.WriteLine($"{workload.Name} {mode} step by DistillationLoss.Compute, 1 thread, 1 shard, thread CPU µs (median of {steps}):");
+        string[] names = ["loss (forward + term graph)", "backward", "adam"];
+        for (int p = 0; p < 3; p++) Console.WriteLine($"  {names[p],-28} {laps[p].Order().ElementAt(steps / 2),9:F1}");
+    }
+    return;
+}
 if (countMode is not null)
 {
     bool sob = countMode == "sobolev";
