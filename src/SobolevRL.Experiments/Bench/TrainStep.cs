@@ -40,7 +40,7 @@ internal sealed class TrainStep : IDisposable
         _student = student;
         _parameters = _student.Network.parameters().ToArray();
         _batch = batch;
-        _optimizer = new KeptAliveAdam(_parameters, learningRate) { Shards = _shards };
+        _optimizer = new KeptAliveAdam(_parameters, learningRate, flat: true) { Shards = _shards };
         _sobolev = sobolev;
         _loss = loss;
     }

@@ -181,7 +181,7 @@ public static class DistillTrainer
     private static OptimizerHelper MakeOptimizer(OptimOptions o, Parameter[] parameters) => o.Optimizer switch
     {
         OptimizerKind.RmsProp => new KeptAliveRmsProp(parameters, o.LearningRate),
-        _ => new KeptAliveAdam(parameters, o.LearningRate),
+        _ => new KeptAliveAdam(parameters, o.LearningRate, flat: true),
     };
 
     private static string NotFinite(long step, string term, double value, double derivative) =>
