@@ -15,6 +15,65 @@ namespace SobolevRL.Distillation;
 /// <param name="Columns">Further columns of the step's metrics row (e.g. each game's terms), or null.</param>
 public readonly record struct StepLoss(double Value, double Sobolev, long Rows, IReadOnlyDictionary<string, double>? Columns = null);
 
+/// <summary>
+/// What a distillation run trains and resumes: the module, its optimiser (<c>optim.optimizer</c>), the generator of the
+/// Sobolev estimator's random directions, and the checkpoint position (a resumed run's, else 0).
+/// </summary>
+public sealed class DistillState : IDisposable
+{
+    private DistillState(nn.Module network, Parameter[] parameters, OptimizerHelper optimizer, Generator directions)
+    {
+        Network = network;
+        Parameters = parameters;
+        Optimizer = optimizer;
+        Directions = directions;
+    }
+
+    /// <summary>The module whose parameters train (what the checkpoint saves).</summary>
+    public nn.Module Network { get; }
+
+    /// <summary>Its parameters.</summary>
+    public Parameter[] Parameters { get; }
+
+    /// <summary>The optimiser.</summary>
+    public OptimizerHelper Optimizer { get; }
+
+    /// <summary>The generator of the Sobolev estimator's random directions (checkpointed).</summary>
+    public Generator Directions { get; }
+
+    /// <summary>Where the run starts: the resumed checkpoint's position, or 0.</summary>
+    public Checkpoint.Position Position { get; private set; } = new(0, 0);
+
+    /// <summary>
+    /// The state of <paramref name="network"/> in run <paramref name="run"/>; with <paramref name="resume"/> loaded from
+    /// its checkpoint, and the rows of <paramref name="csvFiles"/> after that step dropped (metrics.csv always).
+    /// </summary>
+    public static DistillState Open(DistillOptions o, RunDirectory run, nn.Module network, bool resume, params string[] csvFiles)
+    {
+        var parameters = network.parameters().ToArray();
+        OptimizerHelper optimizer = o.Optim.Optimizer == OptimizerKind.RmsProp
+            ? new KeptAliveRmsProp(parameters, o.Optim.LearningRate)
+            : new KeptAliveAdam(parameters, o.Optim.LearningRate);
+        var state = new DistillState(network, parameters, optimizer, new Generator(unchecked((ulong)o.Seed) ^ 0xD1B54A32D192ED03UL));
+        if (!resume) return state;
+        state.Position = Checkpoint.Load(run.File(Checkpoint.FileName), network, optimizer, state.Directions);
+        // A finished run has nothing to resume: its summary stays as training wrote it.
+        if (state.Finished(o, run)) return state;
+        foreach (string csv in csvFiles.Prepend("metrics.csv")) CsvRows.DropAfter(run.File(csv), state.Position.Step);
+        return state;
+    }
+
+    /// <summary>The resumed run had finished (its last step and summary are written): its summary stands.</summary>
+    public bool Finished(DistillOptions o, RunDirectory run) => Position.Step >= o.Optim.Steps && File.Exists(run.File(RunDirectory.SummaryFile));
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Optimizer.Dispose();
+        Directions.Dispose();
+    }
+}
+
 /// <summary>The parts of a distillation run the step loop drives (single- or multi-game).</summary>
 public sealed record DistillLoopParts
 {
@@ -24,17 +83,8 @@ public sealed record DistillLoopParts
     /// <summary>The run directory (checkpoint, metrics).</summary>
     public required RunDirectory Run { get; init; }
 
-    /// <summary>The module whose parameters train (what the checkpoint saves).</summary>
-    public required nn.Module Network { get; init; }
-
-    /// <summary>Its parameters (gradient clipping).</summary>
-    public required Parameter[] Parameters { get; init; }
-
-    /// <summary>The optimiser.</summary>
-    public required OptimizerHelper Optimizer { get; init; }
-
-    /// <summary>The generator of the Sobolev estimator's random directions (checkpointed).</summary>
-    public required Generator Directions { get; init; }
+    /// <summary>The module, optimiser and generator that train, and where the run starts.</summary>
+    public required DistillState State { get; init; }
 
     /// <summary>The sampler's position (checkpointed).</summary>
     public required Func<long> SamplerPosition { get; init; }
@@ -73,10 +123,11 @@ public sealed record DistillLoopResult(long Done, double LastLoss, double TrainS
 /// </summary>
 public static class DistillLoop
 {
-    /// <summary>Runs the loop from <paramref name="position"/> (a resumed run's checkpoint, or 0).</summary>
-    public static DistillLoopResult Run(DistillLoopParts p, Checkpoint.Position position, IProgress<ProgressInfo>? progress, CancellationToken cancel)
+    /// <summary>Runs the loop from the state's position (a resumed run's checkpoint, or 0).</summary>
+    public static DistillLoopResult Run(DistillLoopParts p, IProgress<ProgressInfo>? progress, CancellationToken cancel)
     {
         var o = p.Options;
+        var position = p.State.Position;
         string checkpointPath = p.Run.File(Checkpoint.FileName);
         long total = o.Optim.Steps, lastGood = position.Step;
         // A run killed after its last step but before its summary: the final loss is the one its metrics logged.
@@ -94,16 +145,16 @@ public static class DistillLoop
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             double lr = o.Optim.LrSchedule.At(o.Optim.LearningRate, step, total);
-            foreach (var group in p.Optimizer.ParamGroups) group.LearningRate = lr;
+            foreach (var group in p.State.Optimizer.ParamGroups) group.LearningRate = lr;
             double lambda = o.Loss.WeightSchedule.At(o.Loss.Weight, step, total);
             var loss = p.Step(lambda);
             double value = loss.Value, derivative = loss.Sobolev;
             if (!double.IsFinite(value) || !double.IsFinite(derivative))
                 throw Diverged(p.Run, NotFinite(step, !double.IsFinite(value) ? "value" : "sobolev", value, derivative), lastGood);
-            double gradNorm = nn.utils.clip_grad_norm_(p.Parameters, o.Optim.GradClip > 0 ? o.Optim.GradClip : double.PositiveInfinity);
+            double gradNorm = nn.utils.clip_grad_norm_(p.State.Parameters, o.Optim.GradClip > 0 ? o.Optim.GradClip : double.PositiveInfinity);
             if (!double.IsFinite(gradNorm)) throw Diverged(p.Run, NotFinite(step, "gradient norm", value, derivative), lastGood);
             if (divergence.Add(step + 1, value) is { } grew) throw Diverged(p.Run, grew, lastGood);
-            p.Optimizer.step();
+            p.State.Optimizer.step();
             done = step + 1;
             windowSamples += loss.Rows;
             lastLoss = value + lambda * derivative;
@@ -131,7 +182,7 @@ public static class DistillLoop
             last |= stopped;
             if (done % o.Logging.CheckpointEvery == 0 || last)
             {
-                Checkpoint.Save(checkpointPath, new Checkpoint.Position(done, p.SamplerPosition()), p.Network, p.Optimizer, p.Directions);
+                Checkpoint.Save(checkpointPath, new Checkpoint.Position(done, p.SamplerPosition()), p.State.Network, p.State.Optimizer, p.State.Directions);
                 lastGood = done;
             }
             if ((o.Logging.EvalEvery > 0 && done % o.Logging.EvalEvery == 0) || last) p.Snapshot(done);

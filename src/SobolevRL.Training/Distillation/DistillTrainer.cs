@@ -41,20 +41,11 @@ public static class DistillTrainer
 
         var network = BuildSeeded(spec, summary, o.Seed).to(setup.Device);
         using var student = new ModulePolicy(network, summary.ObservationShape, summary.Actions, spec.InputScale(summary.ObservationShape), temperature);
-        var parameters = network.parameters().ToArray();
-        using var optimizer = MakeOptimizer(o.Optim, parameters);
-        using var directions = new Generator(unchecked((ulong)o.Seed) ^ 0xD1B54A32D192ED03UL);
+        using var state = DistillState.Open(o, setup.Run, network, setup.Resume, SnapshotEvaluator.FileName);
+        if (state.Finished(o, setup.Run))
+            return System.Text.Json.JsonSerializer.Deserialize<DistillSummary>(File.ReadAllText(setup.Run.File(RunDirectory.SummaryFile)), Json.Options)!;
+        var (parameters, directions, position) = (state.Parameters, state.Directions, state.Position);
         using var labelMask = DistillationLoss.LabelMask(summary, setup.Device);
-        var position = new Checkpoint.Position(0, 0);
-        if (setup.Resume)
-        {
-            position = Checkpoint.Load(setup.Run.File(Checkpoint.FileName), network, optimizer, directions);
-            // A finished run has nothing to resume: its summary stays as training wrote it.
-            if (position.Step >= o.Optim.Steps && File.Exists(setup.Run.File(RunDirectory.SummaryFile)))
-                return System.Text.Json.JsonSerializer.Deserialize<DistillSummary>(File.ReadAllText(setup.Run.File(RunDirectory.SummaryFile)), Json.Options)!;
-            CsvRows.DropAfter(setup.Run.File("metrics.csv"), position.Step);
-            CsvRows.DropAfter(setup.Run.File(SnapshotEvaluator.FileName), position.Step);
-        }
 
         using var heldOut = data.HeldOut(o.Logging.HeldOutStates, setup.Device);
         using var sampler = data.OpenSampler(o.Optim.BatchSize, o.Seed, position.SamplerPosition, setup.Device, o.Validation.Fraction);
@@ -65,15 +56,12 @@ public static class DistillTrainer
             summary.EnvId, o.Logging.EvalEpisodes, labelMask);
 
         using var shards = new ShardThreads(ShardCount(o, setup.Device));
-        if (optimizer is KeptAliveAdam adam) adam.Shards = shards;
+        if (state.Optimizer is KeptAliveAdam adam) adam.Shards = shards;
         var loop = DistillLoop.Run(new DistillLoopParts
         {
             Options = o,
             Run = setup.Run,
-            Network = network,
-            Parameters = parameters,
-            Optimizer = optimizer,
-            Directions = directions,
+            State = state,
             SamplerPosition = () => sampler.Position,
             Step = lambda =>
             {
@@ -87,7 +75,7 @@ public static class DistillTrainer
             Validate = done => validation.Evaluate(done, student),
             Snapshot = done => evaluator.Submit(done, network),
             Label = $"distill {spec} sobolev={sobolev}",
-        }, position, progress, cancel);
+        }, progress, cancel);
         long done = loop.Done;
         double lastLoss = loop.LastLoss, trainSeconds = loop.TrainSeconds, cpuSeconds = loop.CpuSeconds;
         shards.Dispose();
@@ -137,10 +125,4 @@ public static class DistillTrainer
             return spec.Build(summary.ObservationShape, summary.Actions);
         }
     }
-
-    private static OptimizerHelper MakeOptimizer(OptimOptions o, Parameter[] parameters) => o.Optimizer switch
-    {
-        OptimizerKind.RmsProp => new KeptAliveRmsProp(parameters, o.LearningRate),
-        _ => new KeptAliveAdam(parameters, o.LearningRate),
-    };
 }

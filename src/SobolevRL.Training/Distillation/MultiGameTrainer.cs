@@ -109,20 +109,10 @@ public static class MultiGameTrainer
         using var student = MultiGameStudent.Build(spec, init?.TorsoShape ?? data.ObservationShape, data.Games, [.. summaries.Select(s => s.Actions)], temperatures,
             o.Games.Head, o.Seed, setup.Device, data.ChannelAdapters ? [.. summaries.Select(s => s.ObservationShape)] : null, maps);
         var initGames = init is not null && !setup.Resume ? student.InitFrom(init) : null;
-        var parameters = student.Network.parameters().ToArray();
-        using OptimizerHelper optimizer = o.Optim.Optimizer == OptimizerKind.RmsProp
-            ? new KeptAliveRmsProp(parameters, o.Optim.LearningRate)
-            : new KeptAliveAdam(parameters, o.Optim.LearningRate);
-        using var directions = new Generator(unchecked((ulong)o.Seed) ^ 0xD1B54A32D192ED03UL);
-        var position = new Checkpoint.Position(0, 0);
-        if (setup.Resume)
-        {
-            position = Checkpoint.Load(setup.Run.File(Checkpoint.FileName), student.Network, optimizer, directions);
-            if (position.Step >= o.Optim.Steps && File.Exists(setup.Run.File(RunDirectory.SummaryFile)))
-                return System.Text.Json.JsonSerializer.Deserialize<MultiGameSummary>(File.ReadAllText(setup.Run.File(RunDirectory.SummaryFile)), Json.Options)!;
-            CsvRows.DropAfter(setup.Run.File("metrics.csv"), position.Step);
-            foreach (string game in data.Games) CsvRows.DropAfter(setup.Run.File(EvalFile(game)), position.Step);
-        }
+        using var state = DistillState.Open(o, setup.Run, student.Network, setup.Resume, [.. data.Games.Select(EvalFile)]);
+        if (state.Finished(o, setup.Run))
+            return System.Text.Json.JsonSerializer.Deserialize<MultiGameSummary>(File.ReadAllText(setup.Run.File(RunDirectory.SummaryFile)), Json.Options)!;
+        var (parameters, directions, position) = (state.Parameters, state.Directions, state.Position);
 
         var heldOut = data.Datasets.Select(d => d.HeldOut(o.Logging.HeldOutStates, setup.Device)).ToArray();
         // Each game's snapshot evaluator has its own copy of the student (the games' views share the torso, and each
@@ -138,15 +128,12 @@ public static class MultiGameTrainer
                 evaluators.Add(new SnapshotEvaluator(evalStudents[g].Policies[g], heldOut[g], temperatures[g], setup.Run.File(EvalFile(data.Games[g])),
                     summaries[g].EnvId, o.Logging.EvalEpisodes));
             using var shards = new ShardThreads(ShardCount(o, shares, setup.Device));
-            if (optimizer is KeptAliveAdam adam) adam.Shards = shards;
+            if (state.Optimizer is KeptAliveAdam adam) adam.Shards = shards;
             var loop = DistillLoop.Run(new DistillLoopParts
             {
                 Options = o,
                 Run = setup.Run,
-                Network = student.Network,
-                Parameters = parameters,
-                Optimizer = optimizer,
-                Directions = directions,
+                State = state,
                 SamplerPosition = () => sampler.Position,
                 Step = lambda =>
                 {
@@ -165,7 +152,7 @@ public static class MultiGameTrainer
                 Validate = done => validation.Evaluate(done, student.Policies, student.Network),
                 Snapshot = done => { for (int g = 0; g < evaluators.Count; g++) evaluators[g].Submit(done, student.View(g)); },
                 Label = $"distill {data.Games.Count} games {spec} sobolev={sobolev}",
-            }, position, progress, cancel);
+            }, progress, cancel);
             long done = loop.Done;
             shards.Dispose();
             foreach (var evaluator in evaluators) evaluator.Complete();
