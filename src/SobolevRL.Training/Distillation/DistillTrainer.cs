@@ -1,5 +1,4 @@
 using SobolevRL.Optimizers;
-using System.Diagnostics;
 using System.Globalization;
 using SobolevRL.Config;
 using SobolevRL.Evaluation;
@@ -42,100 +41,49 @@ public static class DistillTrainer
 
         var network = BuildSeeded(spec, summary, o.Seed).to(setup.Device);
         using var student = new ModulePolicy(network, summary.ObservationShape, summary.Actions, spec.InputScale(summary.ObservationShape), temperature);
-        var parameters = network.parameters().ToArray();
-        using var optimizer = MakeOptimizer(o.Optim, parameters);
-        using var directions = new Generator(unchecked((ulong)o.Seed) ^ 0xD1B54A32D192ED03UL);
+        using var state = DistillState.Open(o, setup.Run, network, setup.Resume, SnapshotEvaluator.FileName);
+        if (state.Finished(o, setup.Run))
+            return System.Text.Json.JsonSerializer.Deserialize<DistillSummary>(File.ReadAllText(setup.Run.File(RunDirectory.SummaryFile)), Json.Options)!;
+        var (parameters, directions, position) = (state.Parameters, state.Directions, state.Position);
         using var labelMask = DistillationLoss.LabelMask(summary, setup.Device);
-        string checkpointPath = setup.Run.File(Checkpoint.FileName);
-        var position = new Checkpoint.Position(0, 0);
-        if (setup.Resume)
-        {
-            position = Checkpoint.Load(checkpointPath, network, optimizer, directions);
-            // A finished run has nothing to resume: its summary stays as training wrote it.
-            if (position.Step >= o.Optim.Steps && File.Exists(setup.Run.File(RunDirectory.SummaryFile)))
-                return System.Text.Json.JsonSerializer.Deserialize<DistillSummary>(File.ReadAllText(setup.Run.File(RunDirectory.SummaryFile)), Json.Options)!;
-            CsvRows.DropAfter(setup.Run.File("metrics.csv"), position.Step);
-            CsvRows.DropAfter(setup.Run.File(SnapshotEvaluator.FileName), position.Step);
-        }
 
         using var heldOut = data.HeldOut(o.Logging.HeldOutStates, setup.Device);
         using var sampler = data.OpenSampler(o.Optim.BatchSize, o.Seed, position.SamplerPosition, setup.Device, o.Validation.Fraction);
         using var validation = new ValidationTracker(o.Validation, data, setup.Run, temperature, setup.Device, position.Step);
-        using var metrics = new MetricsLogger(setup.Run);
         var evalPolicy = new ModulePolicy(spec.Build(summary.ObservationShape, summary.Actions), summary.ObservationShape, summary.Actions,
             student.InputScale, temperature);
         using var evaluator = new SnapshotEvaluator(evalPolicy, heldOut, temperature, setup.Run.File(SnapshotEvaluator.FileName),
             summary.EnvId, o.Logging.EvalEpisodes, labelMask);
 
         using var shards = new ShardThreads(ShardCount(o, setup.Device));
-        if (optimizer is KeptAliveAdam adam) adam.Shards = shards;
-        long total = o.Optim.Steps, lastGood = position.Step;
-        // A run killed after its last step but before its summary: the final loss is the one its metrics logged.
-        double lastLoss = position.Step >= total ? CsvRows.Value(setup.Run.File("metrics.csv"), total, "loss_total") : double.NaN;
-        var divergence = new DivergenceMonitor(o.Divergence);
-        var clock = Stopwatch.StartNew();
-        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
-        long done = position.Step;
-        var window = Stopwatch.StartNew();
-        long windowSamples = 0;
-        bool stopped = validation.Exhausted;
-        for (long step = position.Step; step < total && !stopped; step++)
+        if (state.Optimizer is KeptAliveAdam adam) adam.Shards = shards;
+        var loop = DistillLoop.Run(new DistillLoopParts
         {
-            cancel.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
-            double lr = o.Optim.LrSchedule.At(o.Optim.LearningRate, step, total);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-            double lambda = o.Loss.WeightSchedule.At(o.Loss.Weight, step, total);
-            using var batch = sampler.Next();
-            network.zero_grad(set_to_none: true);
-            using var parts = ShardedBackward.Compute(shards, parameters, batch,
-                b => DistillationLoss.Compute(student, b, o.Loss, sobolev, temperature, lambda, directions, labelMask: labelMask));
-            double value = parts.Value.item<float>(), derivative = parts.Sobolev.item<float>();
-            if (!double.IsFinite(value) || !double.IsFinite(derivative))
-                throw Diverged(setup, NotFinite(step, !double.IsFinite(value) ? "value" : "sobolev", value, derivative), lastGood);
-            double gradNorm = nn.utils.clip_grad_norm_(parameters, o.Optim.GradClip > 0 ? o.Optim.GradClip : double.PositiveInfinity);
-            if (!double.IsFinite(gradNorm)) throw Diverged(setup, NotFinite(step, "gradient norm", value, derivative), lastGood);
-            if (divergence.Add(step + 1, value) is { } grew) throw Diverged(setup, grew, lastGood);
-            optimizer.step();
-            done = step + 1;
-            windowSamples += batch.Size;
-            lastLoss = value + lambda * derivative;
-            if (done % o.Logging.MetricsEvery == 0 || done == total)
+            Options = o,
+            Run = setup.Run,
+            State = state,
+            SamplerPosition = () => sampler.Position,
+            Step = lambda =>
             {
-                metrics.Log(done, new Dictionary<string, double>
-                {
-                    ["loss_value"] = value,
-                    ["loss_sobolev"] = derivative,
-                    ["loss_total"] = lastLoss,
-                    ["grad_norm"] = gradNorm,
-                    ["lr"] = lr,
-                    ["lambda"] = lambda,
-                    ["samples_per_s"] = windowSamples / Math.Max(window.Elapsed.TotalSeconds, 1e-9),
-                });
-                window.Restart();
-                windowSamples = 0;
-            }
-            bool outOfTime = o.Optim.MaxSeconds > 0 && clock.Elapsed.TotalSeconds >= o.Optim.MaxSeconds;
-            bool last = done == total || outOfTime;
-            if (validation.Due(done, total) || (last && validation.Enabled)) validation.Evaluate(done, student);
-            stopped = outOfTime || validation.Exhausted;
-            last |= stopped;
-            if (done % o.Logging.CheckpointEvery == 0 || last)
-            {
-                Checkpoint.Save(checkpointPath, new Checkpoint.Position(done, sampler.Position), network, optimizer, directions);
-                lastGood = done;
-            }
-            if ((o.Logging.EvalEvery > 0 && done % o.Logging.EvalEvery == 0) || last) evaluator.Submit(done, network);
-            progress?.Report(new ProgressInfo($"distill {spec} sobolev={sobolev}", done, total));
-        }
-        double trainSeconds = clock.Elapsed.TotalSeconds;
-        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+                using var batch = sampler.Next();
+                network.zero_grad(set_to_none: true);
+                using var parts = ShardedBackward.Compute(shards, parameters, batch,
+                    b => DistillationLoss.Compute(student, b, o.Loss, sobolev, temperature, lambda, directions, labelMask: labelMask));
+                return new StepLoss(parts.Value.item<float>(), parts.Sobolev.item<float>(), batch.Size);
+            },
+            Validation = validation,
+            Validate = done => validation.Evaluate(done, student),
+            Snapshot = done => evaluator.Submit(done, network),
+            Label = $"distill {spec} sobolev={sobolev}",
+        }, progress, cancel);
+        long done = loop.Done;
+        double lastLoss = loop.LastLoss, trainSeconds = loop.TrainSeconds, cpuSeconds = loop.CpuSeconds;
         shards.Dispose();
         evaluator.Complete();
         long chosenStep = validation.SelectInto(student, done);
 
         var final = HeldOutMetrics.Compute(student, heldOut, temperature, labelMask: labelMask);
-        if (divergence.CheckFinal(total, final.Kl, heldOut, temperature) is { } worse) throw Diverged(setup, worse, total);
+        if (new DivergenceMonitor(o.Divergence).CheckFinal(o.Optim.Steps, final.Kl, heldOut, temperature) is { } worse) throw DistillLoop.Diverged(setup.Run, worse, o.Optim.Steps);
         string onnxPath = setup.Run.File(OnnxFile);
         double onnxDiff = StudentExport.Export(student, spec, summary, sobolev, o, onnxPath, heldOut);
         long studentParams = PolicyNetworks.ParameterCount(network);
@@ -176,22 +124,5 @@ public static class DistillTrainer
             random.manual_seed(seed);
             return spec.Build(summary.ObservationShape, summary.Actions);
         }
-    }
-
-    private static OptimizerHelper MakeOptimizer(OptimOptions o, Parameter[] parameters) => o.Optimizer switch
-    {
-        OptimizerKind.RmsProp => new KeptAliveRmsProp(parameters, o.LearningRate),
-        _ => new KeptAliveAdam(parameters, o.LearningRate, flat: true),
-    };
-
-    private static string NotFinite(long step, string term, double value, double derivative) =>
-        string.Create(CultureInfo.InvariantCulture, $"{term} is not finite at step {step + 1} (loss_value={value}, loss_sobolev={derivative})");
-
-    private static UserErrorException Diverged(DistillSetup setup, string what, long lastGood)
-    {
-        string checkpoint = lastGood > 0
-            ? $"last good checkpoint: step {lastGood} in {setup.Run.File(Checkpoint.FileName)}"
-            : "no checkpoint was written yet";
-        return new UserErrorException($"training diverged: {what}; {checkpoint}; lower optim.learning_rate or loss.weight, or check the dataset's labels (divergence.enabled=false turns off all but the non-finite check)");
     }
 }

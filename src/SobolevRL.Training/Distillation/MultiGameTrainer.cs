@@ -1,6 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
 using SobolevRL.Evaluation;
+using SobolevRL.Hardware;
 using SobolevRL.Optimizers;
 using SobolevRL.Policies;
 using SobolevRL.Replay;
@@ -24,8 +23,22 @@ namespace SobolevRL.Distillation;
 /// <param name="HeldOutGradientError">Held-out relative gradient-label error.</param>
 /// <param name="OnnxPath">The game's exported policy (torso + its head): <c>student.onnx#GAME</c>, its output of the run's one ONNX file.</param>
 /// <param name="OnnxMaxAbsDiff">Largest |ORT − TorchSharp| logit difference of that output on the game's held-out states.</param>
+/// <param name="HeadActions">Outputs of the game's head (0 in runs before it was recorded: <paramref name="Actions"/>).</param>
+/// <param name="HeadIndices">
+/// With a shared head over a full action set: the head output of each of the game's actions (its policy gathers them);
+/// null when the game's actions are the head's outputs in order.
+/// </param>
 public sealed record GameSummary(string Game, string Env, int Actions, int Head, int BatchRows, long TrainStates,
-    double HeldOutKl, double HeldOutAgreement, double HeldOutGradientError, string OnnxPath, double OnnxMaxAbsDiff);
+    double HeldOutKl, double HeldOutAgreement, double HeldOutGradientError, string OnnxPath, double OnnxMaxAbsDiff,
+    int HeadActions = 0, IReadOnlyList<int>? HeadIndices = null)
+{
+    /// <summary>The game's actions in its head's outputs, as recorded.</summary>
+    public ActionMap HeadMap()
+    {
+        int head = HeadActions > 0 ? HeadActions : Actions;
+        return new ActionMap($"the head's action set ({head} actions)", head, HeadIndices ?? [.. Enumerable.Range(0, Actions)]);
+    }
+}
 
 /// <summary>Final figures of a multi-game distillation run (<c>summary.json</c>).</summary>
 /// <param name="Student">Student spec.</param>
@@ -40,8 +53,11 @@ public sealed record GameSummary(string Game, string Env, int Actions, int Head,
 /// <param name="Games">Per-game figures, in the order of <c>data</c>.</param>
 /// <param name="TorsoShape">Observation shape the torso takes (null in runs before it was recorded: the first game's).</param>
 /// <param name="InitGames">With <c>games.init</c>: the games whose head (and adapter) came from that run (the torso always does).</param>
+/// <param name="ChosenStep">Step whose weights the student ends with (the best validation snapshot, or the last step; 0 in runs before it was recorded).</param>
+/// <param name="ValidationKl">Validation KL (the games' KLs weighted by their batch shares) at <paramref name="ChosenStep"/> (NaN without validation).</param>
 public sealed record MultiGameSummary(string Student, string Head, long StudentParameters, string Sobolev, double Lambda, long Steps,
-    double FinalLoss, double TrainSeconds, double CpuSeconds, IReadOnlyList<GameSummary> Games, long[]? TorsoShape = null, IReadOnlyList<string>? InitGames = null);
+    double FinalLoss, double TrainSeconds, double CpuSeconds, IReadOnlyList<GameSummary> Games, long[]? TorsoShape = null, IReadOnlyList<string>? InitGames = null,
+    long ChosenStep = 0, double ValidationKl = double.NaN);
 
 /// <summary>Everything a multi-game distillation run needs.</summary>
 /// <param name="Options">The resolved config.</param>
@@ -89,76 +105,58 @@ public static class MultiGameTrainer
         RunIdentity.RecordOrCheck(setup.Run, Identity(data), setup.Resume);
 
         using var init = o.Games.Init.Length > 0 ? MultiGameStudent.Load(o.Games.Init, CPU) : null;
+        var maps = o.Games.Head == HeadLayout.Shared ? summaries.Select(s => ActionMap.Of(s.EnvId)).ToArray() : null;
         using var student = MultiGameStudent.Build(spec, init?.TorsoShape ?? data.ObservationShape, data.Games, [.. summaries.Select(s => s.Actions)], temperatures,
-            o.Games.Head, o.Seed, setup.Device, data.ChannelAdapters ? [.. summaries.Select(s => s.ObservationShape)] : null);
+            o.Games.Head, o.Seed, setup.Device, data.ChannelAdapters ? [.. summaries.Select(s => s.ObservationShape)] : null, maps);
         var initGames = init is not null && !setup.Resume ? student.InitFrom(init) : null;
-        var parameters = student.Network.parameters().ToArray();
-        using OptimizerHelper optimizer = o.Optim.Optimizer == OptimizerKind.RmsProp
-            ? new KeptAliveRmsProp(parameters, o.Optim.LearningRate)
-            : new KeptAliveAdam(parameters, o.Optim.LearningRate);
-        using var directions = new Generator(unchecked((ulong)o.Seed) ^ 0xD1B54A32D192ED03UL);
-        string checkpointPath = setup.Run.File(Checkpoint.FileName);
-        var position = new Checkpoint.Position(0, 0);
-        if (setup.Resume)
-        {
-            position = Checkpoint.Load(checkpointPath, student.Network, optimizer, directions);
-            if (position.Step >= o.Optim.Steps && File.Exists(setup.Run.File(RunDirectory.SummaryFile)))
-                return System.Text.Json.JsonSerializer.Deserialize<MultiGameSummary>(File.ReadAllText(setup.Run.File(RunDirectory.SummaryFile)), Json.Options)!;
-            CsvRows.DropAfter(setup.Run.File("metrics.csv"), position.Step);
-        }
+        using var state = DistillState.Open(o, setup.Run, student.Network, setup.Resume, [.. data.Games.Select(EvalFile)]);
+        if (state.Finished(o, setup.Run))
+            return System.Text.Json.JsonSerializer.Deserialize<MultiGameSummary>(File.ReadAllText(setup.Run.File(RunDirectory.SummaryFile)), Json.Options)!;
+        var (parameters, directions, position) = (state.Parameters, state.Directions, state.Position);
 
         var heldOut = data.Datasets.Select(d => d.HeldOut(o.Logging.HeldOutStates, setup.Device)).ToArray();
+        // Each game's snapshot evaluator has its own copy of the student (the games' views share the torso, and each
+        // evaluator thread loads weights into its copy), weights copied in at each snapshot.
+        var evalStudents = data.Games.Select(_ => MultiGameStudent.Build(spec, student.TorsoShape, data.Games, [.. summaries.Select(s => s.Actions)], temperatures,
+            o.Games.Head, o.Seed, CPU, data.ChannelAdapters ? [.. summaries.Select(s => s.ObservationShape)] : null, maps)).ToArray();
+        var evaluators = new List<SnapshotEvaluator>();
         try
         {
-            using var sampler = data.OpenSampler(shares, o.Seed, position.SamplerPosition, setup.Device);
-            using var metrics = new MetricsLogger(setup.Run);
-            long total = o.Optim.Steps, done = position.Step;
-            double lastLoss = position.Step >= total ? CsvRows.Value(setup.Run.File("metrics.csv"), total, "loss_total") : double.NaN;
-            var clock = Stopwatch.StartNew();
-            var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
-            for (long step = position.Step; step < total; step++)
+            using var sampler = data.OpenSampler(shares, o.Seed, position.SamplerPosition, setup.Device, o.Validation.Fraction);
+            using var validation = new ValidationTracker(o.Validation, data.Datasets, [.. shares.Select(n => (double)n)], setup.Run, temperatures, setup.Device, position.Step);
+            for (int g = 0; g < data.Games.Count; g++)
+                evaluators.Add(new SnapshotEvaluator(evalStudents[g].Policies[g], heldOut[g], temperatures[g], setup.Run.File(EvalFile(data.Games[g])),
+                    summaries[g].EnvId, o.Logging.EvalEpisodes));
+            using var shards = new ShardThreads(ShardCount(o, shares, setup.Device));
+            if (state.Optimizer is KeptAliveAdam adam) adam.Shards = shards;
+            var loop = DistillLoop.Run(new DistillLoopParts
             {
-                cancel.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                double lr = o.Optim.LrSchedule.At(o.Optim.LearningRate, step, total);
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-                double lambda = o.Loss.WeightSchedule.At(o.Loss.Weight, step, total);
-                using var batch = sampler.Next();
-                student.Network.zero_grad(set_to_none: true);
-                using var loss = MultiGameLoss.Compute(student, batch, o.Loss, sobolev, temperatures, lambda, directions);
-                double value = MultiGameLoss.Number(loss.Parts.Value), derivative = MultiGameLoss.Number(loss.Parts.Sobolev);
-                if (!double.IsFinite(value) || !double.IsFinite(derivative))
-                    throw new UserErrorException(string.Create(CultureInfo.InvariantCulture,
-                        $"training diverged: a loss term is not finite at step {step + 1} (loss_value={value}, loss_sobolev={derivative}); lower optim.learning_rate or loss.weight"));
-                loss.Parts.Total.backward();
-                double gradNorm = nn.utils.clip_grad_norm_(parameters, o.Optim.GradClip > 0 ? o.Optim.GradClip : double.PositiveInfinity);
-                optimizer.step();
-                done = step + 1;
-                lastLoss = value + lambda * derivative;
-                if (done % o.Logging.MetricsEvery == 0 || done == total)
+                Options = o,
+                Run = setup.Run,
+                State = state,
+                SamplerPosition = () => sampler.Position,
+                Step = lambda =>
                 {
-                    var row = new Dictionary<string, double>
-                    {
-                        ["loss_value"] = value,
-                        ["loss_sobolev"] = derivative,
-                        ["loss_total"] = lastLoss,
-                        ["grad_norm"] = gradNorm,
-                        ["lr"] = lr,
-                        ["lambda"] = lambda,
-                    };
+                    using var batch = sampler.Next();
+                    student.Network.zero_grad(set_to_none: true);
+                    var (value, derivative, gameValue, gameSobolev) = Loss(shards, parameters, student, batch, o.Loss, sobolev, temperatures, lambda, directions);
+                    var columns = new Dictionary<string, double>();
                     for (int g = 0; g < data.Games.Count; g++)
                     {
-                        row[$"loss_value_{data.Games[g]}"] = loss.GameValue[g];
-                        row[$"loss_sobolev_{data.Games[g]}"] = loss.GameSobolev[g];
+                        columns[$"loss_value_{data.Games[g]}"] = gameValue[g];
+                        columns[$"loss_sobolev_{data.Games[g]}"] = gameSobolev[g];
                     }
-                    metrics.Log(done, row);
-                }
-                if (done % o.Logging.CheckpointEvery == 0 || done == total)
-                    Checkpoint.Save(checkpointPath, new Checkpoint.Position(done, sampler.Position), student.Network, optimizer, directions);
-                progress?.Report(new ProgressInfo($"distill {data.Games.Count} games {spec} sobolev={sobolev}", done, total));
-            }
-            double trainSeconds = clock.Elapsed.TotalSeconds;
-            double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+                    return new StepLoss(value, derivative, batch.Size, columns);
+                },
+                Validation = validation,
+                Validate = done => validation.Evaluate(done, student.Policies, student.Network),
+                Snapshot = done => { for (int g = 0; g < evaluators.Count; g++) evaluators[g].Submit(done, student.View(g)); },
+                Label = $"distill {data.Games.Count} games {spec} sobolev={sobolev}",
+            }, progress, cancel);
+            long done = loop.Done;
+            shards.Dispose();
+            foreach (var evaluator in evaluators) evaluator.Complete();
+            long chosenStep = validation.SelectInto(student.Network, done);
 
             string onnx = setup.Run.File(DistillTrainer.OnnxFile);
             double[] diffs = data.ChannelAdapters
@@ -169,18 +167,62 @@ public static class MultiGameTrainer
             {
                 var final = HeldOutMetrics.Compute(student.Policies[g], heldOut[g], temperatures[g]);
                 games.Add(new GameSummary(data.Games[g], summaries[g].EnvId, summaries[g].Actions, student.HeadOf[g], shares[g],
-                    sampler.TrainStates[g], final.Kl, final.Agreement, final.GradientRelativeError, PolicyOf(setup.Run.Path, data.Games[g]), diffs[g]));
+                    sampler.TrainStates[g], final.Kl, final.Agreement, final.GradientRelativeError, PolicyOf(setup.Run.Path, data.Games[g]), diffs[g],
+                    (int)student.Network.Heads[student.HeadOf[g]].out_features, maps is not null && maps.Any(m => !m.IsFull) ? maps[g].Recorded : null));
             }
             var result = new MultiGameSummary(spec.ToString(), o.Games.Head.ToString().ToLowerInvariant(), PolicyNetworks.ParameterCount(student.Network),
                 sobolev.Kind == LabelKind.None ? "off" : $"{sobolev} ({o.Loss.Estimator.ToString().ToLowerInvariant()})",
-                sobolev.Kind == LabelKind.None ? 0 : o.Loss.Weight, done, lastLoss, trainSeconds, cpuSeconds, games, student.TorsoShape, initGames);
+                sobolev.Kind == LabelKind.None ? 0 : o.Loss.Weight, done, loop.LastLoss, loop.TrainSeconds, loop.CpuSeconds, games, student.TorsoShape, initGames,
+                chosenStep, validation.KlAt(chosenStep));
             setup.Run.WriteSummary(result);
             return result;
         }
         finally
         {
+            foreach (var evaluator in evaluators) evaluator.Dispose();
+            foreach (var e in evalStudents) e.Dispose();
             foreach (var h in heldOut) h.Dispose();
         }
+    }
+
+    /// <summary>File name of game <paramref name="game"/>'s snapshot evaluation rows (<see cref="SnapshotEvaluator"/>).</summary>
+    public static string EvalFile(string game) => $"eval-{game.ToLowerInvariant()}.csv";
+
+    /// <summary>
+    /// Shards per batch of a multi-game run: <see cref="DistillTrainer.ShardCount"/>, and never more than the fewest rows
+    /// a game has in a batch (every shard takes rows of every game).
+    /// </summary>
+    public static int ShardCount(DistillOptions o, IReadOnlyList<int> shares, Device device) => Math.Min(DistillTrainer.ShardCount(o, device), shares.Min());
+
+    // The combined loss of a game-mixed batch and its gradients, on shards of the batch (each shard a contiguous range of
+    // every game's rows), with each game's terms over the whole batch.
+    private static (double Value, double Sobolev, double[] GameValue, double[] GameSobolev) Loss(ShardThreads shards, Parameter[] parameters,
+        MultiGameStudent student, MultiGameBatch batch, LossOptions options, LabelMode sobolev, double[] temperatures, double lambda, Generator directions)
+    {
+        int games = batch.Parts.Count;
+        int used = (int)Math.Min(shards.Count, batch.Parts.Min(p => p.Size));
+        var gameValue = new double[used][];
+        var gameSobolev = new double[used][];
+        var gameRows = new long[used][];
+        using var parts = ShardedBackward.Compute(shards, parameters, batch.Size, used,
+            () =>
+            {
+                var r = MultiGameLoss.Compute(student, batch, options, sobolev, temperatures, lambda, directions);
+                (gameValue[0], gameSobolev[0], gameRows[0]) = (r.GameValue, r.GameSobolev, [.. batch.Parts.Select(p => p.Size)]);
+                return r.Parts;
+            },
+            (s, n) =>
+            {
+                var ranges = batch.Parts.Select(p => ShardThreads.Range(p.Size, n, s)).ToArray();
+                var shard = new MultiGameBatch([.. batch.Parts.Select((p, g) => p.Rows(ranges[g].Item1, ranges[g].Item2))]);
+                var r = MultiGameLoss.Compute(student, shard, options, sobolev, temperatures, lambda, directions);
+                (gameValue[s], gameSobolev[s], gameRows[s]) = (r.GameValue, r.GameSobolev, [.. ranges.Select(x => x.Item2)]);
+                return (r.Parts, shard.Size);
+            });
+        // Game g's term over the whole batch: its shards' terms weighted by their share of the game's rows.
+        double[] Combine(double[][] terms) => shards.Count == 1 ? terms[0] : [.. Enumerable.Range(0, games).Select(g =>
+            Enumerable.Range(0, used).Sum(s => terms[s][g] * gameRows[s][g] / batch.Parts[g].Size))];
+        return (MultiGameLoss.Number(parts.Value), MultiGameLoss.Number(parts.Sobolev), Combine(gameValue), Combine(gameSobolev));
     }
 
     /// <summary>
@@ -195,16 +237,5 @@ public static class MultiGameTrainer
             foreach (var (key, value) in RunIdentity.Of(data.Datasets[g]))
                 identity[$"games.{data.Games[g]}.{key}"] = value;
         return identity;
-    }
-
-    /// <summary>
-    /// The action set of a dataset's environment, as far as a shared head must agree on it: a MinAtar or ALE id whose
-    /// action count is the full set's (6, 18) has the full set; any other (a game's minimal set) is that game's own.
-    /// </summary>
-    public static string ActionSet(DatasetSummary s)
-    {
-        bool minatar = s.EnvId.StartsWith("MinAtar/", StringComparison.Ordinal), ale = s.EnvId.StartsWith("ALE/", StringComparison.Ordinal);
-        if ((minatar && s.Actions == 6) || (ale && s.Actions == 18)) return $"{(minatar ? "MinAtar" : "ALE")} full action set ({s.Actions} actions)";
-        return $"the minimal action set of {s.EnvId} ({s.Actions} actions)";
     }
 }

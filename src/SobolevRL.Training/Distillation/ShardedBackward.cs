@@ -19,16 +19,28 @@ public static class ShardedBackward
     /// shards' totals to <paramref name="parameters"/>' <c>grad</c> (shard order, so deterministic) and returns the
     /// weighted loss terms, detached. Every parameter must take part in the loss.
     /// </summary>
-    public static LossParts Compute(ShardThreads shards, IReadOnlyList<Parameter> parameters, ReplayBatch batch, Func<ReplayBatch, LossParts> loss)
+    public static LossParts Compute(ShardThreads shards, IReadOnlyList<Parameter> parameters, ReplayBatch batch, Func<ReplayBatch, LossParts> loss) =>
+        Compute(shards, parameters, batch.Size, (int)Math.Min(shards.Count, batch.Size), () => loss(batch), (s, used) =>
+        {
+            (long start, long length) = ShardThreads.Range(batch.Size, used, s);
+            return (loss(batch.Rows(start, length)), length);
+        });
+
+    /// <summary>
+    /// The form of <see cref="Compute(ShardThreads, IReadOnlyList{Parameter}, ReplayBatch, Func{ReplayBatch, LossParts})"/>
+    /// for any batch of <paramref name="rows"/> rows: <paramref name="whole"/> is the loss of the whole batch (one shard),
+    /// <paramref name="shard"/>(s, used) the loss of shard s of <paramref name="used"/> (at most the shard threads) and
+    /// its rows, whose share of <paramref name="rows"/> weights it.
+    /// </summary>
+    public static LossParts Compute(ShardThreads shards, IReadOnlyList<Parameter> parameters, long rows, int used, Func<LossParts> whole,
+        Func<int, int, (LossParts Parts, long Rows)> shard)
     {
         if (shards.Count == 1)
         {
-            var parts = loss(batch);
+            var parts = whole();
             parts.Total.backward();
             return parts;
         }
-        long rows = batch.Size;
-        int used = (int)Math.Min(shards.Count, rows);
         var terms = new Tensor[used][];
         var gradients = new Tensor[used][];
         var weights = new double[used];
@@ -38,10 +50,10 @@ public static class ShardedBackward
             shards.Run(s =>
             {
                 if (s >= used) return;
-                (long start, long length) = ShardThreads.Range(rows, used, s);
-                weights[s] = (double)length / rows;
                 using var scope = NewDisposeScope();
-                using var parts = loss(batch.Rows(start, length));
+                (var shardParts, long length) = shard(s, used);
+                using var parts = shardParts;
+                weights[s] = (double)length / rows;
                 // The shard's weight enters as the gradient of the output, so the shards' gradients only need adding.
                 using var weightScalar = weights[s].ToScalar();
                 var weight = full_like(parts.Total, weightScalar);

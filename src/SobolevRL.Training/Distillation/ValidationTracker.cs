@@ -5,6 +5,7 @@ using SobolevRL.IO;
 using SobolevRL.Policies;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Distillation;
@@ -42,9 +43,9 @@ public sealed record ValidationOptions : IValidatable
 
 /// <summary>
 /// Evaluates a training student's KL(teacher ‖ student) on the validation split every <see cref="ValidationOptions.Every"/>
-/// steps (rows of <c>validation.csv</c>), keeps each new best snapshot's weights in <c>best-STEP.bin</c> (written before its
+/// steps (a multi-game student: the weighted mean of each game's KL on its own split) (rows of <c>validation.csv</c>), keeps each new best snapshot's weights in <c>best-STEP.bin</c> (written before its
 /// row, so a row's weights survive a kill) and says when patience is exhausted. A resumed run recovers its best step and
-/// patience count from the CSV (trimmed to the checkpoint); <see cref="SelectInto"/> removes the snapshots not chosen.
+/// patience count from the CSV (trimmed to the checkpoint); <see cref="SelectInto(nn.Module, long)"/> removes the snapshots not chosen.
 /// </summary>
 public sealed class ValidationTracker : IDisposable
 {
@@ -54,8 +55,9 @@ public sealed class ValidationTracker : IDisposable
     private const string BestPrefix = "best-";
 
     private readonly ValidationOptions _options;
-    private readonly ReplayBatch? _batch;
-    private readonly double _temperature;
+    private readonly ReplayBatch?[] _batches;
+    private readonly double[] _weights;
+    private readonly double[] _temperatures;
     private readonly string _csv;
     private readonly RunDirectory _run;
     private readonly Dictionary<long, double> _kl = [];
@@ -63,15 +65,30 @@ public sealed class ValidationTracker : IDisposable
 
     /// <summary>Opens the validation split of <paramref name="data"/> for a run in <paramref name="run"/> resumed at <paramref name="resumedStep"/> (0: new run).</summary>
     public ValidationTracker(ValidationOptions options, IReplayDataset data, RunDirectory run, double temperature, Device device, long resumedStep)
+        : this(options, [data], [1.0], run, [temperature], device, resumedStep)
+    {
+    }
+
+    /// <summary>
+    /// Opens the validation splits of several games' datasets (<paramref name="data"/>[g] at temperature
+    /// <paramref name="temperatures"/>[g]) whose KLs are combined with <paramref name="weights"/> (normalised to sum 1,
+    /// e.g. the games' batch shares). Validation is off unless every game has a split.
+    /// </summary>
+    public ValidationTracker(ValidationOptions options, IReadOnlyList<IReplayDataset> data, IReadOnlyList<double> weights, RunDirectory run,
+        IReadOnlyList<double> temperatures, Device device, long resumedStep)
     {
         _options = options;
-        _temperature = temperature;
+        _temperatures = [.. temperatures];
+        double sum = weights.Sum();
+        _weights = [.. weights.Select(w => w / sum)];
         _csv = run.File(FileName);
         _run = run;
-        // A training split of one episode has no validation split: the run then keeps its last snapshot.
-        using var full = options.Fraction > 0 ? data.Validation(options.Fraction, options.States, device) : null;
-        // Only the KL is needed: without gradient labels the evaluation runs no backward pass.
-        if (full is not null) _batch = new ReplayBatch(full.Observations.clone(), full.TeacherLogits.clone(), full.TeacherActions.clone(), null, null);
+        _batches = [.. data.Select(d => Split(options, d, device))];
+        if (!_batches.All(b => b is not null))
+        {
+            foreach (var b in _batches) b?.Dispose();
+            _batches = [];
+        }
         if (resumedStep == 0)
         {
             if (File.Exists(_csv)) File.Delete(_csv);
@@ -86,11 +103,19 @@ public sealed class ValidationTracker : IDisposable
         }
     }
 
-    /// <summary>True when the run validates at all.</summary>
-    public bool Enabled => _batch is not null;
+    // A training split of one episode has no validation split: the run then keeps its last snapshot.
+    private static ReplayBatch? Split(ValidationOptions options, IReplayDataset data, Device device)
+    {
+        using var full = options.Fraction > 0 ? data.Validation(options.Fraction, options.States, device) : null;
+        // Only the KL is needed: without gradient labels the evaluation runs no backward pass.
+        return full is null ? null : new ReplayBatch(full.Observations.clone(), full.TeacherLogits.clone(), full.TeacherActions.clone(), null, null);
+    }
 
-    /// <summary>Validation states evaluated.</summary>
-    public long States => _batch?.Size ?? 0;
+    /// <summary>True when the run validates at all.</summary>
+    public bool Enabled => _batches.Length > 0;
+
+    /// <summary>Validation states evaluated (every game's).</summary>
+    public long States => _batches.Sum(b => b?.Size ?? 0);
 
     /// <summary>Step of the lowest validation KL so far (0: none yet).</summary>
     public long BestStep { get; private set; }
@@ -105,17 +130,24 @@ public sealed class ValidationTracker : IDisposable
     public bool Due(long done, long total) => Enabled && (done % _options.Every == 0 || done == total);
 
     /// <summary>Evaluates <paramref name="student"/> after step <paramref name="done"/>; a new best saves its weights.</summary>
-    public double Evaluate(long done, ModulePolicy student)
+    public double Evaluate(long done, ModulePolicy student) => Evaluate(done, [student], student.Network);
+
+    /// <summary>
+    /// Evaluates game g's policy <paramref name="students"/>[g] on game g's split after step <paramref name="done"/>; a
+    /// new best saves the weights of <paramref name="network"/> (the module holding every game's parameters).
+    /// </summary>
+    public double Evaluate(long done, IReadOnlyList<ModulePolicy> students, nn.Module network)
     {
-        var batch = _batch ?? throw new InvalidOperationException("the run has no validation split");
-        double kl = HeldOutMetrics.Compute(student, batch, _temperature).Kl;
+        if (!Enabled) throw new InvalidOperationException("the run has no validation split");
+        double kl = 0;
+        for (int g = 0; g < _batches.Length; g++) kl += _weights[g] * HeldOutMetrics.Compute(students[g], _batches[g]!, _temperatures[g]).Kl;
         if (Record(done, kl))
         {
             string path = BestPath(done);
             AtomicFile.Write(path, stream =>
             {
                 using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-                student.Network.save(writer);
+                network.save(writer);
             });
         }
         bool header = !File.Exists(_csv);
@@ -129,14 +161,17 @@ public sealed class ValidationTracker : IDisposable
     /// Loads the best snapshot's weights into <paramref name="student"/> when selection is on and removes the snapshot
     /// files; returns the step of the weights the student ends with.
     /// </summary>
-    public long SelectInto(ModulePolicy student, long lastStep)
+    public long SelectInto(ModulePolicy student, long lastStep) => SelectInto(student.Network, lastStep);
+
+    /// <summary>As <see cref="SelectInto(ModulePolicy, long)"/>, loading into <paramref name="network"/> (what <see cref="Evaluate(long, IReadOnlyList{ModulePolicy}, nn.Module)"/> saved).</summary>
+    public long SelectInto(nn.Module network, long lastStep)
     {
         long chosen = lastStep;
         if (Enabled && _options.SelectBest && BestStep > 0 && BestStep != lastStep)
         {
             string path = BestPath(BestStep);
             if (!File.Exists(path)) throw new UserErrorException($"the best validation snapshot '{path}' is missing; start a new run");
-            student.Network.load(path);
+            network.load(path);
             chosen = BestStep;
         }
         // The chosen snapshot stays, so a run killed after this point resumes to the same student.
@@ -163,5 +198,8 @@ public sealed class ValidationTracker : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _batch?.Dispose();
+    public void Dispose()
+    {
+        foreach (var b in _batches) b?.Dispose();
+    }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SobolevRL.Onnx;
 using SobolevRL.Runs;
 using static TorchSharp.torch;
@@ -23,17 +24,24 @@ public class MultiGameDistillJobTests
             "logging.metrics_every=10", "logging.held_out_states=64", "seed=2", .. extra],
     };
 
-    [Fact]
-    public void TrainsOneHeadPerGameAndExportsEachGamesPolicyAgreeingWithOnnxRuntime()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TrainsOneHeadPerGameOrASharedFullActionHeadAndExportsEachGamesPolicyAgreeingWithOnnxRuntime(bool shared)
     {
+        // -v1 ids: breakout acts in 3 of MinAtar's 6 actions (0, 1, 3), asterix in 5 (0-4); a shared head outputs all 6
+        // and each game's output gathers its own.
         string dir = DistillFixtures.TempDir();
         try
         {
-            var result = MultiGameDistillJob.Run(Job(dir), null, TestContext.Current.CancellationToken);
+            var result = MultiGameDistillJob.Run(Job(dir, extra: shared ? "games.head=shared" : "games.head=separate"), null, TestContext.Current.CancellationToken);
             Assert.Equal(["breakout", "asterix"], result.Summary.Games.Select(g => g.Game));
             Assert.Equal([3, 5], result.Summary.Games.Select(g => g.Actions));
             Assert.Equal([6, 6], result.Summary.Games.Select(g => g.BatchRows));
-            Assert.Equal([0, 1], result.Summary.Games.Select(g => g.Head));
+            Assert.Equal(shared ? [0, 0] : [0, 1], result.Summary.Games.Select(g => g.Head));
+            Assert.Equal(shared ? [6, 6] : [3, 5], result.Summary.Games.Select(g => g.HeadActions));
+            int[]?[] indices = shared ? [[0, 1, 3], [0, 1, 2, 3, 4]] : [null, null];
+            Assert.Equal(indices, result.Summary.Games.Select(g => g.HeadIndices?.ToArray()));
             Assert.All(result.Summary.Games, g => Assert.True(double.IsFinite(g.HeldOutKl) && g.HeldOutGradientError > 0));
             var header = File.ReadLines(Path.Combine(dir, "metrics.csv")).First();
             Assert.Contains("loss_sobolev_breakout", header);
@@ -50,6 +58,7 @@ public class MultiGameDistillJobTests
                 var game = result.Summary.Games[g];
                 Assert.Equal(SobolevRL.Teachers.ModelCard.GamePath(onnx, game.Game), game.OnnxPath);
                 Assert.Equal((game.Game, game.Env, game.Actions, $"logits_{game.Game}"), (card.Games![g].Game, card.Games[g].Env, card.Games[g].Actions, card.Games[g].Output));
+                Assert.Equal(indices[g], card.Games[g].HeadIndices?.ToArray());
                 Assert.True(game.OnnxMaxAbsDiff <= DistillTrainer.OnnxTolerance);
                 using (var loaded = SobolevRL.Teachers.TeacherLoader.Load(game.OnnxPath, CPU))   // FILE#GAME: that game's output and env
                     Assert.Equal((game.Env, game.Actions), (loaded.Card.Env, loaded.Actions));
@@ -162,7 +171,6 @@ public class MultiGameDistillJobTests
     [Theory]
     [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,breakout=smoke:MinAtar/Asterix-v1,40,full", new string[0], "listed twice")]
     [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,invaders=smoke:MinAtar/SpaceInvaders-v1,40,full", new string[0], "games.adapter")]
-    [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,asterix=smoke:MinAtar/Asterix-v1,40,full", new[] { "games.head=shared" }, "disagree on the action set")]
     [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,asterix=smoke:MinAtar/Asterix-v1,40,vjp:1", new string[0], "game 'asterix'")]
     [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,asterix=smoke:MinAtar/Asterix-v1,40,full", new[] { "games.weights=pong:2" }, "'pong' is not one of the games")]
     public void BadInputIsOneClearErrorAndNothingIsWritten(string data, string[] extra, string message)
@@ -190,6 +198,79 @@ public class MultiGameDistillJobTests
             DistillFixtures.Delete(dir);
         }
     }
+
+    [Fact]
+    public void ValidationStopsAMultiGameRunEarlyAndItEndsWithTheBestSnapshot()
+    {
+        // Each game's split is validated every 5 steps (KL weighted by batch shares); patience 1 with a large learning
+        // rate stops the run at the first evaluation that brings no new best, and the student is that best snapshot.
+        string dir = DistillFixtures.TempDir();
+        try
+        {
+            var result = MultiGameDistillJob.Run(Job(dir, TwoGames, DistillStart.New, "optim.steps=400", "optim.learning_rate=0.05", "validation.every=5",
+                "validation.patience=1", "validation.fraction=0.3", "logging.eval_every=10"), null, TestContext.Current.CancellationToken);
+            var rows = File.ReadLines(Path.Combine(dir, ValidationTracker.FileName)).Skip(1)
+                .Select(l => l.Split(',')).Select(c => (Step: long.Parse(c[0], CultureInfo.InvariantCulture), Kl: double.Parse(c[1], CultureInfo.InvariantCulture))).ToArray();
+            Assert.True(result.Summary.Steps < 400, $"stopped early (at {result.Summary.Steps})");
+            Assert.Equal(result.Summary.Steps, rows[^1].Step);
+            Assert.Equal(Enumerable.Range(1, rows.Length).Select(i => 5L * i), rows.Select(r => r.Step));
+            var best = rows.MinBy(r => r.Kl);
+            Assert.Equal((best.Step, best.Kl), (result.Summary.ChosenStep, result.Summary.ValidationKl));
+            Assert.NotEqual(best.Step, rows[^1].Step);
+            Assert.Equal([$"best-{best.Step}.bin"], Directory.GetFiles(dir, "best-*.bin").Select(Path.GetFileName));
+            // The exported student is the best snapshot, not the last step's weights (the checkpoint).
+            using var last = MultiGameStudent.Load(dir, CPU);
+            using var x = randint(0, 2, [4, 4, 10, 10]).to(float32);
+            using var lastLogits = last.Policies[0].Logits(x);
+            using var ort = new OrtPolicy(Path.Combine(dir, DistillTrainer.OnnxFile), 4, "logits_breakout");
+            float[] exported = ort.Run(x.data<float>().ToArray(), 4).ToArray();
+            Assert.True(lastLogits.data<float>().ToArray().Zip(exported).Max(p => Math.Abs(p.First - p.Second)) > 1e-3);
+            // Each game's snapshot evaluation: its own eval-GAME.csv, a row every 10 steps and at the end.
+            foreach (string game in new[] { "breakout", "asterix" })
+            {
+                var steps = File.ReadLines(Path.Combine(dir, MultiGameTrainer.EvalFile(game))).Skip(1).Select(l => long.Parse(l.Split(',')[0], CultureInfo.InvariantCulture)).ToArray();
+                Assert.Equal(result.Summary.Steps, steps[^1]);
+                Assert.All(steps.SkipLast(1), s => Assert.Equal(0, s % 10));
+            }
+        }
+        finally
+        {
+            DistillFixtures.Delete(dir);
+        }
+    }
+
+    [Fact]
+    public void BatchShardsGiveTheGradientsOfOneShard()
+    {
+        // Two shards, each a range of every game's rows, against one shard: the same weights after a few steps up to
+        // float rounding, and the same per-game terms in the metrics.
+        string one = DistillFixtures.TempDir(), two = DistillFixtures.TempDir();
+        try
+        {
+            string[] common = ["optim.steps=6", "logging.metrics_every=1", "validation.fraction=0"];
+            MultiGameDistillJob.Run(Job(one, TwoGames, DistillStart.New, [.. common, "optim.shards=1"]), null, TestContext.Current.CancellationToken);
+            MultiGameDistillJob.Run(Job(two, TwoGames, DistillStart.New, [.. common, "optim.shards=2"]), null, TestContext.Current.CancellationToken);
+            Assert.Equal(2, MultiGameTrainer.ShardCount(ConfigLoaderFor(two), [6, 6], CPU));
+            using var a = MultiGameStudent.Load(one, CPU);
+            using var b = MultiGameStudent.Load(two, CPU);
+            foreach (var (p, q) in a.Network.parameters().Zip(b.Network.parameters()))
+                Assert.True((p - q).abs().max().item<float>() <= 1e-5, "sharded weights equal one shard's up to rounding");
+            var columns = File.ReadLines(Path.Combine(one, "metrics.csv")).First().Split(',');
+            foreach (string column in new[] { "loss_total", "loss_value_breakout", "loss_sobolev_asterix" })
+            {
+                int c = Array.IndexOf(columns, column);
+                double[] Values(string dir) => [.. File.ReadLines(Path.Combine(dir, "metrics.csv")).Skip(1).Select(l => double.Parse(l.Split(',')[c], CultureInfo.InvariantCulture))];
+                Assert.All(Values(one).Zip(Values(two)), v => Assert.Equal(v.First, v.Second, 1e-5));
+            }
+        }
+        finally
+        {
+            DistillFixtures.Delete(one);
+            DistillFixtures.Delete(two);
+        }
+    }
+
+    private static DistillOptions ConfigLoaderFor(string run) => SobolevRL.Config.ConfigLoader.Load<DistillOptions>(Path.Combine(run, RunDirectory.ConfigFile), []);
 
     private static Dictionary<string, string> Snapshot(string dir) => Directory.GetFiles(dir, "*", SearchOption.AllDirectories)
         .Where(f => !f.EndsWith("writer.lock", StringComparison.Ordinal))
