@@ -69,9 +69,8 @@ public sealed class ValidationTracker : IDisposable
         _csv = run.File(FileName);
         _run = run;
         // A training split of one episode has no validation split: the run then keeps its last snapshot.
-        using var full = options.Fraction > 0 ? data.Validation(options.Fraction, options.States, device) : null;
-        // Only the KL is needed: without gradient labels the evaluation runs no backward pass.
-        if (full is not null) _batch = new ReplayBatch(full.Observations.clone(), full.TeacherLogits.clone(), full.TeacherActions.clone(), null, null);
+        // Only the KL is needed: the batch has no gradient labels (none are read), so the evaluation runs no backward pass.
+        _batch = options.Fraction > 0 ? data.Validation(options.Fraction, options.States, device) : null;
         if (resumedStep == 0)
         {
             if (File.Exists(_csv)) File.Delete(_csv);
