@@ -6,8 +6,8 @@ namespace SobolevRL.Cli.Infrastructure;
 /// <summary>Prints results: tables for people, one JSON object for scripts (<c>--json</c>). Logs go to stderr.</summary>
 public static class Output
 {
-    /// <summary>Writes one JSON object on stdout.</summary>
-    public static void Json<T>(T value) => Console.Out.WriteLine(Runs.Json.Serialize(value));
+    /// <summary>Writes one JSON object on stdout; NaN and ±Infinity as null (<see cref="Runs.Json.SerializeForOutput{T}"/>).</summary>
+    public static void Json<T>(T value) => Console.Out.WriteLine(Runs.Json.SerializeForOutput(value));
 
     /// <summary>Writes a table on stdout.</summary>
     public static void Table(string? title, string[] headers, IEnumerable<string[]> rows)

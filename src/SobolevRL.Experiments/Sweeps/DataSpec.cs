@@ -54,7 +54,10 @@ public sealed record DataSpec(string Source, string Env, string Teacher, int Sta
         }
         if (source.Length == 0 && teacher.Length == 0 && Get("env", "").Length == 0)
             throw new UserErrorException("sweep data: give data.source, or data.env (with data.teacher to collect a dataset; without it a smoke dataset is used)");
-        return new DataSpec(source, Get("env", ""), teacher, states, labels, seed);
+        // A teacher plays the game of its card: data.env may be left out, so a grid over data.teacher spans games.
+        string env = Get("env", "");
+        if (env.Length == 0 && source.Length == 0 && teacher.Length > 0) env = ModelCard.ReadPolicy(teacher).Env;
+        return new DataSpec(source, env, teacher, states, labels, seed);
     }
 
     /// <summary>Content hash of a collected dataset: env, teacher file bytes, states, labels and seed.</summary>

@@ -5,6 +5,7 @@ using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
 using SobolevRL.Evaluation.Aggregates;
 using SobolevRL.Experiments;
+using SobolevRL.Replay;
 using SobolevRL.Reporting;
 using SobolevRL.Runs;
 using SobolevRL.Teachers;
@@ -121,7 +122,7 @@ public static class SweepReport
             string env = File.Exists(card) ? ModelCard.Read(card).Env : "";
             string evalFile = Path.Combine(sweep.OutputDir(s.Run.Id), SnapshotEvaluator.FileName);
             double ret = File.Exists(evalFile) && MetricsLogger.ReadCsv(evalFile).TryGetValue("return_mean", out var r) && r.Count > 0 ? r[^1] : double.NaN;
-            return (s.Run, Env: env, Return: ret, Teacher: teacherReturns.GetValueOrDefault(s.Run.Data.Teacher, double.NaN));
+            return (s.Run, Env: env, Return: ret, Teacher: teacherReturns.GetValueOrDefault(TeacherKey(s.Run.Data), double.NaN));
         }).ToArray();
         bool NamesTheGame(string key) =>
             runs.GroupBy(r => r.Run.Assignments.GetValueOrDefault(key, "")).All(g => g.Select(r => r.Env).Distinct().Count() == 1)
@@ -175,11 +176,16 @@ public static class SweepReport
         string evalFile = Path.Combine(output, SnapshotEvaluator.FileName);
         double ret = double.NaN;
         if (File.Exists(evalFile) && MetricsLogger.ReadCsv(evalFile).TryGetValue("return_mean", out var returns) && returns.Count > 0) ret = returns[^1];
-        string teacher = status.Run.Data.Teacher;
+        // The teacher's recorded return: from its card, or for a run on an existing dataset from the card the dataset recorded.
+        var data = status.Run.Data;
+        string teacher = TeacherKey(data);
         if (teacher.Length > 0 && !teacherReturns.ContainsKey(teacher))
         {
             string card = ModelCard.PathFor(teacher);
-            teacherReturns[teacher] = File.Exists(card) && ModelCard.Read(card).Evaluation is { } e ? e.ReturnMean : double.NaN;
+            string manifest = Path.Combine(data.Source, DatasetManifest.FileName);
+            teacherReturns[teacher] = (data.Teacher.Length > 0
+                ? (File.Exists(card) ? ModelCard.Read(card).Evaluation : null)
+                : (data.Source.Length > 0 && File.Exists(manifest) ? DatasetReader.ReadManifest(data.Source).Teacher.Card?.Evaluation : null))?.ReturnMean ?? double.NaN;
         }
         double teacherReturn = teacher.Length > 0 ? teacherReturns[teacher] : double.NaN;
         return new Dictionary<string, double>
@@ -193,6 +199,9 @@ public static class SweepReport
             ["wall_seconds"] = status.Result?.WallSeconds ?? double.NaN,
         };
     }
+
+    // What a run's teacher return is recorded under: its teacher file, or the dataset it distils from.
+    private static string TeacherKey(DataSpec data) => data.Teacher.Length > 0 ? data.Teacher : data.Source;
 
     private static string PlusMinus(MetricCell c) =>
         double.IsNaN(c.CiHigh) ? G4(c.Mean) : $"{G4(c.Mean)} ± {G4((c.CiHigh - c.CiLow) / 2)}";

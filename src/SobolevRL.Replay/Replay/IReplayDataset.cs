@@ -17,7 +17,8 @@ public interface IReplayDataset : IDisposable
     /// <summary>
     /// Up to <paramref name="maxStates"/> states of the validation split: <paramref name="validationFraction"/> of the
     /// training split (whole episodes where the dataset knows them), never held-out states; null when the training split
-    /// is too small to split (a single episode).
+    /// is too small to split (a single episode). Validation compares policies only, so the batch holds observations, teacher
+    /// logits and actions, without gradient labels or projections (on Atari those would be ~28 KB per state read for nothing).
     /// </summary>
     ReplayBatch? Validation(double validationFraction, int maxStates, Device device);
 

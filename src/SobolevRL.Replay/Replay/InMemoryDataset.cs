@@ -22,7 +22,7 @@ public sealed record InMemoryDataset(DatasetSummary Summary, ReplayBatch Train, 
     {
         long rows = ValidationRows(validationFraction);
         if (rows == 0) return null;
-        return Train.Slice(Train.Size - rows, Math.Min(maxStates, rows), device);
+        return Train.PolicySlice(Train.Size - rows, Math.Min(maxStates, rows), device);
     }
 
     // Rows of the validation split: the fraction rounded up, at least one row and never every row (none of one row).

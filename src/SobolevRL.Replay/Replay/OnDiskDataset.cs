@@ -92,7 +92,7 @@ public sealed class OnDiskDataset : IReplayDataset
         var index = new ReplayIndex(_reader, _trainFraction, validationFraction);
         var rows = index.ValidationRows;
         if (rows.Length == 0) return null;
-        return new ReplayBatchBuilder(_reader, index, device).Build(rows.AsSpan(0, Math.Min(maxStates, rows.Length)));
+        return new ReplayBatchBuilder(_reader, index, device).Build(rows.AsSpan(0, Math.Min(maxStates, rows.Length)), gradientLabels: false);
     }
 
     /// <summary>Every state of the dataset (of the train split used, in row order, and of the held-out split) read into CPU memory.</summary>

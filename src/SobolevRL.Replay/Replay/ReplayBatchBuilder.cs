@@ -43,7 +43,11 @@ internal sealed class ReplayBatchBuilder
     /// <summary>Bytes read from the maps for one state.</summary>
     public long BytesPerState { get; }
 
-    public ReplayBatch Build(ReadOnlySpan<int> rows)
+    /// <summary>
+    /// The states of <paramref name="rows"/> as one batch on the device; without <paramref name="gradientLabels"/> the
+    /// gradient labels and projections are not read (a batch that compares policies only).
+    /// </summary>
+    public ReplayBatch Build(ReadOnlySpan<int> rows, bool gradientLabels = true)
     {
         int b = rows.Length;
         using var scope = NewDisposeScope();
@@ -54,8 +58,8 @@ internal sealed class ReplayBatchBuilder
         var logits = empty([b, _actions], ScalarType.Float32);
         var actions = empty([b], ScalarType.Int64);
         long gradValues = _gradRows * _observationSize;
-        var grads = _gradRows > 0 ? empty([b, _gradRows, _obsShape[0], _obsShape[1], _obsShape[2]], ScalarType.Float32) : null;
-        var v = _projections > 0 ? empty([b, _projections, _actions], ScalarType.Float32) : null;
+        var grads = gradientLabels && _gradRows > 0 ? empty([b, _gradRows, _obsShape[0], _obsShape[1], _obsShape[2]], ScalarType.Float32) : null;
+        var v = gradientLabels && _projections > 0 ? empty([b, _projections, _actions], ScalarType.Float32) : null;
         var obsValues = MemoryMarshal.Cast<byte, float>(obs.bytes);
         var logitBytes = logits.bytes;
         var actionValues = MemoryMarshal.Cast<byte, long>(actions.bytes);

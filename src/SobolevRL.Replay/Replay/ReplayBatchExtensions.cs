@@ -14,6 +14,16 @@ public static class ReplayBatchExtensions
         batch.Map(t => t.narrow(0, start, count).to(device).clone());
 
     /// <summary>
+    /// Rows [<paramref name="start"/>, <paramref name="start"/>+<paramref name="count"/>) copied to <paramref name="device"/>
+    /// without gradient labels and projections: observations, teacher logits and actions (for comparing policies only).
+    /// </summary>
+    public static ReplayBatch PolicySlice(this ReplayBatch batch, long start, long count, Device device)
+    {
+        using var rows = batch.Rows(start, count);
+        return new(rows.Observations.to(device).clone(), rows.TeacherLogits.to(device).clone(), rows.TeacherActions.to(device).clone(), null, null);
+    }
+
+    /// <summary>
     /// Rows [<paramref name="start"/>, <paramref name="start"/>+<paramref name="count"/>) as views of
     /// <paramref name="batch"/>'s tensors: no copy; disposing the result leaves <paramref name="batch"/> intact.
     /// </summary>

@@ -67,7 +67,7 @@ public static class Labeler
             : null;
 
     /// <summary>Labels with the given projection vectors <paramref name="v"/> (vjp only); the result is outside any dispose scope.</summary>
-    private static TeacherLabels LabelWith(IPolicy policy, Tensor observations, LabelMode mode, Tensor? v, long firstStateIndex, Tensor? state)
+    internal static TeacherLabels LabelWith(IPolicy policy, Tensor observations, LabelMode mode, Tensor? v, long firstStateIndex, Tensor? state)
     {
         using var scope = NewDisposeScope();
         bool needGrad = mode.Kind != LabelKind.None;

@@ -24,12 +24,14 @@ public sealed record OutputAgreement(string States, int Count, double MaxAbsDiff
 /// <param name="MaxErrorOverTolerance">Largest error divided by its per-state tolerance (≤ 1 passes).</param>
 /// <param name="Kinked">States whose central-difference segment crosses a kink (a ReLU or other piecewise operator changes piece).</param>
 /// <param name="OneSided">Kinked states checked with one-sided differences on the side without a kink.</param>
-/// <param name="Unresolved">Kinked states with a kink on both sides at every step tried (sitting on a kink, where the
-/// derivative is not defined): reported, not compared.</param>
+/// <param name="Unresolved">Kinked states that neither one-sided differences nor the integral check could judge: reported,
+/// not compared.</param>
 /// <param name="Jitter">On networks with kinks, the distance of the checked points from the given states (random
 /// direction; 0 for smooth networks, checked at the states themselves).</param>
+/// <param name="Integrated">Kinked states with kinks on both sides at every step (typical of large ReLU CNNs, whose
+/// thousands of units put a kink within any step) checked by integrating the exact labels along the central segment.</param>
 public sealed record GradientAgreement(string States, int Count, double Step, double MaxAbsError, double MaxRelError, double MaxErrorOverTolerance,
-    int Kinked = 0, int OneSided = 0, int Unresolved = 0, double Jitter = 0)
+    int Kinked = 0, int OneSided = 0, int Unresolved = 0, double Jitter = 0, int Integrated = 0)
 {
     /// <summary>True when every compared state is within its tolerance and at least half the states were compared.</summary>
     public bool Passed => MaxErrorOverTolerance <= 1 && 2 * Unresolved <= Count;
@@ -143,8 +145,9 @@ public static class TeacherCheck
     /// difference of the float32 perturbed inputs actually evaluated. Networks with kinks (ReLU and other piecewise
     /// operators) are checked where finite differences are valid: a state whose segment [x − hu, x + hu] crosses a kink
     /// (its <see cref="ActivationPattern"/> in the rebuilt graph changes) is compared by one-sided differences on a side
-    /// without a kink, halving the step up to 12 times; states with kinks on both sides at every step are counted as
-    /// unresolved. On such networks the states are first moved by <see cref="KinkJitter"/>·h in a random direction, since
+    /// without a kink, halving the step up to 12 times; states with kinks on both sides at every step are checked by
+    /// integrating the exact label along the central segment (see <see cref="IntegralStrata"/>) and counted as unresolved
+    /// when even that is too coarse to judge them. On such networks the states are first moved by <see cref="KinkJitter"/>·h in a random direction, since
     /// grid states sit exactly on the kinks of ReLUs whose inputs are all zero.
     /// </summary>
     /// <remarks>
@@ -162,7 +165,8 @@ public static class TeacherCheck
         using var generator = new Generator((ulong)seed);
         using var directionGenerator = new Generator((ulong)seed + 1);
         double maxAbs = 0, maxFd = 0, maxRatio = 0;
-        int kinked = 0, oneSided = 0, unresolved = 0;
+        int kinked = 0, oneSided = 0, unresolved = 0, integrated = 0;
+        using var integralGenerator = new Generator((ulong)seed + 2);
         for (int start = 0; start < count; start += actor.MaxBatch)
         {
             int batch = Math.Min(actor.MaxBatch, count - start);
@@ -207,10 +211,16 @@ public static class TeacherCheck
                         v.AsSpan(b * a, a).ToArray(), h, Slice(from, teacher, b, 1));
                     if (result is null)
                     {
-                        unresolved++;
-                        continue;
+                        result = Integral(teacher, actor, x.AsSpan(b * size, size), u.AsSpan(b * size, size), v.AsSpan(b * a, a), h, integralGenerator,
+                            Slice(from, teacher, b, 1));
+                        if (result is null)
+                        {
+                            unresolved++;
+                            continue;
+                        }
+                        integrated++;
                     }
-                    oneSided++;
+                    else oneSided++;
                     (err, tol, fd) = result.Value;
                 }
                 maxAbs = Math.Max(maxAbs, err);
@@ -219,7 +229,87 @@ public static class TeacherCheck
             }
         }
         return new GradientAgreement(name, count, h, maxAbs, maxAbs / Math.Max(maxFd, 1e-300), maxRatio, kinked, oneSided, unresolved,
-            kinks ? h * KinkJitter : 0);
+            kinks ? h * KinkJitter : 0, integrated);
+    }
+
+    /// <summary>Strata of the integral check (two random points in each); 4× as many when that resolves too little.</summary>
+    public const int IntegralStrata = 16;
+
+    /// <summary>Standard errors of the integral estimate allowed in the integral check.</summary>
+    public const double IntegralSigmas = 5;
+
+    /// <summary>Largest allowance, relative to the difference checked, at which the integral check judges a state.</summary>
+    public const double IntegralResolution = 0.1;
+
+    /// <summary>Distance, in steps h, of the integral check's segment from the checked point (random direction).</summary>
+    public const double IntegralJitter = 4;
+
+    // The integral check, valid across any number of kinks: f is Lipschitz along a segment x₋ + s·Δx (s ∈ [0, 1], Δx =
+    // x₊ − x₋ as evaluated), so f(x₊) − f(x₋) = ∫₀¹ q(s) ds with q(s) = ⟨∇f(x₋ + s·Δx), Δx⟩, whatever kinks lie between.
+    // The integral is estimated from the exact labels (the rebuilt graph, with the state's action vector v) by stratified
+    // sampling: two uniform points in each of IntegralStrata equal strata (then 4× as many, if the first estimate is too coarse); the mean of q over them is unbiased, and
+    // Σ_j (q_j1 − q_j2)² / (4·strata²) estimates its variance without bias (Owen, Monte Carlo theory, ch. 10). On a ReLU
+    // CNN q steps at thousands of kinks along the segment; a worst-case bound (total variation × cell width) then exceeds
+    // the difference itself, while the random-sign errors of the steps average out, which the variance measures. The
+    // ONNX Runtime central difference must lie within IntegralSigmas standard errors plus the rounding floor of the central
+    // check; a wrong gradient is a systematic error that no resampling hides. Null when the allowance exceeds
+    // IntegralResolution of the difference (too little signal to judge).
+    // The segment (direction u, length 2h) is centred IntegralJitter·h from x in a random direction: near a grid state
+    // every ReLU whose inputs are all zero (bias 0, a black patch) has its kink at that state, and a segment passing it at
+    // distance J crosses each such kink within ±h with probability ≈ (2/π)·atan(h/J) (the crossing point is a ratio of two
+    // Gaussians): 92% at the central check's J = h/8, 16% at 4h.
+    static (double Error, double Tolerance, double Fd)? Integral(OnnxTeacher teacher, TeacherActor actor, ReadOnlySpan<float> x, ReadOnlySpan<double> u,
+        ReadOnlySpan<double> v, double h, Generator generator, float[]? state)
+    {
+        double[] w = RandomDirections.UnitVectors(1, 1, teacher.ObservationShape, generator, ScalarType.Float64, CPU).data<double>().ToArray();
+        float[] centre = Shifted(x.ToArray(), w, h * IntegralJitter);
+        double[] direction = u.ToArray(), vb = v.ToArray();
+        float[] plus = Shifted(centre, direction, h), minus = Shifted(centre, direction, -h);
+        double fd = Central(actor, plus, minus, 1, h, vb, vb.Length, teacher.Temperature, out double[] magnitudes, state)[0];
+        for (int strata = IntegralStrata; strata <= 4 * IntegralStrata; strata *= 4)
+        {
+            var (analytic, allowance) = StratifiedIntegral(teacher, plus, minus, vb, strata, generator, state);
+            analytic /= 2 * h;
+            allowance /= 2 * h;
+            if (!(allowance <= IntegralResolution * Math.Max(Math.Abs(fd), Math.Abs(analytic)))) continue;
+            double tol = allowance + 32 * Eps32 * magnitudes[0] / (2 * h) + 1e-3 * Math.Abs(fd);
+            return (Math.Abs(analytic - fd), tol, fd);
+        }
+        return null;
+    }
+
+    // ∫₀¹ ⟨∇f(x₋ + s·Δx), Δx⟩ ds by stratified sampling over `strata` strata, and IntegralSigmas standard errors of it.
+    static (double Integral, double Allowance) StratifiedIntegral(OnnxTeacher teacher, float[] plus, float[] minus, double[] vb, int strata, Generator generator, float[]? state)
+    {
+        int n = plus.Length, a = vb.Length, points = 2 * strata;
+        double[] offsets = rand([points], ScalarType.Float64, generator: generator).data<double>().ToArray();
+        var delta = new double[n];
+        for (int i = 0; i < n; i++) delta[i] = (double)plus[i] - minus[i];
+        var along = new float[points * n];
+        for (int j = 0; j < points; j++)
+        {
+            double s = (j / 2 + offsets[j]) / strata;
+            for (int i = 0; i < n; i++) along[j * n + i] = (float)(minus[i] + s * delta[i]);
+        }
+        var vs = new float[points * a];
+        for (int j = 0; j < points; j++)
+            for (int k = 0; k < a; k++) vs[j * a + k] = (float)vb[k];
+        double[] g;
+        using (var scope = NewDisposeScope())
+        {
+            Tensor xt = tensor(along, [points, .. teacher.ObservationShape]).to(teacher.Device);
+            Tensor vt = tensor(vs, [points, 1, a]).to(teacher.Device);
+            Tensor? st = state is null ? null : tensor(state, [1, teacher.StateSize]).to(teacher.Device).expand(points, -1).contiguous();
+            using TeacherLabels labels = Labeler.LabelWith(teacher, xt, LabelMode.Vjp(1), vt, 0, st);
+            g = labels.GradLabels!.to(ScalarType.Float64).cpu().data<double>().ToArray();
+        }
+        var q = new double[points];
+        for (int j = 0; j < points; j++)
+            for (int i = 0; i < n; i++) q[j] += g[j * n + i] * delta[i];
+        double variance = 0;
+        for (int j = 0; j < strata; j++) variance += (q[2 * j] - q[2 * j + 1]) * (q[2 * j] - q[2 * j + 1]);
+        variance /= 4.0 * strata * strata;
+        return (q.Average(), IntegralSigmas * Math.Sqrt(variance));
     }
 
     const double Eps32 = 1.1920928955078125e-7;

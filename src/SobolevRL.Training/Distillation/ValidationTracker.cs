@@ -106,9 +106,9 @@ public sealed class ValidationTracker : IDisposable
     // A training split of one episode has no validation split: the run then keeps its last snapshot.
     private static ReplayBatch? Split(ValidationOptions options, IReplayDataset data, Device device)
     {
-        using var full = options.Fraction > 0 ? data.Validation(options.Fraction, options.States, device) : null;
-        // Only the KL is needed: without gradient labels the evaluation runs no backward pass.
-        return full is null ? null : new ReplayBatch(full.Observations.clone(), full.TeacherLogits.clone(), full.TeacherActions.clone(), null, null);
+        // A training split of one episode has no validation split. Only the KL is needed: the batch has no gradient
+        // labels (the dataset does not read them), so the evaluation runs no backward pass.
+        return options.Fraction > 0 ? data.Validation(options.Fraction, options.States, device) : null;
     }
 
     /// <summary>True when the run validates at all.</summary>

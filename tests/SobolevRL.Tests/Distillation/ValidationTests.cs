@@ -41,6 +41,8 @@ public sealed class ValidationTests : IDisposable
         using var data = OnDiskDataset.Open(_data);
         using var batch = data.Validation(0.3, 10_000, CPU);
         Assert.Equal(split.ValidationRows.Length, batch!.Size);
+        Assert.Null(batch.GradLabels); // validation compares policies only: gradient labels are not read
+        Assert.Null(batch.Projections);
         using var sampler = data.OpenSampler(16, 1, 0, CPU, 0.3);
         Assert.Equal(split.TrainRows.Length, sampler.TrainStates);
     }
@@ -85,6 +87,7 @@ public sealed class ValidationTests : IDisposable
         Assert.Equal((long)Math.Ceiling(0.1 * data.Train.Size), validationRows);
         using var validation = data.Validation(0.1, 10_000, CPU);
         Assert.Equal(validationRows, validation!.Size);
+        Assert.Null(validation.GradLabels);
         using var last = data.Train.Observations.narrow(0, sampler.TrainStates, validationRows);
         Assert.True(validation.Observations.eq(last).all().item<bool>());
     }

@@ -66,10 +66,10 @@ public sealed class TeacherCheckCommand : Command<TeacherCheckCommand.Settings>
                 kinds.Select(k => new[] { k.States, k.Kind, k.FinalOp ?? "-", k.Passed ? "yes" : "NO: " + Explain(k) }));
             Output.Table("ONNX Runtime vs rebuilt graph (logits)", ["states", "n", "max abs diff", "max rel diff", "tolerance", "ok"],
                 outputs.Select(o => new[] { o.States, N(o.Count), G(o.MaxAbsDiff), G(o.MaxRelDiff), G(o.Tolerance), o.Passed ? "yes" : "NO" }));
-            Output.Table("gradient labels vs finite differences through ONNX Runtime (one-sided where a kink lies on the segment)",
-                ["states", "n", "step h", "max abs err", "max rel err", "max err/tol", "kinked", "one-sided", "unresolved", "ok"],
+            Output.Table("gradient labels vs finite differences through ONNX Runtime (one-sided where a kink lies on the segment, else integrated along it)",
+                ["states", "n", "step h", "max abs err", "max rel err", "max err/tol", "kinked", "one-sided", "integrated", "unresolved", "ok"],
                 gradients.Select(g => new[] { g.States, N(g.Count), G(g.Step), G(g.MaxAbsError), G(g.MaxRelError), G(g.MaxErrorOverTolerance),
-                    N(g.Kinked), N(g.OneSided), N(g.Unresolved), g.Passed ? "yes" : "NO" }));
+                    N(g.Kinked), N(g.OneSided), N(g.Integrated), N(g.Unresolved), g.Passed ? "yes" : "NO" }));
         }
         if (!passed) Output.Log($"error: teacher '{teacher.Path}' failed the check (see the tables)");
         return passed ? 0 : CheckFailedExitCode;
