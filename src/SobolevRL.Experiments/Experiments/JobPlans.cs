@@ -54,9 +54,10 @@ public static class JobPlans
     {
         var plans = MultiGameExperiment.Plan(o);
         double steps = plans.Sum(p => p.Kind.StartsWith("few", StringComparison.Ordinal) ? o.FewShotSteps : o.Distill.Optim.Steps);
+        string kinds = string.Join(", ", plans.GroupBy(p => p.Kind).Select(g => $"{g.Count()} {g.Key}"));
         return new(
             string.Create(CultureInfo.InvariantCulture,
-                $"record {o.States:N0} states of each of {o.Games.Length + 1} games with their teachers, then {plans.Count} students ({o.Seeds} seeds; multi-game, single-game and few-shot) of {o.Distill.Optim.Steps:N0} or {o.FewShotSteps:N0} steps, {o.Episodes} episodes per game"),
+                $"record {o.States:N0} states of each of {o.Games.Length + 1} games with their teachers, then {plans.Count} students ({kinds}; {o.Seeds} seeds) of {o.Distill.Optim.Steps:N0} or {o.FewShotSteps:N0} steps, {o.Episodes} episodes per game"),
             (steps * SecondsPerStudentStep.Low, steps * SecondsPerStudentStep.High));
     }
 }

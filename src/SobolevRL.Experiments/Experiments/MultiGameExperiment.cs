@@ -56,6 +56,28 @@ public sealed record MultiGameExperimentResult(IReadOnlyList<string> Games, stri
 public sealed record MultiGameStudentPlan(string Name, string Kind, string Student, string Loss, long Seed, IReadOnlyList<string> Games, double Percent, string Init);
 
 /// <summary>
+/// A part of an experiment's students for one process of several (a Slurm array task): the (seed, loss) groups whose
+/// index modulo <see cref="Count"/> is <see cref="Index"/>; a few-shot run is in the group of the multi-game run it starts from.
+/// </summary>
+/// <param name="Index">This part, 0 ≤ Index &lt; Count.</param>
+/// <param name="Count">Parts.</param>
+public sealed record ExperimentShard(int Index, int Count)
+{
+    /// <summary>Parses <c>I/N</c> (a user error naming <c>--shard</c> otherwise).</summary>
+    public static ExperimentShard Parse(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && i < n)
+            return new ExperimentShard(i, n);
+        throw new UserErrorException($"{UserErrorException.Key("shard")} '{text}': expected I/N with 0 <= I < N (e.g. $SLURM_ARRAY_TASK_ID/6)");
+    }
+
+    /// <summary>Whether the student <paramref name="plan"/> belongs to this part.</summary>
+    public bool Owns(MultiGameStudentPlan plan) => (plan.Seed * 2 + (plan.Loss == "regular" ? 0 : 1)) % Count == Index;
+}
+
+/// <summary>
 /// The multi-game experiment of issue 14: records (or reuses) one dataset per game with its shipped teacher; trains
 /// Regular and Sobolev multi-game students (<see cref="MultiGameDistillJob"/>) of every size on the training games, and
 /// single-game students of the first size on each; scores every game of every student (held-out states and episodes
@@ -92,9 +114,12 @@ public static class MultiGameExperiment
         return plans;
     }
 
-    /// <summary>Runs (or continues) the experiment in <paramref name="outDir"/>.</summary>
-    public static MultiGameExperimentResult Run(MultiGameExperimentOptions o, string outDir, Device device, IProgress<ProgressInfo>? progress = null,
-        CancellationToken cancel = default, Action<string>? log = null)
+    /// <summary>
+    /// Runs (or continues) the experiment in <paramref name="outDir"/>. With <paramref name="shard"/> only that part's
+    /// students are trained and null is returned (no report): a later run without a shard finds them finished and reports.
+    /// </summary>
+    public static MultiGameExperimentResult? Run(MultiGameExperimentOptions o, string outDir, Device device, IProgress<ProgressInfo>? progress = null,
+        CancellationToken cancel = default, Action<string>? log = null, ExperimentShard? shard = null)
     {
         o.Validate("");
         var teachers = o.ResolveTeachers();
@@ -117,14 +142,15 @@ public static class MultiGameExperiment
         if (o.Episodes > 0)
             foreach (string game in all) teacherReturns[game] = TeacherReturns(teachers[game], o.Episodes, Path.Combine(outDir, "teachers", game + ".json"));
 
-        var plans = Plan(o);
+        var plans = Plan(o).Where(p => shard?.Owns(p) ?? true).ToArray();
         var rows = new List<MultiGameRow>();
-        for (int i = 0; i < plans.Count; i++)
+        for (int i = 0; i < plans.Length; i++)
         {
-            progress?.Report(new ProgressInfo("multi-game", i, plans.Count, "students"));
+            progress?.Report(new ProgressInfo("multi-game", i, plans.Length, "students"));
             rows.AddRange(Train(o, plans[i], data, envs, teacherReturns, outDir, device, progress, cancel));
         }
-        progress?.Report(new ProgressInfo("multi-game", plans.Count, plans.Count, "students"));
+        progress?.Report(new ProgressInfo("multi-game", plans.Length, plans.Length, "students"));
+        if (shard != null) return null;
 
         string protocol = $"{EvaluationProtocol.Describe(envs[o.Games[0]], EvaluationProtocol.Options(envs[o.Games[0]]))} (each game its own), greedy, {o.Episodes} episodes from seed {EvaluationProtocol.SeedBase}";
         var result = new MultiGameExperimentResult(o.Games, o.HeldOut, envs, teachers, teacherReturns, protocol, rows);

@@ -29,6 +29,10 @@ public sealed class MultiGameCommand : Command<MultiGameCommand.Settings>
         [CommandOption("--states <N>"), Description("States recorded per game, training + held-out (config key states).")]
         public long? States { get; init; }
 
+        /// <summary>Part of the students.</summary>
+        [CommandOption("--shard <I/N>"), Description("Train only part I of N of the students (a Slurm array task: $SLURM_ARRAY_TASK_ID/N), in --out, created or continued; no report. Then run again with --resume and no --shard for the report.")]
+        public string? Shard { get; init; }
+
         /// <summary>Episodes.</summary>
         [CommandOption("--episodes <N>"), Description("Evaluation episodes per student and game, and per teacher (config key episodes).")]
         public int? Episodes { get; init; }
@@ -43,9 +47,18 @@ public sealed class MultiGameCommand : Command<MultiGameCommand.Settings>
         var options = ConfigLoader.Load<MultiGameExperimentOptions>(settings.ConfigFile, overrides);
         options.Validate("");
         options.ResolveTeachers();
+        var shard = settings.Shard is null ? null : ExperimentShard.Parse(settings.Shard);
+        if (shard != null && settings.Out is null) throw new UserErrorException("--shard needs --out: every part of the experiment writes into one directory");
         if (!settings.Json) Output.Log("plan: " + JobPlans.MultiGame(options));
-        var run = settings.StartRun("multi-game", options, "experiment");
-        var result = CliProgress.Run(progress => MultiGameExperiment.Run(options, run.Path, device, progress, cancellationToken, Output.Log), plain: settings.Json);
+        if (shard != null) Directory.CreateDirectory(settings.Out!); // the parts start in any order: each creates or continues it
+        var run = shard is null ? settings.StartRun("multi-game", options, "experiment") : RunDirectory.Create("multi-game", settings.Out, resume: true);
+        if (shard != null) ResumeConfig.SaveOrCheck(options, run, resume: true);
+        var result = CliProgress.Run(progress => MultiGameExperiment.Run(options, run.Path, device, progress, cancellationToken, Output.Log, shard), plain: settings.Json);
+        if (result is null)
+        {
+            Output.Log($"part {shard!.Index} of {shard.Count} done in {run.Path}; when every part is done: the same command with --resume and without --shard writes the report");
+            return 0;
+        }
         if (settings.Json)
         {
             Output.Json(result);
