@@ -39,6 +39,12 @@ public sealed record EvalJobOptions
     /// <summary>Game whose output of a multi-game run is evaluated (<c>game</c>; only with such a run as policy).</summary>
     public string? Game { get; init; }
 
+    /// <summary>
+    /// Play the shared head of the multi-game run <see cref="Policy"/> on <see cref="Env"/>, a game it was not trained on,
+    /// through the gather of that game's actions (<see cref="ZeroShotPolicy"/>; no <see cref="Game"/>).
+    /// </summary>
+    public bool ZeroShot { get; init; }
+
     /// <summary>Device of the differentiable student (held-out metrics).</summary>
     public Device Device { get; init; } = CPU;
 }
@@ -63,8 +69,11 @@ public static class EvalJob
         if (job.Policy.Length == 0) throw new UserErrorException($"{Key("policy")} is required: a .onnx file or a run directory");
         if (job.Episodes < 0) throw new UserErrorException($"{Key("episodes")} {job.Episodes}: must be >= 0");
         bool isRun = Directory.Exists(job.Policy);
-        int game = isRun ? MultiGameRuns.GameIndex(job.Policy, job.Game) : MultiGameRuns.NoGame(job.Game);
-        string onnx = isRun ? MultiGameRuns.PolicyFile(job.Policy, game) : job.Policy;
+        if (job.ZeroShot && (!isRun || job.Env is null || job.Game is not null))
+            throw new UserErrorException($"zero-shot play needs {Key("policy")} a multi-game run directory and {Key("env")} the game to play, and no {Key("game")}");
+        using var zeroShot = job.ZeroShot ? ZeroShotPolicy.Open(job.Policy, job.Env!, job.Device) : null;
+        int game = zeroShot is not null ? -1 : isRun ? MultiGameRuns.GameIndex(job.Policy, job.Game) : MultiGameRuns.NoGame(job.Game);
+        string onnx = zeroShot?.OnnxPath ?? (isRun ? MultiGameRuns.PolicyFile(job.Policy, game) : job.Policy);
         if (!ModelCard.PolicyExists(onnx)) throw new UserErrorException($"policy '{onnx}' does not exist; give a .onnx file or a run directory");
         if (job.Data != null && !isRun)
             throw new UserErrorException($"{Key("data")} needs {Key("policy")} to be a run directory (held-out gradient metrics need the differentiable TorchSharp student)");
@@ -89,8 +98,8 @@ public static class EvalJob
         {
             using var data = DatasetSource.Open(job.Data, warn);
             using var multi = game >= 0 ? MultiGameStudent.Load(job.Policy, job.Device) : null;
-            using var single = multi is null ? RunStudent.Load(job.Policy, job.Device) : null;
-            var policy = multi?.Policies[game] ?? single!;
+            using var single = multi is null && zeroShot is null ? RunStudent.Load(job.Policy, job.Device) : null;
+            var policy = zeroShot?.Policy ?? multi?.Policies[game] ?? single!;
             using var batch = data.HeldOut(int.MaxValue, job.Device);
             heldOut = HeldOutMetrics.Compute(policy, batch, policy.Temperature);
         }

@@ -1,5 +1,6 @@
 using SobolevRL.Onnx.Proto;
 using TorchSharp;
+using SobolevRL.Policies;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using B = SobolevRL.Onnx.OnnxGraphBuilder;
@@ -11,14 +12,14 @@ internal static class OnnxLayerWriter
 {
     public const string SupportedLayers =
         "Conv2d (zeros padding), Linear, ReLU, Tanh, Sigmoid, ELU, LeakyReLU, Softplus (beta 1), Flatten (to the last axis), " +
-        "MaxPool2d, AvgPool2d (no divisor_override), Softmax, LogSoftmax, Dropout and Identity (inference: omitted), nested Sequential";
+        "MaxPool2d, AvgPool2d (no divisor_override), Softmax, LogSoftmax, ActionGather, Dropout and Identity (inference: omitted), nested Sequential";
 
     /// <summary>Why <paramref name="layer"/> cannot be written, or null when it can.</summary>
     public static string? Unsupported(nn.Module layer) => layer switch
     {
         Conv2d c when c.padding_mode != PaddingModes.Zeros => $"padding mode {c.padding_mode}",
         Conv2d c when c.padding_type == Padding.Same && c.stride.Any(s => s != 1) => "'same' padding with stride > 1",
-        Conv2d or Linear or ReLU or Tanh or Sigmoid or ELU or LeakyReLU or MaxPool2d or Softmax or LogSoftmax or Dropout or Identity => null,
+        Conv2d or Linear or ReLU or Tanh or Sigmoid or ELU or LeakyReLU or MaxPool2d or Softmax or LogSoftmax or ActionGather or Dropout or Identity => null,
         Softplus s when s.beta != 1 => $"beta {s.beta}",
         Softplus => null,
         Flatten f when f.end_dim != -1 => "end_dim other than -1",
@@ -49,9 +50,16 @@ internal static class OnnxLayerWriter
             B.Int("count_include_pad", a.count_include_pad ? 1 : 0)),
         Softmax s => b.AddNode("Softmax", name, [input], B.Int("axis", s.dim)),
         LogSoftmax s => b.AddNode("LogSoftmax", name, [input], B.Int("axis", s.dim)),
+        ActionGather g => Gather(b, name, g, input, inputRank),
         Dropout or Identity => input,
         _ => throw new OnnxModelException($"Layer '{name}' ({layer.GetType().Name}) cannot be exported; supported: {SupportedLayers}."),
     };
+
+    static string Gather(B b, string name, ActionGather g, string input, long inputRank)
+    {
+        using Tensor indices = tensor(g.Indices.Select(i => (long)i).ToArray(), ScalarType.Int64);
+        return b.AddNode("Gather", name, [input, b.AddInitializer(name + ".indices", indices)], B.Int("axis", inputRank - 1));
+    }
 
     static long[] Symmetric(long[] padding) => [.. padding, .. padding];
 

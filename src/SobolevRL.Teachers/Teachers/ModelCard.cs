@@ -105,6 +105,11 @@ public sealed record GameOutputCard
     public int Actions { get; init; }
     /// <summary>Softmax temperature τ of the game's policy.</summary>
     public double Temperature { get; init; } = 1.0;
+    /// <summary>
+    /// With one head shared by every game over a full action set (MinAtar 6, ALE 18): the head output of each of the
+    /// game's actions (the output is the Gather of these); null when the game's actions are the head's outputs.
+    /// </summary>
+    public IReadOnlyList<int>? HeadIndices { get; init; }
 }
 
 /// <summary>

@@ -60,12 +60,16 @@ public static class MultiGameDistillJob
         _ = MultiGameDataset.Shares(options.Optim.BatchSize, data.Games, options.Games.WeightsOf(data.Games));
         if (options.Games.Head == HeadLayout.Shared)
         {
-            string first = MultiGameTrainer.ActionSet(data.Datasets[0].Summary);
+            var maps = data.Datasets.Select(d => ActionMap.Of(d.Summary.EnvId)).ToArray();
+            for (int g = 0; g < data.Games.Count; g++)
+                if (maps[g].Indices.Count != data.Datasets[g].Summary.Actions)
+                    throw new UserErrorException($"game '{data.Games[g]}': its dataset has {data.Datasets[g].Summary.Actions} actions but {data.Datasets[g].Summary.EnvId} has {maps[g].Indices.Count}; collect it again on that id");
+            var first = maps[0];
             for (int g = 1; g < data.Games.Count; g++)
-                if (MultiGameTrainer.ActionSet(data.Datasets[g].Summary) is var set && set != first)
+                if (maps[g] is var map && map.Set != first.Set)
                     throw new UserErrorException(
-                        $"{Key("games.head")} shared: the teachers disagree on the action set: '{data.Games[0]}' acts in {first}, '{data.Games[g]}' in {set}; " +
-                        $"set {Key("games.head")} separate, or collect every game on ids with one action set (MinAtar -v0 ids: all 6 actions)");
+                        $"{Key("games.head")} shared: the games act in different action sets: '{data.Games[0]}' in {first.Set}, '{data.Games[g]}' in {map.Set}; " +
+                        $"set {Key("games.head")} separate, or train games of one family (MinAtar ids share the 6 actions, ALE ids the 18)");
         }
         var spec = StudentSpec.Parse(options.Student);
         using (spec.Build(data.ObservationShape, data.Datasets[0].Summary.Actions)) { } // shape errors before the run directory exists

@@ -51,8 +51,14 @@ public sealed class MultiGameStudent : IDisposable
     private static readonly Lock SeedLock = new();
     private readonly Sequential[] _views;
 
-    private MultiGameStudent(MultiGameNetwork network, long[] torsoShape, IReadOnlyList<string> games, int[] headOf, ModulePolicy[] policies, Sequential[] views)
+    private readonly StudentSpec _spec;
+    private readonly double _sharedTemperature;
+
+    private MultiGameStudent(MultiGameNetwork network, long[] torsoShape, IReadOnlyList<string> games, int[] headOf, ModulePolicy[] policies, Sequential[] views,
+        StudentSpec spec, double sharedTemperature)
     {
+        _spec = spec;
+        _sharedTemperature = sharedTemperature;
         TorsoShape = torsoShape;
         Network = network;
         Games = games;
@@ -80,14 +86,19 @@ public sealed class MultiGameStudent : IDisposable
     /// Builds the student of <paramref name="spec"/> for <paramref name="games"/> with a torso taking observations of
     /// <paramref name="shape"/> and <paramref name="actions"/>[g] actions, from weights drawn with
     /// <paramref name="seed"/>: torso and first head as the single-game student of game 0 would have them, later heads
-    /// drawn after it. A shared head needs equal action counts (the caller checks that the action sets agree). With
-    /// <paramref name="gameShapes"/> (game g's observation shape, channel-first, differing from
+    /// drawn after it. A shared head needs equal action counts, or <paramref name="actionMaps"/> (game g's actions in
+    /// one full action set; the caller checks that the sets agree): then the shared head outputs the full set and game
+    /// g's policy gathers its actions' logits from it (<see cref="ActionGather"/>; none for a game acting in the full
+    /// set itself). With <paramref name="gameShapes"/> (game g's observation shape, channel-first, differing from
     /// <paramref name="shape"/> in channels only) each game gets a 1×1 convolution from its channels to the torso's,
     /// drawn after the heads.
     /// </summary>
     public static MultiGameStudent Build(StudentSpec spec, long[] shape, IReadOnlyList<string> games, IReadOnlyList<int> actions,
-        IReadOnlyList<double> temperatures, HeadLayout layout, long seed, Device device, IReadOnlyList<long[]>? gameShapes = null)
+        IReadOnlyList<double> temperatures, HeadLayout layout, long seed, Device device, IReadOnlyList<long[]>? gameShapes = null,
+        IReadOnlyList<ActionMap>? actionMaps = null)
     {
+        bool gather = layout == HeadLayout.Shared && actionMaps is not null && actionMaps.Any(m => !m.IsFull);
+        int headActions = gather ? actionMaps![0].FullActions : actions[0];
         var adapters = new List<Conv2d>();
         Sequential full;
         var heads = new List<Linear>();
@@ -95,7 +106,7 @@ public sealed class MultiGameStudent : IDisposable
         lock (SeedLock)
         {
             random.manual_seed(seed);
-            full = spec.Build(shape, actions[0]);
+            full = spec.Build(shape, headActions);
             var children = full.named_children().ToList();
             if (children[^1].module is not Linear first) throw new InvalidOperationException($"student {spec}: its last layer is not linear");
             torsoLayers.AddRange(children.SkipLast(1).Select(c => (c.name, (nn.Module<Tensor, Tensor>)c.module)));
@@ -117,10 +128,11 @@ public sealed class MultiGameStudent : IDisposable
             if (gameShapes is not null) layers.Add(("adapter", network.Adapters[g]));
             layers.AddRange(torsoLayers);
             layers.Add(("head", network.Heads[headOf[g]]));
+            if (gather && !actionMaps![g].IsFull) layers.Add(("gather", new ActionGather(actionMaps[g].Indices, headActions)));
             views[g] = nn.Sequential(layers);
             policies[g] = new ModulePolicy(views[g], gameShape, actions[g], spec.InputScale(gameShape), temperatures[g]);
         }
-        return new MultiGameStudent(network, shape, games, headOf, policies, views);
+        return new MultiGameStudent(network, shape, games, headOf, policies, views, spec, temperatures[0]);
     }
 
     /// <summary>
@@ -130,24 +142,33 @@ public sealed class MultiGameStudent : IDisposable
     public static MultiGameStudent Load(string runPath, Device device)
     {
         var run = RunDirectory.Open(runPath);
-        string configPath = run.File(RunDirectory.ConfigFile), summaryPath = run.File(RunDirectory.SummaryFile);
-        MultiGameSummary? summary = null;
-        try { summary = File.Exists(summaryPath) ? JsonSerializer.Deserialize<MultiGameSummary>(File.ReadAllText(summaryPath), Json.Options) : null; }
-        catch (JsonException) { }
-        if (!File.Exists(configPath) || summary?.Games is not { Count: > 0 })
-            throw new UserErrorException($"'{runPath}' is not a finished multi-game distillation run (needs {RunDirectory.ConfigFile} and a {RunDirectory.SummaryFile} with games)");
+        string configPath = run.File(RunDirectory.ConfigFile);
+        var summary = Summary(runPath);
         var options = ConfigLoader.Load<DistillOptions>(configPath, []);
         var cards = summary.Games.Select(g => ModelCard.ReadPolicy(MultiGameTrainer.PolicyOf(run.Path, g.Game))).ToArray();
         bool adapters = options.Games.Adapter != InputAdapter.None;
         long[] shape = summary.TorsoShape ?? cards[0].Input.Shape;
         var student = Build(StudentSpec.Parse(options.Student), shape, [.. summary.Games.Select(g => g.Game)], [.. summary.Games.Select(g => g.Actions)],
-            [.. cards.Select(c => c.Temperature)], options.Games.Head, options.Seed, CPU, adapters ? [.. cards.Select(c => c.Input.Shape)] : null);
+            [.. cards.Select(c => c.Temperature)], options.Games.Head, options.Seed, CPU, adapters ? [.. cards.Select(c => c.Input.Shape)] : null,
+            [.. summary.Games.Select(g => g.HeadMap())]);
         using var adam = new KeptAliveAdam(student.Network.parameters(), 1e-3);
         using var rmsprop = new KeptAliveRmsProp(student.Network.parameters(), 1e-3);
         using var generator = new Generator(0);
         Checkpoint.Load(run.File(Checkpoint.FileName), student.Network, options.Optim.Optimizer == OptimizerKind.RmsProp ? rmsprop : adam, generator);
         student.Network.to(device);
         return student;
+    }
+
+    /// <summary>The summary of the finished multi-game run in <paramref name="runPath"/>; refused for any other directory.</summary>
+    public static MultiGameSummary Summary(string runPath)
+    {
+        string configPath = Path.Combine(runPath, RunDirectory.ConfigFile), summaryPath = Path.Combine(runPath, RunDirectory.SummaryFile);
+        MultiGameSummary? summary = null;
+        try { summary = File.Exists(summaryPath) ? JsonSerializer.Deserialize<MultiGameSummary>(File.ReadAllText(summaryPath), Json.Options) : null; }
+        catch (JsonException) { }
+        if (!File.Exists(configPath) || summary?.Games is not { Count: > 0 })
+            throw new UserErrorException($"'{runPath}' is not a finished multi-game distillation run (needs {RunDirectory.ConfigFile} and a {RunDirectory.SummaryFile} with games)");
+        return summary;
     }
 
     /// <summary>
@@ -175,6 +196,25 @@ public sealed class MultiGameStudent : IDisposable
     }
 
     private static string Shapes(nn.Module module) => string.Join(";", module.parameters().Select(p => string.Join("x", p.shape)));
+
+    /// <summary>
+    /// The policy a shared-head student plays an environment it was not trained on with (zero-shot): the torso, the
+    /// shared head and the gather of <paramref name="map"/>'s actions (none when they are the head's outputs). The
+    /// environment's actions must lie in the head's action set and its observations must be the torso's (no adapter).
+    /// </summary>
+    public ModulePolicy ZeroShot(ActionMap map)
+    {
+        if (Network.Heads.Count != 1 || Games.Count > 1 && HeadOf.Distinct().Count() > 1)
+            throw new InvalidOperationException("zero-shot play needs a shared head");
+        int headActions = (int)Network.Heads[0].out_features;
+        if (map.FullActions != headActions) throw new InvalidOperationException($"{map.Set} is not the shared head's action set ({headActions} actions)");
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>(Network.Torso.named_children().Select(c => (c.name, (nn.Module<Tensor, Tensor>)c.module)))
+        {
+            ("head", Network.Heads[0]),
+        };
+        if (!map.IsFull) layers.Add(("gather", new ActionGather(map.Indices, headActions)));
+        return new ModulePolicy(nn.Sequential(layers), TorsoShape, map.Indices.Count, _spec.InputScale(TorsoShape), _sharedTemperature);
+    }
 
     /// <summary>Game <paramref name="game"/>'s network: the torso and its head, as one <c>Sequential</c> (for export).</summary>
     public Sequential View(int game) => _views[game];

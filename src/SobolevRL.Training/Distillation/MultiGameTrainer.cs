@@ -24,8 +24,22 @@ namespace SobolevRL.Distillation;
 /// <param name="HeldOutGradientError">Held-out relative gradient-label error.</param>
 /// <param name="OnnxPath">The game's exported policy (torso + its head): <c>student.onnx#GAME</c>, its output of the run's one ONNX file.</param>
 /// <param name="OnnxMaxAbsDiff">Largest |ORT − TorchSharp| logit difference of that output on the game's held-out states.</param>
+/// <param name="HeadActions">Outputs of the game's head (0 in runs before it was recorded: <paramref name="Actions"/>).</param>
+/// <param name="HeadIndices">
+/// With a shared head over a full action set: the head output of each of the game's actions (its policy gathers them);
+/// null when the game's actions are the head's outputs in order.
+/// </param>
 public sealed record GameSummary(string Game, string Env, int Actions, int Head, int BatchRows, long TrainStates,
-    double HeldOutKl, double HeldOutAgreement, double HeldOutGradientError, string OnnxPath, double OnnxMaxAbsDiff);
+    double HeldOutKl, double HeldOutAgreement, double HeldOutGradientError, string OnnxPath, double OnnxMaxAbsDiff,
+    int HeadActions = 0, IReadOnlyList<int>? HeadIndices = null)
+{
+    /// <summary>The game's actions in its head's outputs, as recorded.</summary>
+    public ActionMap HeadMap()
+    {
+        int head = HeadActions > 0 ? HeadActions : Actions;
+        return new ActionMap($"the head's action set ({head} actions)", head, HeadIndices ?? [.. Enumerable.Range(0, Actions)]);
+    }
+}
 
 /// <summary>Final figures of a multi-game distillation run (<c>summary.json</c>).</summary>
 /// <param name="Student">Student spec.</param>
@@ -89,8 +103,9 @@ public static class MultiGameTrainer
         RunIdentity.RecordOrCheck(setup.Run, Identity(data), setup.Resume);
 
         using var init = o.Games.Init.Length > 0 ? MultiGameStudent.Load(o.Games.Init, CPU) : null;
+        var maps = o.Games.Head == HeadLayout.Shared ? summaries.Select(s => ActionMap.Of(s.EnvId)).ToArray() : null;
         using var student = MultiGameStudent.Build(spec, init?.TorsoShape ?? data.ObservationShape, data.Games, [.. summaries.Select(s => s.Actions)], temperatures,
-            o.Games.Head, o.Seed, setup.Device, data.ChannelAdapters ? [.. summaries.Select(s => s.ObservationShape)] : null);
+            o.Games.Head, o.Seed, setup.Device, data.ChannelAdapters ? [.. summaries.Select(s => s.ObservationShape)] : null, maps);
         var initGames = init is not null && !setup.Resume ? student.InitFrom(init) : null;
         var parameters = student.Network.parameters().ToArray();
         using OptimizerHelper optimizer = o.Optim.Optimizer == OptimizerKind.RmsProp
@@ -169,7 +184,8 @@ public static class MultiGameTrainer
             {
                 var final = HeldOutMetrics.Compute(student.Policies[g], heldOut[g], temperatures[g]);
                 games.Add(new GameSummary(data.Games[g], summaries[g].EnvId, summaries[g].Actions, student.HeadOf[g], shares[g],
-                    sampler.TrainStates[g], final.Kl, final.Agreement, final.GradientRelativeError, PolicyOf(setup.Run.Path, data.Games[g]), diffs[g]));
+                    sampler.TrainStates[g], final.Kl, final.Agreement, final.GradientRelativeError, PolicyOf(setup.Run.Path, data.Games[g]), diffs[g],
+                    (int)student.Network.Heads[student.HeadOf[g]].out_features, maps is not null && maps.Any(m => !m.IsFull) ? maps[g].Recorded : null));
             }
             var result = new MultiGameSummary(spec.ToString(), o.Games.Head.ToString().ToLowerInvariant(), PolicyNetworks.ParameterCount(student.Network),
                 sobolev.Kind == LabelKind.None ? "off" : $"{sobolev} ({o.Loss.Estimator.ToString().ToLowerInvariant()})",
@@ -195,16 +211,5 @@ public static class MultiGameTrainer
             foreach (var (key, value) in RunIdentity.Of(data.Datasets[g]))
                 identity[$"games.{data.Games[g]}.{key}"] = value;
         return identity;
-    }
-
-    /// <summary>
-    /// The action set of a dataset's environment, as far as a shared head must agree on it: a MinAtar or ALE id whose
-    /// action count is the full set's (6, 18) has the full set; any other (a game's minimal set) is that game's own.
-    /// </summary>
-    public static string ActionSet(DatasetSummary s)
-    {
-        bool minatar = s.EnvId.StartsWith("MinAtar/", StringComparison.Ordinal), ale = s.EnvId.StartsWith("ALE/", StringComparison.Ordinal);
-        if ((minatar && s.Actions == 6) || (ale && s.Actions == 18)) return $"{(minatar ? "MinAtar" : "ALE")} full action set ({s.Actions} actions)";
-        return $"the minimal action set of {s.EnvId} ({s.Actions} actions)";
     }
 }

@@ -36,10 +36,35 @@ public static class StudentExport
         (Card(students[0], spec, data[0], sobolev, options) with
         {
             PolicyOutput = OutputName(games[0]),
-            Games = [.. games.Select((g, i) => new GameOutputCard { Game = g, Env = data[i].EnvId, Output = OutputName(g), Actions = data[i].Actions, Temperature = students[i].Temperature })],
+            Games = [.. games.Select((g, i) => new GameOutputCard { Game = g, Env = data[i].EnvId, Output = OutputName(g), Actions = data[i].Actions, Temperature = students[i].Temperature, HeadIndices = GatheredActions(students[i]) })],
         }).Write(ModelCard.PathFor(path));
         return [.. games.Select((g, i) => Check(students[i], path, OutputName(g), heldOut[i]))];
     }
+
+    /// <summary>
+    /// Writes the zero-shot policy <paramref name="student"/> (<see cref="MultiGameStudent.ZeroShot"/>) for environment
+    /// <paramref name="env"/> to <paramref name="path"/> with its card; <paramref name="source"/> (the run) is recorded
+    /// in the card's training record.
+    /// </summary>
+    public static void ExportZeroShot(ModulePolicy student, string env, string source, string path)
+    {
+        OnnxExporter.Export(student.Network, student.ObservationShape, path,
+            new OnnxExportOptions { Description = $"SobolevRL multi-game student of {source}, shared head played zero-shot on {env}" });
+        new ModelCard
+        {
+            Env = env,
+            Architecture = $"shared head of {source}",
+            OutputKind = PolicyOutputKind.Logits,
+            Temperature = student.Temperature,
+            Actions = student.Actions,
+            Input = new ModelInput { Scale = student.InputScale, Shape = student.ObservationShape },
+            Training = new TrainingRecord { Algorithm = "zero-shot (not trained on this game)", Command = Environment.CommandLine },
+        }.Write(ModelCard.PathFor(path));
+    }
+
+    /// <summary>The shared-head outputs a game's policy gathers (its network ends in an <see cref="ActionGather"/>), or null.</summary>
+    static int[]? GatheredActions(ModulePolicy student) =>
+        student.Network is TorchSharp.Modules.Sequential s && s.children().LastOrDefault() is ActionGather g ? [.. g.Indices] : null;
 
     /// <summary>Name of game <paramref name="game"/>'s output in a multi-game policy file: <c>logits_GAME</c>.</summary>
     public static string OutputName(string game) => $"logits_{game.ToLowerInvariant()}";

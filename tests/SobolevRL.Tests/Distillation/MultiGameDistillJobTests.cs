@@ -23,17 +23,24 @@ public class MultiGameDistillJobTests
             "logging.metrics_every=10", "logging.held_out_states=64", "seed=2", .. extra],
     };
 
-    [Fact]
-    public void TrainsOneHeadPerGameAndExportsEachGamesPolicyAgreeingWithOnnxRuntime()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TrainsOneHeadPerGameOrASharedFullActionHeadAndExportsEachGamesPolicyAgreeingWithOnnxRuntime(bool shared)
     {
+        // -v1 ids: breakout acts in 3 of MinAtar's 6 actions (0, 1, 3), asterix in 5 (0-4); a shared head outputs all 6
+        // and each game's output gathers its own.
         string dir = DistillFixtures.TempDir();
         try
         {
-            var result = MultiGameDistillJob.Run(Job(dir), null, TestContext.Current.CancellationToken);
+            var result = MultiGameDistillJob.Run(Job(dir, extra: shared ? "games.head=shared" : "games.head=separate"), null, TestContext.Current.CancellationToken);
             Assert.Equal(["breakout", "asterix"], result.Summary.Games.Select(g => g.Game));
             Assert.Equal([3, 5], result.Summary.Games.Select(g => g.Actions));
             Assert.Equal([6, 6], result.Summary.Games.Select(g => g.BatchRows));
-            Assert.Equal([0, 1], result.Summary.Games.Select(g => g.Head));
+            Assert.Equal(shared ? [0, 0] : [0, 1], result.Summary.Games.Select(g => g.Head));
+            Assert.Equal(shared ? [6, 6] : [3, 5], result.Summary.Games.Select(g => g.HeadActions));
+            int[]?[] indices = shared ? [[0, 1, 3], [0, 1, 2, 3, 4]] : [null, null];
+            Assert.Equal(indices, result.Summary.Games.Select(g => g.HeadIndices?.ToArray()));
             Assert.All(result.Summary.Games, g => Assert.True(double.IsFinite(g.HeldOutKl) && g.HeldOutGradientError > 0));
             var header = File.ReadLines(Path.Combine(dir, "metrics.csv")).First();
             Assert.Contains("loss_sobolev_breakout", header);
@@ -50,6 +57,7 @@ public class MultiGameDistillJobTests
                 var game = result.Summary.Games[g];
                 Assert.Equal(SobolevRL.Teachers.ModelCard.GamePath(onnx, game.Game), game.OnnxPath);
                 Assert.Equal((game.Game, game.Env, game.Actions, $"logits_{game.Game}"), (card.Games![g].Game, card.Games[g].Env, card.Games[g].Actions, card.Games[g].Output));
+                Assert.Equal(indices[g], card.Games[g].HeadIndices?.ToArray());
                 Assert.True(game.OnnxMaxAbsDiff <= DistillTrainer.OnnxTolerance);
                 using (var loaded = SobolevRL.Teachers.TeacherLoader.Load(game.OnnxPath, CPU))   // FILE#GAME: that game's output and env
                     Assert.Equal((game.Env, game.Actions), (loaded.Card.Env, loaded.Actions));
@@ -162,7 +170,6 @@ public class MultiGameDistillJobTests
     [Theory]
     [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,breakout=smoke:MinAtar/Asterix-v1,40,full", new string[0], "listed twice")]
     [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,invaders=smoke:MinAtar/SpaceInvaders-v1,40,full", new string[0], "games.adapter")]
-    [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,asterix=smoke:MinAtar/Asterix-v1,40,full", new[] { "games.head=shared" }, "disagree on the action set")]
     [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,asterix=smoke:MinAtar/Asterix-v1,40,vjp:1", new string[0], "game 'asterix'")]
     [InlineData("breakout=smoke:MinAtar/Breakout-v1,40,full,asterix=smoke:MinAtar/Asterix-v1,40,full", new[] { "games.weights=pong:2" }, "'pong' is not one of the games")]
     public void BadInputIsOneClearErrorAndNothingIsWritten(string data, string[] extra, string message)

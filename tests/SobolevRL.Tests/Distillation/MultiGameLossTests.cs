@@ -163,6 +163,37 @@ public class MultiGameLossTests
         Assert.NotEqual(0.0, (c - d).abs().max().item<double>());
     }
 
+    [Theory]
+    [InlineData("full", DerivativeForm.Rows, ValueLossKind.Kl)]
+    [InlineData("full", DerivativeForm.Fisher, ValueLossKind.Mse)]
+    [InlineData("vjp:2", DerivativeForm.Centered, ValueLossKind.Kl)]
+    public void GradientsThroughASharedFullActionHeadsPerGameGatherEqualFiniteDifferences(string mode, DerivativeForm form, ValueLossKind value)
+    {
+        // MinAtar-like minimal sets of 3 and 5 of the 6 actions: one 6-wide head, each game's policy its actions' columns.
+        ActionMap[] maps = [new("test set (6 actions)", 6, [0, 1, 3]), new("test set (6 actions)", 6, [0, 1, 2, 3, 4])];
+        var labels = LabelMode.Parse(mode);
+        using var student = MultiGameStudent.Build(StudentSpec.Parse("mlp:7"), Shape, ["a", "b"], [3, 5], [1.0, 1.0], HeadLayout.Shared, seed: 6, CPU, actionMaps: maps);
+        student.Network.to(float64);
+        Assert.Single(student.Network.Heads);
+        Assert.Equal(6, student.Network.Heads[0].out_features);
+        using (var x = rand([4, .. Shape], float64))
+        using (var head = student.Network.Heads[0].call(student.Network.Torso.call(x)))
+            for (int g = 0; g < 2; g++)
+            {
+                using var logits = student.Policies[g].Logits(x);
+                using var columns = head.index_select(1, tensor(maps[g].Indices.Select(i => (long)i).ToArray()));
+                Assert.Equal(0.0, (logits - columns).abs().max().item<double>());
+            }
+        using var batch = Batch(labels, [5, 3], [3, 5]);
+        var options = new LossOptions { Sobolev = mode, DerivativeForm = form, Value = value };
+        double Total() { using var r = MultiGameLoss.Compute(student, batch, options, labels, [1.0, 1.0], 0.7); return r.Parts.Total.item<double>(); }
+        using (var r = MultiGameLoss.Compute(student, batch, options, labels, [1.0, 1.0], 0.7)) r.Parts.Total.backward();
+        // Action 5 is in neither game's set: its head row gets no gradient; action 2 only from game b.
+        Assert.Equal(0.0, student.Network.Heads[0].weight!.grad![5].abs().sum().item<double>());
+        Assert.True(student.Network.Heads[0].weight!.grad![2].abs().sum().item<double>() > 0);
+        ParameterFiniteDifferences.AssertMatch(student.Network, Total, perParameter: 4, "autograd");
+    }
+
     private static void AssertClose(Tensor expected, Tensor actual)
     {
         double diff = (expected - actual).abs().max().item<double>(), scale = expected.abs().max().item<double>();
