@@ -47,7 +47,7 @@ public class MultiGameExperimentTests
             string first = Path.Combine(dir, "runs", "multi-minatar-4x16-regular-s0", MultiGameExperiment.RowsFile);
             var finishedAt = File.GetLastWriteTimeUtc(first);
 
-            var result = MultiGameExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken);
+            var result = MultiGameExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken)!;
             Assert.Equal(finishedAt, File.GetLastWriteTimeUtc(first)); // the finished student was kept, not retrained
 
             // Per seed and loss: the multi-game student on 2 games, 2 single-game students, 2 few-shot students on the held-out game.
@@ -80,6 +80,35 @@ public class MultiGameExperimentTests
             string report = File.ReadAllText(Path.Combine(dir, "report.md"));
             Assert.Contains("multi − single, sobolev", report);
             Assert.Contains("few-shot multi − scratch, regular", report);
+        }
+        finally
+        {
+            DistillFixtures.Delete(dir);
+        }
+    }
+
+    [Fact]
+    public void ShardsTrainDisjointPartsAndTheRunWithoutAShardReportsThem()
+    {
+        string dir = ExperimentFixtures.TempDir();
+        try
+        {
+            var options = Tiny() with { Seeds = 1, SingleGame = false, FewShot = [], Episodes = 0 };
+            string regular = Path.Combine(dir, "runs", "multi-minatar-4x16-regular-s0", MultiGameExperiment.RowsFile);
+            string sobolev = Path.Combine(dir, "runs", "multi-minatar-4x16-sobolev-s0", MultiGameExperiment.RowsFile);
+            Assert.Null(MultiGameExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken, shard: ExperimentShard.Parse("0/2")));
+            Assert.True(File.Exists(regular));
+            Assert.False(File.Exists(sobolev));
+            Assert.False(File.Exists(Path.Combine(dir, RunDirectory.ReportFile)));
+            Assert.Null(MultiGameExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken, shard: ExperimentShard.Parse("1/2")));
+            var written = (File.GetLastWriteTimeUtc(regular), File.GetLastWriteTimeUtc(sobolev));
+
+            var result = MultiGameExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken)!;
+            Assert.Equal(written, (File.GetLastWriteTimeUtc(regular), File.GetLastWriteTimeUtc(sobolev)));
+            Assert.Equal(4, result.Rows.Count);
+            Assert.True(File.Exists(Path.Combine(dir, RunDirectory.ReportFile)));
+            foreach (string bad in new[] { "2/2", "1", "a/3", "-1/2" })
+                Assert.Contains("I/N", Assert.Throws<UserErrorException>(() => ExperimentShard.Parse(bad)).Message);
         }
         finally
         {
