@@ -125,6 +125,7 @@ public static class MultiGameExperiment
         var teachers = o.ResolveTeachers();
         var envs = teachers.ToDictionary(t => t.Key, t => ModelCard.ReadPolicy(t.Value).Env, StringComparer.OrdinalIgnoreCase);
         string[] all = [.. o.Games, o.HeldOut];
+        bool zeroShot = ZeroShot(o, envs);
 
         var store = new DatasetStore(o.Datasets.Length > 0 ? o.Datasets : Path.Combine(outDir, "datasets"));
         var data = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -147,7 +148,7 @@ public static class MultiGameExperiment
         for (int i = 0; i < plans.Length; i++)
         {
             progress?.Report(new ProgressInfo("multi-game", i, plans.Length, "students"));
-            rows.AddRange(Train(o, plans[i], data, envs, teacherReturns, outDir, device, progress, cancel));
+            rows.AddRange(Train(o, plans[i], data, envs, teacherReturns, zeroShot, outDir, device, progress, cancel));
         }
         progress?.Report(new ProgressInfo("multi-game", plans.Length, plans.Length, "students"));
         if (shard != null) return null;
@@ -164,7 +165,7 @@ public static class MultiGameExperiment
     /// training games, and the held-out game zero-shot when a multi-game student has a shared head.
     /// </summary>
     private static List<MultiGameRow> Train(MultiGameExperimentOptions o, MultiGameStudentPlan plan, IReadOnlyDictionary<string, string> data,
-        IReadOnlyDictionary<string, string> envs, IReadOnlyDictionary<string, ReturnStatistics> teacherReturns, string outDir, Device device,
+        IReadOnlyDictionary<string, string> envs, IReadOnlyDictionary<string, ReturnStatistics> teacherReturns, bool zeroShotGame, string outDir, Device device,
         IProgress<ProgressInfo>? progress, CancellationToken cancel)
     {
         string runDir = Path.Combine(outDir, "runs", plan.Name);
@@ -187,7 +188,7 @@ public static class MultiGameExperiment
                    options.Games.Adapter != InputAdapter.None))
             summary = MultiGameDistillJob.Run(options, games, runDir, plan.Name, DistillStart.ResumeIfCheckpointed, device, progress, cancel).Summary;
 
-        bool zeroShot = plan.Kind == "multi" && summary.Head == "shared";
+        bool zeroShot = zeroShotGame && plan.Kind == "multi";
         var suite = MultiGameSuite.Run(new MultiGameSuiteOptions
         {
             Run = runDir,
@@ -210,6 +211,26 @@ public static class MultiGameExperiment
         }
         RunDirectory.WriteAtomic(rowsPath, Json.Serialize(rows));
         return rows;
+    }
+
+    /// <summary>
+    /// Whether the multi-game students play the held-out game zero-shot: with a shared head and no input adapters
+    /// (<see cref="ZeroShotPolicy"/>), when every game's observations have one shape (MinAtar: breakout and asterix, 4
+    /// channels). A shared head on games of other shapes is refused here, before anything is written.
+    /// </summary>
+    public static bool ZeroShot(MultiGameExperimentOptions o, IReadOnlyDictionary<string, string> envs)
+    {
+        if (o.Distill.Games.Head != HeadLayout.Shared || o.Distill.Games.Adapter != InputAdapter.None) return false;
+        var shapes = o.Games.Append(o.HeldOut).Select(g =>
+        {
+            using var env = ActionMap.Make(envs[g]);
+            return (Game: g, Shape: string.Join("x", env.ObservationSpace.Shape));
+        }).ToArray();
+        if (shapes.Select(s => s.Shape).Distinct().Count() > 1)
+            throw new UserErrorException(
+                $"config {UserErrorException.Key("distill.games.head")} shared without adapters (zero-shot play of {o.HeldOut}) needs one observation shape, but the games have {string.Join(", ", shapes.Select(s => $"{s.Game} {s.Shape}"))}; " +
+                $"choose games of one shape (MinAtar breakout and asterix), or set {UserErrorException.Key("distill.games.adapter")} conv1x1 (no zero-shot row)");
+        return true;
     }
 
     private static ReturnStatistics TeacherReturns(string teacher, int episodes, string cache)

@@ -117,6 +117,44 @@ public class MultiGameExperimentTests
     }
 
     [Fact]
+    public void ASharedHeadPlaysTheHeldOutGameZeroShotAndOtherShapesAreRefusedFirst()
+    {
+        string dir = ExperimentFixtures.TempDir();
+        try
+        {
+            var tiny = Tiny();
+            var options = tiny with
+            {
+                Games = ["breakout"],
+                Seeds = 1,
+                SingleGame = false,
+                FewShot = [],
+                Distill = tiny.Distill with { Games = new() { Head = SobolevRL.Distillation.HeadLayout.Shared, Adapter = SobolevRL.Distillation.InputAdapter.None } },
+            };
+            var result = MultiGameExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken)!;
+            var zeroShot = result.Rows.Where(r => r.Split == "zero-shot").ToArray();
+            Assert.Equal(2, zeroShot.Length); // the Regular and the Sobolev multi-game student
+            Assert.All(zeroShot, r =>
+            {
+                Assert.Equal("asterix", r.Game);
+                Assert.InRange(r.Agreement, 0, 1);
+                Assert.True(r.Kl >= 0 && double.IsFinite(r.GradientError) && double.IsFinite(r.ReturnMean));
+            });
+            Assert.Contains("zero-shot", File.ReadAllText(Path.Combine(dir, "report.md")));
+
+            string refused = Path.Combine(Path.GetTempPath(), "sobolevrl-mg-refused-" + Guid.NewGuid().ToString("N")[..8]);
+            var e = Assert.Throws<UserErrorException>(() => MultiGameExperiment.Run(options with { Games = ["breakout", "spaceinvaders"] }, refused, CPU,
+                cancel: TestContext.Current.CancellationToken));
+            Assert.Contains("one observation shape", e.Message);
+            Assert.False(Directory.Exists(refused));
+        }
+        finally
+        {
+            DistillFixtures.Delete(dir);
+        }
+    }
+
+    [Fact]
     public void PairsBySeedWithinTheSameStudentAndGame()
     {
         MultiGameRow Row(string kind, string loss, long seed, string game, double kl, double percent = double.NaN) =>
