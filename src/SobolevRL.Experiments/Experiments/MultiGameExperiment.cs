@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
+using SobolevRL.IO;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
 using SobolevRL.Sweeps;
@@ -127,21 +128,25 @@ public static class MultiGameExperiment
         string[] all = [.. o.Games, o.HeldOut];
         bool zeroShot = ZeroShot(o, envs);
 
-        var store = new DatasetStore(o.Datasets.Length > 0 ? o.Datasets : Path.Combine(outDir, "datasets"));
         var data = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        for (int i = 0; i < all.Length; i++)
-        {
-            string game = all[i];
-            progress?.Report(new ProgressInfo("multi-game", i, all.Length, "datasets"));
-            var plan = new DatasetPlan { Env = envs[game], Teacher = teachers[game], States = o.States, Labels = o.Labels, Seed = o.DataSeed };
-            var spec = new DataSpec("", plan.Env, plan.Teacher, checked((int)o.States), o.Labels, o.DataSeed);
-            data[game] = store.Ensure(spec.ContentHash(), $"{o.States} states of {plan.Env} with {teachers[game]}",
-                (dir, _) => { plan.Ensure(dir, device, progress, cancel); return 0; }, log, cancel);
-        }
-
         var teacherReturns = new Dictionary<string, ReturnStatistics>(StringComparer.OrdinalIgnoreCase);
-        if (o.Episodes > 0)
-            foreach (string game in all) teacherReturns[game] = TeacherReturns(teachers[game], o.Episodes, Path.Combine(outDir, "teachers", game + ".json"));
+        // Parts of one experiment (shards) start together: one of them records the datasets and plays the teachers, the others wait.
+        using (shard is null ? null : SetupLock(outDir, cancel))
+        {
+            var store = new DatasetStore(o.Datasets.Length > 0 ? o.Datasets : Path.Combine(outDir, "datasets"));
+            for (int i = 0; i < all.Length; i++)
+            {
+                string game = all[i];
+                progress?.Report(new ProgressInfo("multi-game", i, all.Length, "datasets"));
+                var plan = new DatasetPlan { Env = envs[game], Teacher = teachers[game], States = o.States, Labels = o.Labels, Seed = o.DataSeed };
+                var spec = new DataSpec("", plan.Env, plan.Teacher, checked((int)o.States), o.Labels, o.DataSeed);
+                data[game] = store.Ensure(spec.ContentHash(), $"{o.States} states of {plan.Env} with {teachers[game]}",
+                    (dir, _) => { plan.Ensure(dir, device, progress, cancel); return 0; }, log, cancel);
+            }
+
+            if (o.Episodes > 0)
+                foreach (string game in all) teacherReturns[game] = TeacherReturns(teachers[game], o.Episodes, Path.Combine(outDir, "teachers", game + ".json"));
+        }
 
         var plans = Plan(o).Where(p => shard?.Owns(p) ?? true).ToArray();
         var rows = new List<MultiGameRow>();
@@ -211,6 +216,16 @@ public static class MultiGameExperiment
         }
         RunDirectory.WriteAtomic(rowsPath, Json.Serialize(rows));
         return rows;
+    }
+
+    /// <summary>
+    /// The lock the parts of an experiment in <paramref name="outDir"/> take while they set it up (its config, datasets
+    /// and teacher returns), so that parts started together do not write the same files at once.
+    /// </summary>
+    public static IDisposable SetupLock(string outDir, CancellationToken cancel)
+    {
+        Directory.CreateDirectory(outDir);
+        return FileLock.Acquire(Path.Combine(outDir, "setup.lock"), TimeSpan.FromMilliseconds(250), cancel);
     }
 
     /// <summary>

@@ -50,9 +50,14 @@ public sealed class MultiGameCommand : Command<MultiGameCommand.Settings>
         var shard = settings.Shard is null ? null : ExperimentShard.Parse(settings.Shard);
         if (shard != null && settings.Out is null) throw new UserErrorException("--shard needs --out: every part of the experiment writes into one directory");
         if (!settings.Json) Output.Log("plan: " + JobPlans.MultiGame(options));
-        if (shard != null) Directory.CreateDirectory(settings.Out!); // the parts start in any order: each creates or continues it
-        var run = shard is null ? settings.StartRun("multi-game", options, "experiment") : RunDirectory.Create("multi-game", settings.Out, resume: true);
-        if (shard != null) ResumeConfig.SaveOrCheck(options, run, resume: true);
+        RunDirectory run;
+        if (shard is null) run = settings.StartRun("multi-game", options, "experiment");
+        else
+        {
+            using var setup = MultiGameExperiment.SetupLock(settings.Out!, cancellationToken); // the parts start in any order: each creates or continues it
+            run = RunDirectory.Create("multi-game", settings.Out, resume: true);
+            ResumeConfig.SaveOrCheck(options, run, resume: true);
+        }
         var result = CliProgress.Run(progress => MultiGameExperiment.Run(options, run.Path, device, progress, cancellationToken, Output.Log, shard), plain: settings.Json);
         if (result is null)
         {
