@@ -5,7 +5,6 @@ using SobolevRL.Evaluation;
 using SobolevRL.IO;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
-using SobolevRL.Sweeps;
 using SobolevRL.Teachers;
 using static TorchSharp.torch;
 
@@ -133,15 +132,19 @@ public static class MultiGameExperiment
         // Parts of one experiment (shards) start together: one of them records the datasets and plays the teachers, the others wait.
         using (shard is null ? null : SetupLock(outDir, cancel))
         {
-            var store = new DatasetStore(o.Datasets.Length > 0 ? o.Datasets : Path.Combine(outDir, "datasets"));
+            string store = o.Datasets.Length > 0 ? o.Datasets : Path.Combine(outDir, "datasets");
+            Directory.CreateDirectory(store);
             for (int i = 0; i < all.Length; i++)
             {
                 string game = all[i];
                 progress?.Report(new ProgressInfo("multi-game", i, all.Length, "datasets"));
                 var plan = new DatasetPlan { Env = envs[game], Teacher = teachers[game], States = o.States, Labels = o.Labels, Seed = o.DataSeed };
-                var spec = new DataSpec("", plan.Env, plan.Teacher, checked((int)o.States), o.Labels, o.DataSeed);
-                data[game] = store.Ensure(spec.ContentHash(), $"{o.States} states of {plan.Env} with {teachers[game]}",
-                    (dir, _) => { plan.Ensure(dir, device, progress, cancel); return 0; }, log, cancel);
+                string hash = plan.ContentHash();
+                data[game] = Path.Combine(store, hash);
+                // Experiments sharing the store record each dataset once: the others wait for the lock, then reuse it.
+                using (FileLock.Acquire(Path.Combine(store, hash + ".lock"), TimeSpan.FromMilliseconds(250), cancel,
+                           () => log?.Invoke($"dataset {hash} ({game}) is being recorded by another process; waiting")))
+                    plan.Ensure(data[game], device, progress, cancel);
             }
 
             if (o.Episodes > 0)

@@ -46,7 +46,7 @@ public sealed record MultiGameExperimentOptions : IValidatable
     public string Labels { get; init; } = "full";
 
     /// <summary>
-    /// Directory of the datasets, one per game under its content hash (env, teacher bytes, states, labels, seed), shared
+    /// Directory of the datasets, one per game under its content hash (<see cref="DatasetPlan.ContentHash"/>), shared
     /// by experiments that name the same one (empty: <c>OUT/datasets</c>).
     /// </summary>
     public string Datasets { get; init; } = "";

@@ -33,6 +33,10 @@ public sealed class MultiGameCommand : Command<MultiGameCommand.Settings>
         [CommandOption("--shard <I/N>"), Description("Train only part I of N of the students (a Slurm array task: $SLURM_ARRAY_TASK_ID/N), in --out, created or continued; no report. Then run again with --resume and no --shard for the report.")]
         public string? Shard { get; init; }
 
+        /// <summary>Run the default plan.</summary>
+        [CommandOption("--yes"), Description("Run even when only defaults define the job (without --games, --held-out or --config it refuses and prints its plan).")]
+        public bool Yes { get; init; }
+
         /// <summary>Episodes.</summary>
         [CommandOption("--episodes <N>"), Description("Evaluation episodes per student and game, and per teacher (config key episodes).")]
         public int? Episodes { get; init; }
@@ -49,7 +53,8 @@ public sealed class MultiGameCommand : Command<MultiGameCommand.Settings>
         options.ResolveTeachers();
         var shard = settings.Shard is null ? null : ExperimentShard.Parse(settings.Shard);
         if (shard != null && settings.Out is null) throw new UserErrorException("--shard needs --out: every part of the experiment writes into one directory");
-        if (!settings.Json) Output.Log("plan: " + JobPlans.MultiGame(options));
+        LongJob.Confirm("experiment multi-game", JobPlans.MultiGame(options).ToString(),
+            settings.Games != null || settings.HeldOut != null || settings.Config != null || settings.Resume, settings.Yes, "--games, --held-out", settings.Json);
         RunDirectory run;
         if (shard is null) run = settings.StartRun("multi-game", options, "experiment");
         else
