@@ -57,6 +57,8 @@ public static class CommandCatalog
             experiment.AddCommand<DataEfficiencyCommand>("data-efficiency").WithDescription("Paper experiment 2: Regular vs Sobolev students on growing fractions of one dataset; held-out error, KL, returns; table and plots.")
                 .WithExample("experiment", "data-efficiency", "--env", "MinAtar/Breakout-v1", "--teacher", "agents/minatar/breakout/policy.onnx", "--states", "20000",
                     "--fractions", "5,100", "--seeds", "2", "--set", "distill.loss.weight=0.3");
+            experiment.AddCommand<MultiGameCommand>("multi-game").WithDescription("Issue 14: multi-game vs single-game students, Regular vs Sobolev, every game scored (% of teacher, KL), few-shot transfer to a held-out game; report, CSV and plots.")
+                .WithExample("experiment", "multi-game", "--games", "breakout,freeway,seaquest,spaceinvaders", "--held-out", "asterix", "--seeds", "3");
             experiment.AddCommand<SyntheticGradientsCommand>("synthetic-gradients").WithDescription("Paper experiment 3: a Fashion-MNIST CNN decoupled at a cut by backprop, DNI synthetic gradients, a critic or a Sobolev critic; test accuracy, cost; table and plots.");
         });
         config.AddBranch("bench", bench =>

@@ -53,6 +53,18 @@ public sealed record DatasetPlan : IValidatable
     }
 
     /// <summary>
+    /// First 12 hex digits of the SHA-256 of everything that decides the recorded dataset: env, the teacher file's bytes,
+    /// states, labels, acting, env slots, held-out fraction and seed (the name of the dataset in a shared store).
+    /// </summary>
+    public string ContentHash()
+    {
+        string teacher = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(ShippedAgents.Resolve(Teacher))));
+        string text = System.FormattableString.Invariant(
+            $"collect\nenv={Env}\nteacher_sha256={teacher}\nstates={States}\nlabels={Labels}\nacting={Acting}\nenvs={Envs}\nheld_out={HeldOutFraction:R}\nseed={Seed}");
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..12];
+    }
+
+    /// <summary>
     /// Makes sure <paramref name="directory"/> holds the finished dataset: collects it when the directory does not exist,
     /// continues the collection when its manifest is not complete, and leaves a complete one as it is.
     /// </summary>

@@ -48,4 +48,16 @@ public static class JobPlans
                 $"record {o.Data.States:N0} states of {o.Data.Env} with {o.Data.Teacher}, then {students} students ({o.Fractions.Length} fractions x {o.Seeds} seeds x {perSeed} students) of {o.Distill.Optim.Steps:N0} steps, {o.Episodes} episodes each"),
             (steps * SecondsPerStudentStep.Low, steps * SecondsPerStudentStep.High));
     }
+
+    /// <summary>The plan of the multi-game experiment (validated <paramref name="o"/>).</summary>
+    public static JobPlan MultiGame(MultiGameExperimentOptions o)
+    {
+        var plans = MultiGameExperiment.Plan(o);
+        double steps = plans.Sum(p => p.Kind.StartsWith("few", StringComparison.Ordinal) ? o.FewShotSteps : o.Distill.Optim.Steps);
+        string kinds = string.Join(", ", plans.GroupBy(p => p.Kind).Select(g => $"{g.Count()} {g.Key}"));
+        return new(
+            string.Create(CultureInfo.InvariantCulture,
+                $"record {o.States:N0} states of each of {o.Games.Length + 1} games with their teachers, then {plans.Count} students ({kinds}; {o.Seeds} seeds) of {o.Distill.Optim.Steps:N0} or {o.FewShotSteps:N0} steps, {o.Episodes} episodes per game"),
+            (steps * SecondsPerStudentStep.Low, steps * SecondsPerStudentStep.High));
+    }
 }
