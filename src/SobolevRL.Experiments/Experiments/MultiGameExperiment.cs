@@ -114,6 +114,21 @@ public static class MultiGameExperiment
         return plans;
     }
 
+    // Fractions are taken in whole episodes, so with few held-out-game episodes two values of k can select the same
+    // states (e.g. 5% and 10% of 8000 asterix states are both one episode): their students are then identical.
+    private static void WarnOfFewShotFractionsWithTheSameData(MultiGameExperimentOptions o, string heldOutData, Action<string>? log)
+    {
+        if (log is null || o.FewShot.Length < 2) return;
+        var states = o.FewShot.Order().Select(k =>
+        {
+            using var d = OnDiskDataset.Open(heldOutData, k / 100.0, verifyChecksums: false);
+            return (Percent: k, d.Summary.TrainStates);
+        });
+        foreach (var same in states.GroupBy(s => s.TrainStates).Where(g => g.Count() > 1))
+            log(string.Create(CultureInfo.InvariantCulture,
+                $"warning: few-shot {string.Join(", ", same.Select(s => $"{s.Percent:G6}%"))} of {o.HeldOut} select the same {same.Key} training states, so their students are identical; record more states ({UserErrorException.Key("states")}) or choose other {UserErrorException.Key("few_shot")} values"));
+    }
+
     /// <summary>
     /// Runs (or continues) the experiment in <paramref name="outDir"/>. With <paramref name="shard"/> only that part's
     /// students are trained and null is returned (no report): a later run without a shard finds them finished and reports.
@@ -151,6 +166,7 @@ public static class MultiGameExperiment
                 foreach (string game in all) teacherReturns[game] = TeacherReturns(teachers[game], o.Episodes, Path.Combine(outDir, "teachers", game + ".json"));
         }
 
+        WarnOfFewShotFractionsWithTheSameData(o, data[o.HeldOut], log);
         var plans = Plan(o).Where(p => shard?.Owns(p) ?? true).ToArray();
         var rows = new List<MultiGameRow>();
         for (int i = 0; i < plans.Length; i++)

@@ -58,7 +58,7 @@ public sealed record MultiGameExperimentOptions : IValidatable
     public bool SingleGame { get; init; } = true;
 
     /// <summary>Percentages of the held-out game's training split of the few-shot runs (empty: no few-shot runs).</summary>
-    public double[] FewShot { get; init; } = [5, 10, 25];
+    public double[] FewShot { get; init; } = [10, 25, 50];
 
     /// <summary>Optimiser steps of a few-shot run.</summary>
     public long FewShotSteps { get; init; } = 400;

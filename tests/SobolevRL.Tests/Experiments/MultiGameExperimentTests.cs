@@ -33,6 +33,28 @@ public class MultiGameExperimentTests
     };
 
     [Fact]
+    public void WarnsBeforeTrainingWhenTwoFewShotFractionsSelectTheSameEpisodes()
+    {
+        string dir = ExperimentFixtures.TempDir();
+        try
+        {
+            // Fractions are whole episodes, at least one: 1% and 2% of the tiny held-out dataset are both its first episode.
+            var options = Tiny() with { Seeds = 1, SingleGame = false, FewShot = [1, 2, 100] };
+            var log = new List<string>();
+            using var cancel = new CancellationTokenSource();
+            var stopAtTheFirstStudent = new ActionProgress(p => { if (p is { Task: "multi-game", Unit: "students" }) cancel.Cancel(); });
+            Assert.ThrowsAny<OperationCanceledException>(() => MultiGameExperiment.Run(options, dir, CPU, stopAtTheFirstStudent, cancel.Token, log.Add));
+            string warning = Assert.Single(log, l => l.StartsWith("warning: few-shot", StringComparison.Ordinal));
+            Assert.Contains("1%, 2% of asterix select the same", warning);
+            Assert.DoesNotContain("100%", warning);
+        }
+        finally
+        {
+            DistillFixtures.Delete(dir);
+        }
+    }
+
+    [Fact]
     public void TrainsEveryStudentScoresEveryGameWritesTheReportAndAKilledExperimentResumes()
     {
         string dir = ExperimentFixtures.TempDir();
