@@ -104,7 +104,7 @@ public static class LambdaSearch
             trials.Add(new LambdaTrial(lambda, StudentRuns.Train(name, o, data, Path.Combine(directory, name), device, teacher, episodes, progress, cancel)));
         }
         if (trials.FirstOrDefault(t => double.IsNaN(t.Student.Distill.ValidationKl)) is { } blind)
-            throw new UserErrorException($"the λ search has no validation KL for λ = {blind.Lambda:G4} (its validation split holds no states): record more episodes or raise validation.fraction; the trained trials are kept for --resume");
+            throw new UserErrorException($"the λ search has no validation KL for λ = {blind.Lambda:G4} (its validation split holds no states): record more episodes or raise validation.fraction; the trained trials are kept for {UserErrorException.Key("resume")}");
         var chosen = trials[0];
         foreach (var t in trials.Skip(1))
             if (t.Student.Distill.ValidationKl < chosen.Student.Distill.ValidationKl) chosen = t;

@@ -63,7 +63,7 @@ public sealed record MultiGameStudentPlan(string Name, string Kind, string Stude
 /// <param name="Count">Parts.</param>
 public sealed record ExperimentShard(int Index, int Count)
 {
-    /// <summary>Parses <c>I/N</c> (a user error naming <c>--shard</c> otherwise).</summary>
+    /// <summary>Parses <c>I/N</c> (a user error naming the <c>shard</c> setting otherwise).</summary>
     public static ExperimentShard Parse(string text)
     {
         var parts = text.Split('/');

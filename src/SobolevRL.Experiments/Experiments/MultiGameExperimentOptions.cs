@@ -5,8 +5,8 @@ using static SobolevRL.UserErrorException;
 namespace SobolevRL.Experiments;
 
 /// <summary>
-/// The config of <c>sobolevrl experiment multi-game</c> (issue 14; YAML keys in snake_case, each settable with
-/// <c>--set</c>): one dataset per game recorded with its shipped teacher, Regular and Sobolev multi-game students of each
+/// The config of <c>sobolevrl experiment multi-game</c> (issue 14; YAML keys in snake_case, each settable
+/// from the command line): one dataset per game recorded with its shipped teacher, Regular and Sobolev multi-game students of each
 /// size on the training games, single-game students of the same spec on each training game, every game scored, and
 /// few-shot transfer to the held-out game from the multi-game student vs from scratch.
 /// </summary>
@@ -15,14 +15,14 @@ public sealed record MultiGameExperimentOptions : IValidatable
     /// <summary>Games the teachers ship for (<c>agents/minatar/GAME/policy.onnx</c>).</summary>
     public static readonly string[] KnownGames = ["asterix", "breakout", "freeway", "seaquest", "spaceinvaders"];
 
-    /// <summary>Training games (<c>--games</c>).</summary>
+    /// <summary>Training games (key <c>games</c>).</summary>
     public string[] Games { get; init; } = ["breakout", "freeway", "seaquest", "spaceinvaders"];
 
-    /// <summary>The game left out of training (<c>--held-out</c>): scored zero-shot (shared heads) and by few-shot transfer.</summary>
+    /// <summary>The game left out of training (key <c>held_out</c>): scored zero-shot (shared heads) and by few-shot transfer.</summary>
     public string HeldOut { get; init; } = "asterix";
 
     /// <summary>
-    /// Student specs of the multi-game students separated by <c>;</c> (<c>--students</c>; one string, since a spec holds
+    /// Student specs of the multi-game students separated by <c>;</c> (key <c>students</c>; one string, since a spec holds
     /// commas); the first is also the single-game baseline and the few-shot student.
     /// </summary>
     public string Students { get; init; } = "minatar:8,64;minatar:16,128";
@@ -30,7 +30,7 @@ public sealed record MultiGameExperimentOptions : IValidatable
     /// <summary>The specs of <see cref="Students"/>.</summary>
     public string[] StudentSpecs() => Students.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    /// <summary>Seeds per student (<c>--seeds</c>).</summary>
+    /// <summary>Seeds per student (key <c>seeds</c>).</summary>
     public int Seeds { get; init; } = 3;
 
     /// <summary>Teacher of a game: <c>{teachers}/GAME/policy.onnx</c> (relative paths are also looked up above the executable).</summary>
