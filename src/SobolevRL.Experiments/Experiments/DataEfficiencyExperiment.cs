@@ -189,16 +189,11 @@ public static class DataEfficiencyExperiment
     public static IReadOnlyList<string> SmallDataWarnings(DataEfficiencyOptions o, string datasetDir, long heldOutStates)
     {
         var warnings = new List<string>();
-        var episodes = new List<(double Percent, int Episodes, long States)>();
-        foreach (double percent in o.Fractions.Order())
-        {
-            using var data = OnDiskDataset.Open(datasetDir, percent / 100.0, verifyChecksums: false);
-            episodes.Add((percent, data.TrainEpisodes, data.Summary.TrainStates));
-        }
+        var episodes = DatasetFraction.Measure(datasetDir, o.Fractions);
         foreach (var f in episodes.Where(f => f.Episodes < MinEpisodesPerFraction))
             warnings.Add(string.Create(CultureInfo.InvariantCulture,
                 $"warning: fraction {f.Percent:G6}% holds {f.Episodes} training episode(s) ({f.States} states), fewer than {MinEpisodesPerFraction}: its students depend on which episodes these are; record more states (data.states)"));
-        foreach (var same in episodes.GroupBy(f => f.States).Where(g => g.Count() > 1))
+        foreach (var same in DatasetFraction.SameStates(episodes))
             warnings.Add(string.Create(CultureInfo.InvariantCulture,
                 $"warning: fractions {string.Join(", ", same.Select(f => $"{f.Percent:G6}%"))} select the same {same.First().Episodes} episode(s) ({same.Key} states): their rows train on identical data"));
         if (heldOutStates < MinHeldOutStates)

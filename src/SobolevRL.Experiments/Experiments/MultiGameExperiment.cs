@@ -119,12 +119,7 @@ public static class MultiGameExperiment
     private static void WarnOfFewShotFractionsWithTheSameData(MultiGameExperimentOptions o, string heldOutData, Action<string>? log)
     {
         if (log is null || o.FewShot.Length < 2) return;
-        var states = o.FewShot.Order().Select(k =>
-        {
-            using var d = OnDiskDataset.Open(heldOutData, k / 100.0, verifyChecksums: false);
-            return (Percent: k, d.Summary.TrainStates);
-        });
-        foreach (var same in states.GroupBy(s => s.TrainStates).Where(g => g.Count() > 1))
+        foreach (var same in DatasetFraction.SameStates(DatasetFraction.Measure(heldOutData, o.FewShot)))
             log(string.Create(CultureInfo.InvariantCulture,
                 $"warning: few-shot {string.Join(", ", same.Select(s => $"{s.Percent:G6}%"))} of {o.HeldOut} select the same {same.Key} training states, so their students are identical; record more states ({UserErrorException.Key("states")}) or choose other {UserErrorException.Key("few_shot")} values"));
     }
