@@ -26,7 +26,7 @@ public sealed record RandomDimension(string Key, string Kind, IReadOnlyList<stri
 public sealed record SweepDefinition
 {
     /// <summary>Top-level keys of a sweep file.</summary>
-    public static readonly string[] Sections = ["name", "base_config", "base", "data", "grid", "random", "seeds", "threads_per_run", "device", "slurm"];
+    public static readonly string[] Sections = ["name", "base_config", "base", "data", "grid", "random", "seeds", "tune", "threads_per_run", "device", "slurm"];
 
     /// <summary>Sweep name (default: the file name without extension).</summary>
     public string Name { get; init; } = "sweep";
@@ -46,6 +46,11 @@ public sealed record SweepDefinition
     public IReadOnlyList<RandomDimension> Random { get; init; } = [];
     /// <summary>Values of the config key <c>seed</c>; every point of the search runs once per seed.</summary>
     public IReadOnlyList<long> Seeds { get; init; } = [0];
+    /// <summary>
+    /// Swept keys whose values the report chooses on validation: per seed and point of the other swept keys, the run of
+    /// lowest validation KL (see <see cref="SweepReport"/>). Empty: no tuning.
+    /// </summary>
+    public IReadOnlyList<string> Tune { get; init; } = [];
     /// <summary>Intra-op threads of each run (0: cores / parallel runs on the local executor, cpus_per_task on Slurm).</summary>
     public int ThreadsPerRun { get; init; }
     /// <summary>Device of the runs.</summary>
@@ -128,6 +133,10 @@ public sealed record SweepDefinition
                     }
                     if (seeds.Count == 0) throw Error(key, "is empty, so the sweep expands to zero runs; give at least one seed");
                     d = d with { Seeds = seeds.Distinct().ToArray() };
+                    break;
+                case "tune":
+                    var tune = (v is YamlSequenceNode ts ? ts.Children.Select(Scalar) : [Scalar(v)]).Where(t => t.Length > 0).ToArray();
+                    d = d with { Tune = tune.Distinct().ToArray() };
                     break;
                 case "threads_per_run":
                     d = d with { ThreadsPerRun = Int(v, key, 0, Error) };

@@ -128,7 +128,7 @@ public static class SweepJob
             if (!wait) return new SweepJobResult(new ExecutionOutcome(plan.Todo.Count, 0, 0, 0, 0, []), job, null, sweep.Status());
             outcome = SlurmExecutor.Follow(sweep, submission, log, progress, cancel);
         }
-        var (_, report) = SweepReport.Write(sweep);
+        var (_, _, report) = SweepReport.Write(sweep);
         return new SweepJobResult(outcome, job, report, sweep.Status());
     }
 }

@@ -46,6 +46,7 @@ public static class SweepPlanner
                     }
                     data = DataSpec.From(dataValues, baseDir);
                     if (data.LabelMode is { } labels) DistillationLoss.CheckCompatible(options.Loss.SobolevMode(), labels);
+                    if (definition.Tune.Count > 0) CheckTunable(options);
                 }
                 catch (UserErrorException e)
                 {
@@ -62,7 +63,20 @@ public static class SweepPlanner
         }
         if (runs.Count == 0) throw new UserErrorException($"sweep '{definition.Name}' expands to zero runs; give grid values, random samples and seeds");
         var swept = definition.Grid.Select(g => g.Key).Concat(definition.Random.Select(r => r.Key)).Distinct().Append("seed").ToArray();
-        return new Expanded(new SweepPlan(definition.Name, swept, definition.Device, runs.Select(r => r.Id).ToArray()), runs, configs);
+        SweepTuning.CheckKeys(definition.Tune, swept, $"sweep '{definition.Name}', tune:");
+        return new Expanded(new SweepPlan(definition.Name, swept, definition.Device, runs.Select(r => r.Id).ToArray(), definition.Tune), runs, configs);
+    }
+
+    /// <summary>
+    /// A tuned sweep chooses runs by their validation KL, so every run needs a validation split and a validation point
+    /// (the rule of <see cref="Experiments.LambdaSearch"/>): otherwise every candidate scores NaN and the choice is blind.
+    /// </summary>
+    private static void CheckTunable(DistillOptions options)
+    {
+        if (options.Validation.Fraction <= 0)
+            throw new UserErrorException("tune chooses runs by validation KL, but validation.fraction is 0; set it above 0 in base (e.g. validation.fraction: 0.1)");
+        if (!Experiments.LambdaSearch.HasValidationPoint(options))
+            throw new UserErrorException($"tune chooses runs by validation KL, but validation.every ({options.Validation.Every}) gives no validation point within optim.steps ({options.Optim.Steps}); set validation.every to at most optim.steps in base");
     }
 
     // Grid points (Cartesian product in file order) × random samples; one empty point when neither is given.

@@ -39,12 +39,21 @@ public static class SweepReport
         ("pct_teacher_return", "% of teacher return"),
         ("train_seconds", "training wall time (s)"),
         ("wall_seconds", "run wall time incl. data (s)"),
+        ("validation_kl", "validation KL of the kept snapshot"),
+        ("chosen_step", "step of the kept snapshot"),
+        ("epochs", "epochs (samples drawn / training states)"),
+        ("cpu_seconds", "training CPU time (s, all threads)"),
     ];
 
-    /// <summary>Writes the report into <paramref name="outDir"/> (default <c>DIR/report</c>); returns the cells and the report path.</summary>
-    public static (IReadOnlyList<MetricCell> Cells, string ReportPath) Write(SweepDirectory sweep, string? outDir = null)
+    /// <summary>
+    /// Writes the report into <paramref name="outDir"/> (default <c>DIR/report</c>); returns the cells, the choices of the
+    /// tuned keys (<paramref name="tune"/>, default the sweep's <c>tune</c>; see <see cref="SweepTuning"/>) and the report path.
+    /// </summary>
+    public static (IReadOnlyList<MetricCell> Cells, IReadOnlyList<TunedChoice> Tuned, string ReportPath) Write(SweepDirectory sweep, string? outDir = null, IReadOnlyList<string>? tune = null)
     {
         var plan = sweep.ReadPlan();
+        tune ??= plan.Tune ?? [];
+        SweepTuning.CheckKeys(tune, plan.SweptKeys, UserErrorException.Key("tune"));
         var statuses = sweep.Status();
         var finished = statuses.Where(s => s.State == RunState.Done).ToArray();
         string dir = outDir ?? Path.Combine(sweep.Path, "report");
@@ -102,10 +111,16 @@ public static class SweepReport
                     md.Append(CultureInfo.InvariantCulture, $"![{title} vs {key}]({file})\n\n");
             }
         }
+        IReadOnlyList<TunedChoice> tuned = [];
+        if (tune.Count > 0)
+        {
+            tuned = SweepTuning.Choose(rows, keys, tune);
+            md.Append(SweepTuning.Section(dir, tuned, keys, tune, rows));
+        }
         RunAggregates.AppendSection(md, dir, ScoredRuns(sweep, finished, keys, teacherReturns), new StratifiedBootstrap());
         string report = Path.Combine(dir, RunDirectory.ReportFile);
         RunDirectory.WriteAtomic(report, md.ToString());
-        return (cells, report);
+        return (cells, tuned, report);
     }
 
     /// <summary>
@@ -197,18 +212,22 @@ public static class SweepReport
             ["pct_teacher_return"] = teacherReturn != 0 ? 100 * ret / teacherReturn : double.NaN,
             ["train_seconds"] = summary.TrainSeconds,
             ["wall_seconds"] = status.Result?.WallSeconds ?? double.NaN,
+            ["validation_kl"] = summary.ValidationKl,
+            ["chosen_step"] = summary.ChosenStep,
+            ["epochs"] = summary.Epochs,
+            ["cpu_seconds"] = summary.CpuSeconds,
         };
     }
 
     // What a run's teacher return is recorded under: its teacher file, or the dataset it distils from.
     private static string TeacherKey(DataSpec data) => data.Teacher.Length > 0 ? data.Teacher : data.Source;
 
-    private static string PlusMinus(MetricCell c) =>
+    internal static string PlusMinus(MetricCell c) =>
         double.IsNaN(c.CiHigh) ? G4(c.Mean) : $"{G4(c.Mean)} ± {G4((c.CiHigh - c.CiLow) / 2)}";
 
-    private static string G4(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+    internal static string G4(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 
-    private static string G(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
+    internal static string G(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
 
-    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    internal static string Csv(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

@@ -11,4 +11,5 @@ public sealed record SweepRun(string Id, Dictionary<string, string> Assignments,
 /// <param name="SweptKeys">Keys that vary across runs, in definition order; <c>seed</c> last.</param>
 /// <param name="Device">Device of the runs.</param>
 /// <param name="Runs">Run ids in plan order.</param>
-public sealed record SweepPlan(string Name, IReadOnlyList<string> SweptKeys, string Device, IReadOnlyList<string> Runs);
+/// <param name="Tune">Swept keys the report chooses on validation (<see cref="SweepDefinition.Tune"/>; null in plans written before it existed).</param>
+public sealed record SweepPlan(string Name, IReadOnlyList<string> SweptKeys, string Device, IReadOnlyList<string> Runs, IReadOnlyList<string>? Tune = null);
