@@ -10,7 +10,7 @@ namespace SobolevRL.Teachers.Training;
 public sealed class TransitionBuffer
 {
     private readonly int rows, envs, obsSize;
-    private readonly byte[][] observations; // one array per row: a buffer of Atari frames exceeds one array's 2 GB
+    private readonly byte[]?[] observations; // one array per row (null until written): a buffer of Atari frames exceeds one array's 2 GB
     private readonly int[] actions;
     private readonly float[] rewards;
     private readonly bool[] terminated, truncated;
@@ -25,8 +25,9 @@ public sealed class TransitionBuffer
         rows = capacity / envs;
         this.envs = envs;
         this.obsSize = obsSize;
-        observations = new byte[rows][];
-        for (int r = 0; r < rows; r++) observations[r] = new byte[envs * obsSize];
+        // Rows are allocated when first written (Row): a run's resident memory grows with the experience it holds, not
+        // with buffer_size from the first frame (100,000 Atari rows are 2.8 GB).
+        observations = new byte[]?[rows];
         actions = new int[rows * envs];
         rewards = new float[rows * envs];
         terminated = new bool[rows * envs];
@@ -46,7 +47,7 @@ public sealed class TransitionBuffer
         newest = (newest + 1) % rows;
         filled = Math.Min(filled + 1, rows);
         int row = newest * envs;
-        before[..(envs * obsSize)].CopyTo(observations[newest]);
+        before[..(envs * obsSize)].CopyTo(Row(newest));
         for (int e = 0; e < envs; e++)
         {
             int i = row + e;
@@ -74,11 +75,11 @@ public sealed class TransitionBuffer
             int row = (oldest + random.Next(validRows)) % rows;
             int e = random.Next(envs);
             int i = row * envs + e;
-            observations[row].AsSpan(e * obsSize, obsSize).CopyTo(obs.AsSpan(k * obsSize, obsSize));
+            observations[row]!.AsSpan(e * obsSize, obsSize).CopyTo(obs.AsSpan(k * obsSize, obsSize));
             var target = next.AsSpan(k * obsSize, obsSize);
             if (terminated[i]) target.Clear();
             else if (truncated[i]) finals[i].CopyTo(target);
-            else observations[(row + 1) % rows].AsSpan(e * obsSize, obsSize).CopyTo(target);
+            else observations[(row + 1) % rows]!.AsSpan(e * obsSize, obsSize).CopyTo(target);
             batchActions[k] = actions[i];
             batchRewards[k] = rewards[i];
             batchDone[k] = terminated[i] ? 1f : 0f;
@@ -115,7 +116,7 @@ public sealed class TransitionBuffer
         w.Write(newest);
         w.Write(filled);
         // Rows fill from 0 and wrap only once all are filled, so the filled rows are the first `filled`.
-        for (int r = 0; r < filled; r++) w.Write(observations[r]);
+        for (int r = 0; r < filled; r++) w.Write(observations[r]!);
         foreach (int a in actions) w.Write(a);
         foreach (float r in rewards) w.Write(r);
         foreach (bool t in terminated) w.Write(t);
@@ -139,7 +140,7 @@ public sealed class TransitionBuffer
         newest = r.ReadInt32();
         filled = r.ReadInt32();
         if (filled < 0 || filled > rows || newest < -1 || newest >= rows) throw new InvalidDataException($"{path} is damaged (filled {filled}, newest {newest})");
-        for (int row = 0; row < filled; row++) ReadExactly(r, observations[row]);
+        for (int row = 0; row < filled; row++) ReadExactly(r, Row(row));
         for (int i = 0; i < actions.Length; i++) actions[i] = r.ReadInt32();
         for (int i = 0; i < rewards.Length; i++) rewards[i] = r.ReadSingle();
         for (int i = 0; i < terminated.Length; i++) terminated[i] = r.ReadBoolean();
@@ -154,6 +155,12 @@ public sealed class TransitionBuffer
             finals[i] = o;
         }
     }
+
+    // The row's observations, allocated on first use on the pinned-object heap: never zeroed (every byte is written before
+    // it is read: rows at or beyond `filled` are never sampled) and never moved, so the GC does not copy gigabytes of
+    // frames from generation to generation (with 28 KB rows on the ordinary heap a 10,240-frame DQN run on Atari
+    // peaked at 5.1 GB).
+    private byte[] Row(int row) => observations[row] ??= GC.AllocateUninitializedArray<byte>(envs * obsSize, pinned: true);
 
     // BinaryReader reads its primitives from the stream without buffering ahead, so the stream is at the right place.
     private static void ReadExactly(BinaryReader r, byte[] into) => r.BaseStream.ReadExactly(into);

@@ -148,4 +148,36 @@ public class TransitionBufferTests
         }
         Assert.True(fromCut > 0);
     }
+    [Fact]
+    public void MemoryGrowsWithTheRowsWrittenNotWithTheCapacity()
+    {
+        // The Atari DQN memory: 100,000 rows of one env's 4×84×84 frame stack (2.8 GB if allocated up front).
+        const int obsSize = 4 * 84 * 84, capacity = 100_000, written = 50;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var buffer = new TransitionBuffer(capacity, envs: 1, obsSize);
+        var frame = new byte[obsSize];
+        for (int k = 0; k < written; k++)
+        {
+            frame.AsSpan().Fill((byte)k);
+            buffer.Add(frame, [k % 3], [1f], [false], [false], _ => throw new InvalidOperationException("no truncation here"));
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The per-row bookkeeping (pointers, actions, rewards, flags: 18 bytes a row) plus the rows written, with slack.
+        long expected = capacity * 18L + written * (long)obsSize;
+        Assert.True(allocated < 2 * expected, $"allocated {allocated / 1e6:F1} MB for {written} of {capacity} rows; expected about {expected / 1e6:F1} MB");
+
+        // What was written reads back: every sampled observation is a frame of its row, its successor the next frame.
+        var obs = new byte[8 * obsSize];
+        var next = new byte[8 * obsSize];
+        long[] actions = new long[8];
+        float[] rewards = new float[8], done = new float[8];
+        buffer.Sample(new Random(1), 8, obs, next, actions, rewards, done);
+        for (int i = 0; i < 8; i++)
+        {
+            byte k = obs[i * obsSize];
+            Assert.All(obs.AsSpan(i * obsSize, obsSize).ToArray(), b => Assert.Equal(k, b));
+            Assert.All(next.AsSpan(i * obsSize, obsSize).ToArray(), b => Assert.Equal((byte)(k + 1), b));
+            Assert.Equal(k % 3, actions[i]);
+        }
+    }
 }
