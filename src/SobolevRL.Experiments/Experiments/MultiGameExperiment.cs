@@ -90,6 +90,12 @@ public static class MultiGameExperiment
     /// <summary>File of a finished student's rows inside its run directory.</summary>
     public const string RowsFile = "rows.json";
 
+    /// <summary>
+    /// Start of the log line written when a student has been trained and scored (followed by its run name): the parts
+    /// of a sharded experiment say in their logs which students each trained; a student found finished is not logged.
+    /// </summary>
+    public const string TrainedLog = "trained student";
+
     /// <summary>The students of <paramref name="o"/>, in training order.</summary>
     public static IReadOnlyList<MultiGameStudentPlan> Plan(MultiGameExperimentOptions o)
     {
@@ -167,7 +173,7 @@ public static class MultiGameExperiment
         for (int i = 0; i < plans.Length; i++)
         {
             progress?.Report(new ProgressInfo("multi-game", i, plans.Length, "students"));
-            rows.AddRange(Train(o, plans[i], data, envs, teacherReturns, zeroShot, outDir, device, progress, cancel));
+            rows.AddRange(Train(o, plans[i], data, envs, teacherReturns, zeroShot, outDir, device, progress, cancel, log));
         }
         progress?.Report(new ProgressInfo("multi-game", plans.Length, plans.Length, "students"));
         if (shard != null) return null;
@@ -185,7 +191,7 @@ public static class MultiGameExperiment
     /// </summary>
     private static List<MultiGameRow> Train(MultiGameExperimentOptions o, MultiGameStudentPlan plan, IReadOnlyDictionary<string, string> data,
         IReadOnlyDictionary<string, string> envs, IReadOnlyDictionary<string, ReturnStatistics> teacherReturns, bool zeroShotGame, string outDir, Device device,
-        IProgress<ProgressInfo>? progress, CancellationToken cancel)
+        IProgress<ProgressInfo>? progress, CancellationToken cancel, Action<string>? log)
     {
         string runDir = Path.Combine(outDir, "runs", plan.Name);
         string rowsPath = Path.Combine(runDir, RowsFile);
@@ -229,6 +235,7 @@ public static class MultiGameExperiment
                 summary.StudentParameters, game?.TrainStates ?? 0, summary.Steps, summary.CpuSeconds, Path.Combine("runs", plan.Name)));
         }
         RunDirectory.WriteAtomic(rowsPath, Json.Serialize(rows));
+        log?.Invoke($"{TrainedLog} {plan.Name}");
         return rows;
     }
 
