@@ -64,7 +64,11 @@ public class MultiGameSlurmTests : IDisposable
         // Every student trained exactly once, by the part that owns its (seed, loss) group; the report step trained none.
         var plans = MultiGameExperiment.Plan(new MultiGameExperimentOptions
         {
-            Games = ["breakout", "spaceinvaders"], HeldOut = "asterix", Students = "minatar:4,16", Seeds = 1, FewShot = [50],
+            Games = ["breakout", "spaceinvaders"],
+            HeldOut = "asterix",
+            Students = "minatar:4,16",
+            Seeds = 1,
+            FewShot = [50],
         });
         Assert.Equal(2 * (1 + 2 + 2), plans.Count); // per loss: the multi-game student, 2 single-game, 2 few-shot
         var byPart = Enumerable.Range(0, parts).Select(i => Trained(Log($"slurm-{job}_{i}.out"))).ToArray();
