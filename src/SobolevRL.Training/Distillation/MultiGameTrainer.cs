@@ -57,7 +57,7 @@ public sealed record GameSummary(string Game, string Env, int Actions, int Head,
 /// <param name="ValidationKl">Validation KL (the games' KLs weighted by their batch shares) at <paramref name="ChosenStep"/> (NaN without validation).</param>
 public sealed record MultiGameSummary(string Student, string Head, long StudentParameters, string Sobolev, double Lambda, long Steps,
     double FinalLoss, double TrainSeconds, double CpuSeconds, IReadOnlyList<GameSummary> Games, long[]? TorsoShape = null, IReadOnlyList<string>? InitGames = null,
-    long ChosenStep = 0, double ValidationKl = double.NaN);
+    long ChosenStep = 0, double ValidationKl = double.NaN) : IDistillSummary;
 
 /// <summary>Everything a multi-game distillation run needs.</summary>
 /// <param name="Options">The resolved config.</param>
