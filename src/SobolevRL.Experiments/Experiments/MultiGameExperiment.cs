@@ -28,10 +28,12 @@ namespace SobolevRL.Experiments;
 /// <param name="TrainStates">Training states of the game.</param>
 /// <param name="Steps">Optimiser steps.</param>
 /// <param name="CpuSeconds">CPU seconds of the training loop.</param>
-/// <param name="Run">Run directory, relative to the experiment's.</param>
+/// <param name="Run">Run directory, relative to the experiment's (with <c>lambda_grid</c>, a Sobolev student's is its chosen trial's).</param>
+/// <param name="Lambda">Weight λ of the Sobolev term the student trained with (0 for Regular; with <c>lambda_grid</c> the one
+/// chosen on validation, which may be 0; NaN in rows recorded before it was).</param>
 public sealed record MultiGameRow(string Kind, string Student, string Loss, long Seed, double Percent, string Game, string Split,
     double Kl, double Agreement, double GradientError, double ReturnMean, double PercentOfTeacher, long Parameters, long TrainStates, long Steps,
-    double CpuSeconds, string Run);
+    double CpuSeconds, string Run, double Lambda = double.NaN);
 
 /// <summary>Everything the multi-game experiment measured (<c>summary.json</c>).</summary>
 /// <param name="Games">Training games.</param>
@@ -205,18 +207,28 @@ public static class MultiGameExperiment
             Seed = o.Distill.Seed + plan.Seed,
             Loss = o.Distill.Loss with { Sobolev = plan.Loss == "regular" ? "off" : o.Sobolev },
             Optim = plan.Kind.StartsWith("few", StringComparison.Ordinal) ? o.Distill.Optim with { Steps = o.FewShotSteps } : o.Distill.Optim,
-            Games = o.Distill.Games with { Init = plan.Init.Length > 0 ? Path.GetFullPath(Path.Combine(outDir, "runs", plan.Init)) : "" },
+            Games = o.Distill.Games with { Init = plan.Init.Length > 0 ? StudentDirectory(outDir, plan.Init) : "" },
         };
         string source = string.Join(",", plan.Games.Select(g => $"{g}={data[g]}"));
         MultiGameSummary summary;
+        string studentDir = runDir;
+        double lambda = plan.Loss == "regular" ? 0 : options.Loss.Weight;
         using (var games = MultiGameDataset.Open(source, dir => OnDiskDataset.Open(dir, plan.Percent / 100.0, verifyChecksums: false),
                    options.Games.Adapter != InputAdapter.None))
-            summary = MultiGameDistillJob.Run(options, games, runDir, plan.Name, DistillStart.ResumeIfCheckpointed, device, progress, cancel).Summary;
+        {
+            if (plan.Loss == "sobolev" && o.LambdaGrid.Length > 0)
+            {
+                // λ on validation: one trial per λ (and 0) in runDir; the student is the chosen trial.
+                var search = LambdaSearch.Run(options, o.LambdaGrid, games, runDir, device, progress, cancel);
+                (summary, lambda, studentDir) = (search.Chosen.Student, search.Chosen.Lambda, LambdaSearch.TrialDirectory(runDir, search.Chosen.Lambda));
+            }
+            else summary = MultiGameDistillJob.Run(options, games, runDir, plan.Name, DistillStart.ResumeIfCheckpointed, device, progress, cancel).Summary;
+        }
 
         bool zeroShot = zeroShotGame && plan.Kind == "multi";
         var suite = MultiGameSuite.Run(new MultiGameSuiteOptions
         {
-            Run = runDir,
+            Run = studentDir,
             HeldOut = zeroShot ? new Dictionary<string, string> { [o.HeldOut] = envs[o.HeldOut] } : new Dictionary<string, string>(),
             Data = zeroShot ? new Dictionary<string, string> { [o.HeldOut] = data[o.HeldOut] } : new Dictionary<string, string>(),
             Episodes = o.Episodes,
@@ -232,11 +244,23 @@ public static class MultiGameExperiment
             double percent = ReturnStatistics.PercentOfTeacher(s.Result.Returns, teacherReturns.GetValueOrDefault(s.Game));
             rows.Add(new MultiGameRow(plan.Kind, plan.Student, plan.Loss, options.Seed, plan.Kind.StartsWith("few", StringComparison.Ordinal) ? plan.Percent : double.NaN,
                 s.Game, s.Split == "held-out" ? "zero-shot" : "trained", kl, agreement, gradient, s.Result.Returns?.Mean ?? double.NaN, percent,
-                summary.StudentParameters, game?.TrainStates ?? 0, summary.Steps, summary.CpuSeconds, Path.Combine("runs", plan.Name)));
+                summary.StudentParameters, game?.TrainStates ?? 0, summary.Steps, summary.CpuSeconds, Path.GetRelativePath(outDir, studentDir), lambda));
         }
         RunDirectory.WriteAtomic(rowsPath, Json.Serialize(rows));
         log?.Invoke($"{TrainedLog} {plan.Name}");
         return rows;
+    }
+
+    /// <summary>
+    /// The directory of the finished student <paramref name="name"/> (its recorded rows' run: with <c>lambda_grid</c> a
+    /// Sobolev student's chosen trial), or <c>OUT/runs/NAME</c> when it has not recorded rows.
+    /// </summary>
+    private static string StudentDirectory(string outDir, string name)
+    {
+        string rows = Path.Combine(outDir, "runs", name, RowsFile);
+        string run = File.Exists(rows) && JsonSerializer.Deserialize<List<MultiGameRow>>(File.ReadAllText(rows), Json.Options) is [var first, ..]
+            ? first.Run : Path.Combine("runs", name);
+        return Path.GetFullPath(Path.Combine(outDir, run));
     }
 
     /// <summary>
