@@ -182,16 +182,9 @@ public class MultiGameExperimentTests
         string dir = ExperimentFixtures.TempDir();
         try
         {
-            var tiny = Tiny();
-            var options = tiny with
-            {
-                Seeds = 1,
-                SingleGame = false,
-                FewShot = [100],
-                Episodes = 0,
-                LambdaGrid = [0.1],
-                Distill = tiny.Distill with { Validation = new ValidationOptions { Every = 3, Fraction = 0.3 } },
-            };
+            // Validation every 3 of the 8 (multi-game) and 6 (few-shot) steps, on 30% of each game's training episodes.
+            var validated = Tiny().Distill with { Validation = new ValidationOptions { Every = 3, Fraction = 0.3 } };
+            var options = Tiny() with { Seeds = 1, SingleGame = false, FewShot = [100], Episodes = 0, LambdaGrid = [0.1], Distill = validated };
             var result = MultiGameExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken)!;
             Assert.All(result.Rows.Where(r => r.Loss == "regular"), r => Assert.Equal(0, r.Lambda));
             foreach (string name in new[] { "multi-minatar-4x16-sobolev-s0", "few-scratch-sobolev-p100-s0", "few-multi-sobolev-p100-s0" })
