@@ -116,7 +116,7 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
         return 0;
     }
 
-    // The table of a λ search of either kind: each trial's summary, its held-out KL(s) and its run directory.
+    // The table of a λ search of either kind (one game or several): each trial's summary and its held-out KL(s).
     private static int Search<T>(Func<IProgress<ProgressInfo>, (RunDirectory Run, Experiments.LambdaSearchResult<T> Result)> search, bool json,
         Func<T, IDistillSummary> summaryOf, Func<T, string> heldOutKl)
     {
@@ -130,11 +130,15 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
         string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
         Output.Table($"λ search, {options.Student}, sobolev {options.Loss.Sobolev} ({options.Loss.DerivativeForm.ToString().ToLowerInvariant()})",
             ["λ", "validation KL", "chosen step", "steps", "held-out KL", "train s", "CPU s", ""],
-            [.. result.Trials.Select(t => summaryOf(t.Student) is var s ? new[]
+            [.. result.Trials.Select(t =>
             {
-                F(t.Lambda), F(s.ValidationKl), s.ChosenStep.ToString(CultureInfo.InvariantCulture), s.Steps.ToString(CultureInfo.InvariantCulture),
-                heldOutKl(t.Student), F(s.TrainSeconds), F(s.CpuSeconds), ReferenceEquals(t, result.Chosen) ? "chosen" : "",
-            } : [])]);
+                var s = summaryOf(t.Student);
+                return new[]
+                {
+                    F(t.Lambda), F(s.ValidationKl), s.ChosenStep.ToString(CultureInfo.InvariantCulture), s.Steps.ToString(CultureInfo.InvariantCulture),
+                    heldOutKl(t.Student), F(s.TrainSeconds), F(s.CpuSeconds), ReferenceEquals(t, result.Chosen) ? "chosen" : "",
+                };
+            })]);
         var chosen = summaryOf(result.Chosen.Student);
         Output.Log($"chosen λ = {F(result.Chosen.Lambda)} (validation KL {F(chosen.ValidationKl)}, step {chosen.ChosenStep}); run: {Experiments.LambdaSearch.TrialDirectory(run.Path, result.Chosen.Lambda)}");
         return 0;
