@@ -53,11 +53,12 @@ public static class JobPlans
     public static JobPlan MultiGame(MultiGameExperimentOptions o)
     {
         var plans = MultiGameExperiment.Plan(o);
-        double steps = plans.Sum(p => p.Kind.StartsWith("few", StringComparison.Ordinal) ? o.FewShotSteps : o.Distill.Optim.Steps);
+        int trials = o.LambdaGrid.Length > 0 ? LambdaSearch.Trials(o.LambdaGrid).Count : 1; // a Sobolev student with lambda_grid is a search
+        double steps = plans.Sum(p => (p.Kind.StartsWith("few", StringComparison.Ordinal) ? o.FewShotSteps : o.Distill.Optim.Steps) * (p.Loss == "sobolev" ? trials : 1));
         string kinds = string.Join(", ", plans.GroupBy(p => p.Kind).Select(g => $"{g.Count()} {g.Key}"));
         return new(
             string.Create(CultureInfo.InvariantCulture,
-                $"record {o.States:N0} states of each of {o.Games.Length + 1} games with their teachers, then {plans.Count} students ({kinds}; {o.Seeds} seeds) of {o.Distill.Optim.Steps:N0} or {o.FewShotSteps:N0} steps, {o.Episodes} episodes per game"),
+                $"record {o.States:N0} states of each of {o.Games.Length + 1} games with their teachers, then {plans.Count} students ({kinds}; {o.Seeds} seeds{(trials > 1 ? $"; each Sobolev student a λ search of {trials} trials" : "")}) of {o.Distill.Optim.Steps:N0} or {o.FewShotSteps:N0} steps, {o.Episodes} episodes per game"),
             (steps * SecondsPerStudentStep.Low, steps * SecondsPerStudentStep.High));
     }
 }

@@ -9,20 +9,25 @@ using static TorchSharp.torch;
 namespace SobolevRL.Experiments;
 
 /// <summary>One λ of a search: its student and validation figures.</summary>
+/// <typeparam name="TStudent">What a trial records: a single-game <see cref="StudentResult"/> or a <see cref="MultiGameSummary"/>.</typeparam>
 /// <param name="Lambda">The Sobolev weight (0: the Regular student, Sobolev term off).</param>
 /// <param name="Student">The trained student.</param>
-public sealed record LambdaTrial(double Lambda, StudentResult Student);
+public sealed record LambdaTrial<TStudent>(double Lambda, TStudent Student);
 
 /// <summary>A finished λ search.</summary>
+/// <typeparam name="TStudent">What a trial records (see <see cref="LambdaTrial{TStudent}"/>).</typeparam>
 /// <param name="Chosen">The trial of lowest validation KL (the smaller λ on ties).</param>
 /// <param name="Trials">Every trial, by ascending λ.</param>
-public sealed record LambdaSearchResult(LambdaTrial Chosen, IReadOnlyList<LambdaTrial> Trials);
+public sealed record LambdaSearchResult<TStudent>(LambdaTrial<TStudent> Chosen, IReadOnlyList<LambdaTrial<TStudent>> Trials);
 
 /// <summary>
 /// Chooses the Sobolev weight λ on data: one student per λ of a grid, each trained on the training split with the same
 /// budget, seed and early stopping, and the λ of lowest validation KL is chosen. λ = 0 (the Regular student) is always in
 /// the grid, so the chosen student is never worse than Regular on validation. The held-out split plays no part.
-/// Each trial is a resumable <see cref="StudentRuns"/> run in <c>DIR/lambda-λ</c>.
+/// Each trial is a resumable run in <c>DIR/lambda-λ</c> (<see cref="TrialDirectory"/>), finished when it holds
+/// <see cref="StudentRuns.ResultFile"/>; single-game runs (<see cref="DistillJob"/>) and multi-game runs
+/// (<see cref="MultiGameDistillJob"/>, the validation KL being the games' KLs weighted by their batch shares) go
+/// through the same search.
 /// </summary>
 public static class LambdaSearch
 {
@@ -67,11 +72,15 @@ public static class LambdaSearch
             throw new UserErrorException($"a λ search chooses by validation KL, but validation.every ({options.Validation.Every}) gives no validation point within optim.steps ({options.Optim.Steps}); set validation.every to at most optim.steps");
     }
 
+    /// <summary>The directory of the trial of <paramref name="lambda"/> inside a search's <paramref name="directory"/>.</summary>
+    public static string TrialDirectory(string directory, double lambda) =>
+        Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"lambda-{lambda:G6}"));
+
     /// <summary>
-    /// The λ search of <c>distill --lambda-search</c>: the distillation job's config and dataset, its checks before the run
-    /// directory exists, then one student per λ inside that directory.
+    /// The λ search of <c>distill --lambda-search</c> on one dataset: the distillation job's config and dataset, its
+    /// checks before the run directory exists, then one student per λ inside that directory.
     /// </summary>
-    public static (RunDirectory Run, LambdaSearchResult Result) Run(DistillJobOptions job, IReadOnlyList<double> grid,
+    public static (RunDirectory Run, LambdaSearchResult<StudentResult> Result) Run(DistillJobOptions job, IReadOnlyList<double> grid,
         IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default, Action<string>? warn = null)
     {
         var options = DistillJob.ResolveOptions(job);
@@ -80,35 +89,72 @@ public static class LambdaSearch
         TeacherInfo? teacher = job.TeacherPath is null ? null : DistillJob.FittingTeacher(job.TeacherPath, data.Summary);
         DistillationLoss.CheckCompatible(options.Loss.SobolevMode(), data.Summary.Labels);
         using (StudentSpec.Parse(options.Student).Build(data.Summary.ObservationShape, data.Summary.Actions)) { } // shape errors before the run directory exists
-        var run = RunDirectory.Create("lambda-search", job.OutDir, DistillJob.Resumes(job.Start, job.OutDir));
-        RunDirectory.WriteAtomic(run.File(RunDirectory.ConfigFile), ConfigLoader.ToYaml(options));
-        var result = Run(options, grid, data, run.Path, job.Device, teacher, new EpisodePlan(data.Summary.EnvId, 0, 0), progress, cancel);
-        return (run, result);
+        var run = Start(job, options);
+        return (run, Run(options, grid, data, run.Path, job.Device, teacher, new EpisodePlan(data.Summary.EnvId, 0, 0), progress, cancel));
     }
 
     /// <summary>
-    /// Trains (or resumes) one student per λ of <paramref name="grid"/> and of λ = 0 (added when the grid lacks it, so the
-    /// first trial is always the Regular student) in <paramref name="directory"/> and chooses λ by validation KL.
+    /// The λ search of <c>distill --data GAME=SOURCE,… --lambda-search</c>: the multi-game job's config and datasets, its
+    /// checks (<see cref="MultiGameDistillJob.Check"/>) before the run directory exists, then one student per λ inside it.
     /// </summary>
-    public static LambdaSearchResult Run(DistillOptions options, IReadOnlyList<double> grid, IReplayDataset data, string directory, Device device,
-        TeacherInfo? teacher, EpisodePlan episodes, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default)
+    public static (RunDirectory Run, LambdaSearchResult<MultiGameSummary> Result) RunMultiGame(DistillJobOptions job, IReadOnlyList<double> grid,
+        IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default, Action<string>? warn = null)
+    {
+        var options = DistillJob.ResolveOptions(job);
+        Check(options);
+        using var data = MultiGameDistillJob.Open(job, options, warn);
+        MultiGameDistillJob.Check(options, data);
+        var run = Start(job, options);
+        return (run, Run(options, grid, data, run.Path, job.Device, progress, cancel));
+    }
+
+    // The search's run directory, created (or resumed) after every check, with the config its trials share.
+    private static RunDirectory Start(DistillJobOptions job, DistillOptions options)
+    {
+        var run = RunDirectory.Create("lambda-search", job.OutDir, DistillJob.Resumes(job.Start, job.OutDir));
+        RunDirectory.WriteAtomic(run.File(RunDirectory.ConfigFile), ConfigLoader.ToYaml(options));
+        return run;
+    }
+
+    /// <summary>
+    /// Trains (or resumes) one single-game student per λ of <paramref name="grid"/> and of λ = 0 (added when the grid lacks
+    /// it, so the first trial is always the Regular student) in <paramref name="directory"/> and chooses λ by validation KL.
+    /// </summary>
+    public static LambdaSearchResult<StudentResult> Run(DistillOptions options, IReadOnlyList<double> grid, IReplayDataset data, string directory, Device device,
+        TeacherInfo? teacher, EpisodePlan episodes, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default) =>
+        Search(options, grid, directory, (name, o, dir) => StudentRuns.Train(name, o, data, dir, device, teacher, episodes, progress, cancel),
+            s => s.Distill.ValidationKl);
+
+    /// <summary>
+    /// Trains (or resumes) one multi-game student per λ of <paramref name="grid"/> and of λ = 0 in <paramref name="directory"/>
+    /// and chooses λ by validation KL (the games' validation KLs weighted by their batch shares).
+    /// </summary>
+    public static LambdaSearchResult<MultiGameSummary> Run(DistillOptions options, IReadOnlyList<double> grid, MultiGameDataset data, string directory,
+        Device device, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default) =>
+        Search(options, grid, directory,
+            (name, o, dir) => StudentRuns.Once(dir, () => MultiGameDistillJob.Run(o, data, dir, name, DistillStart.ResumeIfCheckpointed, device, progress, cancel).Summary),
+            s => s.ValidationKl);
+
+    // The search itself, whatever a trial trains: every λ in order (finished trials are read back), then the lowest validation KL.
+    private static LambdaSearchResult<T> Search<T>(DistillOptions options, IReadOnlyList<double> grid, string directory,
+        Func<string, DistillOptions, string, T> train, Func<T, double> validationKl)
     {
         Check(options);
-        var trials = new List<LambdaTrial>();
+        var trials = new List<LambdaTrial<T>>();
         foreach (double lambda in Trials(grid))
         {
             var o = lambda == 0
                 ? options with { Loss = options.Loss with { Sobolev = "off", Weight = 0 } }
                 : options with { Loss = options.Loss with { Weight = lambda } };
-            string name = string.Create(CultureInfo.InvariantCulture, $"lambda-{lambda:G6}");
-            trials.Add(new LambdaTrial(lambda, StudentRuns.Train(name, o, data, Path.Combine(directory, name), device, teacher, episodes, progress, cancel)));
+            string dir = TrialDirectory(directory, lambda);
+            trials.Add(new LambdaTrial<T>(lambda, train(Path.GetFileName(dir), o, dir)));
         }
-        if (trials.FirstOrDefault(t => double.IsNaN(t.Student.Distill.ValidationKl)) is { } blind)
+        if (trials.FirstOrDefault(t => double.IsNaN(validationKl(t.Student))) is { } blind)
             throw new UserErrorException($"the λ search has no validation KL for λ = {blind.Lambda:G4} (its validation split holds no states): record more episodes or raise validation.fraction; the trained trials are kept for {UserErrorException.Key("resume")}");
         var chosen = trials[0];
         foreach (var t in trials.Skip(1))
-            if (t.Student.Distill.ValidationKl < chosen.Student.Distill.ValidationKl) chosen = t;
-        var result = new LambdaSearchResult(chosen, trials);
+            if (validationKl(t.Student) < validationKl(chosen.Student)) chosen = t;
+        var result = new LambdaSearchResult<T>(chosen, trials);
         RunDirectory.WriteAtomic(Path.Combine(directory, "lambda-search.json"), Json.Serialize(result));
         return result;
     }

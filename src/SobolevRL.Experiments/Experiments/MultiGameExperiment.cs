@@ -28,10 +28,12 @@ namespace SobolevRL.Experiments;
 /// <param name="TrainStates">Training states of the game.</param>
 /// <param name="Steps">Optimiser steps.</param>
 /// <param name="CpuSeconds">CPU seconds of the training loop.</param>
-/// <param name="Run">Run directory, relative to the experiment's.</param>
+/// <param name="Run">Run directory, relative to the experiment's (with <c>lambda_grid</c>, a Sobolev student's is its chosen trial's).</param>
+/// <param name="Lambda">Weight λ of the Sobolev term the student trained with (0 for Regular; with <c>lambda_grid</c> the one
+/// chosen on validation, which may be 0; NaN in rows recorded before it was).</param>
 public sealed record MultiGameRow(string Kind, string Student, string Loss, long Seed, double Percent, string Game, string Split,
     double Kl, double Agreement, double GradientError, double ReturnMean, double PercentOfTeacher, long Parameters, long TrainStates, long Steps,
-    double CpuSeconds, string Run);
+    double CpuSeconds, string Run, double Lambda = double.NaN);
 
 /// <summary>Everything the multi-game experiment measured (<c>summary.json</c>).</summary>
 /// <param name="Games">Training games.</param>
@@ -89,6 +91,12 @@ public static class MultiGameExperiment
 {
     /// <summary>File of a finished student's rows inside its run directory.</summary>
     public const string RowsFile = "rows.json";
+
+    /// <summary>
+    /// Start of the log line written when a student has been trained and scored (followed by its run name): the parts
+    /// of a sharded experiment say in their logs which students each trained; a student found finished is not logged.
+    /// </summary>
+    public const string TrainedLog = "trained student";
 
     /// <summary>The students of <paramref name="o"/>, in training order.</summary>
     public static IReadOnlyList<MultiGameStudentPlan> Plan(MultiGameExperimentOptions o)
@@ -167,7 +175,7 @@ public static class MultiGameExperiment
         for (int i = 0; i < plans.Length; i++)
         {
             progress?.Report(new ProgressInfo("multi-game", i, plans.Length, "students"));
-            rows.AddRange(Train(o, plans[i], data, envs, teacherReturns, zeroShot, outDir, device, progress, cancel));
+            rows.AddRange(Train(o, plans[i], data, envs, teacherReturns, zeroShot, outDir, device, progress, cancel, log));
         }
         progress?.Report(new ProgressInfo("multi-game", plans.Length, plans.Length, "students"));
         if (shard != null) return null;
@@ -185,7 +193,7 @@ public static class MultiGameExperiment
     /// </summary>
     private static List<MultiGameRow> Train(MultiGameExperimentOptions o, MultiGameStudentPlan plan, IReadOnlyDictionary<string, string> data,
         IReadOnlyDictionary<string, string> envs, IReadOnlyDictionary<string, ReturnStatistics> teacherReturns, bool zeroShotGame, string outDir, Device device,
-        IProgress<ProgressInfo>? progress, CancellationToken cancel)
+        IProgress<ProgressInfo>? progress, CancellationToken cancel, Action<string>? log)
     {
         string runDir = Path.Combine(outDir, "runs", plan.Name);
         string rowsPath = Path.Combine(runDir, RowsFile);
@@ -199,18 +207,28 @@ public static class MultiGameExperiment
             Seed = o.Distill.Seed + plan.Seed,
             Loss = o.Distill.Loss with { Sobolev = plan.Loss == "regular" ? "off" : o.Sobolev },
             Optim = plan.Kind.StartsWith("few", StringComparison.Ordinal) ? o.Distill.Optim with { Steps = o.FewShotSteps } : o.Distill.Optim,
-            Games = o.Distill.Games with { Init = plan.Init.Length > 0 ? Path.GetFullPath(Path.Combine(outDir, "runs", plan.Init)) : "" },
+            Games = o.Distill.Games with { Init = plan.Init.Length > 0 ? StudentDirectory(outDir, plan.Init) : "" },
         };
         string source = string.Join(",", plan.Games.Select(g => $"{g}={data[g]}"));
         MultiGameSummary summary;
+        string studentDir = runDir;
+        double lambda = plan.Loss == "regular" ? 0 : options.Loss.Weight;
         using (var games = MultiGameDataset.Open(source, dir => OnDiskDataset.Open(dir, plan.Percent / 100.0, verifyChecksums: false),
                    options.Games.Adapter != InputAdapter.None))
-            summary = MultiGameDistillJob.Run(options, games, runDir, plan.Name, DistillStart.ResumeIfCheckpointed, device, progress, cancel).Summary;
+        {
+            if (plan.Loss == "sobolev" && o.LambdaGrid.Length > 0)
+            {
+                // λ on validation: one trial per λ (and 0) in runDir; the student is the chosen trial.
+                var search = LambdaSearch.Run(options, o.LambdaGrid, games, runDir, device, progress, cancel);
+                (summary, lambda, studentDir) = (search.Chosen.Student, search.Chosen.Lambda, LambdaSearch.TrialDirectory(runDir, search.Chosen.Lambda));
+            }
+            else summary = MultiGameDistillJob.Run(options, games, runDir, plan.Name, DistillStart.ResumeIfCheckpointed, device, progress, cancel).Summary;
+        }
 
         bool zeroShot = zeroShotGame && plan.Kind == "multi";
         var suite = MultiGameSuite.Run(new MultiGameSuiteOptions
         {
-            Run = runDir,
+            Run = studentDir,
             HeldOut = zeroShot ? new Dictionary<string, string> { [o.HeldOut] = envs[o.HeldOut] } : new Dictionary<string, string>(),
             Data = zeroShot ? new Dictionary<string, string> { [o.HeldOut] = data[o.HeldOut] } : new Dictionary<string, string>(),
             Episodes = o.Episodes,
@@ -226,10 +244,23 @@ public static class MultiGameExperiment
             double percent = ReturnStatistics.PercentOfTeacher(s.Result.Returns, teacherReturns.GetValueOrDefault(s.Game));
             rows.Add(new MultiGameRow(plan.Kind, plan.Student, plan.Loss, options.Seed, plan.Kind.StartsWith("few", StringComparison.Ordinal) ? plan.Percent : double.NaN,
                 s.Game, s.Split == "held-out" ? "zero-shot" : "trained", kl, agreement, gradient, s.Result.Returns?.Mean ?? double.NaN, percent,
-                summary.StudentParameters, game?.TrainStates ?? 0, summary.Steps, summary.CpuSeconds, Path.Combine("runs", plan.Name)));
+                summary.StudentParameters, game?.TrainStates ?? 0, summary.Steps, summary.CpuSeconds, Path.GetRelativePath(outDir, studentDir), lambda));
         }
         RunDirectory.WriteAtomic(rowsPath, Json.Serialize(rows));
+        log?.Invoke($"{TrainedLog} {plan.Name}");
         return rows;
+    }
+
+    /// <summary>
+    /// The directory of the finished student <paramref name="name"/> (its recorded rows' run: with <c>lambda_grid</c> a
+    /// Sobolev student's chosen trial), or <c>OUT/runs/NAME</c> when it has not recorded rows.
+    /// </summary>
+    private static string StudentDirectory(string outDir, string name)
+    {
+        string rows = Path.Combine(outDir, "runs", name, RowsFile);
+        string run = File.Exists(rows) && JsonSerializer.Deserialize<List<MultiGameRow>>(File.ReadAllText(rows), Json.Options) is [var first, ..]
+            ? first.Run : Path.Combine("runs", name);
+        return Path.GetFullPath(Path.Combine(outDir, run));
     }
 
     /// <summary>

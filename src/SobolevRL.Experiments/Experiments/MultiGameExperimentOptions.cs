@@ -54,6 +54,13 @@ public sealed record MultiGameExperimentOptions : IValidatable
     /// <summary>Sobolev term of the Sobolev students.</summary>
     public string Sobolev { get; init; } = "full";
 
+    /// <summary>
+    /// λ grid (key <c>lambda_grid</c>; empty, the default: every Sobolev student trains with <c>distill.loss.weight</c>).
+    /// When given, each Sobolev student (multi-game, single-game, few-shot) is a <see cref="LambdaSearch"/> over the grid
+    /// and 0 on its own runs' validation splits (<c>distill.validation.*</c>), and is the trial of lowest validation KL.
+    /// </summary>
+    public double[] LambdaGrid { get; init; } = [];
+
     /// <summary>Train the single-game students (the first spec, each training game, each loss and seed).</summary>
     public bool SingleGame { get; init; } = true;
 
@@ -114,6 +121,16 @@ public sealed record MultiGameExperimentOptions : IValidatable
         Check.Positive(FewShotSteps, "few_shot_steps");
         Check.NonNegative(Episodes, "episodes");
         Distill.Validate("distill");
+        foreach (double l in LambdaGrid) Check.NonNegative(l, "lambda_grid");
+        if (LambdaGrid.Length > 0)
+        {
+            var sobolev = Distill with { Loss = Distill.Loss with { Sobolev = Sobolev } };
+            foreach (var options in FewShot.Length > 0 ? [sobolev, sobolev with { Optim = sobolev.Optim with { Steps = FewShotSteps } }] : new[] { sobolev })
+            {
+                try { LambdaSearch.Check(options); }
+                catch (UserErrorException e) { throw new UserErrorException($"config {Key("lambda_grid")}: {e.Message} (the keys under {Key("distill")}; few-shot students train {Key("few_shot_steps")})"); }
+            }
+        }
     }
 
     /// <summary>The parsed label mode of the datasets.</summary>

@@ -28,9 +28,9 @@ public static class MultiGameExperimentReport
     public static string Write(MultiGameExperimentResult result, MultiGameExperimentOptions o, string outDir)
     {
         var rows = result.Rows;
-        var csv = new StringBuilder("kind,student,loss,seed,percent,game,split,kl,agreement,gradient_error,return_mean,percent_of_teacher,parameters,train_states,steps,cpu_seconds,run\n");
+        var csv = new StringBuilder("kind,student,loss,lambda,seed,percent,game,split,kl,agreement,gradient_error,return_mean,percent_of_teacher,parameters,train_states,steps,cpu_seconds,run\n");
         foreach (var r in rows)
-            csv.Append(CultureInfo.InvariantCulture, $"{r.Kind},{r.Student.Replace(',', ';')},{r.Loss},{r.Seed},{r.Percent:R},{r.Game},{r.Split},{r.Kl:R},{r.Agreement:R},{r.GradientError:R},")
+            csv.Append(CultureInfo.InvariantCulture, $"{r.Kind},{r.Student.Replace(',', ';')},{r.Loss},{r.Lambda:R},{r.Seed},{r.Percent:R},{r.Game},{r.Split},{r.Kl:R},{r.Agreement:R},{r.GradientError:R},")
                .Append(CultureInfo.InvariantCulture, $"{r.ReturnMean:R},{r.PercentOfTeacher:R},{r.Parameters},{r.TrainStates},{r.Steps},{r.CpuSeconds:R},{r.Run}\n");
         RunDirectory.WriteAtomic(Path.Combine(outDir, "results.csv"), csv.ToString());
 
@@ -67,7 +67,11 @@ public static class MultiGameExperimentReport
           .Append(CultureInfo.InvariantCulture, $"; labels {o.Labels}, collection seed {o.DataSeed}). Students: multi-game {string.Join(", ", o.StudentSpecs().Select(s => $"`{s}`"))} on every training game for {o.Distill.Optim.Steps} steps of batch {o.Distill.Optim.BatchSize} (equal shares per game), ")
           .Append(o.SingleGame ? string.Create(CultureInfo.InvariantCulture, $"single-game `{o.StudentSpecs()[0]}` students on each training game (same steps and batch), ") : "")
           .Append(CultureInfo.InvariantCulture, $"few-shot `{o.StudentSpecs()[0]}` students on {string.Join(", ", o.FewShot.Select(k => F(k) + "%"))} of {result.HeldOut}'s training episodes for {o.FewShotSteps} steps, from scratch or from the multi-game student of the same loss and seed. ")
-          .Append(CultureInfo.InvariantCulture, $"Regular: KL only; Sobolev: {o.Sobolev}, λ = {F(o.Distill.Loss.Weight)}; heads {o.Distill.Games.Head.ToString().ToLowerInvariant()}, input adapters {o.Distill.Games.Adapter.ToString().ToLowerInvariant()}. ")
+          .Append(CultureInfo.InvariantCulture, $"Regular: KL only; Sobolev: {o.Sobolev}, ")
+          .Append(o.LambdaGrid.Length > 0
+              ? $"λ chosen per student by validation KL among {string.Join(", ", LambdaSearch.Trials(o.LambdaGrid).Select(F))} (0: the Sobolev term off; see below)"
+              : $"λ = {F(o.Distill.Loss.Weight)}")
+          .Append(CultureInfo.InvariantCulture, $"; heads {o.Distill.Games.Head.ToString().ToLowerInvariant()}, input adapters {o.Distill.Games.Adapter.ToString().ToLowerInvariant()}. ")
           .Append(CultureInfo.InvariantCulture, $"Held-out KL, agreement and gradient error on up to {o.Distill.Logging.HeldOutStates} states of each game's held-out episodes; returns: {result.Protocol}; % of teacher against the teacher under the same protocol and seeds")
           .Append(result.TeacherReturns.Count > 0 ? " (" + string.Join(", ", result.TeacherReturns.Select(t => $"{t.Key} {F(t.Value.Mean)}")) + ")" : "")
           .Append(CultureInfo.InvariantCulture, $". {o.Seeds} seeds; ± is the 95% Student-t half-width over seeds.\n\n")
@@ -75,6 +79,16 @@ public static class MultiGameExperimentReport
           .Append("## Paired by seed\n\nA − B per seed, mean with its 95% Student-t interval; Wilcoxon's exact signed-rank p (with n seeds never below 2/2^n). ")
           .Append("Sobolev − Regular: same kind, spec and seed; multi − single: the multi-game student against the single-game student of the same spec, loss and seed on that game; few-shot multi − scratch: the same loss, k and seed.\n\n")
           .Append(pairedTable).Append('\n');
+        if (o.LambdaGrid.Length > 0)
+        {
+            var chosen = new MarkdownTable("student", "seed", "λ", "run");
+            foreach (var r in rows.Where(r => r.Loss == "sobolev").DistinctBy(r => r.Run).OrderBy(r => KindOrder(r.Kind)).ThenBy(r => r.Student, StringComparer.Ordinal)
+                         .ThenBy(r => r.Percent).ThenBy(r => r.Seed).ThenBy(r => r.Run, StringComparer.Ordinal))
+                chosen.Row(r.Kind == "single" ? $"{Describe(r.Kind, r.Student, r.Percent)} {r.Game}" : Describe(r.Kind, r.Student, r.Percent),
+                    r.Seed.ToString(CultureInfo.InvariantCulture), F(r.Lambda), $"`{r.Run}`");
+            md.Append("## λ of the Sobolev students, chosen on validation\n\nEach Sobolev student is the trial of lowest validation KL of its λ search (`lambda-search.json` in its search directory); λ = 0 means the Sobolev term did not help on validation.\n\n")
+              .Append(chosen).Append('\n');
+        }
 
         var bars = rows.Where(r => r.Kind is "multi" or "single").ToArray();
         string[] categories = [.. result.Games, result.HeldOut];

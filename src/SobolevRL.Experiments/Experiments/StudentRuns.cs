@@ -33,15 +33,25 @@ public static class StudentRuns
     /// the same weights on CPU); one without (killed before its first checkpoint) starts again.
     /// </summary>
     public static StudentResult Train(string name, DistillOptions options, IReplayDataset data, string runDir, Device device, TeacherInfo? teacher,
-        EpisodePlan episodes, IProgress<ProgressInfo>? progress, CancellationToken cancel)
+        EpisodePlan episodes, IProgress<ProgressInfo>? progress, CancellationToken cancel) =>
+        Once(runDir, () =>
+        {
+            var (run, summary, _) = DistillJob.Run(options, data, runDir, name, DistillStart.ResumeIfCheckpointed, teacher, device, progress, cancel);
+            var returns = episodes.Episodes > 0 ? Play(summary.OnnxPath, episodes) : null;
+            return new StudentResult(name, run.Path, summary, returns);
+        });
+
+    /// <summary>
+    /// The result recorded in <paramref name="runDir"/>'s <see cref="ResultFile"/> by an earlier call, or else the result of
+    /// <paramref name="train"/> (which trains, or resumes, the run in <paramref name="runDir"/>), recorded there.
+    /// </summary>
+    public static T Once<T>(string runDir, Func<T> train)
     {
         string resultPath = Path.Combine(runDir, ResultFile);
         if (File.Exists(resultPath))
-            return JsonSerializer.Deserialize<StudentResult>(File.ReadAllText(resultPath), Json.Options)
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(resultPath), Json.Options)
                 ?? throw new UserErrorException($"{resultPath} is empty; delete it to train the student again");
-        var (run, summary, _) = DistillJob.Run(options, data, runDir, name, DistillStart.ResumeIfCheckpointed, teacher, device, progress, cancel);
-        var returns = episodes.Episodes > 0 ? Play(summary.OnnxPath, episodes) : null;
-        var result = new StudentResult(name, run.Path, summary, returns);
+        var result = train();
         RunDirectory.WriteAtomic(resultPath, Json.Serialize(result));
         return result;
     }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using SobolevRL.Config;
+using SobolevRL.Hardware;
 using SobolevRL.Optimizers;
 using SobolevRL.Runs;
 using TorchSharp;
@@ -45,11 +47,16 @@ public sealed class DistillState : IDisposable
     public Checkpoint.Position Position { get; private set; } = new(0, 0);
 
     /// <summary>
-    /// The state of <paramref name="network"/> in run <paramref name="run"/>; with <paramref name="resume"/> loaded from
-    /// its checkpoint, and the rows of <paramref name="csvFiles"/> after that step dropped (metrics.csv always).
+    /// The state of <paramref name="network"/> in run <paramref name="run"/>: the config is saved (a resume checks it
+    /// against the saved one) and the data's <paramref name="identity"/> recorded (a resume checks it,
+    /// <see cref="RunIdentity"/>); with <paramref name="resume"/> the state is loaded from the run's checkpoint, and the
+    /// rows of <paramref name="csvFiles"/> after that step dropped (metrics.csv always).
     /// </summary>
-    public static DistillState Open(DistillOptions o, RunDirectory run, nn.Module network, bool resume, params string[] csvFiles)
+    public static DistillState Open(DistillOptions o, RunDirectory run, IReadOnlyDictionary<string, string> identity, nn.Module network, bool resume,
+        params string[] csvFiles)
     {
+        ResumeConfig.SaveOrCheck(o, run, resume, savedRequired: true);
+        RunIdentity.RecordOrCheck(run, identity, resume);
         var parameters = network.parameters().ToArray();
         OptimizerHelper optimizer = o.Optim.Optimizer == OptimizerKind.RmsProp
             ? new KeptAliveRmsProp(parameters, o.Optim.LearningRate)
@@ -65,6 +72,10 @@ public sealed class DistillState : IDisposable
 
     /// <summary>The resumed run had finished (its last step and summary are written): its summary stands.</summary>
     public bool Finished(DistillOptions o, RunDirectory run) => Position.Step >= o.Optim.Steps && File.Exists(run.File(RunDirectory.SummaryFile));
+
+    /// <summary>The summary of a resumed run that had finished (<see cref="Finished"/>), as training wrote it; null otherwise.</summary>
+    public T? FinishedSummary<T>(DistillOptions o, RunDirectory run) where T : class =>
+        Finished(o, run) ? System.Text.Json.JsonSerializer.Deserialize<T>(File.ReadAllText(run.File(RunDirectory.SummaryFile)), Json.Options) : null;
 
     /// <inheritdoc />
     public void Dispose()
@@ -90,10 +101,16 @@ public sealed record DistillLoopParts
     public required Func<long> SamplerPosition { get; init; }
 
     /// <summary>
-    /// One step's loss at weight λ: draws the next batch, zeroes the gradients and computes the loss and its gradients
-    /// (batch shards and all).
+    /// Batch shards per step (<see cref="DistillTrainer.ShardCount"/>): the loop runs that many shard threads, which the
+    /// optimiser's update also uses.
     /// </summary>
-    public required Func<double, StepLoss> Step { get; init; }
+    public required int Shards { get; init; }
+
+    /// <summary>
+    /// One step's loss at weight λ on the loop's shard threads: draws the next batch, zeroes the gradients and computes
+    /// the loss and its gradients (one shard of the batch per thread).
+    /// </summary>
+    public required Func<double, ShardThreads, StepLoss> Step { get; init; }
 
     /// <summary>The validation split (early stopping, best snapshot).</summary>
     public required ValidationTracker Validation { get; init; }
@@ -116,8 +133,8 @@ public sealed record DistillLoopParts
 public sealed record DistillLoopResult(long Done, double LastLoss, double TrainSeconds, double CpuSeconds);
 
 /// <summary>
-/// The step loop of every distillation run (<see cref="DistillTrainer"/>, <see cref="MultiGameTrainer"/>): learning-rate
-/// and λ schedules, the non-finite and divergence checks, gradient clipping, the optimiser step, metrics rows,
+/// The step loop of every distillation run (<see cref="DistillTrainer"/>, <see cref="MultiGameTrainer"/>): the batch
+/// shards' threads (started after the trainer's set-up, stopped when the loop ends), learning-rate and λ schedules, the non-finite and divergence checks, gradient clipping, the optimiser step, metrics rows,
 /// validation with early stopping (<see cref="ValidationTracker"/>), <c>optim.max_seconds</c>, checkpoints (resumable to
 /// the same weights on CPU) and snapshot submission.
 /// </summary>
@@ -128,6 +145,8 @@ public static class DistillLoop
     {
         var o = p.Options;
         var position = p.State.Position;
+        using var shards = new ShardThreads(p.Shards);
+        if (p.State.Optimizer is KeptAliveAdam adam) adam.Shards = shards;
         string checkpointPath = p.Run.File(Checkpoint.FileName);
         long total = o.Optim.Steps, lastGood = position.Step;
         // A run killed after its last step but before its summary: the final loss is the one its metrics logged.
@@ -147,7 +166,7 @@ public static class DistillLoop
             double lr = o.Optim.LrSchedule.At(o.Optim.LearningRate, step, total);
             foreach (var group in p.State.Optimizer.ParamGroups) group.LearningRate = lr;
             double lambda = o.Loss.WeightSchedule.At(o.Loss.Weight, step, total);
-            var loss = p.Step(lambda);
+            var loss = p.Step(lambda, shards);
             double value = loss.Value, derivative = loss.Sobolev;
             if (!double.IsFinite(value) || !double.IsFinite(derivative))
                 throw Diverged(p.Run, NotFinite(step, !double.IsFinite(value) ? "value" : "sobolev", value, derivative), lastGood);

@@ -39,4 +39,23 @@ public sealed record DistillSetup(DistillOptions Options, IReplayDataset Data, R
 /// <param name="Lambda">Weight λ of the Sobolev term (0 when it is off).</param>
 public sealed record DistillSummary(string Student, long StudentParameters, long TeacherParameters, double CompressionRatio, string Sobolev,
     long Steps, double FinalLoss, double HeldOutKl, double HeldOutAgreement, double HeldOutGradientError, string OnnxPath, double OnnxMaxAbsDiff, double TrainSeconds,
-    long ChosenStep = 0, double ValidationKl = double.NaN, double CpuSeconds = double.NaN, double Epochs = double.NaN, double Lambda = double.NaN);
+    long ChosenStep = 0, double ValidationKl = double.NaN, double CpuSeconds = double.NaN, double Epochs = double.NaN, double Lambda = double.NaN) : IDistillSummary;
+
+/// <summary>What the summary of every distillation run (one game or several) says of its training loop and validation.</summary>
+public interface IDistillSummary
+{
+    /// <summary>Optimiser steps done.</summary>
+    long Steps { get; }
+
+    /// <summary>Step of the weights the student ends with (the best validation snapshot, or the last step).</summary>
+    long ChosenStep { get; }
+
+    /// <summary>Validation KL at <see cref="ChosenStep"/> (NaN without a validation split).</summary>
+    double ValidationKl { get; }
+
+    /// <summary>Wall time of the training loop in this process.</summary>
+    double TrainSeconds { get; }
+
+    /// <summary>CPU time of this process during the training loop.</summary>
+    double CpuSeconds { get; }
+}

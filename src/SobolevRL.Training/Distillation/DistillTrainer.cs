@@ -1,6 +1,4 @@
-using SobolevRL.Optimizers;
 using System.Globalization;
-using SobolevRL.Config;
 using SobolevRL.Evaluation;
 using SobolevRL.Hardware;
 using SobolevRL.Policies;
@@ -36,14 +34,11 @@ public static class DistillTrainer
         DistillationLoss.CheckCompatible(sobolev, summary.Labels);
         var spec = StudentSpec.Parse(o.Student);
         double temperature = o.Loss.Temperature > 0 ? o.Loss.Temperature : summary.Temperature;
-        ResumeConfig.SaveOrCheck(setup.Options, setup.Run, setup.Resume, savedRequired: true);
-        RunIdentity.RecordOrCheck(setup.Run, RunIdentity.Of(data), setup.Resume);
 
         var network = BuildSeeded(spec, summary, o.Seed).to(setup.Device);
         using var student = new ModulePolicy(network, summary.ObservationShape, summary.Actions, spec.InputScale(summary.ObservationShape), temperature);
-        using var state = DistillState.Open(o, setup.Run, network, setup.Resume, SnapshotEvaluator.FileName);
-        if (state.Finished(o, setup.Run))
-            return System.Text.Json.JsonSerializer.Deserialize<DistillSummary>(File.ReadAllText(setup.Run.File(RunDirectory.SummaryFile)), Json.Options)!;
+        using var state = DistillState.Open(o, setup.Run, RunIdentity.Of(data), network, setup.Resume, SnapshotEvaluator.FileName);
+        if (state.FinishedSummary<DistillSummary>(o, setup.Run) is { } finished) return finished;
         var (parameters, directions, position) = (state.Parameters, state.Directions, state.Position);
         using var labelMask = DistillationLoss.LabelMask(summary, setup.Device);
 
@@ -55,15 +50,14 @@ public static class DistillTrainer
         using var evaluator = new SnapshotEvaluator(evalPolicy, heldOut, temperature, setup.Run.File(SnapshotEvaluator.FileName),
             summary.EnvId, o.Logging.EvalEpisodes, labelMask);
 
-        using var shards = new ShardThreads(ShardCount(o, setup.Device));
-        if (state.Optimizer is KeptAliveAdam adam) adam.Shards = shards;
         var loop = DistillLoop.Run(new DistillLoopParts
         {
             Options = o,
             Run = setup.Run,
             State = state,
+            Shards = ShardCount(o, setup.Device),
             SamplerPosition = () => sampler.Position,
-            Step = lambda =>
+            Step = (lambda, shards) =>
             {
                 using var batch = sampler.Next();
                 network.zero_grad(set_to_none: true);
@@ -78,7 +72,6 @@ public static class DistillTrainer
         }, progress, cancel);
         long done = loop.Done;
         double lastLoss = loop.LastLoss, trainSeconds = loop.TrainSeconds, cpuSeconds = loop.CpuSeconds;
-        shards.Dispose();
         evaluator.Complete();
         long chosenStep = validation.SelectInto(student, done);
 

@@ -24,13 +24,19 @@ public static class MultiGameDistillJob
     /// <summary>Runs the job; every problem a user can fix is a <see cref="UserErrorException"/>.</summary>
     public static MultiGameJobResult Run(DistillJobOptions job, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default, Action<string>? warn = null)
     {
-        if (job.TeacherPath is not null)
-            throw new UserErrorException($"{Key("teacher")} names one teacher, but {Key("data")} names several games, each labelled by its own teacher; leave out {Key("teacher")}");
         var options = DistillJob.ResolveOptions(job);
         if (DistillJob.Resumes(job.Start, job.OutDir) && Directory.Exists(job.OutDir)) FileLock.ThrowIfWriterBusy(job.OutDir!);
-        using var data = MultiGameDataset.Open(job.Data, source => DatasetSource.Open(source, warn, job.TrainFraction, job.AllowDamaged),
-            options.Games.Adapter != InputAdapter.None);
+        using var data = Open(job, options, warn);
         return Run(options, data, job.OutDir, "distill-games", job.Start, job.Device, progress, cancel);
+    }
+
+    /// <summary>Opens the job's games' datasets as <paramref name="options"/> ask (input adapters or not); a job naming one teacher is refused.</summary>
+    public static MultiGameDataset Open(DistillJobOptions job, DistillOptions options, Action<string>? warn)
+    {
+        if (job.TeacherPath is not null)
+            throw new UserErrorException($"{Key("teacher")} names one teacher, but {Key("data")} names several games, each labelled by its own teacher; leave out {Key("teacher")}");
+        return MultiGameDataset.Open(job.Data, source => DatasetSource.Open(source, warn, job.TrainFraction, job.AllowDamaged),
+            options.Games.Adapter != InputAdapter.None);
     }
 
     /// <summary>Runs the job with resolved options on opened datasets (experiments that hold both).</summary>

@@ -1,6 +1,5 @@
 using SobolevRL.Evaluation;
 using SobolevRL.Hardware;
-using SobolevRL.Optimizers;
 using SobolevRL.Policies;
 using SobolevRL.Replay;
 using SobolevRL.Runs;
@@ -57,7 +56,7 @@ public sealed record GameSummary(string Game, string Env, int Actions, int Head,
 /// <param name="ValidationKl">Validation KL (the games' KLs weighted by their batch shares) at <paramref name="ChosenStep"/> (NaN without validation).</param>
 public sealed record MultiGameSummary(string Student, string Head, long StudentParameters, string Sobolev, double Lambda, long Steps,
     double FinalLoss, double TrainSeconds, double CpuSeconds, IReadOnlyList<GameSummary> Games, long[]? TorsoShape = null, IReadOnlyList<string>? InitGames = null,
-    long ChosenStep = 0, double ValidationKl = double.NaN);
+    long ChosenStep = 0, double ValidationKl = double.NaN) : IDistillSummary;
 
 /// <summary>Everything a multi-game distillation run needs.</summary>
 /// <param name="Options">The resolved config.</param>
@@ -72,8 +71,8 @@ public sealed record MultiGameSetup(DistillOptions Options, MultiGameDataset Dat
 /// <see cref="MultiGameLoss"/>, the optimiser, checkpoints (resumable to the same weights on CPU) and metrics of
 /// <see cref="DistillTrainer"/>; at the end held-out figures per game and one ONNX file per game
 /// (<c>student.onnx</c> with one output per game, its card saying which output is which game; with per-game input
-/// adapters one file per game). One batch shard; the validation split and snapshot
-/// evaluation of single-game runs are not used.
+/// adapters one file per game). The step loop, batch shards, validation split and snapshot evaluation are those of
+/// single-game runs (<see cref="DistillLoop"/>, <see cref="DistillState"/>); what differs is per game.
 /// </summary>
 public static class MultiGameTrainer
 {
@@ -101,17 +100,14 @@ public static class MultiGameTrainer
         var spec = StudentSpec.Parse(o.Student);
         var shares = MultiGameDataset.Shares(o.Optim.BatchSize, data.Games, o.Games.WeightsOf(data.Games));
         double[] temperatures = [.. summaries.Select(s => o.Loss.Temperature > 0 ? o.Loss.Temperature : s.Temperature)];
-        ResumeConfig.SaveOrCheck(o, setup.Run, setup.Resume, savedRequired: true);
-        RunIdentity.RecordOrCheck(setup.Run, Identity(data), setup.Resume);
 
         using var init = o.Games.Init.Length > 0 ? MultiGameStudent.Load(o.Games.Init, CPU) : null;
         var maps = o.Games.Head == HeadLayout.Shared ? summaries.Select(s => ActionMap.Of(s.EnvId)).ToArray() : null;
         using var student = MultiGameStudent.Build(spec, init?.TorsoShape ?? data.ObservationShape, data.Games, [.. summaries.Select(s => s.Actions)], temperatures,
             o.Games.Head, o.Seed, setup.Device, data.ChannelAdapters ? [.. summaries.Select(s => s.ObservationShape)] : null, maps);
         var initGames = init is not null && !setup.Resume ? student.InitFrom(init) : null;
-        using var state = DistillState.Open(o, setup.Run, student.Network, setup.Resume, [.. data.Games.Select(EvalFile)]);
-        if (state.Finished(o, setup.Run))
-            return System.Text.Json.JsonSerializer.Deserialize<MultiGameSummary>(File.ReadAllText(setup.Run.File(RunDirectory.SummaryFile)), Json.Options)!;
+        using var state = DistillState.Open(o, setup.Run, Identity(data), student.Network, setup.Resume, [.. data.Games.Select(EvalFile)]);
+        if (state.FinishedSummary<MultiGameSummary>(o, setup.Run) is { } finished) return finished;
         var (parameters, directions, position) = (state.Parameters, state.Directions, state.Position);
 
         var heldOut = data.Datasets.Select(d => d.HeldOut(o.Logging.HeldOutStates, setup.Device)).ToArray();
@@ -127,15 +123,14 @@ public static class MultiGameTrainer
             for (int g = 0; g < data.Games.Count; g++)
                 evaluators.Add(new SnapshotEvaluator(evalStudents[g].Policies[g], heldOut[g], temperatures[g], setup.Run.File(EvalFile(data.Games[g])),
                     summaries[g].EnvId, o.Logging.EvalEpisodes));
-            using var shards = new ShardThreads(ShardCount(o, shares, setup.Device));
-            if (state.Optimizer is KeptAliveAdam adam) adam.Shards = shards;
             var loop = DistillLoop.Run(new DistillLoopParts
             {
                 Options = o,
                 Run = setup.Run,
                 State = state,
+                Shards = ShardCount(o, shares, setup.Device),
                 SamplerPosition = () => sampler.Position,
-                Step = lambda =>
+                Step = (lambda, shards) =>
                 {
                     using var batch = sampler.Next();
                     student.Network.zero_grad(set_to_none: true);
@@ -154,7 +149,6 @@ public static class MultiGameTrainer
                 Label = $"distill {data.Games.Count} games {spec} sobolev={sobolev}",
             }, progress, cancel);
             long done = loop.Done;
-            shards.Dispose();
             foreach (var evaluator in evaluators) evaluator.Complete();
             long chosenStep = validation.SelectInto(student.Network, done);
 

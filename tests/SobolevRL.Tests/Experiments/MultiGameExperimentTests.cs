@@ -177,6 +177,52 @@ public class MultiGameExperimentTests
     }
 
     [Fact]
+    public void WithALambdaGridEachSobolevStudentIsItsSearchsChoiceOnValidationAndTheReportSaysWhichLambda()
+    {
+        string dir = ExperimentFixtures.TempDir();
+        try
+        {
+            // Validation every 3 of the 8 (multi-game) and 6 (few-shot) steps, on 30% of each game's training episodes.
+            var validated = Tiny().Distill with { Validation = new ValidationOptions { Every = 3, Fraction = 0.3 } };
+            var options = Tiny() with { Seeds = 1, SingleGame = false, FewShot = [100], Episodes = 0, LambdaGrid = [0.1], Distill = validated };
+            var result = MultiGameExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken)!;
+            Assert.All(result.Rows.Where(r => r.Loss == "regular"), r => Assert.Equal(0, r.Lambda));
+            foreach (string name in new[] { "multi-minatar-4x16-sobolev-s0", "few-scratch-sobolev-p100-s0", "few-multi-sobolev-p100-s0" })
+            {
+                // Each Sobolev student: a search over 0 and 0.1 in its run directory; its rows are those of the trial of lowest validation KL.
+                string search = Path.Combine(dir, "runs", name);
+                var saved = JsonSerializer.Deserialize<LambdaSearchResult<MultiGameSummary>>(File.ReadAllText(Path.Combine(search, "lambda-search.json")), Json.Options)!;
+                Assert.Equal([0, 0.1], saved.Trials.Select(t => t.Lambda));
+                Assert.Equal(saved.Trials.MinBy(t => t.Student.ValidationKl)!.Lambda, saved.Chosen.Lambda);
+                var rows = result.Rows.Where(r => r.Run.StartsWith(Path.Combine("runs", name) + Path.DirectorySeparatorChar, StringComparison.Ordinal)).ToArray();
+                Assert.NotEmpty(rows);
+                Assert.All(rows, r => Assert.Equal((saved.Chosen.Lambda, Path.GetRelativePath(dir, LambdaSearch.TrialDirectory(search, saved.Chosen.Lambda))), (r.Lambda, r.Run)));
+                Assert.All(rows, r => Assert.Equal(saved.Chosen.Student.Games.Single(g => g.Game == r.Game).HeldOutKl, r.Kl));
+            }
+            // The few-shot student from the multi-game one starts from the multi-game search's chosen trial.
+            string chosenMulti = result.Rows.First(r => r.Kind == "multi" && r.Loss == "sobolev").Run;
+            foreach (var trial in Directory.GetDirectories(Path.Combine(dir, "runs", "few-multi-sobolev-p100-s0"), "lambda-*"))
+                Assert.Contains(Path.Combine(dir, chosenMulti), File.ReadAllText(Path.Combine(trial, RunDirectory.ConfigFile)));
+            string report = File.ReadAllText(Path.Combine(dir, "report.md"));
+            Assert.Contains("λ chosen per student by validation KL among 0, 0.1", report);
+            Assert.Contains("## λ of the Sobolev students, chosen on validation", report);
+            Assert.Contains($"`{chosenMulti}`", report);
+
+            // Without a validation point within the steps the search could not choose: refused before anything is written.
+            string refused = Path.Combine(Path.GetTempPath(), "sobolevrl-mg-refused-" + Guid.NewGuid().ToString("N")[..8]);
+            var e = Assert.Throws<UserErrorException>(() => MultiGameExperiment.Run(options with { FewShotSteps = 2 }, refused, CPU,
+                cancel: TestContext.Current.CancellationToken));
+            Assert.Contains("lambda_grid", e.Message);
+            Assert.Contains("validation.every (3)", e.Message);
+            Assert.False(Directory.Exists(refused));
+        }
+        finally
+        {
+            DistillFixtures.Delete(dir);
+        }
+    }
+
+    [Fact]
     public void PairsBySeedWithinTheSameStudentAndGame()
     {
         MultiGameRow Row(string kind, string loss, long seed, string game, double kl, double percent = double.NaN) =>

@@ -1,5 +1,3 @@
-using SobolevRL.Sweeps;
-
 namespace SobolevRL.Tests.Sweeps;
 
 /// <summary>A tiny real sweep through a Slurm cluster (the one-node cluster of tests/slurm/start-cluster.sh in CI).</summary>
@@ -10,18 +8,10 @@ public class SlurmSweepTests : IDisposable
 
     public void Dispose() => SweepFixtures.Delete(_dir);
 
-    private static string? MissingCluster()
-    {
-        const string how = "run 'eval \"$(tests/slurm/start-cluster.sh)\"' as root (.ci/run does) or export SLURM_CONF of a cluster";
-        if (!ExternalCommand.OnPath("sbatch")) return "needs Slurm's sbatch on PATH (apt-get install slurm-wlm munge); " + how;
-        var (code, stdout, _) = ExternalCommand.Run("sinfo", "-h", "-o", "%t");
-        return code == 0 && stdout.Split('\n').Any(s => s.Trim() is "idle" or "mix" or "alloc") ? null : "needs a running Slurm cluster with an available node; " + how;
-    }
-
     [Fact]
     public void JobArraySweepRunsEveryTaskAndAggregates()
     {
-        if (MissingCluster() is { } reason) Assert.Skip(reason);
+        if (SweepFixtures.MissingSlurmCluster() is { } reason) Assert.Skip(reason);
         string sweepDir = Path.Combine(_dir, "out");
         string file = SweepFixtures.Write(_dir, "slurm", SweepFixtures.TinyBase + """
 

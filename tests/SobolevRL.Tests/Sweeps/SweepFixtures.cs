@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SobolevRL.Sweeps;
 
 namespace SobolevRL.Tests.Sweeps;
 
@@ -12,6 +13,15 @@ public static class SweepFixtures
           optim: {steps: 20, batch_size: 16}
           logging: {checkpoint_every: 10, eval_every: 0, metrics_every: 10, held_out_states: 32}
         """;
+
+    /// <summary>Why the Slurm tests cannot run here (no sbatch, or no cluster with an available node), or null when they can.</summary>
+    public static string? MissingSlurmCluster()
+    {
+        const string how = "run 'eval \"$(tests/slurm/start-cluster.sh)\"' as root (.ci/run does) or export SLURM_CONF of a cluster";
+        if (!ExternalCommand.OnPath("sbatch")) return "needs Slurm's sbatch on PATH (apt-get install slurm-wlm munge); " + how;
+        var (code, stdout, _) = ExternalCommand.Run("sinfo", "-h", "-o", "%t");
+        return code == 0 && stdout.Split('\n').Any(s => s.Trim() is "idle" or "mix" or "alloc") ? null : "needs a running Slurm cluster with an available node; " + how;
+    }
 
     public static string TempDir()
     {

@@ -58,13 +58,17 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
             AllowDamaged = settings.AllowDamaged,
             Device = device,
         };
-        if (Replay.MultiGameDataset.IsMultiGame(settings.Data))
-        {
-            if (settings.LambdaSearch != null) throw new UserErrorException("--lambda-search takes one dataset, but --data names several games; run one λ per multi-game distill");
-            return MultiGame(job, settings.Json, cancellationToken);
-        }
+        bool multiGame = Replay.MultiGameDataset.IsMultiGame(settings.Data);
         if (settings.LambdaSearch != null)
-            return Search(job, Experiments.LambdaSearch.ParseGrid(settings.LambdaSearch, "--lambda-search"), settings.Json, cancellationToken);
+        {
+            var grid = Experiments.LambdaSearch.ParseGrid(settings.LambdaSearch, "--lambda-search");
+            return multiGame
+                ? Search(progress => Experiments.LambdaSearch.RunMultiGame(job, grid, progress, cancellationToken, Output.Log), settings.Json,
+                    s => s, s => string.Join(", ", s.Games.Select(g => $"{g.Game} {g.HeldOutKl.ToString("G4", CultureInfo.InvariantCulture)}")))
+                : Search(progress => Experiments.LambdaSearch.Run(job, grid, progress, cancellationToken, Output.Log), settings.Json,
+                    s => s.Distill, s => s.Distill.HeldOutKl.ToString("G4", CultureInfo.InvariantCulture));
+        }
+        if (multiGame) return MultiGame(job, settings.Json, cancellationToken);
         var (run, summary, _) = CliProgress.Run(progress => DistillJob.Run(job, progress, cancellationToken, Output.Log), plain: settings.Json);
         if (settings.Json)
         {
@@ -112,9 +116,11 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
         return 0;
     }
 
-    private static int Search(DistillJobOptions job, IReadOnlyList<double> grid, bool json, CancellationToken cancel)
+    // The table of a λ search of either kind (one game or several): each trial's summary and its held-out KL(s).
+    private static int Search<T>(Func<IProgress<ProgressInfo>, (RunDirectory Run, Experiments.LambdaSearchResult<T> Result)> search, bool json,
+        Func<T, IDistillSummary> summaryOf, Func<T, string> heldOutKl)
     {
-        var (run, result) = CliProgress.Run(progress => Experiments.LambdaSearch.Run(job, grid, progress, cancel, Output.Log), plain: json);
+        var (run, result) = CliProgress.Run(search, plain: json);
         var options = ConfigLoader.Load<DistillOptions>(run.File(RunDirectory.ConfigFile), []);
         if (json)
         {
@@ -124,13 +130,17 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
         string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
         Output.Table($"λ search, {options.Student}, sobolev {options.Loss.Sobolev} ({options.Loss.DerivativeForm.ToString().ToLowerInvariant()})",
             ["λ", "validation KL", "chosen step", "steps", "held-out KL", "train s", "CPU s", ""],
-            [.. result.Trials.Select(t => new[]
+            [.. result.Trials.Select(t =>
             {
-                F(t.Lambda), F(t.Student.Distill.ValidationKl), t.Student.Distill.ChosenStep.ToString(CultureInfo.InvariantCulture),
-                t.Student.Distill.Steps.ToString(CultureInfo.InvariantCulture), F(t.Student.Distill.HeldOutKl), F(t.Student.Distill.TrainSeconds),
-                F(t.Student.Distill.CpuSeconds), t == result.Chosen ? "chosen" : "",
+                var s = summaryOf(t.Student);
+                return new[]
+                {
+                    F(t.Lambda), F(s.ValidationKl), s.ChosenStep.ToString(CultureInfo.InvariantCulture), s.Steps.ToString(CultureInfo.InvariantCulture),
+                    heldOutKl(t.Student), F(s.TrainSeconds), F(s.CpuSeconds), ReferenceEquals(t, result.Chosen) ? "chosen" : "",
+                };
             })]);
-        Output.Log($"chosen λ = {F(result.Chosen.Lambda)} (validation KL {F(result.Chosen.Student.Distill.ValidationKl)}, step {result.Chosen.Student.Distill.ChosenStep}); run: {result.Chosen.Student.RunPath}");
+        var chosen = summaryOf(result.Chosen.Student);
+        Output.Log($"chosen λ = {F(result.Chosen.Lambda)} (validation KL {F(chosen.ValidationKl)}, step {chosen.ChosenStep}); run: {Experiments.LambdaSearch.TrialDirectory(run.Path, result.Chosen.Lambda)}");
         return 0;
     }
 }

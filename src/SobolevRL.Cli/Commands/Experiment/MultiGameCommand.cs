@@ -29,6 +29,10 @@ public sealed class MultiGameCommand : Command<MultiGameCommand.Settings>
         [CommandOption("--states <N>"), Description("States recorded per game, training + held-out (config key states).")]
         public long? States { get; init; }
 
+        /// <summary>λ grid chosen on validation.</summary>
+        [CommandOption("--lambda-grid <LIST>"), Description("Comma-separated λ grid: each Sobolev student is the trial of lowest validation KL among these and 0 (config key lambda_grid; default none: distill.loss.weight), e.g. 0.1,1.")]
+        public string? LambdaGrid { get; init; }
+
         /// <summary>Part of the students.</summary>
         [CommandOption("--shard <I/N>"), Description("Train only part I of N of the students (a Slurm array task: $SLURM_ARRAY_TASK_ID/N), in --out, created or continued; no report. Then run again with --resume and no --shard for the report.")]
         public string? Shard { get; init; }
@@ -47,7 +51,8 @@ public sealed class MultiGameCommand : Command<MultiGameCommand.Settings>
     {
         var device = TorchSetup.Apply(settings);
         var overrides = settings.Overrides(("games", RunSettings.List(settings.Games)), ("held_out", settings.HeldOut), ("students", settings.Students),
-            ("seeds", settings.Seeds), ("distill.optim.steps", settings.Steps), ("states", settings.States), ("episodes", settings.Episodes));
+            ("seeds", settings.Seeds), ("distill.optim.steps", settings.Steps), ("states", settings.States), ("episodes", settings.Episodes),
+            ("lambda_grid", RunSettings.List(settings.LambdaGrid)));
         var options = ConfigLoader.Load<MultiGameExperimentOptions>(settings.ConfigFile, overrides);
         options.Validate("");
         options.ResolveTeachers();
