@@ -1,3 +1,4 @@
+using SobolevRL.Experiments;
 using SobolevRL.Runs;
 
 namespace SobolevRL.Cli.Infrastructure;
@@ -90,4 +91,40 @@ public class ExperimentSettings : RunSettings
     /// <summary>Training steps of every model.</summary>
     [CommandOption("--steps <N>"), Description("Optimiser steps of every model trained, the same for every mode (config key steps; distill.optim.steps in data-efficiency).")]
     public long? Steps { get; init; }
+}
+
+/// <summary>Options of the experiments that can run as parts of one directory (<c>--shard I/N</c>, e.g. Slurm array tasks).</summary>
+public class ShardedExperimentSettings : ExperimentSettings
+{
+    /// <summary>The part of the students this process trains.</summary>
+    [CommandOption("--shard <I/N>"), Description("Train only part I of N of the students (a Slurm array task: $SLURM_ARRAY_TASK_ID/N), in --out, created or continued; no report. Then run again with --resume and no --shard for the report.")]
+    public string? Shard { get; init; }
+
+    /// <summary>The part of <c>--shard</c> (null: the whole experiment); a user error when it is malformed or has no <c>--out</c>.</summary>
+    public ExperimentShard? Part()
+    {
+        var shard = Shard is null ? null : ExperimentShard.Parse(Shard);
+        if (shard != null && Out is null) throw new UserErrorException("--shard needs --out: every part of the experiment writes into one directory");
+        return shard;
+    }
+
+    /// <summary>
+    /// The experiment's directory: <see cref="RunSettings.StartRun"/>, or for a part created or continued under the
+    /// experiment's setup lock, since the parts start in any order and each may be the first.
+    /// </summary>
+    public RunDirectory StartPart<T>(string name, T options, ExperimentShard? shard, CancellationToken cancel) where T : notnull, new()
+    {
+        if (shard is null) return StartRun(name, options, "experiment");
+        using var setup = ExperimentShard.SetupLock(Out!, cancel);
+        var run = RunDirectory.Create(name, Out, resume: true);
+        ResumeConfig.SaveOrCheck(options, run, resume: true);
+        return run;
+    }
+
+    /// <summary>Says that <paramref name="shard"/> is done and how to report; the command's exit code.</summary>
+    public static int PartDone(ExperimentShard shard, RunDirectory run)
+    {
+        Output.Log($"part {shard.Index} of {shard.Count} done in {run.Path}; when every part is done: the same command with --resume and without --shard writes the report");
+        return 0;
+    }
 }

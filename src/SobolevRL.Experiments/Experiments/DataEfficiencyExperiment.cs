@@ -59,14 +59,25 @@ public sealed record DataEfficiencyResult(string Env, string Teacher, ReturnStat
 /// </summary>
 public static class DataEfficiencyExperiment
 {
-    /// <summary>Runs (or continues) the experiment in <paramref name="outDir"/>.</summary>
-    public static DataEfficiencyResult Run(DataEfficiencyOptions o, string outDir, Device device, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default,
-        Action<string>? warn = null)
+    /// <summary>
+    /// Runs (or continues) the experiment in <paramref name="outDir"/>. With <paramref name="shard"/> only that part's
+    /// (fraction, seed) groups are trained (a group's students stay in one process: they share the λ choice and, under an
+    /// equal-time budget, the wall time) and null is returned: a later run without a shard finds them finished and reports.
+    /// </summary>
+    public static DataEfficiencyResult? Run(DataEfficiencyOptions o, string outDir, Device device, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default,
+        Action<string>? warn = null, ExperimentShard? shard = null)
     {
         o.Validate("");
         string teacherPath = ShippedAgents.Resolve(o.Data.Teacher);
         string datasetDir = Path.Combine(outDir, "dataset");
-        o.Data.Ensure(datasetDir, device, progress, cancel);
+        var plan = new EpisodePlan(o.Data.Env, o.Episodes, o.MaxEpisodeSteps);
+        ReturnStatistics? teacherReturns;
+        // Parts started together: one of them records the dataset and plays the teacher, the others wait and reuse them.
+        using (shard is null ? null : ExperimentShard.SetupLock(outDir, cancel))
+        {
+            o.Data.Ensure(datasetDir, device, progress, cancel);
+            teacherReturns = o.Episodes > 0 ? TeacherReturns(teacherPath, plan, Path.Combine(outDir, "teacher.json")) : null;
+        }
 
         long teacherParameters;
         DatasetSummary whole;
@@ -80,17 +91,21 @@ public static class DataEfficiencyExperiment
         var info = new TeacherInfo(teacherPath, teacherParameters);
         if (warn != null)
             foreach (string w in SmallDataWarnings(o, datasetDir, Math.Min(whole.HeldOutStates, o.Distill.Logging.HeldOutStates))) warn(w);
-        var plan = new EpisodePlan(o.Data.Env, o.Episodes, o.MaxEpisodeSteps);
-        var teacherReturns = o.Episodes > 0 ? TeacherReturns(teacherPath, plan, Path.Combine(outDir, "teacher.json")) : null;
 
         var rows = new List<DataEfficiencyRow>();
         var forms = o.FormGrid.Select(DataEfficiencyOptions.ParseFormEntry).ToArray();
-        long runs = o.Fractions.Length * o.Seeds * (o.LambdaGrid.Length > 0 ? 1L : StudentsPerFractionAndSeed(o)), done = 0;
-        foreach (double percent in o.Fractions.Order())
+        var fractions = o.Fractions.Order().ToArray();
+        long Group(int fraction, long seed) => fraction * (long)o.Seeds + seed;
+        long groups = Enumerable.Range(0, fractions.Length).Sum(f => Enumerable.Range(0, o.Seeds).Count(s => shard?.Owns(Group(f, s)) ?? true));
+        long runs = groups * (o.LambdaGrid.Length > 0 ? 1L : StudentsPerFractionAndSeed(o)), done = 0;
+        for (int f = 0; f < fractions.Length; f++)
         {
+            double percent = fractions[f];
+            if (shard != null && !Enumerable.Range(0, o.Seeds).Any(s => shard.Owns(Group(f, s)))) continue;
             using var data = OnDiskDataset.Open(datasetDir, percent / 100.0, verifyChecksums: false);
             for (long seed = 0; seed < o.Seeds; seed++)
             {
+                if (shard != null && !shard.Owns(Group(f, seed))) continue;
                 if (forms.Length > 0 || o.NoiseGrid.Length > 0)
                 {
                     rows.AddRange(CompareForms(o, forms, percent, seed, data, outDir, device, info, plan, () => progress?.Report(new ProgressInfo("data-efficiency", ++done, runs, "students")), progress, cancel));
@@ -124,6 +139,7 @@ public static class DataEfficiencyExperiment
                 }
             }
         }
+        if (shard != null) return null;
         string protocol = $"{EvaluationProtocol.Describe(o.Data.Env, EvaluationProtocol.Options(o.Data.Env))}, greedy, {o.Episodes} episodes from seed {EvaluationProtocol.SeedBase}"
             + (o.MaxEpisodeSteps > 0 ? $", cut at {o.MaxEpisodeSteps} steps" : "");
         long heldOut = Math.Min(whole.HeldOutStates, o.Distill.Logging.HeldOutStates);

@@ -58,28 +58,6 @@ public sealed record MultiGameExperimentResult(IReadOnlyList<string> Games, stri
 public sealed record MultiGameStudentPlan(string Name, string Kind, string Student, string Loss, long Seed, IReadOnlyList<string> Games, double Percent, string Init);
 
 /// <summary>
-/// A part of an experiment's students for one process of several (a Slurm array task): the (seed, loss) groups whose
-/// index modulo <see cref="Count"/> is <see cref="Index"/>; a few-shot run is in the group of the multi-game run it starts from.
-/// </summary>
-/// <param name="Index">This part, 0 ≤ Index &lt; Count.</param>
-/// <param name="Count">Parts.</param>
-public sealed record ExperimentShard(int Index, int Count)
-{
-    /// <summary>Parses <c>I/N</c> (a user error naming the <c>shard</c> setting otherwise).</summary>
-    public static ExperimentShard Parse(string text)
-    {
-        var parts = text.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && i < n)
-            return new ExperimentShard(i, n);
-        throw new UserErrorException($"{UserErrorException.Key("shard")} '{text}': expected I/N with 0 <= I < N (e.g. $SLURM_ARRAY_TASK_ID/6)");
-    }
-
-    /// <summary>Whether the student <paramref name="plan"/> belongs to this part.</summary>
-    public bool Owns(MultiGameStudentPlan plan) => (plan.Seed * 2 + (plan.Loss == "regular" ? 0 : 1)) % Count == Index;
-}
-
-/// <summary>
 /// The multi-game experiment of issue 14: records (or reuses) one dataset per game with its shipped teacher; trains
 /// Regular and Sobolev multi-game students (<see cref="MultiGameDistillJob"/>) of every size on the training games, and
 /// single-game students of the first size on each; scores every game of every student (held-out states and episodes
@@ -93,10 +71,10 @@ public static class MultiGameExperiment
     public const string RowsFile = "rows.json";
 
     /// <summary>
-    /// Start of the log line written when a student has been trained and scored (followed by its run name): the parts
-    /// of a sharded experiment say in their logs which students each trained; a student found finished is not logged.
+    /// The <see cref="ExperimentShard"/> group of <paramref name="plan"/>: its (seed, loss), so that a few-shot run is in
+    /// the group of the multi-game run it starts from, and a λ search's trials stay together.
     /// </summary>
-    public const string TrainedLog = "trained student";
+    public static long ShardGroup(MultiGameStudentPlan plan) => plan.Seed * 2 + (plan.Loss == "regular" ? 0 : 1);
 
     /// <summary>The students of <paramref name="o"/>, in training order.</summary>
     public static IReadOnlyList<MultiGameStudentPlan> Plan(MultiGameExperimentOptions o)
@@ -148,7 +126,7 @@ public static class MultiGameExperiment
         var data = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var teacherReturns = new Dictionary<string, ReturnStatistics>(StringComparer.OrdinalIgnoreCase);
         // Parts of one experiment (shards) start together: one of them records the datasets and plays the teachers, the others wait.
-        using (shard is null ? null : SetupLock(outDir, cancel))
+        using (shard is null ? null : ExperimentShard.SetupLock(outDir, cancel))
         {
             string store = o.Datasets.Length > 0 ? o.Datasets : Path.Combine(outDir, "datasets");
             Directory.CreateDirectory(store);
@@ -170,7 +148,7 @@ public static class MultiGameExperiment
         }
 
         WarnOfFewShotFractionsWithTheSameData(o, data[o.HeldOut], log);
-        var plans = Plan(o).Where(p => shard?.Owns(p) ?? true).ToArray();
+        var plans = Plan(o).Where(p => shard?.Owns(ShardGroup(p)) ?? true).ToArray();
         var rows = new List<MultiGameRow>();
         for (int i = 0; i < plans.Length; i++)
         {
@@ -247,7 +225,7 @@ public static class MultiGameExperiment
                 summary.StudentParameters, game?.TrainStates ?? 0, summary.Steps, summary.CpuSeconds, Path.GetRelativePath(outDir, studentDir), lambda));
         }
         RunDirectory.WriteAtomic(rowsPath, Json.Serialize(rows));
-        log?.Invoke($"{TrainedLog} {plan.Name}");
+        log?.Invoke($"{ExperimentShard.TrainedLog} {plan.Name}");
         return rows;
     }
 
@@ -263,15 +241,6 @@ public static class MultiGameExperiment
         return Path.GetFullPath(Path.Combine(outDir, run));
     }
 
-    /// <summary>
-    /// The lock the parts of an experiment in <paramref name="outDir"/> take while they set it up (its config, datasets
-    /// and teacher returns), so that parts started together do not write the same files at once.
-    /// </summary>
-    public static IDisposable SetupLock(string outDir, CancellationToken cancel)
-    {
-        Directory.CreateDirectory(outDir);
-        return FileLock.Acquire(Path.Combine(outDir, "setup.lock"), TimeSpan.FromMilliseconds(250), cancel);
-    }
 
     /// <summary>
     /// Whether the multi-game students play the held-out game zero-shot: with a shared head and no input adapters

@@ -36,7 +36,7 @@ public class DataEfficiencyTests
             string first = Path.Combine(dir, "runs", "p20-s0-regular", StudentRuns.ResultFile);
             var finishedAt = File.GetLastWriteTimeUtc(first);
 
-            var result = DataEfficiencyExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken);
+            var result = DataEfficiencyExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken)!;
             Assert.Equal(finishedAt, File.GetLastWriteTimeUtc(first));
             Assert.Equal(4, result.Rows.Count);
             var small = result.Rows.First(r => r.Percent == 20).TrainStates;
@@ -75,7 +75,7 @@ public class DataEfficiencyTests
                 NoiseGrid = [0.05, 0.2],
             };
             Assert.Equal(1 + 2 + 1 + 2, DataEfficiencyExperiment.StudentsPerFractionAndSeed(options));
-            var result = DataEfficiencyExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken);
+            var result = DataEfficiencyExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken)!;
             Assert.Equal(2 * 6, result.Rows.Count);
             foreach (var seed in result.Rows.GroupBy(r => r.Seed))
             {
@@ -98,6 +98,59 @@ public class DataEfficiencyTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void PartsTrainTheirOwnFractionSeedGroupsAndTheReportEqualsOneProcesss()
+    {
+        string sharded = ExperimentFixtures.TempDir(), whole = ExperimentFixtures.TempDir();
+        try
+        {
+            var options = new DataEfficiencyOptions
+            {
+                Data = ExperimentFixtures.Data(600),
+                Fractions = [50, 100],
+                Seeds = 2,
+                Episodes = 1,
+                MaxEpisodeSteps = 100,
+                Distill = ExperimentFixtures.Distill(10),
+            };
+            var cancel = TestContext.Current.CancellationToken;
+            // Part 1 of 2 first (parts start in any order): groups are (fraction, seed) in order, so it owns seed 1 of each fraction.
+            Assert.Null(DataEfficiencyExperiment.Run(options, sharded, CPU, cancel: cancel, shard: new ExperimentShard(1, 2)));
+            string[] Runs() => [.. Directory.GetDirectories(Path.Combine(sharded, "runs")).Select(Path.GetFileName).Order()!];
+            Assert.Equal(["p100-s1-regular", "p100-s1-sobolev", "p50-s1-regular", "p50-s1-sobolev"], Runs());
+            Assert.False(File.Exists(Path.Combine(sharded, RunDirectory.ReportFile)));
+            Assert.Null(DataEfficiencyExperiment.Run(options, sharded, CPU, cancel: cancel, shard: new ExperimentShard(0, 2)));
+            Assert.Equal(8, Runs().Length);
+            var fromParts = DataEfficiencyExperiment.Run(options, sharded, CPU, cancel: cancel)!;
+            var oneProcess = DataEfficiencyExperiment.Run(options, whole, CPU, cancel: cancel)!;
+            // Every number but the timings (and the run paths) is the same: each student is deterministic by its seed.
+            string[] Results(string dir) => [.. File.ReadAllLines(Path.Combine(dir, DataEfficiencyReport.ResultsFile)).Select(l => string.Join(',', l.Split(',').Where((_, i) => !Timing.Contains(i))))];
+            Assert.Equal(Results(whole), Results(sharded));
+            Assert.Equal(oneProcess.Rows.Select(r => (r.Percent, r.Seed, r.Mode, r.Kl, r.ReturnMean)), fromParts.Rows.Select(r => (r.Percent, r.Seed, r.Mode, r.Kl, r.ReturnMean)));
+        }
+        finally
+        {
+            Directory.Delete(sharded, true);
+            Directory.Delete(whole, true);
+        }
+    }
+
+    [Fact]
+    public void AShardWithoutOutOrOutOfRangeIsRefusedBeforeAnyWork()
+    {
+        string dir = Path.Combine(ExperimentFixtures.TempDir(), "never");
+        var noOut = CliProcess.Run("experiment", "data-efficiency", "--shard", "0/2", "--states", "600", "--yes");
+        Assert.True(noOut.Code == 2, noOut.Stderr);
+        Assert.Contains("--shard needs --out", noOut.Stderr);
+        var outOfRange = CliProcess.Run("experiment", "data-efficiency", "--shard", "2/2", "--states", "600", "--out", dir);
+        Assert.True(outOfRange.Code == 2, outOfRange.Stderr);
+        Assert.Contains("--shard '2/2': expected I/N with 0 <= I < N", outOfRange.Stderr);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    // Columns of results.csv that depend on the process: run (its path), train_seconds, cpu_seconds.
+    static readonly int[] Timing = [8, 13, 14];
 
     [Fact]
     public void ABadFormGridIsAUserErrorNamingItsKey()

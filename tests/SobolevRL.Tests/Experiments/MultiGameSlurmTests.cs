@@ -28,9 +28,9 @@ public class MultiGameSlurmTests : IDisposable
 
     private static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    /// <summary>Students named in <paramref name="log"/>'s <see cref="MultiGameExperiment.TrainedLog"/> lines.</summary>
+    /// <summary>Students named in <paramref name="log"/>'s <see cref="ExperimentShard.TrainedLog"/> lines.</summary>
     private static string[] Trained(string log) =>
-        [.. System.Text.RegularExpressions.Regex.Matches(log, MultiGameExperiment.TrainedLog + @" (\S+)").Select(m => m.Groups[1].Value)];
+        [.. System.Text.RegularExpressions.Regex.Matches(log, ExperimentShard.TrainedLog + @" (\S+)").Select(m => m.Groups[1].Value)];
 
     /// <summary><c>results.csv</c> without its <c>cpu_seconds</c> column (a timing, the only figure not fixed by the seeds).</summary>
     private static string[] ResultsWithoutTimings(string dir)
@@ -75,7 +75,7 @@ public class MultiGameSlurmTests : IDisposable
         for (int i = 0; i < parts; i++)
         {
             var shard = new ExperimentShard(i, parts);
-            Assert.Equal(plans.Where(shard.Owns).Select(p => p.Name).Order(), byPart[i].Order());
+            Assert.Equal(plans.Where(p => shard.Owns(MultiGameExperiment.ShardGroup(p))).Select(p => p.Name).Order(), byPart[i].Order());
         }
         Assert.Equal(plans.Select(p => p.Name).Order(), byPart.SelectMany(p => p).Order()); // none twice
         Assert.Empty(Trained(Log($"slurm-{report}.out")));

@@ -11,7 +11,7 @@ namespace SobolevRL.Cli.Commands.Experiment;
 public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settings>
 {
     /// <summary>Options of <c>experiment data-efficiency</c>; each flag sets one config key.</summary>
-    public sealed class Settings : ExperimentSettings
+    public sealed class Settings : ShardedExperimentSettings
     {
         /// <summary>Environment.</summary>
         [CommandOption("--env <ID>"), Description("Environment id (config key data.env).")]
@@ -55,11 +55,13 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
             ("episodes", settings.Episodes), ("lambda_grid", RunSettings.List(settings.LambdaGrid)), ("budget", settings.Budget?.Replace('-', '_')));
         var options = ConfigLoader.Load<DataEfficiencyOptions>(settings.ConfigFile, overrides);
         options.Validate("");
+        var shard = settings.Part();
         LongJob.Confirm("experiment data-efficiency", JobPlans.DataEfficiency(options).ToString(),
             settings.States != null || settings.Config != null || settings.Resume, settings.Yes, "--states", settings.Json);
         ShippedAgents.Resolve(options.Data.Teacher);
-        var run = settings.StartRun("data-efficiency", options, "experiment");
-        var result = CliProgress.Run(progress => DataEfficiencyExperiment.Run(options, run.Path, device, progress, cancellationToken, Output.Log), plain: settings.Json);
+        var run = settings.StartPart("data-efficiency", options, shard, cancellationToken);
+        var result = CliProgress.Run(progress => DataEfficiencyExperiment.Run(options, run.Path, device, progress, cancellationToken, Output.Log, shard), plain: settings.Json);
+        if (result is null) return ShardedExperimentSettings.PartDone(shard!, run);
         if (settings.Json)
         {
             Output.Json(result);

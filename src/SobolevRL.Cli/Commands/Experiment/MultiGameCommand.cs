@@ -11,7 +11,7 @@ namespace SobolevRL.Cli.Commands.Experiment;
 public sealed class MultiGameCommand : Command<MultiGameCommand.Settings>
 {
     /// <summary>Options of <c>experiment multi-game</c>; each flag sets one config key.</summary>
-    public sealed class Settings : ExperimentSettings
+    public sealed class Settings : ShardedExperimentSettings
     {
         /// <summary>Training games.</summary>
         [CommandOption("--games <LIST>"), Description("Comma-separated training games, each with a teacher agents/minatar/GAME/policy.onnx (config key games).")]
@@ -33,10 +33,6 @@ public sealed class MultiGameCommand : Command<MultiGameCommand.Settings>
         [CommandOption("--lambda-grid <LIST>"), Description("Comma-separated λ grid: each Sobolev student is the trial of lowest validation KL among these and 0 (config key lambda_grid; default none: distill.loss.weight), e.g. 0.1,1.")]
         public string? LambdaGrid { get; init; }
 
-        /// <summary>Part of the students.</summary>
-        [CommandOption("--shard <I/N>"), Description("Train only part I of N of the students (a Slurm array task: $SLURM_ARRAY_TASK_ID/N), in --out, created or continued; no report. Then run again with --resume and no --shard for the report.")]
-        public string? Shard { get; init; }
-
         /// <summary>Run the default plan.</summary>
         [CommandOption("--yes"), Description("Run even when only defaults define the job (without --games, --held-out or --config it refuses and prints its plan).")]
         public bool Yes { get; init; }
@@ -56,24 +52,12 @@ public sealed class MultiGameCommand : Command<MultiGameCommand.Settings>
         var options = ConfigLoader.Load<MultiGameExperimentOptions>(settings.ConfigFile, overrides);
         options.Validate("");
         options.ResolveTeachers();
-        var shard = settings.Shard is null ? null : ExperimentShard.Parse(settings.Shard);
-        if (shard != null && settings.Out is null) throw new UserErrorException("--shard needs --out: every part of the experiment writes into one directory");
+        var shard = settings.Part();
         LongJob.Confirm("experiment multi-game", JobPlans.MultiGame(options).ToString(),
             settings.Games != null || settings.HeldOut != null || settings.Config != null || settings.Resume, settings.Yes, "--games, --held-out", settings.Json);
-        RunDirectory run;
-        if (shard is null) run = settings.StartRun("multi-game", options, "experiment");
-        else
-        {
-            using var setup = MultiGameExperiment.SetupLock(settings.Out!, cancellationToken); // the parts start in any order: each creates or continues it
-            run = RunDirectory.Create("multi-game", settings.Out, resume: true);
-            ResumeConfig.SaveOrCheck(options, run, resume: true);
-        }
+        var run = settings.StartPart("multi-game", options, shard, cancellationToken);
         var result = CliProgress.Run(progress => MultiGameExperiment.Run(options, run.Path, device, progress, cancellationToken, Output.Log, shard), plain: settings.Json);
-        if (result is null)
-        {
-            Output.Log($"part {shard!.Index} of {shard.Count} done in {run.Path}; when every part is done: the same command with --resume and without --shard writes the report");
-            return 0;
-        }
+        if (result is null) return ShardedExperimentSettings.PartDone(shard!, run);
         if (settings.Json)
         {
             Output.Json(result);
