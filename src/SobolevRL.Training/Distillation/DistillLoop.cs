@@ -130,7 +130,8 @@ public sealed record DistillLoopParts
 /// <param name="LastLoss">Total loss of the last step.</param>
 /// <param name="TrainSeconds">Wall time of the loop in this process.</param>
 /// <param name="CpuSeconds">CPU time of this process during the loop.</param>
-public sealed record DistillLoopResult(long Done, double LastLoss, double TrainSeconds, double CpuSeconds);
+/// <param name="TrainingLossFell">The value loss of the last window was below the first step's (<see cref="DivergenceMonitor.TrainingLossFell"/>).</param>
+public sealed record DistillLoopResult(long Done, double LastLoss, double TrainSeconds, double CpuSeconds, bool TrainingLossFell = false);
 
 /// <summary>
 /// The step loop of every distillation run (<see cref="DistillTrainer"/>, <see cref="MultiGameTrainer"/>): the batch
@@ -207,7 +208,8 @@ public static class DistillLoop
             if ((o.Logging.EvalEvery > 0 && done % o.Logging.EvalEvery == 0) || last) p.Snapshot(done);
             progress?.Report(new ProgressInfo(p.Label, done, total));
         }
-        return new DistillLoopResult(done, lastLoss, clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds);
+        return new DistillLoopResult(done, lastLoss, clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds,
+            divergence.TrainingLossFell);
     }
 
     /// <summary>The error of a run whose training diverged (<paramref name="what"/>), naming its last good checkpoint.</summary>

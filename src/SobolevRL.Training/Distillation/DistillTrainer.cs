@@ -76,7 +76,7 @@ public static class DistillTrainer
         long chosenStep = validation.SelectInto(student, done);
 
         var final = HeldOutMetrics.Compute(student, heldOut, temperature, labelMask: labelMask);
-        if (new DivergenceMonitor(o.Divergence).CheckFinal(o.Optim.Steps, final.Kl, heldOut, temperature) is { } worse) throw DistillLoop.Diverged(setup.Run, worse, o.Optim.Steps);
+        if (new DivergenceMonitor(o.Divergence).CheckFinal(o.Optim.Steps, final.Kl, heldOut, temperature, loop.TrainingLossFell) is { } worse) throw DistillLoop.Diverged(setup.Run, worse, o.Optim.Steps);
         string onnxPath = setup.Run.File(OnnxFile);
         double onnxDiff = StudentExport.Export(student, spec, summary, sobolev, o, onnxPath, heldOut);
         long studentParams = PolicyNetworks.ParameterCount(network);

@@ -35,6 +35,31 @@ public sealed class DivergenceTests
     }
 
     [Fact]
+    public void AStudentWhoseTrainingLossFellIsKeptWhenItsHeldOutKlIsAboveUniform()
+    {
+        // Held-out teachers confident in one of 3 actions: KL(teacher ‖ uniform) = log 3 − H(softmax(5, 0, 0)).
+        using var heldOut = new SobolevRL.Replay.ReplayBatch(TorchSharp.torch.zeros(3, 2), TorchSharp.torch.tensor(new float[,] { { 5, 0, 0 }, { 0, 5, 0 }, { 0, 0, 5 } }),
+            TorchSharp.torch.tensor(new long[] { 0, 1, 2 }), null, null);
+        double[] p = [Math.Exp(5) / (Math.Exp(5) + 2), 1 / (Math.Exp(5) + 2), 1 / (Math.Exp(5) + 2)];
+        double uniform = Math.Log(3) + p.Sum(x => x * Math.Log(x));
+        Assert.Equal(uniform, DivergenceMonitor.UniformKl(heldOut, 1), 1e-6);
+        var options = new DivergenceOptions { Window = 10 };
+
+        // Overfitting: the training loss fell, the held-out KL is above uniform — a result, not divergence.
+        var learned = new DivergenceMonitor(options);
+        for (int step = 1; step <= 30; step++) Assert.Null(learned.Add(step, 1.0 / step));
+        Assert.True(learned.TrainingLossFell);
+        Assert.Null(learned.CheckFinal(30, uniform + 1, heldOut, 1, learned.TrainingLossFell));
+
+        // A run whose loss never fell (a learning rate far too high from the first step) and ends above uniform diverged.
+        var stuck = new DivergenceMonitor(options with { Growth = 1e30 });
+        for (int step = 1; step <= 30; step++) Assert.Null(stuck.Add(step, 1e5));
+        Assert.False(stuck.TrainingLossFell);
+        Assert.Contains("above the uniform policy's", stuck.CheckFinal(30, uniform + 1, heldOut, 1, stuck.TrainingLossFell));
+        Assert.Null(stuck.CheckFinal(30, uniform - 0.01, heldOut, 1, stuck.TrainingLossFell));
+    }
+
+    [Fact]
     public void AnUnknownOptimiserListsTheValidOnes()
     {
         string error = OneClearError(CliProcess.Run(Distill(TempDir("sgd"), 20, 10, "--set", "optim.optimizer=sgd")));
