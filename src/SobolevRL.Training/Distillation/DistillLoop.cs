@@ -152,6 +152,8 @@ public static class DistillLoop
         long total = o.Optim.Steps, lastGood = position.Step;
         // A run killed after its last step but before its summary: the final loss is the one its metrics logged.
         double lastLoss = position.Step >= total ? CsvRows.Value(p.Run.File("metrics.csv"), total, "loss_total") : double.NaN;
+        // Such a run (or one resumed after early stopping) trains no step here: whether its training loss fell is in its metrics.
+        bool? loggedLossFell = position.Step >= total || p.Validation.Exhausted ? LoggedLossFell(p.Run.File("metrics.csv")) : null;
         using var metrics = new MetricsLogger(p.Run);
         var divergence = new DivergenceMonitor(o.Divergence);
         var clock = Stopwatch.StartNew();
@@ -209,8 +211,12 @@ public static class DistillLoop
             progress?.Report(new ProgressInfo(p.Label, done, total));
         }
         return new DistillLoopResult(done, lastLoss, clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds,
-            divergence.TrainingLossFell);
+            loggedLossFell ?? divergence.TrainingLossFell);
     }
+
+    // The last logged value loss below the first (false without two rows).
+    private static bool LoggedLossFell(string metricsFile) =>
+        File.Exists(metricsFile) && MetricsLogger.ReadCsv(metricsFile).TryGetValue("loss_value", out var logged) && logged.Count >= 2 && logged[^1] < logged[0];
 
     /// <summary>The error of a run whose training diverged (<paramref name="what"/>), naming its last good checkpoint.</summary>
     public static UserErrorException Diverged(RunDirectory run, string what, long lastGood)
