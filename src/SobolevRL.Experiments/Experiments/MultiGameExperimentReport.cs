@@ -139,8 +139,8 @@ public static class MultiGameExperimentReport
         bool any = false;
         foreach (var (file, title, column, y, logY) in new[]
         {
-            ("held_out_return.png", $"{result.HeldOut} played zero-shot during training: return", "return_mean", "mean return, band: 95% CI", false),
-            ("held_out_kl.png", $"{result.HeldOut} played zero-shot during training: held-out KL", "kl", "KL(teacher || student) (log scale), band: 95% CI", true),
+            ("held_out_return.png", $"{result.HeldOut} zero-shot during training: return", "return_mean", "mean return", false),
+            ("held_out_kl.png", $"{result.HeldOut} zero-shot during training: held-out KL", "kl", "KL (log scale)", true),
         })
         {
             var series = new List<PlotSeries>();
