@@ -1,6 +1,7 @@
 using System.Globalization;
 using SobolevRL.Experiments;
 using SobolevRL.Runs;
+using SobolevRL.Tests.Replay;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.Distillation;
@@ -82,7 +83,7 @@ public class HeldOutSnapshotTests
         {
             MultiGameDistillJob.Run(Job(whole), null, TestContext.Current.CancellationToken);
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-            var progress = new Progress(p => { if (p.Done == 20) cancel.Cancel(); });
+            var progress = new ActionProgress(p => { if (p.Done == 20) cancel.Cancel(); });
             Assert.ThrowsAny<OperationCanceledException>(() => MultiGameDistillJob.Run(Job(split), progress, cancel.Token));
             var resumed = MultiGameDistillJob.Run(Job(split, DistillStart.Resume), null, TestContext.Current.CancellationToken);
             Assert.True(resumed.Resumed);
@@ -124,10 +125,5 @@ public class HeldOutSnapshotTests
         Assert.Contains("not a subset of the shared head's actions", e.Message);
         var map = ZeroShotPolicy.Check("MinAtar/Asterix-v1", "this run", HeadLayout.Shared, "MinAtar/Breakout-v1", 6, false, [4, 10, 10]);
         Assert.Equal([0, 1, 2, 3, 4], map.Indices);
-    }
-
-    private sealed class Progress(Action<ProgressInfo> onReport) : IProgress<ProgressInfo>
-    {
-        public void Report(ProgressInfo value) => onReport(value);
     }
 }
