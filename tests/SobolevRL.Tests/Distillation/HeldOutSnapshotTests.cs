@@ -76,6 +76,36 @@ public class HeldOutSnapshotTests
     }
 
     [Fact]
+    public void WithAnEarlierSnapshotChosenOnValidationTheSummaryScoresThoseWeightsAsEvalGamesDoes()
+    {
+        // Patience 1 with a large learning rate stops at the first validation without a new best: the run ends with an
+        // earlier snapshot, which the summary's held-out figures score (the last snapshot row is of other weights).
+        string dir = DistillFixtures.TempDir();
+        try
+        {
+            var result = MultiGameDistillJob.Run(Job(dir, DistillStart.New, "optim.steps=400", "optim.learning_rate=0.05", "validation.every=5",
+                "validation.patience=1", "validation.fraction=0.3", "logging.eval_every=5"), null, TestContext.Current.CancellationToken);
+            Assert.True(result.Summary.ChosenStep < result.Summary.Steps, $"chose {result.Summary.ChosenStep} of {result.Summary.Steps}");
+            var oracle = MultiGameSuite.Run(new MultiGameSuiteOptions
+            {
+                Run = dir,
+                HeldOut = new Dictionary<string, string> { ["asterix"] = "MinAtar/Asterix-v1" },
+                Data = new Dictionary<string, string> { ["asterix"] = AsterixData },
+                Episodes = 2,
+            }).Single(r => r.Split == "held-out").Result;
+            var summary = Assert.Single(result.Summary.HeldOutGames!);
+            Assert.Equal(result.Summary.ChosenStep, summary.Step);
+            Assert.Equal((oracle.Returns!.Mean, oracle.HeldOut!.Kl), (summary.Returns!.Mean, summary.Metrics!.Kl));
+            var chosenRow = Rows(dir).Single(r => r[0] == result.Summary.ChosenStep.ToString(CultureInfo.InvariantCulture));
+            Assert.Equal(Number(chosenRow[1]), summary.Metrics.Kl);
+        }
+        finally
+        {
+            DistillFixtures.Delete(dir);
+        }
+    }
+
+    [Fact]
     public void AResumedRunContinuesTheHeldOutRowsAndEndsWithTheCheckpointOfAnUninterruptedOne()
     {
         string whole = DistillFixtures.TempDir(), split = DistillFixtures.TempDir();
