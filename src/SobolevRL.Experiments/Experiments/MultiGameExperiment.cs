@@ -179,13 +179,21 @@ public static class MultiGameExperiment
             return JsonSerializer.Deserialize<List<MultiGameRow>>(File.ReadAllText(rowsPath), Json.Options)
                 ?? throw new UserErrorException($"{rowsPath} is empty; delete it to train the student again");
 
+        // Zero-shot: the multi-game student's snapshot evaluator also plays the held-out game while it trains (its curve in the report).
+        bool zeroShot = zeroShotGame && plan.Kind == "multi";
         var options = o.Distill with
         {
             Student = plan.Student,
             Seed = o.Distill.Seed + plan.Seed,
             Loss = o.Distill.Loss with { Sobolev = plan.Loss == "regular" ? "off" : o.Sobolev },
             Optim = plan.Kind.StartsWith("few", StringComparison.Ordinal) ? o.Distill.Optim with { Steps = o.FewShotSteps } : o.Distill.Optim,
-            Games = o.Distill.Games with { Init = plan.Init.Length > 0 ? StudentDirectory(outDir, plan.Init) : "" },
+            Games = o.Distill.Games with
+            {
+                Init = plan.Init.Length > 0 ? StudentDirectory(outDir, plan.Init) : "",
+                HeldOut = zeroShot ? $"{o.HeldOut}={envs[o.HeldOut]}" : "",
+                HeldOutData = zeroShot ? $"{o.HeldOut}={data[o.HeldOut]}" : "",
+            },
+            Logging = zeroShot ? HeldOutCurveLogging(o) : o.Distill.Logging,
         };
         string source = string.Join(",", plan.Games.Select(g => $"{g}={data[g]}"));
         MultiGameSummary summary;
@@ -203,7 +211,6 @@ public static class MultiGameExperiment
             else summary = MultiGameDistillJob.Run(options, games, runDir, plan.Name, DistillStart.ResumeIfCheckpointed, device, progress, cancel).Summary;
         }
 
-        bool zeroShot = zeroShotGame && plan.Kind == "multi";
         var suite = MultiGameSuite.Run(new MultiGameSuiteOptions
         {
             Run = studentDir,
@@ -228,6 +235,17 @@ public static class MultiGameExperiment
         log?.Invoke($"{ExperimentShard.TrainedLog} {plan.Name}");
         return rows;
     }
+
+    /// <summary>
+    /// Snapshot evaluation of a multi-game student that plays the held-out game zero-shot while it trains: every
+    /// <c>distill.logging.eval_every</c> steps (when 0, the default: a tenth of the steps) with
+    /// <c>distill.logging.eval_episodes</c> episodes (when 0, the default: <c>episodes</c>), for the report's curve.
+    /// </summary>
+    public static LoggingOptions HeldOutCurveLogging(MultiGameExperimentOptions o) => o.Distill.Logging with
+    {
+        EvalEvery = o.Distill.Logging.EvalEvery > 0 ? o.Distill.Logging.EvalEvery : Math.Max(1, o.Distill.Optim.Steps / 10),
+        EvalEpisodes = o.Distill.Logging.EvalEpisodes > 0 ? o.Distill.Logging.EvalEpisodes : o.Episodes,
+    };
 
     /// <summary>
     /// The directory of the finished student <paramref name="name"/> (its recorded rows' run: with <c>lambda_grid</c> a

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SobolevRL.Distillation;
 using SobolevRL.Evaluation;
 using SobolevRL.Reporting;
 using SobolevRL.Runs;
@@ -119,10 +120,43 @@ public static class MultiGameExperimentReport
             LinePlot.Save(Path.Combine(outDir, file), title, $"% of {result.HeldOut}'s training split (log scale)", y, series, logX: true);
             md.Append(CultureInfo.InvariantCulture, $"![{title}]({file})\n\n");
         }
+        HeldOutCurves(md, result, outDir);
         md.Append("Every student and game: `results.csv`; the means: `table.csv`; the paired differences: `paired.csv`.\n");
         string path = Path.Combine(outDir, RunDirectory.ReportFile);
         RunDirectory.WriteAtomic(path, md.ToString());
         return path;
+    }
+
+    /// <summary>
+    /// The held-out game played zero-shot while the multi-game students trained (their snapshot evaluations,
+    /// <see cref="MultiGameTrainer.HeldOutEvalFile"/>): return and KL against the training step, Regular vs Sobolev per
+    /// student spec, mean and 95% band over seeds.
+    /// </summary>
+    private static void HeldOutCurves(StringBuilder md, MultiGameExperimentResult result, string outDir)
+    {
+        var groups = result.Rows.Where(r => r.Kind == "multi" && r.Split == "zero-shot").DistinctBy(r => r.Run)
+            .GroupBy(r => (r.Student, r.Loss)).OrderBy(g => g.Key.Student, StringComparer.Ordinal).ThenBy(g => g.Key.Loss, StringComparer.Ordinal).ToArray();
+        bool any = false;
+        foreach (var (file, title, column, y, logY) in new[]
+        {
+            ("held_out_return.png", $"{result.HeldOut} zero-shot during training: return", "return_mean", "mean return", false),
+            ("held_out_kl.png", $"{result.HeldOut} zero-shot during training: held-out KL", "kl", "KL (log scale)", true),
+        })
+        {
+            var series = new List<PlotSeries>();
+            foreach (var g in groups)
+            {
+                var evals = g.Select(r => Path.Combine(outDir, r.Run, MultiGameTrainer.HeldOutEvalFile(result.HeldOut)))
+                    .Select(path => File.Exists(path) ? MetricsLogger.ReadCsv(path) : null).ToArray();
+                if (DistillationReport.SeedBand(evals, column, logY) is { } band)
+                    series.Add(band with { Name = $"{g.Key.Student} {(g.Key.Loss == "regular" ? "Regular" : "Sobolev")} ({evals.Length} seeds)" });
+            }
+            if (series.Count == 0) continue;
+            if (!any) md.Append(CultureInfo.InvariantCulture, $"## {result.HeldOut} during training (zero-shot)\n\nThe multi-game students' snapshot evaluator played the held-out game through the shared head at every snapshot (`eval-held-out-{result.HeldOut.ToLowerInvariant()}.csv` in each run); mean over seeds with its 95% Student-t band.\n\n");
+            any = true;
+            LinePlot.Save(Path.Combine(outDir, file), title, "training step", y, series, logY);
+            md.Append(CultureInfo.InvariantCulture, $"![{title}]({file})\n\n");
+        }
     }
 
     /// <summary>A paired comparison of one metric over seeds.</summary>

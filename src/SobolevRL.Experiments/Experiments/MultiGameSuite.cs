@@ -103,8 +103,7 @@ public static class MultiGameSuite
         bool Trained(string game) => trained.Any(g => string.Equals(g.Game, game, StringComparison.OrdinalIgnoreCase));
         foreach (var (game, env) in o.HeldOut)
         {
-            if (Trained(game))
-                throw new UserErrorException($"{Key("held_out")}: game '{game}' is also a training game of {o.Run}; a held-out game must be one the student never saw: drop it from {Key("held_out")}");
+            ZeroShotPolicy.CheckHeldOut("held_out", game, trained.Select(g => g.Game), o.Run);
             using (ZeroShotPolicy.Open(o.Run, env, CPU)) { } // shared head, actions a subset of the head's, no adapters: before any episode
         }
         foreach (string game in o.Teachers.Keys.Concat(o.Data.Keys))

@@ -123,16 +123,19 @@ public static class DistillationReport
         md.AppendJoin("", labels.Select((l, i) => string.Create(CultureInfo.InvariantCulture, $"Group {i + 1}: {l}.\n"))).Append('\n');
     }
 
+    private static PlotSeries? SeedBand(RunData[] group, string column, bool logY) => SeedBand([.. group.Select(r => r.Eval)], column, logY);
+
     /// <summary>
-    /// Mean and 95% Student-t band over the runs of <paramref name="group"/> of one evaluation column, at the steps all of
-    /// them evaluated with a finite (and, on a log axis, positive) value; null when there are none.
+    /// Mean and 95% Student-t band over runs (their evaluation rows, <see cref="MetricsLogger.ReadCsv"/>; null: a run
+    /// without) of one evaluation column, at the steps all of them evaluated with a finite (and, on a log axis, positive)
+    /// value; null when there are none.
     /// </summary>
-    private static PlotSeries? SeedBand(RunData[] group, string column, bool logY)
+    public static PlotSeries? SeedBand(IReadOnlyList<Dictionary<string, List<double>>?> evals, string column, bool logY)
     {
         var perRun = new List<Dictionary<double, double>>();
-        foreach (var r in group)
+        foreach (var e in evals)
         {
-            if (r.Eval is not { } t || !t.TryGetValue(column, out var ys) || !t.TryGetValue("step", out var xs)) return null;
+            if (e is not { } t || !t.TryGetValue(column, out var ys) || !t.TryGetValue("step", out var xs)) return null;
             var byStep = new Dictionary<double, double>();
             foreach (var (x, y) in xs.Zip(ys))
                 if (double.IsFinite(y) && (!logY || y > 0)) byStep[x] = y;

@@ -49,13 +49,16 @@ public sealed partial class MultiGameDataset : IDisposable
 
     /// <summary>
     /// The games of a <c>GAME=SOURCE,GAME=SOURCE,…</c> source. An entry starts at the beginning or after a comma with a
-    /// name of letters, digits, <c>_</c> or <c>-</c> followed by <c>=</c>, so smoke sources keep their commas.
+    /// name of letters, digits, <c>_</c> or <c>-</c> followed by <c>=</c>, so smoke sources keep their commas. Errors name
+    /// config key <paramref name="key"/>; <paramref name="value"/> says what follows each <c>=</c> (a dataset source, or
+    /// an environment id for <c>games.held_out</c>) and <paramref name="example"/> shows the whole form.
     /// </summary>
-    public static IReadOnlyList<GameSource> Parse(string data)
+    public static IReadOnlyList<GameSource> Parse(string data, string key = "data", string value = "dataset",
+        string example = "breakout=DIR,spaceinvaders=smoke:MinAtar/SpaceInvaders-v1,600,full")
     {
         var starts = EntryStart().Matches(data).Where(m => m.Index == 0 || data[m.Index - 1] == ',').ToList();
         if (starts.Count == 0 || starts[0].Index != 0)
-            throw new UserErrorException($"{Key("data")} {data}: expected GAME=SOURCE,GAME=SOURCE,… (e.g. breakout=DIR,spaceinvaders=DIR)");
+            throw new UserErrorException($"{Key(key)} {data}: expected GAME=VALUE,GAME=VALUE,… with a {value} as each VALUE (e.g. {example})");
         var games = new List<GameSource>();
         for (int i = 0; i < starts.Count; i++)
         {
@@ -63,9 +66,9 @@ public sealed partial class MultiGameDataset : IDisposable
             int from = m.Index + m.Length, to = i + 1 < starts.Count ? starts[i + 1].Index - 1 : data.Length;
             string game = m.Groups[1].Value, source = data[from..to].Trim();
             if (source.Length == 0)
-                throw new UserErrorException($"{Key("data")}: game '{game}' has no dataset; write {game}=DIR or {game}=smoke:ENV,STATES,LABELS");
+                throw new UserErrorException($"{Key(key)}: game '{game}' has no {value}; write it after '{game}=' (e.g. {example})");
             if (games.FirstOrDefault(g => string.Equals(g.Game, game, StringComparison.OrdinalIgnoreCase)) is { } twice)
-                throw new UserErrorException($"{Key("data")}: game '{game}' is listed twice ({twice.Source} and {source}); give each game once");
+                throw new UserErrorException($"{Key(key)}: game '{game}' is listed twice ({twice.Source} and {source}); give each game once");
             games.Add(new GameSource(game, source));
         }
         return games;

@@ -14,6 +14,24 @@ namespace SobolevRL.Distillation;
 /// <param name="Resumed">The job continued the run from its checkpoint.</param>
 public sealed record MultiGameJobResult(RunDirectory Run, MultiGameSummary Summary, bool Resumed);
 
+/// <summary>A game a multi-game run does not train on, scored zero-shot by its snapshot evaluator (<c>games.held_out</c>).</summary>
+/// <param name="Game">Game name.</param>
+/// <param name="Env">Environment played.</param>
+/// <param name="Map">The environment's actions in the shared head's outputs.</param>
+/// <param name="Data">Its labelled dataset (<c>games.held_out_data</c>), or null: no dataset metrics.</param>
+public sealed record HeldOutGame(string Game, string Env, ActionMap Map, IReplayDataset? Data);
+
+/// <summary>The held-out games of a run (<see cref="MultiGameDistillJob.OpenHeldOut"/>), owning their datasets.</summary>
+/// <param name="Games">The games, in the order of <c>games.held_out</c>.</param>
+public sealed record HeldOutGames(IReadOnlyList<HeldOutGame> Games) : IDisposable
+{
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var g in Games) g.Data?.Dispose();
+    }
+}
+
 /// <summary>
 /// <c>sobolevrl distill --data GAME=SOURCE,…</c>: the multi-game form of <see cref="DistillJob"/> with the same options
 /// and start rules. Every check (game list, observation shapes, labels vs the Sobolev term, batch shares, a shared
@@ -27,7 +45,7 @@ public static class MultiGameDistillJob
         var options = DistillJob.ResolveOptions(job);
         if (DistillJob.Resumes(job.Start, job.OutDir) && Directory.Exists(job.OutDir)) FileLock.ThrowIfWriterBusy(job.OutDir!);
         using var data = Open(job, options, warn);
-        return Run(options, data, job.OutDir, "distill-games", job.Start, job.Device, progress, cancel);
+        return Run(options, data, job.OutDir, "distill-games", job.Start, job.Device, progress, cancel, warn);
     }
 
     /// <summary>Opens the job's games' datasets as <paramref name="options"/> ask (input adapters or not); a job naming one teacher is refused.</summary>
@@ -39,16 +57,20 @@ public static class MultiGameDistillJob
             options.Games.Adapter != InputAdapter.None);
     }
 
-    /// <summary>Runs the job with resolved options on opened datasets (experiments that hold both).</summary>
+    /// <summary>
+    /// Runs the job with resolved options on opened datasets (experiments that hold both); the held-out games' datasets
+    /// (<c>games.held_out_data</c>) are opened here, before the run directory.
+    /// </summary>
     public static MultiGameJobResult Run(DistillOptions options, MultiGameDataset data, string? outDir, string runName, DistillStart start,
-        Device device, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default)
+        Device device, IProgress<ProgressInfo>? progress = null, CancellationToken cancel = default, Action<string>? warn = null)
     {
         Check(options, data);
+        using var heldOut = OpenHeldOut(options, data, warn);
         bool resume = DistillJob.Resumes(start, outDir);
         if (start == DistillStart.ResumeIfCheckpointed && !resume && Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
         var run = RunDirectory.Create(runName, outDir, resume);
         using var writing = run.LockForWriting();
-        var summary = MultiGameTrainer.Train(new MultiGameSetup(options, data, run, device, resume), progress, cancel);
+        var summary = MultiGameTrainer.Train(new MultiGameSetup(options, data, run, device, resume, heldOut.Games), progress, cancel);
         return new MultiGameJobResult(run, summary, resume);
     }
 
@@ -80,6 +102,51 @@ public static class MultiGameDistillJob
         var spec = StudentSpec.Parse(options.Student);
         using (spec.Build(data.ObservationShape, data.Datasets[0].Summary.Actions)) { } // shape errors before the run directory exists
         if (options.Games.Init.Length > 0) CheckInit(options, data);
+        _ = HeldOutMaps(options, data);
+    }
+
+    /// <summary>
+    /// Opens the held-out games of <paramref name="options"/> (<c>games.held_out</c>, <c>games.held_out_data</c>) after the
+    /// checks of <see cref="ZeroShotPolicy"/> (the suite's): a shared head without adapters, a game that is not a training
+    /// game, actions in the head's set, observations of the torso's shape; each dataset must be of its game's environment.
+    /// </summary>
+    public static HeldOutGames OpenHeldOut(DistillOptions options, MultiGameDataset data, Action<string>? warn = null)
+    {
+        var maps = HeldOutMaps(options, data);
+        var games = new List<HeldOutGame>();
+        try
+        {
+            foreach (var (source, map) in options.Games.HeldOutGames().Zip(maps))
+            {
+                string? dataSource = options.Games.HeldOutDataOf(source.Game);
+                var dataset = dataSource is null ? null : DatasetSource.Open(dataSource, warn);
+                games.Add(new HeldOutGame(source.Game, source.Source, map, dataset));
+                if (dataset is not null && dataset.Summary.EnvId != source.Source)
+                    throw new UserErrorException(
+                        $"{Key("games.held_out_data")}: game '{source.Game}' has a dataset of {dataset.Summary.EnvId}, but {Key("games.held_out")} plays {source.Source}; give a dataset collected on {source.Source}");
+            }
+            return new HeldOutGames(games);
+        }
+        catch
+        {
+            foreach (var g in games) g.Data?.Dispose();
+            throw;
+        }
+    }
+
+    // The held-out games' actions in the shared head (ZeroShotPolicy.Check, the checks of eval --games --held-out).
+    private static ActionMap[] HeldOutMaps(DistillOptions options, MultiGameDataset data)
+    {
+        var heldOut = options.Games.HeldOutGames();
+        if (heldOut.Count == 0) return [];
+        string trainedEnv = data.Datasets[0].Summary.EnvId;
+        int headActions = options.Games.Head == HeadLayout.Shared ? ActionMap.Of(trainedEnv).FullActions : 0;
+        const string source = "this run";
+        return [.. heldOut.Select(h =>
+        {
+            ZeroShotPolicy.CheckHeldOut("games.held_out", h.Game, data.Games, source);
+            return ZeroShotPolicy.Check(h.Source, source, options.Games.Head, trainedEnv, headActions, options.Games.Adapter != InputAdapter.None, data.ObservationShape);
+        })];
     }
 
     // games.init: a finished multi-game run of the same student spec whose torso takes the games' observations (as they

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SobolevRL.Config;
+using SobolevRL.Replay;
 using static SobolevRL.UserErrorException;
 
 namespace SobolevRL.Distillation;
@@ -46,6 +47,30 @@ public sealed record MultiGameOptions : IValidatable
     /// </summary>
     public string Init { get; init; } = "";
 
+    /// <summary>
+    /// Games the run does not train on, scored by the concurrent snapshot evaluator (<c>games.held_out</c>,
+    /// <c>GAME=ENV,GAME=ENV,…</c>; empty: none): at every snapshot each is played zero-shot through the shared head's gather
+    /// of its actions (<see cref="ZeroShotPolicy"/>), rows to <c>eval-held-out-GAME.csv</c>. Needs <see cref="Head"/> shared,
+    /// no adapters, and each environment's actions in the head's set and observations of the torso's shape.
+    /// </summary>
+    public string HeldOut { get; init; } = "";
+
+    /// <summary>
+    /// Labelled datasets of held-out games (<c>games.held_out_data</c>, <c>GAME=SOURCE,…</c>, each game one of
+    /// <see cref="HeldOut"/>; optional per game): held-out KL, agreement and gradient error at every snapshot.
+    /// </summary>
+    public string HeldOutData { get; init; } = "";
+
+    /// <summary>The games of <see cref="HeldOut"/> (the source of each is its environment id).</summary>
+    public IReadOnlyList<GameSource> HeldOutGames() => HeldOut.Trim().Length == 0 ? []
+        : MultiGameDataset.Parse(HeldOut, "games.held_out", "environment id", "asterix=MinAtar/Asterix-v1");
+
+    /// <summary>The dataset source of held-out game <paramref name="game"/> in <see cref="HeldOutData"/>, or null.</summary>
+    public string? HeldOutDataOf(string game) => HeldOutDataSources().FirstOrDefault(g => string.Equals(g.Game, game, StringComparison.OrdinalIgnoreCase))?.Source;
+
+    private IReadOnlyList<GameSource> HeldOutDataSources() => HeldOutData.Trim().Length == 0 ? []
+        : MultiGameDataset.Parse(HeldOutData, "games.held_out_data", "dataset", "asterix=DIR or asterix=smoke:MinAtar/Asterix-v1,600,full");
+
     /// <summary>The weight of every game of <paramref name="games"/>, in their order.</summary>
     public double[] WeightsOf(IReadOnlyList<string> games)
     {
@@ -70,5 +95,12 @@ public sealed record MultiGameOptions : IValidatable
     }
 
     /// <inheritdoc />
-    public void Validate(string path) => ParseWeights(path + ".weights");
+    public void Validate(string path)
+    {
+        ParseWeights(path + ".weights");
+        var heldOut = HeldOutGames();
+        foreach (var d in HeldOutDataSources())
+            if (!heldOut.Any(g => string.Equals(g.Game, d.Game, StringComparison.OrdinalIgnoreCase)))
+                throw new UserErrorException($"{Key("games.held_out_data")}: '{d.Game}' is not a game of {Key("games.held_out")} ({(heldOut.Count == 0 ? "empty" : string.Join(", ", heldOut.Select(g => g.Game)))}); name it there with its environment id");
+    }
 }

@@ -137,7 +137,7 @@ public sealed class MultiGameStudent : IDisposable
 
     /// <summary>
     /// The student of the finished multi-game run in <paramref name="runPath"/> (its config, <c>summary.json</c> and
-    /// checkpoint) on <paramref name="device"/>.
+    /// checkpoint, or the best validation snapshot it chose) on <paramref name="device"/>: the weights it exported.
     /// </summary>
     public static MultiGameStudent Load(string runPath, Device device)
     {
@@ -155,6 +155,7 @@ public sealed class MultiGameStudent : IDisposable
         using var rmsprop = new KeptAliveRmsProp(student.Network.parameters(), 1e-3);
         using var generator = new Generator(0);
         Checkpoint.Load(run.File(Checkpoint.FileName), student.Network, options.Optim.Optimizer == OptimizerKind.RmsProp ? rmsprop : adam, generator);
+        ValidationTracker.LoadChosen(student.Network, run.Path, summary);
         student.Network.to(device);
         return student;
     }

@@ -39,6 +39,14 @@ public sealed record GameSummary(string Game, string Env, int Actions, int Head,
     }
 }
 
+/// <summary>Final figures of a held-out game of a multi-game run (<c>games.held_out</c>), played zero-shot.</summary>
+/// <param name="Game">Game name.</param>
+/// <param name="Env">Environment played.</param>
+/// <param name="Step">Step of the weights scored: those the student ends with (<see cref="MultiGameSummary.ChosenStep"/>).</param>
+/// <param name="Returns">Greedy episode returns (null without <c>logging.eval_episodes</c>).</param>
+/// <param name="Metrics">KL, agreement and gradient error on the held-out states of its dataset (null without <c>games.held_out_data</c>).</param>
+public sealed record HeldOutGameSummary(string Game, string Env, long Step, ReturnStatistics? Returns, HeldOutResult? Metrics);
+
 /// <summary>Final figures of a multi-game distillation run (<c>summary.json</c>).</summary>
 /// <param name="Student">Student spec.</param>
 /// <param name="Head">Head layout.</param>
@@ -54,9 +62,10 @@ public sealed record GameSummary(string Game, string Env, int Actions, int Head,
 /// <param name="InitGames">With <c>games.init</c>: the games whose head (and adapter) came from that run (the torso always does).</param>
 /// <param name="ChosenStep">Step whose weights the student ends with (the best validation snapshot, or the last step; 0 in runs before it was recorded).</param>
 /// <param name="ValidationKl">Validation KL (the games' KLs weighted by their batch shares) at <paramref name="ChosenStep"/> (NaN without validation).</param>
+/// <param name="HeldOutGames">The held-out games scored zero-shot (<c>games.held_out</c>; null or empty without).</param>
 public sealed record MultiGameSummary(string Student, string Head, long StudentParameters, string Sobolev, double Lambda, long Steps,
     double FinalLoss, double TrainSeconds, double CpuSeconds, IReadOnlyList<GameSummary> Games, long[]? TorsoShape = null, IReadOnlyList<string>? InitGames = null,
-    long ChosenStep = 0, double ValidationKl = double.NaN) : IDistillSummary;
+    long ChosenStep = 0, double ValidationKl = double.NaN, IReadOnlyList<HeldOutGameSummary>? HeldOutGames = null) : IDistillSummary;
 
 /// <summary>Everything a multi-game distillation run needs.</summary>
 /// <param name="Options">The resolved config.</param>
@@ -64,7 +73,9 @@ public sealed record MultiGameSummary(string Student, string Head, long StudentP
 /// <param name="Run">The run directory (new, or the one being resumed).</param>
 /// <param name="Device">Training device.</param>
 /// <param name="Resume">Continue from the run's checkpoint.</param>
-public sealed record MultiGameSetup(DistillOptions Options, MultiGameDataset Data, RunDirectory Run, Device Device, bool Resume = false);
+/// <param name="HeldOut">The held-out games of <c>games.held_out</c> (<see cref="MultiGameDistillJob.OpenHeldOut"/>), scored at every snapshot.</param>
+public sealed record MultiGameSetup(DistillOptions Options, MultiGameDataset Data, RunDirectory Run, Device Device, bool Resume = false,
+    IReadOnlyList<HeldOutGame>? HeldOut = null);
 
 /// <summary>
 /// Distils one multi-game student from several games' datasets: game-balanced batches (<see cref="MultiGameSampler"/>),
@@ -72,7 +83,9 @@ public sealed record MultiGameSetup(DistillOptions Options, MultiGameDataset Dat
 /// <see cref="DistillTrainer"/>; at the end held-out figures per game and one ONNX file per game
 /// (<c>student.onnx</c> with one output per game, its card saying which output is which game; with per-game input
 /// adapters one file per game). The step loop, batch shards, validation split and snapshot evaluation are those of
-/// single-game runs (<see cref="DistillLoop"/>, <see cref="DistillState"/>); what differs is per game.
+/// single-game runs (<see cref="DistillLoop"/>, <see cref="DistillState"/>); what differs is per game. The snapshot
+/// evaluation also plays each held-out game (<c>games.held_out</c>) zero-shot through the shared head
+/// (<see cref="MultiGameStudent.ZeroShot"/>), rows to <see cref="HeldOutEvalFile"/>.
 /// </summary>
 public static class MultiGameTrainer
 {
@@ -106,7 +119,11 @@ public static class MultiGameTrainer
         using var student = MultiGameStudent.Build(spec, init?.TorsoShape ?? data.ObservationShape, data.Games, [.. summaries.Select(s => s.Actions)], temperatures,
             o.Games.Head, o.Seed, setup.Device, data.ChannelAdapters ? [.. summaries.Select(s => s.ObservationShape)] : null, maps);
         var initGames = init is not null && !setup.Resume ? student.InitFrom(init) : null;
-        using var state = DistillState.Open(o, setup.Run, Identity(data), student.Network, setup.Resume, [.. data.Games.Select(EvalFile)]);
+        var heldOutGames = setup.HeldOut ?? [];
+        if (heldOutGames.Count != o.Games.HeldOutGames().Count)
+            throw new ArgumentException("the run's held-out games (games.held_out) were not opened: MultiGameDistillJob.OpenHeldOut", nameof(setup));
+        using var state = DistillState.Open(o, setup.Run, Identity(data), student.Network, setup.Resume,
+            [.. data.Games.Select(EvalFile), .. heldOutGames.Select(h => HeldOutEvalFile(h.Game))]);
         if (state.FinishedSummary<MultiGameSummary>(o, setup.Run) is { } finished) return finished;
         var (parameters, directions, position) = (state.Parameters, state.Directions, state.Position);
 
@@ -115,7 +132,12 @@ public static class MultiGameTrainer
         // evaluator thread loads weights into its copy), weights copied in at each snapshot.
         var evalStudents = data.Games.Select(_ => MultiGameStudent.Build(spec, student.TorsoShape, data.Games, [.. summaries.Select(s => s.Actions)], temperatures,
             o.Games.Head, o.Seed, CPU, data.ChannelAdapters ? [.. summaries.Select(s => s.ObservationShape)] : null, maps)).ToArray();
+        // A held-out game's evaluator plays the zero-shot policy over its own copy of the torso and shared head.
+        var zeroShotStudents = heldOutGames.Select(_ => MultiGameStudent.Build(spec, student.TorsoShape, data.Games, [.. summaries.Select(s => s.Actions)], temperatures,
+            o.Games.Head, o.Seed, CPU, null, maps)).ToArray();
+        var heldOutBatches = heldOutGames.Select(h => h.Data?.HeldOut(o.Logging.HeldOutStates, CPU)).ToArray();
         var evaluators = new List<SnapshotEvaluator>();
+        var heldOutEvaluators = new List<SnapshotEvaluator>();
         try
         {
             using var sampler = data.OpenSampler(shares, o.Seed, position.SamplerPosition, setup.Device, o.Validation.Fraction);
@@ -123,6 +145,12 @@ public static class MultiGameTrainer
             for (int g = 0; g < data.Games.Count; g++)
                 evaluators.Add(new SnapshotEvaluator(evalStudents[g].Policies[g], heldOut[g], temperatures[g], setup.Run.File(EvalFile(data.Games[g])),
                     summaries[g].EnvId, o.Logging.EvalEpisodes));
+            for (int h = 0; h < heldOutGames.Count; h++)
+            {
+                var policy = zeroShotStudents[h].ZeroShot(heldOutGames[h].Map);
+                heldOutEvaluators.Add(new SnapshotEvaluator(policy, heldOutBatches[h], policy.Temperature, setup.Run.File(HeldOutEvalFile(heldOutGames[h].Game)),
+                    heldOutGames[h].Env, o.Logging.EvalEpisodes));
+            }
             var loop = DistillLoop.Run(new DistillLoopParts
             {
                 Options = o,
@@ -145,12 +173,23 @@ public static class MultiGameTrainer
                 },
                 Validation = validation,
                 Validate = done => validation.Evaluate(done, student.Policies, student.Network),
-                Snapshot = done => { for (int g = 0; g < evaluators.Count; g++) evaluators[g].Submit(done, student.View(g)); },
+                Snapshot = done =>
+                {
+                    for (int g = 0; g < evaluators.Count; g++) evaluators[g].Submit(done, student.View(g));
+                    foreach (var evaluator in heldOutEvaluators) evaluator.Submit(done, student.View(0)); // the shared head's view: torso and head
+                },
                 Label = $"distill {data.Games.Count} games {spec} sobolev={sobolev}",
             }, progress, cancel);
             long done = loop.Done;
-            foreach (var evaluator in evaluators) evaluator.Complete();
+            foreach (var evaluator in evaluators.Concat(heldOutEvaluators)) evaluator.Complete();
             long chosenStep = validation.SelectInto(student.Network, done);
+            // The held-out games' figures of the weights the student ends with: the last snapshot's, or (best validation
+            // snapshot chosen, or no snapshot in this process) those weights scored the same way.
+            var heldOutFinal = heldOutGames.Select((h, i) =>
+            {
+                var r = heldOutEvaluators[i].Results.LastOrDefault() is { } last && last.Step == done && chosenStep == done ? last : heldOutEvaluators[i].Score(chosenStep, student.View(0));
+                return new HeldOutGameSummary(h.Game, h.Env, r.Step, r.Returns, r.HeldOut);
+            }).ToArray();
 
             string onnx = setup.Run.File(DistillTrainer.OnnxFile);
             double[] diffs = data.ChannelAdapters
@@ -167,20 +206,27 @@ public static class MultiGameTrainer
             var result = new MultiGameSummary(spec.ToString(), o.Games.Head.ToString().ToLowerInvariant(), PolicyNetworks.ParameterCount(student.Network),
                 sobolev.Kind == LabelKind.None ? "off" : $"{sobolev} ({o.Loss.Estimator.ToString().ToLowerInvariant()})",
                 sobolev.Kind == LabelKind.None ? 0 : o.Loss.Weight, done, loop.LastLoss, loop.TrainSeconds, loop.CpuSeconds, games, student.TorsoShape, initGames,
-                chosenStep, validation.KlAt(chosenStep));
+                chosenStep, validation.KlAt(chosenStep), heldOutFinal.Length > 0 ? heldOutFinal : null);
             setup.Run.WriteSummary(result);
             return result;
         }
         finally
         {
-            foreach (var evaluator in evaluators) evaluator.Dispose();
-            foreach (var e in evalStudents) e.Dispose();
+            foreach (var evaluator in evaluators.Concat(heldOutEvaluators)) evaluator.Dispose();
+            foreach (var e in evalStudents.Concat(zeroShotStudents)) e.Dispose();
             foreach (var h in heldOut) h.Dispose();
+            foreach (var b in heldOutBatches) b?.Dispose();
         }
     }
 
     /// <summary>File name of game <paramref name="game"/>'s snapshot evaluation rows (<see cref="SnapshotEvaluator"/>).</summary>
     public static string EvalFile(string game) => $"eval-{game.ToLowerInvariant()}.csv";
+
+    /// <summary>
+    /// File name of held-out game <paramref name="game"/>'s snapshot evaluation rows (<c>games.held_out</c>, zero-shot;
+    /// the columns of <see cref="EvalFile"/>, dataset metrics empty without <c>games.held_out_data</c>).
+    /// </summary>
+    public static string HeldOutEvalFile(string game) => $"eval-held-out-{game.ToLowerInvariant()}.csv";
 
     /// <summary>
     /// Shards per batch of a multi-game run: <see cref="DistillTrainer.ShardCount"/>, and never more than the fewest rows

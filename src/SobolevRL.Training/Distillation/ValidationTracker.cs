@@ -180,7 +180,22 @@ public sealed class ValidationTracker : IDisposable
         return chosen;
     }
 
-    private string BestPath(long step) => _run.File(string.Create(CultureInfo.InvariantCulture, $"{BestPrefix}{step}.bin"));
+    private string BestPath(long step) => BestPath(_run.Path, step);
+
+    private static string BestPath(string runPath, long step) => Path.Combine(runPath, string.Create(CultureInfo.InvariantCulture, $"{BestPrefix}{step}.bin"));
+
+    /// <summary>
+    /// Loads into <paramref name="network"/> (its last checkpoint loaded) the weights the finished run
+    /// <paramref name="runPath"/> ends with: the best validation snapshot <see cref="SelectInto(nn.Module, long)"/> kept
+    /// when <paramref name="summary"/> chose one before the last step (the checkpoint holds the last step's weights).
+    /// </summary>
+    public static void LoadChosen(nn.Module network, string runPath, IDistillSummary summary)
+    {
+        if (summary.ChosenStep <= 0 || summary.ChosenStep == summary.Steps) return;
+        string path = BestPath(runPath, summary.ChosenStep);
+        if (!File.Exists(path)) throw new UserErrorException($"the best validation snapshot '{path}' of the finished run is missing; train the run again");
+        network.load(path);
+    }
 
     /// <summary>Validation KL evaluated after step <paramref name="step"/> (NaN when that step was not validated).</summary>
     public double KlAt(long step) => _kl.GetValueOrDefault(step, double.NaN);

@@ -37,30 +37,13 @@ public sealed class ZeroShotPolicy : IDisposable
     public static ZeroShotPolicy Open(string runDir, string env, Device device)
     {
         var summary = MultiGameStudent.Summary(runDir);
-        if (summary.Head != "shared")
-            throw new UserErrorException($"zero-shot play of {env} needs a shared head, but {runDir} has one head per game; train with {Key("games.head")} shared");
         var trained = summary.Games[0];
-        var head = trained.HeadMap();
-        ActionMap map;
-        long observationSize;
-        using (var made = ActionMap.Make(env))
-        {
-            map = ActionMap.Of(made);
-            observationSize = made.ObservationSpace.Size;
-        }
-        string headSet = ActionMap.Of(trained.Env).Set;
-        if (map.Set != headSet || map.FullActions != head.FullActions)
-            throw new UserErrorException(
-                $"{env} acts in {map.Set}, which is not a subset of the shared head's actions of {runDir} ({headSet}); play an environment of the training games' family");
+        if (summary.Head != "shared") Check(env, runDir, HeadLayout.Separate, trained.Env, 0, false, []);
         var student = MultiGameStudent.Load(runDir, device);
         string? directory = null;
         try
         {
-            if (student.Network.Adapters.Count > 0)
-                throw new UserErrorException($"zero-shot play of {env}: {runDir} has per-game input adapters ({Key("games.adapter")}) and none for {env}; train without adapters on games of one observation shape");
-            if (student.TorsoShape.Aggregate(1L, (a, d) => a * d) != observationSize)
-                throw new UserErrorException(
-                    $"zero-shot play of {env}: its observations have {observationSize} values, the torso of {runDir} takes [{string.Join(", ", student.TorsoShape)}]; play a game of the training games' observation shape");
+            var map = Check(env, runDir, HeadLayout.Shared, trained.Env, trained.HeadMap().FullActions, student.Network.Adapters.Count > 0, student.TorsoShape);
             var policy = student.ZeroShot(map);
             directory = Directory.CreateTempSubdirectory("sobolevrl-zero-shot-").FullName;
             string path = Path.Combine(directory, DistillTrainer.OnnxFile);
@@ -73,6 +56,46 @@ public sealed class ZeroShotPolicy : IDisposable
             if (directory is not null) Directory.Delete(directory, recursive: true);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The checks of zero-shot play of environment <paramref name="env"/> by the student of <paramref name="source"/> (a
+    /// run, finished or about to train), each a <see cref="UserErrorException"/>: a shared head (<paramref name="head"/>),
+    /// the environment's actions in the head's action set (that of <paramref name="trainedEnv"/>, a training game's,
+    /// <paramref name="headActions"/> outputs), no per-game input adapters, and observations of the torso's
+    /// <paramref name="torsoShape"/>. Returns the environment's actions in the head's outputs.
+    /// </summary>
+    public static ActionMap Check(string env, string source, HeadLayout head, string trainedEnv, int headActions, bool adapters, long[] torsoShape)
+    {
+        if (head != HeadLayout.Shared)
+            throw new UserErrorException($"zero-shot play of {env} needs a shared head, but {source} has one head per game; train with {Key("games.head")} shared");
+        ActionMap map;
+        long observationSize;
+        using (var made = ActionMap.Make(env))
+        {
+            map = ActionMap.Of(made);
+            observationSize = made.ObservationSpace.Size;
+        }
+        string headSet = ActionMap.Of(trainedEnv).Set;
+        if (map.Set != headSet || map.FullActions != headActions)
+            throw new UserErrorException(
+                $"{env} acts in {map.Set}, which is not a subset of the shared head's actions of {source} ({headSet}); play an environment of the training games' family");
+        if (adapters)
+            throw new UserErrorException($"zero-shot play of {env}: {source} has per-game input adapters ({Key("games.adapter")}) and none for {env}; train without adapters on games of one observation shape");
+        if (torsoShape.Aggregate(1L, (a, d) => a * d) != observationSize)
+            throw new UserErrorException(
+                $"zero-shot play of {env}: its observations have {observationSize} values, the torso of {source} takes [{string.Join(", ", torsoShape)}]; play a game of the training games' observation shape");
+        return map;
+    }
+
+    /// <summary>
+    /// Refuses (a <see cref="UserErrorException"/> naming config key <paramref name="key"/>) a held-out
+    /// <paramref name="game"/> that is one of <paramref name="trained"/>, the training games of <paramref name="source"/>.
+    /// </summary>
+    public static void CheckHeldOut(string key, string game, IEnumerable<string> trained, string source)
+    {
+        if (trained.Any(g => string.Equals(g, game, StringComparison.OrdinalIgnoreCase)))
+            throw new UserErrorException($"{Key(key)}: game '{game}' is also a training game of {source}; a held-out game must be one the student never saw: drop it from {Key(key)}");
     }
 
     /// <inheritdoc />

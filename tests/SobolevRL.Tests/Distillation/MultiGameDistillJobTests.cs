@@ -218,13 +218,18 @@ public class MultiGameDistillJobTests
             Assert.Equal((best.Step, best.Kl), (result.Summary.ChosenStep, result.Summary.ValidationKl));
             Assert.NotEqual(best.Step, rows[^1].Step);
             Assert.Equal([$"best-{best.Step}.bin"], Directory.GetFiles(dir, "best-*.bin").Select(Path.GetFileName));
-            // The exported student is the best snapshot, not the last step's weights (the checkpoint).
-            using var last = MultiGameStudent.Load(dir, CPU);
+            // The exported student is the best snapshot, not the last step's weights (the checkpoint); loading the
+            // finished run gives the exported one.
+            using var loaded = MultiGameStudent.Load(dir, CPU);
             using var x = randint(0, 2, [4, 4, 10, 10]).to(float32);
-            using var lastLogits = last.Policies[0].Logits(x);
             using var ort = new OrtPolicy(Path.Combine(dir, DistillTrainer.OnnxFile), 4, "logits_breakout");
-            float[] exported = ort.Run(x.data<float>().ToArray(), 4).ToArray();
-            Assert.True(lastLogits.data<float>().ToArray().Zip(exported).Max(p => Math.Abs(p.First - p.Second)) > 1e-3);
+            float[] exported = ort.Run(x.mul(loaded.Policies[0].InputScale).data<float>().ToArray(), 4).ToArray();
+            float Diff() { using var logits = loaded.Policies[0].Logits(x); return logits.data<float>().ToArray().Zip(exported).Max(p => Math.Abs(p.First - p.Second)); }
+            Assert.True(Diff() <= 1e-4, $"loaded vs exported {Diff()}");
+            using (var adam = new SobolevRL.Optimizers.KeptAliveAdam(loaded.Network.parameters(), 1e-3))
+            using (var generator = new TorchSharp.torch.Generator(0))
+                Checkpoint.Load(Path.Combine(dir, Checkpoint.FileName), loaded.Network, adam, generator);
+            Assert.True(Diff() > 1e-3, $"last checkpoint vs exported {Diff()}");
             // Each game's snapshot evaluation: its own eval-GAME.csv, a row every 10 steps and at the end.
             foreach (string game in new[] { "breakout", "asterix" })
             {

@@ -1,3 +1,4 @@
+using SobolevRL.Evaluation;
 using System.Globalization;
 using SobolevRL.Tests.Replay;
 using static TorchSharp.torch;
@@ -71,6 +72,11 @@ public sealed class ValidationTests : IDisposable
             Assert.Equal(new[] { $"best-{best.Step}.bin" }, Directory.EnumerateFiles(dir, "best-*.bin").Select(f => Path.GetFileName(f)).ToArray());
             Assert.True(summary.Epochs > 0);
             Assert.True(summary.CpuSeconds > 0);
+            // Loading the finished run gives the student it ends with (the chosen snapshot, not the last checkpoint):
+            // its held-out KL is the summary's.
+            using var loaded = RunStudent.Load(dir, CPU);
+            using var heldOut = data.HeldOut(options.Logging.HeldOutStates, CPU);
+            Assert.Equal(summary.HeldOutKl, HeldOutMetrics.Compute(loaded, heldOut, loaded.Temperature).Kl, 10);
         }
         finally
         {

@@ -164,6 +164,19 @@ public class MultiGameExperimentTests
             });
             Assert.Contains("zero-shot", File.ReadAllText(Path.Combine(dir, "report.md")));
 
+            // The held-out game was also scored while each multi-game student trained: every step (a tenth of the 8 steps,
+            // at least 1), its final figures in the run's summary equal to the suite's zero-shot returns after training.
+            Assert.All(zeroShot, r =>
+            {
+                string run = Path.Combine(dir, r.Run);
+                var rows = File.ReadLines(Path.Combine(run, MultiGameTrainer.HeldOutEvalFile("asterix"))).Skip(1).Select(l => l.Split(',')[0]);
+                Assert.Equal(Enumerable.Range(1, 8).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), rows);
+                var summary = JsonSerializer.Deserialize<MultiGameSummary>(File.ReadAllText(Path.Combine(run, RunDirectory.SummaryFile)), Json.Options)!;
+                Assert.Equal(r.ReturnMean, Assert.Single(summary.HeldOutGames!).Returns!.Mean);
+            });
+            Assert.True(File.Exists(Path.Combine(dir, "held_out_return.png")) && File.Exists(Path.Combine(dir, "held_out_kl.png")));
+            Assert.Contains("asterix during training (zero-shot)", File.ReadAllText(Path.Combine(dir, "report.md")));
+
             string refused = Path.Combine(Path.GetTempPath(), "sobolevrl-mg-refused-" + Guid.NewGuid().ToString("N")[..8]);
             var e = Assert.Throws<UserErrorException>(() => MultiGameExperiment.Run(options with { Games = ["breakout", "spaceinvaders"] }, refused, CPU,
                 cancel: TestContext.Current.CancellationToken));

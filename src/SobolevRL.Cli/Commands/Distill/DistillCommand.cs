@@ -112,6 +112,14 @@ public sealed class DistillCommand : Command<DistillCommand.Settings>
                 g.BatchRows.ToString(CultureInfo.InvariantCulture), g.TrainStates.ToString(CultureInfo.InvariantCulture),
                 F(g.HeldOutKl), F(g.HeldOutAgreement), F(g.HeldOutGradientError), Path.GetFileName(g.OnnxPath),
             })]);
+        if (summary.HeldOutGames is { Count: > 0 } heldOut)
+            Output.Table($"held-out games, zero-shot (step {summary.ChosenStep}; every snapshot in eval-held-out-GAME.csv)",
+                ["game", "env", "return (mean [95% CI])", "held-out KL", "agreement", "gradient error"],
+                [.. heldOut.Select(h => new[]
+                {
+                    h.Game, h.Env, h.Returns is { } r ? $"{F(r.Mean)} [{F(r.CiLow)}, {F(r.CiHigh)}]" : "–",
+                    h.Metrics is { } m ? F(m.Kl) : "–", h.Metrics is { } a ? F(a.Agreement) : "–", h.Metrics is { } e ? F(e.GradientRelativeError) : "–",
+                })]);
         Output.Log($"steps {summary.Steps}, train seconds {F(summary.TrainSeconds)}; run: {run.Path}");
         return 0;
     }
