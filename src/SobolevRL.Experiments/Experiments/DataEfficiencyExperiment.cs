@@ -95,17 +95,18 @@ public static class DataEfficiencyExperiment
         var rows = new List<DataEfficiencyRow>();
         var forms = o.FormGrid.Select(DataEfficiencyOptions.ParseFormEntry).ToArray();
         var fractions = o.Fractions.Order().ToArray();
-        long Group(int fraction, long seed) => fraction * (long)o.Seeds + seed;
-        long groups = Enumerable.Range(0, fractions.Length).Sum(f => Enumerable.Range(0, o.Seeds).Count(s => shard?.Owns(Group(f, s)) ?? true));
+        // A (fraction, seed) group is this process's: every group without a shard, else the shard's.
+        bool Mine(int fraction, long seed) => shard?.Owns(fraction * (long)o.Seeds + seed) ?? true;
+        long groups = Enumerable.Range(0, fractions.Length).Sum(f => Enumerable.Range(0, o.Seeds).Count(s => Mine(f, s)));
         long runs = groups * (o.LambdaGrid.Length > 0 ? 1L : StudentsPerFractionAndSeed(o)), done = 0;
         for (int f = 0; f < fractions.Length; f++)
         {
             double percent = fractions[f];
-            if (shard != null && !Enumerable.Range(0, o.Seeds).Any(s => shard.Owns(Group(f, s)))) continue;
+            if (!Enumerable.Range(0, o.Seeds).Any(s => Mine(f, s))) continue;
             using var data = OnDiskDataset.Open(datasetDir, percent / 100.0, verifyChecksums: false);
             for (long seed = 0; seed < o.Seeds; seed++)
             {
-                if (shard != null && !shard.Owns(Group(f, seed))) continue;
+                if (!Mine(f, seed)) continue;
                 if (forms.Length > 0 || o.NoiseGrid.Length > 0)
                 {
                     rows.AddRange(CompareForms(o, forms, percent, seed, data, outDir, device, info, plan, () => progress?.Report(new ProgressInfo("data-efficiency", ++done, runs, "students")), progress, cancel));

@@ -102,7 +102,7 @@ public static class SweepReport
             if (mine.Length == 0) continue;
             md.Append(CultureInfo.InvariantCulture, $"## {title}\n\n");
             var table = new MarkdownTable(keys.Append(metric).Append("n").ToArray());
-            foreach (var c in mine) table.Row(keys.Select(k => c.Point[k]).Append(PlusMinus(c)).Append(c.Seeds.ToString(CultureInfo.InvariantCulture)).ToArray());
+            foreach (var c in mine) table.Row(keys.Select(k => c.Point[k]).Append(PlusMinus(c.Mean, c.CiLow, c.CiHigh)).Append(c.Seeds.ToString(CultureInfo.InvariantCulture)).ToArray());
             md.Append(table).Append('\n');
             foreach (string key in keys.Where(k => k != SobolevKey))
             {
@@ -222,8 +222,8 @@ public static class SweepReport
     // What a run's teacher return is recorded under: its teacher file, or the dataset it distils from.
     private static string TeacherKey(DataSpec data) => data.Teacher.Length > 0 ? data.Teacher : data.Source;
 
-    internal static string PlusMinus(MetricCell c) =>
-        double.IsNaN(c.CiHigh) ? G4(c.Mean) : $"{G4(c.Mean)} ± {G4((c.CiHigh - c.CiLow) / 2)}";
+    internal static string PlusMinus(double mean, double ciLow, double ciHigh) =>
+        double.IsNaN(ciHigh) ? G4(mean) : $"{G4(mean)} ± {G4((ciHigh - ciLow) / 2)}";
 
     internal static string G4(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 

@@ -84,7 +84,7 @@ public static class SweepTuning
         var csv = new StringBuilder().AppendJoin(',', others.Append("seed").Append("candidates").Append("chosen_id").Concat(tune).Concat(metrics).Append("regular_id")).Append('\n');
         foreach (var c in choices)
             csv.AppendJoin(',', others.Select(k => c.Point[k]).Append(c.Seed).Append(Int(c.Candidates)).Append(c.ChosenId).Concat(tune.Select(k => c.Chosen.GetValueOrDefault(k, "")))
-                .Concat(metrics.Select(m => G(c.Metrics[m]))).Append(c.RegularId ?? "").Select(Csv)).Append('\n');
+                .Concat(metrics.Select(m => SweepReport.G(c.Metrics[m]))).Append(c.RegularId ?? "").Select(SweepReport.Csv)).Append('\n');
         RunDirectory.WriteAtomic(Path.Combine(dir, "tuned.csv"), csv.ToString());
 
         var md = new StringBuilder().Append(CultureInfo.InvariantCulture, $"## Tuned on validation: {string.Join(", ", tune)}\n\n")
@@ -109,7 +109,7 @@ public static class SweepTuning
             var kl = PairedTest.Of(pairs.Select(c => c.Metrics["held_out_kl"]).ToArray(), pairs.Select(c => byId[c.RegularId!]["held_out_kl"]).ToArray());
             var withReturn = pairs.Where(c => double.IsFinite(c.Metrics["return"]) && double.IsFinite(byId[c.RegularId!]["return"])).ToArray();
             string ret = withReturn.Length == 0 ? "–" : Interval(PairedTest.Of(withReturn.Select(c => c.Metrics["return"]).ToArray(), withReturn.Select(c => byId[c.RegularId!]["return"]).ToArray()));
-            paired.Row([.. others.Select(k => p.First().Point[k]), Int(pairs.Length), Interval(kl), $"{Int(kl.Below)}/{Int(kl.N)}", G4(kl.Wilcoxon.P), ret]);
+            paired.Row([.. others.Select(k => p.First().Point[k]), Int(pairs.Length), Interval(kl), $"{Int(kl.Below)}/{Int(kl.N)}", SweepReport.G4(kl.Wilcoxon.P), ret]);
             pairedRows++;
         }
         if (pairedRows > 0)
@@ -119,7 +119,7 @@ public static class SweepTuning
     }
 
     private static string Interval(PairedTestResult d) =>
-        d.N > 1 ? $"{G4(d.MeanDifference)} [{G4(d.TTest.CiLow)}, {G4(d.TTest.CiHigh)}]" : G4(d.MeanDifference);
+        d.N > 1 ? $"{SweepReport.G4(d.MeanDifference)} [{SweepReport.G4(d.TTest.CiLow)}, {SweepReport.G4(d.TTest.CiHigh)}]" : SweepReport.G4(d.MeanDifference);
 
     private static string Value(SweepRun run, string key) => run.Assignments.GetValueOrDefault(key, "");
 
@@ -128,14 +128,8 @@ public static class SweepTuning
         values = values.Where(double.IsFinite).ToArray();
         if (values.Length == 0) return "–";
         var s = ReturnStatistics.Of(values);
-        return SweepReport.PlusMinus(new MetricCell([], "", values.Length, s.Mean, s.CiLow, s.CiHigh));
+        return SweepReport.PlusMinus(s.Mean, s.CiLow, s.CiHigh);
     }
 
     private static string Int(int v) => v.ToString(CultureInfo.InvariantCulture);
-
-    private static string G4(double v) => SweepReport.G4(v);
-
-    private static string G(double v) => SweepReport.G(v);
-
-    private static string Csv(string s) => SweepReport.Csv(s);
 }
