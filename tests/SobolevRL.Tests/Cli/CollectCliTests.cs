@@ -182,7 +182,7 @@ public sealed class CollectCliTests : IDisposable
             }
             JsonElement train = info.GetProperty("returns").GetProperty("train");
             Assert.Equal(sums.Count, train.GetProperty("episodes").GetInt32());
-            if (sums.Count > 0) Assert.Equal(sums.Average(), train.GetProperty("mean").GetDouble(), 6);
+            if (sums.Count > 0) Assert.Equal(sums.Average(), train.GetProperty("mean").GetDouble(), 1e-6);
         }
 
         using (var f = new FileStream(Path.Combine(dir, "shard-000002", "logits.npy"), FileMode.Open)) f.SetLength(f.Length - 4);

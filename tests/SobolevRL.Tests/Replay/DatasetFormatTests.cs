@@ -80,7 +80,7 @@ public class DatasetFormatTests
             {
                 var (s, l) = reader.Locate(some[i]);
                 var stored = MemoryMarshal.Cast<byte, float>(s[ReplayArrays.Logits].Row(l));
-                for (int j2 = 0; j2 < teacher.Actions; j2++) Assert.Equal(logits[i * teacher.Actions + j2], stored[j2], 5);
+                for (int j2 = 0; j2 < teacher.Actions; j2++) Assert.Equal(logits[i * teacher.Actions + j2], stored[j2], 1e-5);
             }
         }
         string dir32 = ReplayTestData.TempDirectory();

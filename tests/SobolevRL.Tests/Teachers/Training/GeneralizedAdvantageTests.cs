@@ -33,8 +33,8 @@ public class GeneralizedAdvantageTests
         float[] expected = [0.95f, 2.6f, -1f, 1.0025f, 2.3f, -1.55f];
         for (int i = 0; i < 6; i++)
         {
-            Assert.Equal(expected[i], advantages[i], 5);
-            Assert.Equal(expected[i] + Values[i], returns[i], 5);
+            Assert.Equal(expected[i], advantages[i], 1e-5);
+            Assert.Equal(expected[i] + Values[i], returns[i], 1e-5);
         }
     }
 
@@ -44,11 +44,11 @@ public class GeneralizedAdvantageTests
         var (truncatedAdvantages, _) = Compute(Terminated, Truncated);
         bool[] terminatedInstead = [false, true, true, false, false, false];
         var (terminatedAdvantages, _) = Compute(terminatedInstead, new bool[6]);
-        Assert.Equal(2.6f, truncatedAdvantages[1], 5);
-        Assert.Equal(-1f, terminatedAdvantages[1], 5); // 0 + 0 − V = −1
+        Assert.Equal(2.6f, truncatedAdvantages[1], 1e-5);
+        Assert.Equal(-1f, terminatedAdvantages[1], 1e-5); // 0 + 0 − V = −1
         // The steps after the boundary are unaffected by how the previous episode ended.
-        Assert.Equal(truncatedAdvantages[3], terminatedAdvantages[3], 5);
-        Assert.Equal(truncatedAdvantages[5], terminatedAdvantages[5], 5);
+        Assert.Equal(truncatedAdvantages[3], terminatedAdvantages[3], 1e-5);
+        Assert.Equal(truncatedAdvantages[5], terminatedAdvantages[5], 1e-5);
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public class GeneralizedAdvantageTests
                     if (term[i] || trunc[i]) break;
                     weight *= gamma * lambda;
                 }
-                Assert.Equal(sum, advantages[t * envs + e], 4);
+                Assert.Equal(sum, advantages[t * envs + e], 1e-4);
             }
         }
     }

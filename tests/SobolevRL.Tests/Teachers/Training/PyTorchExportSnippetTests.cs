@@ -60,7 +60,7 @@ public class PyTorchExportSnippetTests
             using var ort = new OrtPolicy(onnx, 1, card.PolicyOutput);
             float[] actual = ort.Run(frames, 1, 1f).ToArray();
             Assert.Equal(expected.Length, actual.Length);
-            for (int i = 0; i < actual.Length; i++) Assert.Equal(expected[i], actual[i], 4);
+            for (int i = 0; i < actual.Length; i++) Assert.Equal(expected[i], actual[i], 1e-4);
         }
         finally
         {
