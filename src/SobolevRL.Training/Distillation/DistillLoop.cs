@@ -128,9 +128,9 @@ public sealed record DistillLoopParts
 /// <summary>What the step loop did.</summary>
 /// <param name="Done">Steps done (the last one, counting resumed steps).</param>
 /// <param name="LastLoss">Total loss of the last step.</param>
-/// <param name="TrainSeconds">Wall time of the loop in this process.</param>
-/// <param name="CpuSeconds">CPU time of this process during the loop.</param>
-/// <param name="TrainingLossFell">The value loss of the last window was below the first step's (<see cref="DivergenceMonitor.TrainingLossFell"/>).</param>
+/// <param name="TrainSeconds">Wall time of the loop, summed over the run's processes (a resumed run continues from its checkpoint's).</param>
+/// <param name="CpuSeconds">CPU time of the loop's processes during the loop, summed the same way.</param>
+/// <param name="TrainingLossFell">The run's logged value loss of its last window was below its first step's (<see cref="DivergenceMonitor.TrainingLossFell"/>).</param>
 public sealed record DistillLoopResult(long Done, double LastLoss, double TrainSeconds, double CpuSeconds, bool TrainingLossFell = false);
 
 /// <summary>
@@ -152,8 +152,9 @@ public static class DistillLoop
         long total = o.Optim.Steps, lastGood = position.Step;
         // A run killed after its last step but before its summary: the final loss is the one its metrics logged.
         double lastLoss = position.Step >= total ? CsvRows.Value(p.Run.File("metrics.csv"), total, "loss_total") : double.NaN;
-        // Such a run (or one resumed after early stopping) trains no step here: whether its training loss fell is in its metrics.
-        bool? loggedLossFell = position.Step >= total || p.Validation.Exhausted ? LoggedLossFell(p.Run.File("metrics.csv")) : null;
+        // Time spent by earlier processes of a resumed run, as logged at its checkpoint (0 for runs logged before the
+        // time columns existed): the run's train and CPU seconds are those of all its processes.
+        double trainSecondsBefore = Logged(p.Run, position.Step, "train_seconds"), cpuSecondsBefore = Logged(p.Run, position.Step, "cpu_seconds");
         using var metrics = new MetricsLogger(p.Run);
         var divergence = new DivergenceMonitor(o.Divergence);
         var clock = Stopwatch.StartNew();
@@ -180,7 +181,15 @@ public static class DistillLoop
             done = step + 1;
             windowSamples += loss.Rows;
             lastLoss = value + lambda * derivative;
-            if (done % o.Logging.MetricsEvery == 0 || done == total)
+            bool outOfTime = o.Optim.MaxSeconds > 0 && trainSecondsBefore + clock.Elapsed.TotalSeconds >= o.Optim.MaxSeconds;
+            bool last = done == total || outOfTime;
+            if (p.Validation.Due(done, total) || (last && p.Validation.Enabled)) p.Validate(done);
+            stopped = outOfTime || p.Validation.Exhausted;
+            last |= stopped;
+            bool checkpoint = done % o.Logging.CheckpointEvery == 0 || last;
+            // The first step is logged too (the divergence check compares the run's last losses with it), and every
+            // checkpointed one (a resumed run continues its time columns from there).
+            if (done == 1 || done % o.Logging.MetricsEvery == 0 || checkpoint)
             {
                 var row = new Dictionary<string, double>
                 {
@@ -191,18 +200,15 @@ public static class DistillLoop
                     ["lr"] = lr,
                     ["lambda"] = lambda,
                     ["samples_per_s"] = windowSamples / Math.Max(window.Elapsed.TotalSeconds, 1e-9),
+                    ["train_seconds"] = trainSecondsBefore + clock.Elapsed.TotalSeconds,
+                    ["cpu_seconds"] = cpuSecondsBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds,
                 };
                 foreach (var (key, v) in loss.Columns ?? new Dictionary<string, double>()) row[key] = v;
                 metrics.Log(done, row);
                 window.Restart();
                 windowSamples = 0;
             }
-            bool outOfTime = o.Optim.MaxSeconds > 0 && clock.Elapsed.TotalSeconds >= o.Optim.MaxSeconds;
-            bool last = done == total || outOfTime;
-            if (p.Validation.Due(done, total) || (last && p.Validation.Enabled)) p.Validate(done);
-            stopped = outOfTime || p.Validation.Exhausted;
-            last |= stopped;
-            if (done % o.Logging.CheckpointEvery == 0 || last)
+            if (checkpoint)
             {
                 Checkpoint.Save(checkpointPath, new Checkpoint.Position(done, p.SamplerPosition()), p.State.Network, p.State.Optimizer, p.State.Directions);
                 lastGood = done;
@@ -210,13 +216,13 @@ public static class DistillLoop
             if ((o.Logging.EvalEvery > 0 && done % o.Logging.EvalEvery == 0) || last) p.Snapshot(done);
             progress?.Report(new ProgressInfo(p.Label, done, total));
         }
-        return new DistillLoopResult(done, lastLoss, clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds,
-            loggedLossFell ?? divergence.TrainingLossFell);
+        return new DistillLoopResult(done, lastLoss, trainSecondsBefore + clock.Elapsed.TotalSeconds,
+            cpuSecondsBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds,
+            File.Exists(p.Run.File("metrics.csv")) && DivergenceMonitor.TrainingLossFell(MetricsLogger.ReadCsv(p.Run.File("metrics.csv")), o.Divergence.Window));
     }
 
-    // The last logged value loss below the first (false without two rows).
-    private static bool LoggedLossFell(string metricsFile) =>
-        File.Exists(metricsFile) && MetricsLogger.ReadCsv(metricsFile).TryGetValue("loss_value", out var logged) && logged.Count >= 2 && logged[^1] < logged[0];
+    private static double Logged(RunDirectory run, long step, string column) =>
+        step > 0 && CsvRows.Value(run.File("metrics.csv"), step, column) is var v && v >= 0 ? v : 0;
 
     /// <summary>The error of a run whose training diverged (<paramref name="what"/>), naming its last good checkpoint.</summary>
     public static UserErrorException Diverged(RunDirectory run, string what, long lastGood)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using SobolevRL.Hardware;
 using SobolevRL.Replay;
+using SobolevRL.Runs;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Distillation;
@@ -15,11 +16,22 @@ namespace SobolevRL.Distillation;
 /// </summary>
 public sealed class DivergenceMonitor(DivergenceOptions options)
 {
-    private double _first = double.NaN, _sum, _lastWindow = double.NaN;
+    private double _first = double.NaN, _sum;
     private long _count;
 
-    /// <summary>Whether the mean value loss of the last completed window is below the first step's (the student learned its training states).</summary>
-    public bool TrainingLossFell => _lastWindow < _first;
+    /// <summary>
+    /// Whether a run's training loss fell, judged once over the whole run from its <c>metrics.csv</c> columns
+    /// (<see cref="MetricsLogger.ReadCsv"/>; every run logs its first step): the mean logged value loss of the last
+    /// <paramref name="window"/> steps is below the first logged one. Read from the file rather than kept in memory so
+    /// that a resumed run, or one killed after its last step, is judged on all of its steps, not on this process's.
+    /// </summary>
+    public static bool TrainingLossFell(IReadOnlyDictionary<string, List<double>> metrics, long window)
+    {
+        if (!metrics.TryGetValue("step", out var steps) || !metrics.TryGetValue("loss_value", out var losses) || losses.Count < 2) return false;
+        double last = steps[^1];
+        var recent = Enumerable.Range(1, losses.Count - 1).Where(i => steps[i] > last - window).Select(i => losses[i]).ToList();
+        return recent.Average() < losses[0];
+    }
 
     /// <summary>Adds the value loss of one step; a message when the window just completed shows divergence, else null.</summary>
     public string? Add(long step, double valueLoss)
@@ -29,7 +41,6 @@ public sealed class DivergenceMonitor(DivergenceOptions options)
         _sum += valueLoss;
         if (++_count < options.Window) return null;
         double mean = _sum / _count;
-        _lastWindow = mean;
         _sum = 0;
         _count = 0;
         // The floor keeps a first loss of ~0 (a student that starts on the teacher) from flagging noise.
@@ -41,7 +52,7 @@ public sealed class DivergenceMonitor(DivergenceOptions options)
 
     /// <summary>
     /// A message when the student's held-out KL is above the uniform policy's on the same states although its training
-    /// loss did not fall (<paramref name="trainingLossFell"/>: <see cref="TrainingLossFell"/> of the loop's monitor), else
+    /// loss did not fall (<paramref name="trainingLossFell"/>: <see cref="TrainingLossFell"/> over the run's metrics), else
     /// null; not judged for runs shorter than one window (a barely trained student may still sit near its random start).
     /// </summary>
     public string? CheckFinal(long steps, double studentKl, ReplayBatch heldOut, double temperature, bool trainingLossFell)

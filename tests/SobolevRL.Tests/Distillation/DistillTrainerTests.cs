@@ -1,4 +1,5 @@
 using SobolevRL.Evaluation;
+using SobolevRL.Runs;
 using SobolevRL.Optimizers;
 using static TorchSharp.torch;
 
@@ -71,9 +72,17 @@ public class DistillTrainerTests
             var progress = new SyncProgress(p => { if (p.Done == 30) cancel.Cancel(); });
             Assert.ThrowsAny<OperationCanceledException>(() => DistillTrainer.Train(
                 new DistillSetup(options, data, SobolevRL.Runs.RunDirectory.Create("t", split), CPU), progress, cancel.Token));
-            DistillFixtures.Train(options, data, split, resume: true);
+            // The first process's time, logged with its checkpoint, is counted in the run's: a resumed student's train
+            // and CPU seconds (equal-compute tables, the equal-time budget) are those of all its processes.
+            string metrics = Path.Combine(split, "metrics.csv");
+            double trainBefore = CsvRows.Value(metrics, 20, "train_seconds"), cpuBefore = CsvRows.Value(metrics, 20, "cpu_seconds"); // its last checkpoint
+            Assert.True(trainBefore > 0 && cpuBefore > 0, $"time logged at the checkpoint: {trainBefore} s, {cpuBefore} CPU s");
+            var resumed = DistillFixtures.Train(options, data, split, resume: true);
+            Assert.True(resumed.TrainSeconds > trainBefore && resumed.CpuSeconds > cpuBefore);
+            var times = MetricsLogger.ReadCsv(metrics)["train_seconds"];
+            Assert.Equal(times.Order(), times);
             Assert.Equal(File.ReadAllBytes(Path.Combine(whole, Checkpoint.FileName)), File.ReadAllBytes(Path.Combine(split, Checkpoint.FileName)));
-            Assert.Equal(File.ReadAllLines(Path.Combine(whole, "metrics.csv")).Length, File.ReadAllLines(Path.Combine(split, "metrics.csv")).Length);
+            Assert.Equal(File.ReadAllLines(Path.Combine(whole, "metrics.csv")).Length, File.ReadAllLines(metrics).Length);
             Assert.Equal(1, torch.get_num_threads());
         }
         finally

@@ -44,19 +44,29 @@ public sealed class DivergenceTests
         double uniform = Math.Log(3) + p.Sum(x => x * Math.Log(x));
         Assert.Equal(uniform, DivergenceMonitor.UniformKl(heldOut, 1), 1e-6);
         var options = new DivergenceOptions { Window = 10 };
+        // A run's metrics as DistillLoop logs them: the first step, then every 5th, value loss per row.
+        static Dictionary<string, List<double>> Logged(Func<int, double> loss)
+        {
+            List<double> steps = [1, .. Enumerable.Range(1, 6).Select(i => 5.0 * i)];
+            return new() { ["step"] = steps, ["loss_value"] = [.. steps.Select(s => loss((int)s))] };
+        }
 
         // Overfitting: the training loss fell, the held-out KL is above uniform — a result, not divergence.
-        var learned = new DivergenceMonitor(options);
-        for (int step = 1; step <= 30; step++) Assert.Null(learned.Add(step, 1.0 / step));
-        Assert.True(learned.TrainingLossFell);
-        Assert.Null(learned.CheckFinal(30, uniform + 1, heldOut, 1, learned.TrainingLossFell));
+        var learned = Logged(step => 1.0 / step);
+        Assert.True(DivergenceMonitor.TrainingLossFell(learned, options.Window));
+        Assert.Null(new DivergenceMonitor(options).CheckFinal(30, uniform + 1, heldOut, 1, trainingLossFell: true));
 
         // A run whose loss never fell (a learning rate far too high from the first step) and ends above uniform diverged.
-        var stuck = new DivergenceMonitor(options with { Growth = 1e30 });
-        for (int step = 1; step <= 30; step++) Assert.Null(stuck.Add(step, 1e5));
-        Assert.False(stuck.TrainingLossFell);
-        Assert.Contains("above the uniform policy's", stuck.CheckFinal(30, uniform + 1, heldOut, 1, stuck.TrainingLossFell));
-        Assert.Null(stuck.CheckFinal(30, uniform - 0.01, heldOut, 1, stuck.TrainingLossFell));
+        var stuck = Logged(step => step == 1 ? 1 : 1e5);
+        Assert.False(DivergenceMonitor.TrainingLossFell(stuck, options.Window));
+        var monitor = new DivergenceMonitor(options with { Growth = 1e30 });
+        Assert.Contains("above the uniform policy's", monitor.CheckFinal(30, uniform + 1, heldOut, 1, trainingLossFell: false));
+        Assert.Null(monitor.CheckFinal(30, uniform - 0.01, heldOut, 1, trainingLossFell: false));
+
+        // Judged on the mean of the last window's rows (steps 21..30), not on one row: a last row below the first
+        // after a window spent far above it is not a fall; a run too short to log two rows never fell.
+        Assert.False(DivergenceMonitor.TrainingLossFell(Logged(step => step == 30 ? 0.5 : step == 1 ? 1 : 1e5), options.Window));
+        Assert.False(DivergenceMonitor.TrainingLossFell(new Dictionary<string, List<double>> { ["step"] = [1], ["loss_value"] = [1] }, options.Window));
     }
 
     [Fact]
