@@ -123,19 +123,18 @@ public static class DataEfficiencyExperiment
                     progress?.Report(new ProgressInfo("data-efficiency", ++done, runs, "λ searches"));
                     continue;
                 }
-                double sobolevSeconds = 0;
-                // Under an equal-time budget the Sobolev student trains first and sets its Regular pair's wall time.
-                var order = o.Budget == BudgetKind.EqualTime ? new[] { ("sobolev", o.Sobolev), ("regular", "off") } : [("regular", "off"), ("sobolev", o.Sobolev)];
+                DataEfficiencyRow? sobolev = null;
+                // Under an equal-time (CPU) budget the Sobolev student trains first and sets its Regular pair's time.
+                var order = o.Budget != BudgetKind.EqualSteps ? new[] { ("sobolev", o.Sobolev), ("regular", "off") } : [("regular", "off"), ("sobolev", o.Sobolev)];
                 foreach (var (mode, term) in order)
                 {
                     progress?.Report(new ProgressInfo("data-efficiency", done, runs, "students"));
                     var options = o.Distill with { Seed = o.Distill.Seed + seed, Loss = o.Distill.Loss with { Sobolev = term } };
-                    if (mode == "regular" && o.Budget == BudgetKind.EqualTime)
-                        options = options with { Optim = options.Optim with { Steps = options.Optim.Steps * 20, MaxSeconds = sobolevSeconds } };
+                    if (mode == "regular" && sobolev != null) options = WithBudgetOf(options, o.Budget, [sobolev]);
                     string name = string.Create(CultureInfo.InvariantCulture, $"p{percent:G6}-s{seed}-{mode}");
                     var r = StudentRuns.Train(name, options, data, Path.Combine(outDir, "runs", name), device, info, plan, progress, cancel);
-                    if (mode == "sobolev") sobolevSeconds = r.Distill.TrainSeconds;
                     rows.Add(DataEfficiencyRow.Of(percent, data.Summary.TrainStates, options.Seed, mode, mode == "regular" ? 0 : options.Loss.Weight, r));
+                    if (mode == "sobolev") sobolev = rows[^1];
                     progress?.Report(new ProgressInfo("data-efficiency", ++done, runs, "students"));
                 }
             }
@@ -180,15 +179,42 @@ public static class DataEfficiencyExperiment
         if (o.NoiseGrid.Length > 0)
             Choose(o.NoiseGrid.Select(sigma => Train("noise", string.Create(CultureInfo.InvariantCulture, $"noise-{sigma:G6}"), sigma,
                 baseOptions with { Loss = baseOptions.Loss with { Sobolev = "off", InputNoise = sigma } })).ToList());
+        if (o.Budget != BudgetKind.EqualSteps)
+        {
+            // The control for Sobolev training's cost: Regular given the time of the longest-training chosen form.
+            var chosen = rows.Where(r => !r.Trial && r.Mode is not ("regular" or "noise")).ToArray();
+            string mode = BudgetMode(o.Budget);
+            rows.Add(Train(mode, mode, 0, WithBudgetOf(baseOptions with { Loss = baseOptions.Loss with { Sobolev = "off" } }, o.Budget, chosen)));
+        }
         return rows;
+    }
+
+    /// <summary>The mode of the Regular student trained under <paramref name="budget"/> beside the forms (regular-time, regular-cpu).</summary>
+    public static string BudgetMode(BudgetKind budget) => budget == BudgetKind.EqualCpu ? "regular-cpu" : "regular-time";
+
+    // A Regular student's options under an equal-time (CPU) budget: up to 20× the steps, stopped once it has used as much
+    // wall (CPU) time as the longest of the given Sobolev students.
+    private static DistillOptions WithBudgetOf(DistillOptions regular, BudgetKind budget, IReadOnlyList<DataEfficiencyRow> sobolev)
+    {
+        double seconds = sobolev.Max(s => budget == BudgetKind.EqualCpu ? s.CpuSeconds : s.TrainSeconds);
+        // 0 would mean "no limit": a Sobolev run without a recorded time (finished by a resumed process of an older version).
+        if (!(seconds > 0) || double.IsInfinity(seconds))
+            throw new UserErrorException($"budget: the Sobolev students of {Path.GetFileName(sobolev[0].RunPath)} recorded no training time, so their Regular pair cannot be timed; train them again or use budget=equal_steps");
+        return regular with
+        {
+            Optim = budget == BudgetKind.EqualCpu
+                ? regular.Optim with { Steps = regular.Optim.Steps * 20, MaxCpuSeconds = seconds }
+                : regular.Optim with { Steps = regular.Optim.Steps * 20, MaxSeconds = seconds },
+        };
     }
 
     /// <summary>
     /// Students trained per fraction and seed: Regular and Sobolev; with a λ grid one per λ (0 included); with the form
-    /// comparison one Regular, one per (form, λ) and one per noise σ.
+    /// comparison one Regular, one per (form, λ), one per noise σ and, under an equal-time (CPU) budget, the longer Regular.
     /// </summary>
     public static long StudentsPerFractionAndSeed(DataEfficiencyOptions o) =>
-        o.FormGrid.Length > 0 || o.NoiseGrid.Length > 0 ? 1L + o.FormGrid.Sum(e => DataEfficiencyOptions.ParseFormEntry(e).Lambdas.Length) + o.NoiseGrid.Length
+        o.FormGrid.Length > 0 || o.NoiseGrid.Length > 0
+            ? 1L + o.FormGrid.Sum(e => DataEfficiencyOptions.ParseFormEntry(e).Lambdas.Length) + o.NoiseGrid.Length + (o.Budget != BudgetKind.EqualSteps ? 1 : 0)
         : o.LambdaGrid.Length > 0 ? LambdaSearch.Trials(o.LambdaGrid).Count
         : 2L;
 

@@ -12,6 +12,12 @@ public enum BudgetKind
 
     /// <summary>The Sobolev student trains first; its Regular pair then trains for the same wall time (up to 20× the steps).</summary>
     EqualTime,
+
+    /// <summary>
+    /// As <see cref="EqualTime"/> with CPU time (<c>optim.max_cpu_seconds</c>): equal compute, which wall time is only
+    /// on an otherwise idle machine.
+    /// </summary>
+    EqualCpu,
 }
 
 /// <summary>
@@ -50,7 +56,11 @@ public sealed record DataEfficiencyOptions : IValidatable
     /// </summary>
     public double[] NoiseGrid { get; init; } = [];
 
-    /// <summary>How the students share compute (equal_steps or equal_time; equal_time needs an empty <see cref="LambdaGrid"/>).</summary>
+    /// <summary>
+    /// How the students share compute: equal_steps, equal_time or equal_cpu (the last two need an empty
+    /// <see cref="LambdaGrid"/>; with <see cref="FormGrid"/> they add a Regular student trained for as long as the
+    /// longest-training chosen form, beside the equal-steps one).
+    /// </summary>
     public BudgetKind Budget { get; init; } = BudgetKind.EqualSteps;
 
     /// <summary>Sobolev term of the Sobolev students.</summary>
@@ -83,12 +93,14 @@ public sealed record DataEfficiencyOptions : IValidatable
         SobolevTerm.Check(Sobolev, Data.LabelMode(), "sobolev");
         Distill.Validate("distill");
         foreach (double l in LambdaGrid) Check.NonNegative(l, "lambda_grid");
-        if (LambdaGrid.Length > 0 && Budget == BudgetKind.EqualTime)
-            throw new UserErrorException("config budget: equal_time pairs one Sobolev student with one Regular student; leave lambda_grid empty or use budget=equal_steps");
+        if (LambdaGrid.Length > 0 && Budget != BudgetKind.EqualSteps)
+            throw new UserErrorException("config budget: equal_time and equal_cpu give a Regular student the Sobolev student's time, and a λ grid has no one Sobolev student; leave lambda_grid empty or use budget=equal_steps");
         foreach (string entry in FormGrid) ParseFormEntry(entry);
         foreach (double sigma in NoiseGrid) Check.Positive(sigma, "noise_grid");
-        if ((FormGrid.Length > 0 || NoiseGrid.Length > 0) && (LambdaGrid.Length > 0 || Budget == BudgetKind.EqualTime))
-            throw new UserErrorException($"config {UserErrorException.Key("form_grid")}: the form comparison chooses λ per form itself; leave {UserErrorException.Key("lambda_grid")} empty and use {UserErrorException.Key("budget")}=equal_steps");
+        if ((FormGrid.Length > 0 || NoiseGrid.Length > 0) && LambdaGrid.Length > 0)
+            throw new UserErrorException($"config {UserErrorException.Key("form_grid")}: the form comparison chooses λ per form itself; leave {UserErrorException.Key("lambda_grid")} empty");
+        if (NoiseGrid.Length > 0 && FormGrid.Length == 0 && Budget != BudgetKind.EqualSteps)
+            throw new UserErrorException($"config {UserErrorException.Key("budget")}: a longer Regular student is timed by the forms of {UserErrorException.Key("form_grid")}, which is empty; add forms or use budget=equal_steps");
         if ((FormGrid.Length > 0 || NoiseGrid.Length > 0) && !(Distill.Validation.Fraction > 0))
             throw new UserErrorException($"config {UserErrorException.Key("form_grid")}: λ and σ are chosen by validation KL; set {UserErrorException.Key("distill.validation.fraction")} above 0");
         if (LambdaGrid.Length > 0 && !(Distill.Validation.Fraction > 0))

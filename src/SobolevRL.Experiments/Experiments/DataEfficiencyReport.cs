@@ -87,6 +87,8 @@ public static class DataEfficiencyReport
         }
         if (result.Rows.Any(r => r.Mode is not ("regular" or "sobolev")))
             md.Append(FormsSection(result.Rows)).Append('\n');
+        foreach (string budget in new[] { "regular-time", "regular-cpu" }.Where(m => result.Rows.Any(r => r.Mode == m)))
+            md.Append(FormsSection(result.Rows.Where(r => r.Mode != "regular").ToArray(), budget)).Append('\n');
         md.Append(CultureInfo.InvariantCulture, $"Lines: means over seeds; shaded bands: 95% Student-t intervals of the means (none with one seed). Every student: `{ResultsFile}`; this table as CSV: `{TableFile}`.\n");
         string path = Path.Combine(outDir, RunDirectory.ReportFile);
         RunDirectory.WriteAtomic(path, md.ToString());
@@ -95,20 +97,29 @@ public static class DataEfficiencyReport
 
     /// <summary>
     /// The loss-form comparison (<see cref="DataEfficiencyOptions.FormGrid"/>): per fraction, every form's validation-chosen
-    /// student (and the noise control) against the Regular student of the same seed, with paired tests of the held-out KL.
+    /// student (and the noise control) against the <paramref name="baseline"/> student of the same seed (Regular, or the
+    /// Regular student given the forms' time: regular-time, regular-cpu), with paired tests of the held-out KL.
     /// </summary>
-    public static string FormsSection(IReadOnlyList<DataEfficiencyRow> rows)
+    public static string FormsSection(IReadOnlyList<DataEfficiencyRow> rows, string baseline = "regular")
     {
-        var md = new StringBuilder("## Loss forms against Regular, paired by seed\n\n");
+        string against = baseline switch
+        {
+            "regular-time" => "Regular trained for the Sobolev students' wall time",
+            "regular-cpu" => "Regular trained for the Sobolev students' CPU time",
+            _ => "Regular",
+        };
+        var md = new StringBuilder($"## Loss forms against {against}, paired by seed\n\n");
+        if (baseline != "regular")
+            md.Append($"The equal-compute control: per fraction and seed a Regular student trained up to 20× the steps until it had used the {(baseline == "regular-cpu" ? "CPU" : "wall")} time of the longest-training chosen form of that seed (or until validation stopped it). ");
         md.Append("Per fraction and seed one Regular student; per form the λ of lowest validation KL among its grid (noise: the σ of lowest validation KL) is kept. ")
-          .Append("KL difference = form − Regular held-out KL, mean over seeds with its 95% Student-t interval; p: Wilcoxon's signed-rank test, exact (with n seeds the smallest two-sided p is 2/2^n, 0.25 for 3); ")
-          .Append("'val. prefers' counts the seeds whose validation KL is below Regular's (what a λ search with λ = 0 in its grid would pick).\n\n");
+          .Append($"KL difference = form − {against} held-out KL, mean over seeds with its 95% Student-t interval; p: Wilcoxon's signed-rank test, exact (with n seeds the smallest two-sided p is 2/2^n, 0.25 for 3); ")
+          .Append($"'val. prefers' counts the seeds whose validation KL is below the baseline's (what a λ search with λ = 0 in its grid would pick).\n\n");
         var table = new MarkdownTable("%", "student", "λ or σ chosen", "held-out KL", "KL − Regular (95% CI)", "lower / seeds", "Wilcoxon p", "t-test p",
             "action error %", "gradient error", "val. prefers", "steps / kept step / CPU s");
         foreach (var g in rows.Where(r => !r.Trial).GroupBy(r => r.Percent).OrderBy(g => g.Key))
         {
-            var regular = g.Where(r => r.Mode == "regular").ToDictionary(r => r.Seed);
-            foreach (var m in g.GroupBy(r => r.Mode).OrderBy(m => m.Key == "regular" ? 0 : m.Key == "noise" ? 2 : 1).ThenBy(m => m.Key))
+            var regular = g.Where(r => r.Mode == baseline).ToDictionary(r => r.Seed);
+            foreach (var m in g.GroupBy(r => r.Mode).OrderBy(m => m.Key == baseline ? 0 : m.Key.StartsWith("regular", StringComparison.Ordinal) ? 3 : m.Key == "noise" ? 2 : 1).ThenBy(m => m.Key))
             {
                 var these = m.OrderBy(r => r.Seed).ToArray();
                 var (kl, klStd) = Stats(these, r => r.Kl);
@@ -117,7 +128,7 @@ public static class DataEfficiencyReport
                 string compute = string.Create(CultureInfo.InvariantCulture, $"{these.Average(r => (double)r.Steps):F0} / {these.Average(r => (double)r.ChosenStep):F0} / {F(these.Average(r => r.CpuSeconds))}");
                 var paired = these.Where(r => regular.ContainsKey(r.Seed) && double.IsFinite(r.Kl) && double.IsFinite(regular[r.Seed].Kl)).ToArray();
                 string difference = "–", lower = "–", wilcoxon = "–", tp = "–", prefers = "–";
-                if (m.Key != "regular" && paired.Length > 0)
+                if (m.Key != baseline && paired.Length > 0)
                 {
                     var test = PairedTest.Of(paired.Select(r => r.Kl).ToArray(), paired.Select(r => regular[r.Seed].Kl).ToArray());
                     difference = paired.Length > 1 ? $"{F(test.MeanDifference)} [{F(test.TTest.CiLow)}, {F(test.TTest.CiHigh)}]" : F(test.MeanDifference);
@@ -126,7 +137,7 @@ public static class DataEfficiencyReport
                     tp = F(test.TTest.P);
                     prefers = $"{paired.Count(r => r.ValidationKl < regular[r.Seed].ValidationKl)}/{paired.Length}";
                 }
-                table.Row(F(g.Key), m.Key, m.Key == "regular" ? "–" : string.Join(" ", these.Select(r => F(r.Lambda))), Pm(kl, klStd), difference, lower, wilcoxon, tp,
+                table.Row(F(g.Key), m.Key, m.Key.StartsWith("regular", StringComparison.Ordinal) ? "–" : string.Join(" ", these.Select(r => F(r.Lambda))), Pm(kl, klStd), difference, lower, wilcoxon, tp,
                     Pm(ae, aeStd), Pm(ge, geStd), prefers, compute);
             }
         }

@@ -181,7 +181,8 @@ public static class DistillLoop
             done = step + 1;
             windowSamples += loss.Rows;
             lastLoss = value + lambda * derivative;
-            bool outOfTime = o.Optim.MaxSeconds > 0 && trainSecondsBefore + clock.Elapsed.TotalSeconds >= o.Optim.MaxSeconds;
+            bool outOfTime = (o.Optim.MaxSeconds > 0 && trainSecondsBefore + clock.Elapsed.TotalSeconds >= o.Optim.MaxSeconds)
+                || (o.Optim.MaxCpuSeconds > 0 && cpuSecondsBefore + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds >= o.Optim.MaxCpuSeconds);
             bool last = done == total || outOfTime;
             if (p.Validation.Due(done, total) || (last && p.Validation.Enabled)) p.Validate(done);
             stopped = outOfTime || p.Validation.Exhausted;

@@ -136,10 +136,16 @@ public sealed record OptimOptions : IValidatable
     public long Steps { get; init; } = 5000;
 
     /// <summary>
-    /// Stop after this many seconds of training-loop wall time in this process (0: no limit); for equal-time budgets.
-    /// Schedules still run over <see cref="Steps"/>, and a resumed run counts its time afresh.
+    /// Stop after this many seconds of training-loop wall time (0: no limit); for equal-time budgets. Schedules still
+    /// run over <see cref="Steps"/>; a resumed run counts the time of its earlier processes too.
     /// </summary>
     public double MaxSeconds { get; init; }
+
+    /// <summary>
+    /// Stop after the training loop's processes have used this many CPU seconds (0: no limit); for equal-compute
+    /// budgets, which wall time measures only on an otherwise idle machine. Counted like <see cref="MaxSeconds"/>.
+    /// </summary>
+    public double MaxCpuSeconds { get; init; }
 
     /// <summary>
     /// Shards of each batch whose gradients are computed at once, each on its own thread with one libtorch thread, and
@@ -157,6 +163,7 @@ public sealed record OptimOptions : IValidatable
         Check.Positive(BatchSize, path + ".batch_size");
         Check.Positive(Steps, path + ".steps");
         Check.NonNegative(MaxSeconds, path + ".max_seconds");
+        Check.NonNegative(MaxCpuSeconds, path + ".max_cpu_seconds");
         Check.NonNegative(Shards, path + ".shards");
     }
 }

@@ -100,6 +100,42 @@ public class DataEfficiencyTests
     }
 
     [Fact]
+    public void AnEqualCpuBudgetAddsARegularStudentTimedByTheLongestChosenForm()
+    {
+        string dir = ExperimentFixtures.TempDir();
+        try
+        {
+            var options = new DataEfficiencyOptions
+            {
+                Data = ExperimentFixtures.Data(600),
+                Fractions = [100],
+                Seeds = 1,
+                Episodes = 0,
+                Distill = ExperimentFixtures.Distill(30) with { Validation = new global::SobolevRL.Distillation.ValidationOptions { Fraction = 0.2, Every = 10 } },
+                FormGrid = ["centered:0.1", "rows:0.3"],
+                Budget = BudgetKind.EqualCpu,
+            };
+            Assert.Equal(1 + 2 + 1, DataEfficiencyExperiment.StudentsPerFractionAndSeed(options));
+            var result = DataEfficiencyExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken)!;
+            Assert.Equal(["centered", "regular", "regular-cpu", "rows"], result.Rows.Select(r => r.Mode).Order());
+            var budgeted = result.Rows.Single(r => r.Mode == "regular-cpu");
+            double longest = result.Rows.Where(r => r.Mode is "centered" or "rows").Max(r => r.CpuSeconds);
+            // Its run was given the longest chosen form's CPU time and 20× the steps, and stopped on one of the two
+            // (validation never stops it: no patience).
+            var saved = global::SobolevRL.Config.ConfigLoader.Load<global::SobolevRL.Distillation.DistillOptions>(Path.Combine(budgeted.RunPath, RunDirectory.ConfigFile), []);
+            Assert.Equal(longest, saved.Optim.MaxCpuSeconds);
+            Assert.Equal(20 * 30, saved.Optim.Steps);
+            Assert.Equal("off", saved.Loss.Sobolev);
+            Assert.True(budgeted.Steps == 20 * 30 || budgeted.CpuSeconds >= longest, $"{budgeted.Steps} steps, {budgeted.CpuSeconds} of {longest} CPU s");
+            Assert.True(budgeted.Steps > 30, $"a Regular step costs less than a Sobolev one: {budgeted.Steps} steps in the forms' CPU time");
+            string report = File.ReadAllText(Path.Combine(dir, RunDirectory.ReportFile));
+            Assert.Contains("## Loss forms against Regular trained for the Sobolev students' CPU time, paired by seed", report);
+            Assert.Contains("| 100 | regular-cpu |", report);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void PartsTrainTheirOwnFractionSeedGroupsAndTheReportEqualsOneProcesss()
     {
         string sharded = ExperimentFixtures.TempDir(), whole = ExperimentFixtures.TempDir();
@@ -162,6 +198,8 @@ public class DataEfficiencyTests
         }
         var both = Assert.Throws<UserErrorException>(() => new DataEfficiencyOptions { FormGrid = ["rows:1"], LambdaGrid = [0.1] }.Validate(""));
         Assert.Contains("`lambda_grid`", both.Message);
+        Assert.Contains("equal_time and equal_cpu", Assert.Throws<UserErrorException>(() => new DataEfficiencyOptions { LambdaGrid = [0.1], Budget = BudgetKind.EqualCpu }.Validate("")).Message);
+        Assert.Contains("`form_grid`", Assert.Throws<UserErrorException>(() => new DataEfficiencyOptions { NoiseGrid = [0.1], Budget = BudgetKind.EqualTime }.Validate("")).Message);
         var noValidation = new DataEfficiencyOptions { NoiseGrid = [0.1] };
         noValidation = noValidation with { Distill = noValidation.Distill with { Validation = new global::SobolevRL.Distillation.ValidationOptions { Fraction = 0 } } };
         Assert.Contains("`distill.validation.fraction`", Assert.Throws<UserErrorException>(() => noValidation.Validate("")).Message);

@@ -38,7 +38,7 @@ public sealed class DataEfficiencyCommand : Command<DataEfficiencyCommand.Settin
         public string? LambdaGrid { get; init; }
 
         /// <summary>Budget.</summary>
-        [CommandOption("--budget <KIND>"), Description("equal-steps (default): every student the same steps; equal-time: Regular trains for as long (wall time) as its Sobolev pair took (config key budget).")]
+        [CommandOption("--budget <KIND>"), Description("equal-steps (default): every student the same steps; equal-time / equal-cpu: Regular trains for as long (wall time / CPU time) as its Sobolev pair took, with a form grid as an extra Regular student timed by the longest chosen form (config key budget).")]
         public string? Budget { get; init; }
 
         /// <summary>Run the default plan.</summary>
