@@ -114,7 +114,7 @@ public static class DataEfficiencyReport
         md.Append("Per fraction and seed one Regular student; per form the λ of lowest validation KL among its grid (noise: the σ of lowest validation KL) is kept. ")
           .Append($"KL difference = form − {against} held-out KL, mean over seeds with its 95% Student-t interval; p: Wilcoxon's signed-rank test, exact (with n seeds the smallest two-sided p is 2/2^n, 0.25 for 3); ")
           .Append($"'val. prefers' counts the seeds whose validation KL is below the baseline's (what a λ search with λ = 0 in its grid would pick).\n\n");
-        var table = new MarkdownTable("%", "student", "λ or σ chosen", "held-out KL", "KL − Regular (95% CI)", "lower / seeds", "Wilcoxon p", "t-test p",
+        var table = new MarkdownTable("%", "student", "λ or σ chosen", "held-out KL", $"KL − {(baseline == "regular" ? "Regular" : baseline)} (95% CI)", "lower / seeds", "Wilcoxon p", "t-test p",
             "action error %", "gradient error", "val. prefers", "steps / kept step / CPU s");
         foreach (var g in rows.Where(r => !r.Trial).GroupBy(r => r.Percent).OrderBy(g => g.Key))
         {
