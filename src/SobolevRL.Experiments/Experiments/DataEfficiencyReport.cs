@@ -60,6 +60,7 @@ public static class DataEfficiencyReport
           .Append(options.FormGrid.Length > 0 || options.NoiseGrid.Length > 0
               ? string.Create(CultureInfo.InvariantCulture, $"Regular (KL only) vs the Sobolev forms ({options.Sobolev}; FORM:λ… {string.Join(", ", options.FormGrid)}; rows by {options.Distill.Loss.DerivativeLoss.ToString().ToLowerInvariant()}) and the input-noise control (σ {string.Join(", ", options.NoiseGrid)}), compared below. ")
               : string.Create(CultureInfo.InvariantCulture, $"Regular (KL only) vs Sobolev ({options.Sobolev}, λ = {options.Distill.Loss.Weight:G4}, {options.Distill.Loss.DerivativeLoss.ToString().ToLowerInvariant()}). "))
+          .Append(BudgetSentence(options))
           .Append(CultureInfo.InvariantCulture, $"Scored on {result.HeldOutStates} states of held-out episodes; mean ± std over {seeds} seeds. ")
           .Append(CultureInfo.InvariantCulture, $"Returns: {result.Protocol}")
           .Append(result.TeacherReturns is { } t ? string.Create(CultureInfo.InvariantCulture, $"; the teacher's: {F(t.Mean)} ± {F(t.Std)}.\n\n") : ".\n\n")
@@ -143,6 +144,16 @@ public static class DataEfficiencyReport
         }
         md.Append(table);
         return md.ToString();
+    }
+
+    // What an equal-time (CPU) budget gave the Regular students ("" for equal steps).
+    private static string BudgetSentence(DataEfficiencyOptions o)
+    {
+        if (o.Budget == BudgetKind.EqualSteps) return "";
+        string time = o.Budget == BudgetKind.EqualCpu ? "CPU" : "wall";
+        return o.FormGrid.Length > 0
+            ? $"Budget {(o.Budget == BudgetKind.EqualCpu ? "equal_cpu" : "equal_time")}: per fraction and seed a further Regular student ({DataEfficiencyExperiment.BudgetMode(o.Budget)}) trains up to 20× the steps until it has used the {time} time of that seed's longest-training chosen form (validation may stop it sooner). "
+            : $"Budget {(o.Budget == BudgetKind.EqualCpu ? "equal_cpu" : "equal_time")}: each Regular student trains up to 20× the steps until it has used its Sobolev pair's {time} time (validation may stop it sooner). ";
     }
 
     // Mean of the per-seed differences Sobolev − Regular of the held-out KL with its 95% Student-t interval and Wilcoxon's p.

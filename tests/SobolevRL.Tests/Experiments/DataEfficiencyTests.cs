@@ -131,6 +131,7 @@ public class DataEfficiencyTests
             string report = File.ReadAllText(Path.Combine(dir, RunDirectory.ReportFile));
             Assert.Contains("## Loss forms against Regular trained for the Sobolev students' CPU time, paired by seed", report);
             Assert.Contains("| 100 | regular-cpu |", report);
+            Assert.Contains("Budget equal_cpu: per fraction and seed a further Regular student (regular-cpu)", report);
         }
         finally { Directory.Delete(dir, true); }
     }
