@@ -88,7 +88,7 @@ public static class DataEfficiencyReport
         }
         if (result.Rows.Any(r => r.Mode is not ("regular" or "sobolev")))
             md.Append(FormsSection(result.Rows)).Append('\n');
-        foreach (string budget in new[] { "regular-time", "regular-cpu" }.Where(m => result.Rows.Any(r => r.Mode == m)))
+        foreach (var budget in new[] { BudgetKind.EqualTime, BudgetKind.EqualCpu }.Where(b => result.Rows.Any(r => r.Mode == DataEfficiencyExperiment.BudgetMode(b))))
             md.Append(FormsSection(result.Rows.Where(r => r.Mode != "regular").ToArray(), budget)).Append('\n');
         md.Append(CultureInfo.InvariantCulture, $"Lines: means over seeds; shaded bands: 95% Student-t intervals of the means (none with one seed). Every student: `{ResultsFile}`; this table as CSV: `{TableFile}`.\n");
         string path = Path.Combine(outDir, RunDirectory.ReportFile);
@@ -98,24 +98,22 @@ public static class DataEfficiencyReport
 
     /// <summary>
     /// The loss-form comparison (<see cref="DataEfficiencyOptions.FormGrid"/>): per fraction, every form's validation-chosen
-    /// student (and the noise control) against the <paramref name="baseline"/> student of the same seed (Regular, or the
-    /// Regular student given the forms' time: regular-time, regular-cpu), with paired tests of the held-out KL.
+    /// student (and the noise control) against the Regular student of the same seed: the equal-steps one, or with
+    /// <paramref name="budget"/> the one given the forms' time (<see cref="DataEfficiencyExperiment.BudgetMode"/>), with
+    /// paired tests of the held-out KL.
     /// </summary>
-    public static string FormsSection(IReadOnlyList<DataEfficiencyRow> rows, string baseline = "regular")
+    public static string FormsSection(IReadOnlyList<DataEfficiencyRow> rows, BudgetKind budget = BudgetKind.EqualSteps)
     {
-        string against = baseline switch
-        {
-            "regular-time" => "Regular trained for the Sobolev students' wall time",
-            "regular-cpu" => "Regular trained for the Sobolev students' CPU time",
-            _ => "Regular",
-        };
+        bool equalSteps = budget == BudgetKind.EqualSteps;
+        string baseline = equalSteps ? "regular" : DataEfficiencyExperiment.BudgetMode(budget);
+        string against = equalSteps ? "Regular" : $"Regular trained for the Sobolev students' {TimeOf(budget)} time";
         var md = new StringBuilder($"## Loss forms against {against}, paired by seed\n\n");
-        if (baseline != "regular")
-            md.Append($"The equal-compute control: per fraction and seed a Regular student trained up to 20× the steps until it had used the {(baseline == "regular-cpu" ? "CPU" : "wall")} time of the longest-training chosen form of that seed (or until validation stopped it). ");
+        if (!equalSteps)
+            md.Append($"The equal-compute control: per fraction and seed a Regular student trained up to 20× the steps until it had used the {TimeOf(budget)} time of the longest-training chosen form of that seed (or until validation stopped it). ");
         md.Append("Per fraction and seed one Regular student; per form the λ of lowest validation KL among its grid (noise: the σ of lowest validation KL) is kept. ")
           .Append($"KL difference = form − {against} held-out KL, mean over seeds with its 95% Student-t interval; p: Wilcoxon's signed-rank test, exact (with n seeds the smallest two-sided p is 2/2^n, 0.25 for 3); ")
           .Append($"'val. prefers' counts the seeds whose validation KL is below the baseline's (what a λ search with λ = 0 in its grid would pick).\n\n");
-        var table = new MarkdownTable("%", "student", "λ or σ chosen", "held-out KL", $"KL − {(baseline == "regular" ? "Regular" : baseline)} (95% CI)", "lower / seeds", "Wilcoxon p", "t-test p",
+        var table = new MarkdownTable("%", "student", "λ or σ chosen", "held-out KL", $"KL − {(equalSteps ? "Regular" : baseline)} (95% CI)", "lower / seeds", "Wilcoxon p", "t-test p",
             "action error %", "gradient error", "val. prefers", "steps / kept step / CPU s");
         foreach (var g in rows.Where(r => !r.Trial).GroupBy(r => r.Percent).OrderBy(g => g.Key))
         {
@@ -150,11 +148,14 @@ public static class DataEfficiencyReport
     private static string BudgetSentence(DataEfficiencyOptions o)
     {
         if (o.Budget == BudgetKind.EqualSteps) return "";
-        string time = o.Budget == BudgetKind.EqualCpu ? "CPU" : "wall";
+        string key = o.Budget == BudgetKind.EqualCpu ? "equal_cpu" : "equal_time";
         return o.FormGrid.Length > 0
-            ? $"Budget {(o.Budget == BudgetKind.EqualCpu ? "equal_cpu" : "equal_time")}: per fraction and seed a further Regular student ({DataEfficiencyExperiment.BudgetMode(o.Budget)}) trains up to 20× the steps until it has used the {time} time of that seed's longest-training chosen form (validation may stop it sooner). "
-            : $"Budget {(o.Budget == BudgetKind.EqualCpu ? "equal_cpu" : "equal_time")}: each Regular student trains up to 20× the steps until it has used its Sobolev pair's {time} time (validation may stop it sooner). ";
+            ? $"Budget {key}: per fraction and seed a further Regular student ({DataEfficiencyExperiment.BudgetMode(o.Budget)}) trains up to 20× the steps until it has used the {TimeOf(o.Budget)} time of that seed's longest-training chosen form (validation may stop it sooner). "
+            : $"Budget {key}: each Regular student trains up to 20× the steps until it has used its Sobolev pair's {TimeOf(o.Budget)} time (validation may stop it sooner). ";
     }
+
+    // Which clock a budget counts.
+    private static string TimeOf(BudgetKind budget) => budget == BudgetKind.EqualCpu ? "CPU" : "wall";
 
     // Mean of the per-seed differences Sobolev − Regular of the held-out KL with its 95% Student-t interval and Wilcoxon's p.
     private static string PairedKl(IReadOnlyList<DataEfficiencyRow> regular, IReadOnlyList<DataEfficiencyRow> sobolev)
