@@ -54,11 +54,11 @@ public static class JobPlans
     {
         var plans = MultiGameExperiment.Plan(o);
         int trials = o.LambdaGrid.Length > 0 ? LambdaSearch.Trials(o.LambdaGrid).Count : 1; // a Sobolev student with lambda_grid is a search
-        double steps = plans.Sum(p => (p.Kind.StartsWith("few", StringComparison.Ordinal) ? o.FewShotSteps : o.Distill.Optim.Steps) * (p.Loss == "sobolev" ? trials : 1));
+        double steps = plans.Sum(p => o.StepsOf(p.Kind) * (p.Loss == "sobolev" ? trials : 1));
         string kinds = string.Join(", ", plans.GroupBy(p => p.Kind).Select(g => $"{g.Count()} {g.Key}"));
         return new(
             string.Create(CultureInfo.InvariantCulture,
-                $"record {o.States:N0} states of each of {o.Games.Length + 1} games with their teachers, then {plans.Count} students ({kinds}; {o.Seeds} seeds{(trials > 1 ? $"; each Sobolev student a λ search of {trials} trials" : "")}) of {o.Distill.Optim.Steps:N0} or {o.FewShotSteps:N0} steps, {o.Episodes} episodes per game"),
+                $"record {o.States:N0} states of each of {o.Games.Length + 1} games with their teachers, then {plans.Count} students ({kinds}; {o.Seeds} seeds{(trials > 1 ? $"; each Sobolev student a λ search of {trials} trials" : "")}) of {string.Join(" or ", plans.Select(p => o.StepsOf(p.Kind)).Distinct().Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))} steps, {o.Episodes} episodes per game"),
             (steps * SecondsPerStudentStep.Low, steps * SecondsPerStudentStep.High));
     }
 }

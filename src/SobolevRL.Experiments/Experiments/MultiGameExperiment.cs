@@ -186,7 +186,7 @@ public static class MultiGameExperiment
             Student = plan.Student,
             Seed = o.Distill.Seed + plan.Seed,
             Loss = o.Distill.Loss with { Sobolev = plan.Loss == "regular" ? "off" : o.Sobolev },
-            Optim = plan.Kind.StartsWith("few", StringComparison.Ordinal) ? o.Distill.Optim with { Steps = o.FewShotSteps } : o.Distill.Optim,
+            Optim = o.Distill.Optim with { Steps = o.StepsOf(plan.Kind) },
             Games = o.Distill.Games with
             {
                 Init = plan.Init.Length > 0 ? StudentDirectory(outDir, plan.Init) : "",

@@ -64,11 +64,24 @@ public sealed record MultiGameExperimentOptions : IValidatable
     /// <summary>Train the single-game students (the first spec, each training game, each loss and seed).</summary>
     public bool SingleGame { get; init; } = true;
 
+    /// <summary>
+    /// Optimiser steps of a single-game student (key <c>single_game_steps</c>; 0, the default: <c>distill.optim.steps</c>,
+    /// the multi-game students' steps). A multi-game student on G games sees 1/G of each batch per game, so
+    /// <c>distill.optim.steps</c> = G × this value gives it as many rows of each game as a single-game student.
+    /// </summary>
+    public long SingleGameSteps { get; init; }
+
     /// <summary>Percentages of the held-out game's training split of the few-shot runs (empty: no few-shot runs).</summary>
     public double[] FewShot { get; init; } = [10, 25, 50];
 
     /// <summary>Optimiser steps of a few-shot run.</summary>
     public long FewShotSteps { get; init; } = 400;
+
+    /// <summary>Optimiser steps of a student of <paramref name="kind"/> (<c>multi</c>, <c>single</c>, <c>few-scratch</c>, <c>few-multi</c>).</summary>
+    public long StepsOf(string kind) =>
+        kind.StartsWith("few", StringComparison.Ordinal) ? FewShotSteps
+        : kind == "single" && SingleGameSteps > 0 ? SingleGameSteps
+        : Distill.Optim.Steps;
 
     /// <summary>Evaluation episodes per student and game, and of every teacher (0: held-out states only).</summary>
     public int Episodes { get; init; } = 10;
@@ -119,16 +132,18 @@ public sealed record MultiGameExperimentOptions : IValidatable
         SobolevTerm.Check(Sobolev, LabelMode(), "sobolev");
         foreach (double k in FewShot) Check.InRange(k, 1e-3, 100, "few_shot");
         Check.Positive(FewShotSteps, "few_shot_steps");
+        Check.NonNegative(SingleGameSteps, "single_game_steps");
         Check.NonNegative(Episodes, "episodes");
         Distill.Validate("distill");
         foreach (double l in LambdaGrid) Check.NonNegative(l, "lambda_grid");
         if (LambdaGrid.Length > 0)
         {
             var sobolev = Distill with { Loss = Distill.Loss with { Sobolev = Sobolev } };
-            foreach (var options in FewShot.Length > 0 ? [sobolev, sobolev with { Optim = sobolev.Optim with { Steps = FewShotSteps } }] : new[] { sobolev })
+            string[] kinds = ["multi", .. SingleGame ? new[] { "single" } : [], .. FewShot.Length > 0 ? new[] { "few-scratch" } : []];
+            foreach (string kind in kinds)
             {
-                try { LambdaSearch.Check(options); }
-                catch (UserErrorException e) { throw new UserErrorException($"config {Key("lambda_grid")}: {e.Message} (the keys under {Key("distill")}; few-shot students train {Key("few_shot_steps")})"); }
+                try { LambdaSearch.Check(sobolev with { Optim = sobolev.Optim with { Steps = StepsOf(kind) } }); }
+                catch (UserErrorException e) { throw new UserErrorException($"config {Key("lambda_grid")}: {e.Message} (the keys under {Key("distill")}; single-game students train {Key("single_game_steps")}, few-shot students {Key("few_shot_steps")})"); }
             }
         }
     }

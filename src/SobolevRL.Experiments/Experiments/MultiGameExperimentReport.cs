@@ -66,7 +66,7 @@ public static class MultiGameExperimentReport
         md.Append(CultureInfo.InvariantCulture, $"Training games {string.Join(", ", result.Games)}; held out {result.HeldOut}. One dataset of {o.States} states per game recorded with its teacher (")
           .Append(string.Join(", ", result.Teachers.Select(t => $"{t.Key}: {result.Envs[t.Key]}")))
           .Append(CultureInfo.InvariantCulture, $"; labels {o.Labels}, collection seed {o.DataSeed}). Students: multi-game {string.Join(", ", o.StudentSpecs().Select(s => $"`{s}`"))} on every training game for {o.Distill.Optim.Steps} steps of batch {o.Distill.Optim.BatchSize} (equal shares per game), ")
-          .Append(o.SingleGame ? string.Create(CultureInfo.InvariantCulture, $"single-game `{o.StudentSpecs()[0]}` students on each training game (same steps and batch), ") : "")
+          .Append(o.SingleGame ? string.Create(CultureInfo.InvariantCulture, $"single-game `{o.StudentSpecs()[0]}` students on each training game ({(o.StepsOf("single") == o.Distill.Optim.Steps ? "same steps and batch" : $"{o.StepsOf("single")} steps of the same batch")}), ") : "")
           .Append(o.FewShot.Length == 0 ? $"no few-shot students on {result.HeldOut}. "
               : string.Create(CultureInfo.InvariantCulture, $"few-shot `{o.StudentSpecs()[0]}` students on {string.Join(", ", o.FewShot.Select(k => F(k) + "%"))} of {result.HeldOut}'s training episodes for {o.FewShotSteps} steps, from scratch or from the multi-game student of the same loss and seed. "))
           .Append(CultureInfo.InvariantCulture, $"Regular: KL only; Sobolev: {o.Sobolev}, ")

@@ -236,6 +236,44 @@ public class MultiGameExperimentTests
     }
 
     [Fact]
+    public void SingleGameStudentsTrainTheirOwnStepsSoAMultiGameStudentCanSeeAsManyRowsOfEachGame()
+    {
+        string dir = ExperimentFixtures.TempDir();
+        try
+        {
+            // Two games: the multi-game student's 8 steps of batch 8 hold 4 rows of each game a step, 32 in all, the
+            // rows a single-game student sees in 4 steps of batch 8.
+            var options = Tiny() with { Seeds = 1, FewShot = [], Episodes = 0, SingleGameSteps = 4 };
+            Assert.Equal((8, 4, 6), (options.StepsOf("multi"), options.StepsOf("single"), options.StepsOf("few-scratch")));
+            Assert.Equal(8, (Tiny() with { SingleGameSteps = 0 }).StepsOf("single"));
+            var result = MultiGameExperiment.Run(options, dir, CPU, cancel: TestContext.Current.CancellationToken)!;
+            Assert.All(result.Rows.Where(r => r.Kind == "single"), r => Assert.Equal(4, r.Steps));
+            Assert.All(result.Rows.Where(r => r.Kind == "multi"), r => Assert.Equal(8, r.Steps));
+            Assert.Equal(2 * 2, result.Rows.Count(r => r.Kind == "single")); // a student per game and loss, each scored on its game
+            Assert.Contains("single-game `minatar:4,16` students on each training game (4 steps of the same batch)", File.ReadAllText(Path.Combine(dir, "report.md")));
+            Assert.Contains("multi − single, regular", File.ReadAllText(Path.Combine(dir, "paired.csv")));
+
+            // Bad values are refused before anything is written: a negative count, and with a λ grid a count below the
+            // first validation point (the search could not choose).
+            foreach (var (bad, message) in new[]
+            {
+                (options with { SingleGameSteps = -1 }, "single_game_steps"),
+                (options with { SingleGameSteps = 2, LambdaGrid = [0.1], Distill = options.Distill with { Validation = new ValidationOptions { Every = 3, Fraction = 0.3 } } }, "single-game students train `single_game_steps`"),
+            })
+            {
+                string refused = Path.Combine(Path.GetTempPath(), "sobolevrl-mg-refused-" + Guid.NewGuid().ToString("N")[..8]);
+                var e = Assert.Throws<UserErrorException>(() => MultiGameExperiment.Run(bad, refused, CPU, cancel: TestContext.Current.CancellationToken));
+                Assert.Contains(message, e.Message);
+                Assert.False(Directory.Exists(refused));
+            }
+        }
+        finally
+        {
+            DistillFixtures.Delete(dir);
+        }
+    }
+
+    [Fact]
     public void PairsBySeedWithinTheSameStudentAndGame()
     {
         MultiGameRow Row(string kind, string loss, long seed, string game, double kl, double percent = double.NaN) =>
