@@ -148,7 +148,7 @@ public static class DataEfficiencyReport
     private static string BudgetSentence(DataEfficiencyOptions o)
     {
         if (o.Budget == BudgetKind.EqualSteps) return "";
-        string key = o.Budget == BudgetKind.EqualCpu ? "equal_cpu" : "equal_time";
+        string key = SobolevRL.Teachers.ModelCard.Spelling(o.Budget);
         return o.FormGrid.Length > 0
             ? $"Budget {key}: per fraction and seed a further Regular student ({DataEfficiencyExperiment.BudgetMode(o.Budget)}) trains up to 20× the steps until it has used the {TimeOf(o.Budget)} time of that seed's longest-training chosen form (validation may stop it sooner). "
             : $"Budget {key}: each Regular student trains up to 20× the steps until it has used its Sobolev pair's {TimeOf(o.Budget)} time (validation may stop it sooner). ";

@@ -139,10 +139,10 @@ public sealed record MultiGameExperimentOptions : IValidatable
         if (LambdaGrid.Length > 0)
         {
             var sobolev = Distill with { Loss = Distill.Loss with { Sobolev = Sobolev } };
-            string[] kinds = ["multi", .. SingleGame ? new[] { "single" } : [], .. FewShot.Length > 0 ? new[] { "few-scratch" } : []];
-            foreach (string kind in kinds)
+            // Every step count a planned student trains (multi-game, single-game, few-shot), each checked once.
+            foreach (long steps in MultiGameExperiment.Plan(this).Select(p => StepsOf(p.Kind)).Distinct())
             {
-                try { LambdaSearch.Check(sobolev with { Optim = sobolev.Optim with { Steps = StepsOf(kind) } }); }
+                try { LambdaSearch.Check(sobolev with { Optim = sobolev.Optim with { Steps = steps } }); }
                 catch (UserErrorException e) { throw new UserErrorException($"config {Key("lambda_grid")}: {e.Message} (the keys under {Key("distill")}; single-game students train {Key("single_game_steps")}, few-shot students {Key("few_shot_steps")})"); }
             }
         }

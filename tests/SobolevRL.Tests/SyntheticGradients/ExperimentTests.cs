@@ -1,5 +1,6 @@
 using SobolevRL.Runs;
 using SobolevRL.SyntheticGradients;
+using SobolevRL.Tests.Distillation;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.SyntheticGradients;
@@ -36,7 +37,7 @@ public sealed class ExperimentTests : IDisposable
     {
         // Runs train side by side (two workers), so one libtorch thread each, as the experiment's docs say: with more,
         // how an op's work is split depends on what the other run is doing, and results move in the 9th digit (seen in CI).
-        torch.set_num_threads(1);
+        DistillFixtures.SingleThread();
         var options = new SyntheticGradientOptions
         {
             DataDir = TinyDataset(),
