@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using SobolevRL.Config;
 using SobolevRL.Evaluation;
+using SobolevRL.Hardware;
 using SobolevRL.Runs;
 using static TorchSharp.torch;
 
@@ -121,27 +122,36 @@ public static class SyntheticGradientExperiment
 
     private sealed record Job(int[] Cuts, string Kind, long Seed, Hyperparameters Settings, string Name);
 
-    // Runs are independent and each is deterministic by its seed, so they may run side by side (libtorch's intra-op
-    // threads are best set to 1 then: --threads 1). A run whose file exists is read back instead.
+    // Runs are independent and each is deterministic by its seed, so they run side by side, each with one libtorch
+    // intra-op thread: the same numbers whichever pool thread a run lands on and whatever ran there before (a resumed
+    // experiment must reproduce the runs it redoes). A run whose file exists is read back instead.
     private static List<SyntheticGradientRun> RunAll(Job[] jobs, SyntheticGradientOptions o, string outDir, ImageSplit train, ImageSplit scored, Device device,
         string what, IProgress<ProgressInfo>? progress, CancellationToken cancel)
     {
         var finished = new SyntheticGradientRun[jobs.Length];
         long done = 0;
         progress?.Report(new ProgressInfo($"synthetic-gradients {what}", 0, jobs.Length, "runs"));
-        Parallel.For(0, jobs.Length, new ParallelOptions { MaxDegreeOfParallelism = o.Workers, CancellationToken = cancel }, i =>
+        int processThreads = get_num_threads();
+        try
         {
-            var job = jobs[i];
-            string file = Path.Combine(outDir, RunsFolder, job.Name + ".json");
-            var run = File.Exists(file) ? JsonSerializer.Deserialize<SyntheticGradientRun>(File.ReadAllText(file), Json.Options) : null;
-            if (run == null)
+            Parallel.For(0, jobs.Length, new ParallelOptions { MaxDegreeOfParallelism = o.Workers, CancellationToken = cancel }, i =>
             {
-                run = DecoupledTrainer.Run(job.Cuts, job.Kind, job.Seed, job.Settings, o, train, scored, device, progress, cancel);
-                RunDirectory.WriteAtomic(file, Json.Serialize(run));
-            }
-            finished[i] = run;
-            progress?.Report(new ProgressInfo($"synthetic-gradients {what}", Interlocked.Increment(ref done), jobs.Length, "runs"));
-        });
+                var job = jobs[i];
+                string file = Path.Combine(outDir, RunsFolder, job.Name + ".json");
+                var run = File.Exists(file) ? JsonSerializer.Deserialize<SyntheticGradientRun>(File.ReadAllText(file), Json.Options) : null;
+                if (run == null)
+                {
+                    run = ShardThreads.OnOneThread(() => DecoupledTrainer.Run(job.Cuts, job.Kind, job.Seed, job.Settings, o, train, scored, device, progress, cancel));
+                    RunDirectory.WriteAtomic(file, Json.Serialize(run));
+                }
+                finished[i] = run;
+                progress?.Report(new ProgressInfo($"synthetic-gradients {what}", Interlocked.Increment(ref done), jobs.Length, "runs"));
+            });
+        }
+        finally
+        {
+            set_num_threads(processThreads); // a pool thread giving its count back sets the process-wide count too
+        }
         return [.. finished];
     }
 

@@ -118,11 +118,35 @@ public sealed class ShardThreads : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on the calling thread with one libtorch intra-op thread and gives the thread its own
+    /// count back afterwards. For work that runs side by side on pool threads: libtorch keeps a thread count per thread,
+    /// and a pool thread that used libtorch before keeps whatever count it had then, so without this the split of an
+    /// op's work (and a result's last digits) depends on which pool thread a job lands on. libtorch's one setter also sets
+    /// the process-wide count that threads new to libtorch copy, so the caller that ran work on pool threads sets its own
+    /// count again when they are done.
+    /// </summary>
+    public static T OnOneThread<T>(Func<T> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        int previous = torch.get_num_threads();
+        SingleThreaded();
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            torch.set_num_threads(previous);
+        }
+    }
+
     private static void SingleThreaded()
     {
-        // libtorch sets up a thread's threading lazily, at its first parallel op, by copying the process-wide count over
-        // the thread's own: run one op first so that copy cannot later undo ours.
-        using (var warm = torch.ones(2)) warm.AddInPlace(warm);
+        // libtorch sets up a thread's count lazily, at the thread's first get_num_threads (which every parallel op asks
+        // first), by copying the process-wide count over the thread's own: ask once so that copy cannot later undo ours.
+        // (A tiny op is not enough: below its grain size an op never asks.)
+        _ = torch.get_num_threads();
         torch.set_num_threads(1);
     }
 

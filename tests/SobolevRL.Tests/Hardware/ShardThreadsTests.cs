@@ -29,6 +29,40 @@ public class ShardThreadsTests
     }
 
     [Fact]
+    public void AThreadKeepsTheLibtorchThreadCountItStartedWithSoOnOneThreadPinsItForTheWorkAndGivesItBack()
+    {
+        // The premise: a thread that used libtorch while the process ran two intra-op threads keeps two after the main
+        // thread sets one (what a pool thread does in a side-by-side experiment; seen in CI as a 9th-digit difference).
+        int previous = torch.get_num_threads();
+        torch.set_num_threads(2);
+        int before = 0, during = 0, after = 0;
+        using var warmed = new ManualResetEventSlim();
+        using var mainSetOne = new ManualResetEventSlim();
+        var worker = new Thread(() =>
+        {
+            _ = torch.get_num_threads(); // libtorch sets a thread's count from the process's at the thread's first use
+            warmed.Set();
+            mainSetOne.Wait(TestContext.Current.CancellationToken);
+            before = torch.get_num_threads();
+            during = ShardThreads.OnOneThread(torch.get_num_threads);
+            after = torch.get_num_threads();
+        });
+        try
+        {
+            worker.Start();
+            warmed.Wait(TestContext.Current.CancellationToken);
+            torch.set_num_threads(1);
+            mainSetOne.Set();
+            worker.Join();
+        }
+        finally
+        {
+            torch.set_num_threads(previous);
+        }
+        Assert.Equal((2, 1, 2), (before, during, after));
+    }
+
+    [Fact]
     public void RethrowsTheLowestFailingShardsExceptionAfterEveryShardFinished()
     {
         using var shards = new ShardThreads(3);

@@ -1,6 +1,5 @@
 using SobolevRL.Runs;
 using SobolevRL.SyntheticGradients;
-using SobolevRL.Tests.Distillation;
 using static TorchSharp.torch;
 
 namespace SobolevRL.Tests.SyntheticGradients;
@@ -35,9 +34,9 @@ public sealed class ExperimentTests : IDisposable
     [Fact]
     public void TinyRun_TunesOnValidation_WritesReport_AndResumeRedoesOnlyMissingRunsWithTheSameResults()
     {
-        // Runs train side by side (two workers), so one libtorch thread each, as the experiment's docs say: with more,
-        // how an op's work is split depends on what the other run is doing, and results move in the 9th digit (seen in CI).
-        DistillFixtures.SingleThread();
+        // Runs train side by side (two workers) on pool threads that earlier tests used with other libtorch thread counts;
+        // the experiment pins each run to one thread itself (without that, results moved in the 9th digit in CI).
+        torch.set_num_threads(2);
         var options = new SyntheticGradientOptions
         {
             DataDir = TinyDataset(),
