@@ -67,9 +67,7 @@ public static class RegressionExperiment
         // These models are too small to gain from intra-op threads (on a busy machine extra threads
         // only spin). Models train one after another: TorchSharp 0.107 crashed ("Unknown scalar
         // type" in pow) when two threads trained models at the same time.
-        var threads = torch.get_num_threads();
-        torch.set_num_threads(1);
-        try
+        ShardThreads.OnOneThread(() =>
         {
             for (int f = 0; f < functions.Count; f++)
             {
@@ -91,11 +89,7 @@ public static class RegressionExperiment
                     }
                 }
             }
-        }
-        finally
-        {
-            torch.set_num_threads(threads);
-        }
+        });
 
         var cells = runs
             .GroupBy(r => (r.Function, r.Size, r.Mode))

@@ -141,13 +141,32 @@ public sealed class ShardThreads : IDisposable
         }
     }
 
-    private static void SingleThreaded()
+    /// <summary>As <see cref="OnOneThread{T}(Func{T})"/>, for work without a result.</summary>
+    public static void OnOneThread(Action work)
     {
+        ArgumentNullException.ThrowIfNull(work);
+        OnOneThread(() =>
+        {
+            work();
+            return true;
+        });
+    }
+
+    private static void SingleThreaded() => SetForThisThread(1);
+
+    /// <summary>
+    /// Sets the calling thread's libtorch intra-op thread count (libtorch keeps one per thread; its setter also sets the
+    /// process-wide count that threads new to libtorch copy). For a thread that must compute exactly as another does,
+    /// e.g. a background evaluator scoring what its creator would.
+    /// </summary>
+    public static void SetForThisThread(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         // libtorch sets up a thread's count lazily, at the thread's first get_num_threads (which every parallel op asks
         // first), by copying the process-wide count over the thread's own: ask once so that copy cannot later undo ours.
         // (A tiny op is not enough: below its grain size an op never asks.)
         _ = torch.get_num_threads();
-        torch.set_num_threads(1);
+        torch.set_num_threads(count);
     }
 
     /// <summary>

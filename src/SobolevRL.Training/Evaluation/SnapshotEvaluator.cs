@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using SobolevRL.Hardware;
 using SobolevRL.Policies;
 using SobolevRL.Replay;
 using static TorchSharp.torch;
@@ -24,6 +25,7 @@ public sealed class SnapshotEvaluator : IDisposable
 
     private readonly BlockingCollection<(long Step, Dictionary<string, Tensor> Weights)> _queue = new();
     private readonly Thread _thread;
+    private readonly int _threads; // the creating thread's libtorch thread count, which the evaluator thread takes
     private readonly ModulePolicy _policy;
     private readonly ReplayBatch? _heldOut;
     private readonly bool _ownsHeldOut;
@@ -55,6 +57,7 @@ public sealed class SnapshotEvaluator : IDisposable
         _csvPath = csvPath;
         _envId = envId;
         _episodes = envId is null ? 0 : episodes;
+        _threads = get_num_threads();
         _thread = new Thread(Work) { IsBackground = true, Name = "snapshot-evaluator" };
         _thread.Start();
     }
@@ -110,6 +113,9 @@ public sealed class SnapshotEvaluator : IDisposable
 
     private void Work()
     {
+        // Score as the creating thread would (Score after Complete, a caller checking a row): libtorch keeps a thread
+        // count per thread, and a new thread would otherwise copy the process-wide one, which other code may have moved.
+        ShardThreads.SetForThisThread(_threads);
         try
         {
             foreach (var (step, weights) in _queue.GetConsumingEnumerable())

@@ -96,12 +96,12 @@ public class DerivativeFormTests
         }
         double Form(DerivativeForm form, double f = floor) =>
             DerivativeForms.Compute(s, t, form, DerivativeLossKind.SquaredL2, logPolicy, f).item<double>();
-        Assert.Equal(centred, Form(DerivativeForm.Centered), 10);
-        Assert.Equal(fisher, Form(DerivativeForm.Fisher), 10);
-        Assert.Equal(relative, Form(DerivativeForm.Relative), 10);
+        Assert.Equal(centred, Form(DerivativeForm.Centered), 1e-10);
+        Assert.Equal(fisher, Form(DerivativeForm.Fisher), 1e-10);
+        Assert.Equal(relative, Form(DerivativeForm.Relative), 1e-10);
         // A floor above every ‖J_t‖² turns the relative form into ‖ΔJ‖²/floor.
         using var total = (s - t).Square().sum([1, 2, 3]).mean();
-        Assert.Equal(total.item<double>() / 1e6, Form(DerivativeForm.Relative, 1e6), 12);
+        Assert.Equal(total.item<double>() / 1e6, Form(DerivativeForm.Relative, 1e6), 1e-12);
     }
 
     // Where the two policies agree, KL(π_t(x) ‖ π_s(x)) has zero value and gradient in x, and its input Hessian is
@@ -252,7 +252,7 @@ public class DerivativeFormTests
             using var noisy = x + noise.Times(0.3);
             using var logp = F.log_softmax(student.Logits(noisy), -1);
             using var expected = DistillationLoss.ValueLoss(student.Logits(noisy), logp, labels.Logits, ValueLossKind.Kl, 1.0);
-            Assert.Equal(expected.item<double>(), Loss(), 12);
+            Assert.Equal(expected.item<double>(), Loss(), 1e-12);
             using var clean = DistillationLoss.Compute(student, batch, new LossOptions(), LabelMode.None, 1.0, 0.0).Total;
             Assert.NotEqual(clean.item<double>(), Loss(), 6);
         }

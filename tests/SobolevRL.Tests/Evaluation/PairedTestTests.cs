@@ -136,11 +136,11 @@ public class PairedTestTests
             """;
         using var doc = JsonDocument.Parse(Python.Check(script));
         var r = doc.RootElement;
-        Assert.Equal(r.GetProperty("wp").GetDouble(), w.WPlus, 9);
-        Assert.Equal(r.GetProperty("wm").GetDouble(), w.WMinus, 9);
-        Assert.Equal(r.GetProperty("p").GetDouble(), w.P, 10);
-        Assert.Equal(r.GetProperty("t").GetDouble(), t.T, 10);
-        Assert.Equal(r.GetProperty("std").GetDouble(), t.Std, 10);
+        Assert.Equal(r.GetProperty("wp").GetDouble(), w.WPlus, 1e-9);
+        Assert.Equal(r.GetProperty("wm").GetDouble(), w.WMinus, 1e-9);
+        Assert.Equal(r.GetProperty("p").GetDouble(), w.P, 1e-10);
+        Assert.Equal(r.GetProperty("t").GetDouble(), t.T, 1e-10);
+        Assert.Equal(r.GetProperty("std").GetDouble(), t.Std, 1e-10);
         // Different generators: the percentile intervals agree to Monte Carlo precision (a small fraction of the standard error).
         double se = r.GetProperty("se").GetDouble();
         Assert.True(Math.Abs(low - r.GetProperty("low").GetDouble()) < 0.1 * se, $"bootstrap low {low} vs numpy {r.GetProperty("low").GetDouble()}");
