@@ -92,7 +92,7 @@ public static class TeacherTrainJob
         var options = ConfigLoader.Load<PpoOptions>(ResumeConfig.File(job.ConfigFile, job.OutDir, job.Resume && job.OutDir is not null), job.Overrides);
         // A new Atari run takes the standard Atari recipe for the keys left at their MinAtar defaults; a resumed run's
         // saved config already holds the values it was started with.
-        if (!job.Resume && PpoOptions.IsAtari(options.Env)) options = options.WithAtariRecipe();
+        if (!job.Resume && TeacherTrainingOptions.IsAtari(options.Env)) options = options.WithAtariRecipe();
         // A wrong env id, option or observation shape is reported before anything is written.
         var network = PpoTrainer.CheckEnv(options);
         job.ConfirmPlan?.Invoke(new TeacherTrainPlan("ppo", options.Env, options.Frames, options.NumEnvs, network.Kind));
@@ -115,7 +115,7 @@ public static class TeacherTrainJob
     private static TeacherTrainJobResult RunDqn(TeacherTrainJobOptions job, IProgress<ProgressInfo>? progress, CancellationToken cancel, Action<RunDirectory>? started)
     {
         var options = ConfigLoader.Load<DqnOptions>(ResumeConfig.File(job.ConfigFile, job.OutDir, job.Resume && job.OutDir is not null), job.Overrides);
-        if (!job.Resume && PpoOptions.IsAtari(options.Env)) options = options.WithAtariRecipe();
+        if (!job.Resume && TeacherTrainingOptions.IsAtari(options.Env)) options = options.WithAtariRecipe();
         var network = PpoTrainer.CheckEnv(options.Env, options.EnvOptions, options.Network);
         job.ConfirmPlan?.Invoke(new TeacherTrainPlan("dqn", options.Env, options.Frames, options.NumEnvs, network.Kind));
         var run = Start(job, options, options.Env, started);

@@ -7,34 +7,19 @@ namespace SobolevRL.Teachers.Training;
 /// <c>teacher train --algo dqn</c> reads them (YAML, snake_case keys). Defaults are the MinAtar DQN settings of Young &amp;
 /// Tian (2019) with Adam; <see cref="WithAtariRecipe"/> gives CleanRL's <c>dqn_atari</c> settings for ALE ids.
 /// </summary>
-public sealed record DqnOptions : IValidatable
+public sealed record DqnOptions : TeacherTrainingOptions
 {
-    /// <summary>Environment id.</summary>
-    public string Env { get; init; } = "MinAtar/Breakout-v1";
-
-    /// <summary>Environment options of the training envs (<c>key=value</c>).</summary>
-    public List<string> EnvOptions { get; init; } = [];
-
-    /// <summary>Total environment frames (steps summed over all envs).</summary>
-    public long Frames { get; init; } = 5_000_000;
-
-    /// <summary>Parallel environments feeding the replay buffer.</summary>
-    public int NumEnvs { get; init; } = 1;
+    /// <summary>Defaults: one env, Adam 2.5e-4 with ε 1e-8, gradient-norm clip 10; the other shared keys as in <see cref="TeacherTrainingOptions"/>.</summary>
+    public DqnOptions()
+        : base(numEnvs: 1, learningRate: 2.5e-4, adamEpsilon: 1e-8, maxGradNorm: 10.0)
+    {
+    }
 
     /// <summary>Transitions the replay buffer holds (observations are stored once; the next one is the following row).</summary>
     public int BufferSize { get; init; } = 100_000;
 
     /// <summary>Transitions per gradient step.</summary>
     public int BatchSize { get; init; } = 32;
-
-    /// <summary>Adam learning rate.</summary>
-    public double LearningRate { get; init; } = 2.5e-4;
-
-    /// <summary>Adam epsilon.</summary>
-    public double AdamEpsilon { get; init; } = 1e-8;
-
-    /// <summary>Discount γ.</summary>
-    public double Gamma { get; init; } = 0.99;
 
     /// <summary>Frames acted before the first gradient step (random ε = 1 play fills the buffer).</summary>
     public long LearningStarts { get; init; } = 5_000;
@@ -57,21 +42,6 @@ public sealed record DqnOptions : IValidatable
     /// <summary>δ of the Huber loss on the TD error (errors beyond δ give a constant gradient, Nature DQN's error clipping).</summary>
     public double HuberDelta { get; init; } = 1.0;
 
-    /// <summary>Global gradient-norm clip.</summary>
-    public double MaxGradNorm { get; init; } = 10.0;
-
-    /// <summary>Network: <c>auto</c>, <c>minatar</c> or <c>nature</c> (see <see cref="TeacherNetwork"/>).</summary>
-    public string Network { get; init; } = "auto";
-
-    /// <summary>Channels of the MinAtar CNN's convolution.</summary>
-    public int ConvChannels { get; init; } = 16;
-
-    /// <summary>Width of the MinAtar CNN's hidden layer.</summary>
-    public int Hidden { get; init; } = 128;
-
-    /// <summary>Seed of weights, exploration, replay sampling and environments.</summary>
-    public long Seed { get; init; } = 1;
-
     /// <summary>
     /// Save a checkpoint (networks, Adam, the replay memory: up to 2.8 GB for Atari's 100,000 transitions) every this many
     /// frames; one is also saved at a stop and at the end. 0: only at a stop and at the end.
@@ -80,9 +50,6 @@ public sealed record DqnOptions : IValidatable
 
     /// <summary>Write a metrics row every this many frames.</summary>
     public long LogEvery { get; init; } = 10_000;
-
-    /// <summary>Evaluation protocol of the final policy.</summary>
-    public EvaluationOptions Evaluation { get; init; } = new();
 
     /// <summary>
     /// CleanRL's <c>dqn_atari</c> settings (after Mnih et al. 2015) for every key still at its MinAtar default: Adam 1e-4,
@@ -94,7 +61,7 @@ public sealed record DqnOptions : IValidatable
     public DqnOptions WithAtariRecipe()
     {
         var d = new DqnOptions();
-        return this with
+        return (DqnOptions)WithAtariEnvironments() with
         {
             Frames = Frames == d.Frames ? 10_000_000 : Frames,
             LearningRate = LearningRate == d.LearningRate ? 1e-4 : LearningRate,
@@ -102,8 +69,6 @@ public sealed record DqnOptions : IValidatable
             TrainEvery = TrainEvery == d.TrainEvery ? 4 : TrainEvery,
             EpsilonEnd = EpsilonEnd == d.EpsilonEnd ? 0.01 : EpsilonEnd,
             EpsilonFrames = EpsilonFrames == d.EpsilonFrames ? 1_000_000 : EpsilonFrames,
-            EnvOptions = AtariRecipe.TrainingEnvOptions(EnvOptions),
-            Evaluation = AtariRecipe.Evaluation(Evaluation),
         };
     }
 
@@ -112,31 +77,18 @@ public sealed record DqnOptions : IValidatable
         frames >= EpsilonFrames ? EpsilonEnd : EpsilonStart + (EpsilonEnd - EpsilonStart) * frames / EpsilonFrames;
 
     /// <inheritdoc />
-    public void Validate(string path)
+    private protected override void ValidateAlgorithmSettings(string prefix)
     {
-        string p = path.Length == 0 ? "" : path + ".";
-        if (string.IsNullOrWhiteSpace(Env)) throw new UserErrorException($"config {p}env: give an environment id, e.g. MinAtar/Breakout-v1");
-        Check.Positive(Frames, p + "frames");
-        Check.InRange(NumEnvs, 1, 4096, p + "num_envs");
-        Check.InRange(BufferSize, 2 * NumEnvs, int.MaxValue, p + "buffer_size");
-        Check.InRange(BatchSize, 1, 1 << 16, p + "batch_size");
-        Check.Positive(LearningRate, p + "learning_rate");
-        Check.Positive(AdamEpsilon, p + "adam_epsilon");
-        Check.InRange(Gamma, 0, 1, p + "gamma");
-        Check.NonNegative(LearningStarts, p + "learning_starts");
-        Check.InRange(TrainEvery, 1, int.MaxValue, p + "train_every");
-        Check.InRange(TargetUpdateEvery, 1, long.MaxValue, p + "target_update_every");
-        Check.InRange(EpsilonStart, 0, 1, p + "epsilon_start");
-        Check.InRange(EpsilonEnd, 0, 1, p + "epsilon_end");
-        Check.InRange(EpsilonFrames, 1, long.MaxValue, p + "epsilon_frames");
-        Check.Positive(HuberDelta, p + "huber_delta");
-        Check.Positive(MaxGradNorm, p + "max_grad_norm");
-        Check.OneOf(Network, [.. TeacherNetwork.Kinds], p + "network");
-        Check.InRange(ConvChannels, 1, 4096, p + "conv_channels");
-        Check.InRange(Hidden, 1, 1 << 16, p + "hidden");
-        Check.InRange(Seed, 0, uint.MaxValue, p + "seed");
-        Check.InRange(LogEvery, 1, long.MaxValue, p + "log_every");
-        Check.NonNegative(CheckpointEvery, p + "checkpoint_every");
-        Evaluation.Validate(p + "evaluation");
+        Check.InRange(BufferSize, 2 * NumEnvs, int.MaxValue, prefix + "buffer_size");
+        Check.InRange(BatchSize, 1, 1 << 16, prefix + "batch_size");
+        Check.NonNegative(LearningStarts, prefix + "learning_starts");
+        Check.InRange(TrainEvery, 1, int.MaxValue, prefix + "train_every");
+        Check.InRange(TargetUpdateEvery, 1, long.MaxValue, prefix + "target_update_every");
+        Check.InRange(EpsilonStart, 0, 1, prefix + "epsilon_start");
+        Check.InRange(EpsilonEnd, 0, 1, prefix + "epsilon_end");
+        Check.InRange(EpsilonFrames, 1, long.MaxValue, prefix + "epsilon_frames");
+        Check.Positive(HuberDelta, prefix + "huber_delta");
+        Check.InRange(LogEvery, 1, long.MaxValue, prefix + "log_every");
+        Check.NonNegative(CheckpointEvery, prefix + "checkpoint_every");
     }
 }
